@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DocsHubConfig(AppConfig):
+    name = "docs_hub"
+    verbose_name = "Docs hub"

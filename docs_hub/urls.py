@@ -1,0 +1,2 @@
+app_name = "docs_hub"
+urlpatterns = []

@@ -1,0 +1,56 @@
+from django.contrib import admin
+
+from .models import Label, Membership, Project, Sprint, Ticket, WorkflowStatus
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+class WorkflowStatusInline(admin.TabularInline):
+    model = WorkflowStatus
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("key", "name", "phase", "board_mode", "created_at")
+    search_fields = ("key", "name")
+    list_filter = ("phase", "board_mode")
+    inlines = [MembershipInline, WorkflowStatusInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("project", "user", "role")
+    list_filter = ("role",)
+    search_fields = ("project__key", "user__username")
+    autocomplete_fields = ("project", "user")
+
+
+@admin.register(WorkflowStatus)
+class WorkflowStatusAdmin(admin.ModelAdmin):
+    list_display = ("project", "name", "slug", "position", "is_finished", "wip_limit")
+    list_filter = ("is_finished",)
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ("project", "name", "color")
+    search_fields = ("name",)
+
+
+@admin.register(Sprint)
+class SprintAdmin(admin.ModelAdmin):
+    list_display = ("project", "name", "state", "start_date", "end_date", "capacity")
+    list_filter = ("state",)
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ("key", "title", "type", "status", "priority", "assignee", "sprint")
+    list_filter = ("type", "priority")
+    search_fields = ("key", "title")
+    raw_id_fields = ("parent", "sprint", "assignee", "reporter")

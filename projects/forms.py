@@ -1,0 +1,50 @@
+from django import forms
+
+from .models import Phase, Project, Role
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ("key", "name", "description", "objectives", "phase", "board_mode")
+        widgets = {
+            "key": forms.TextInput(attrs={"placeholder": "CV", "autocomplete": "off", "style": "text-transform:uppercase"}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "objectives": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "key": "2 to 10 capital letters or digits, starting with a letter. Tickets are numbered KEY-1, KEY-2, …",
+        }
+
+    def clean_key(self):
+        return (self.cleaned_data.get("key") or "").strip().upper()
+
+    def validate_unique(self):
+        # The service reports a taken key with its own message.
+        pass
+
+
+class ProjectSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ("name", "description", "objectives", "phase", "board_mode")
+        widgets = {"description": forms.Textarea(attrs={"rows": 5}), "objectives": forms.Textarea(attrs={"rows": 5})}
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(required=False, help_text="An existing user…")
+    email = forms.EmailField(required=False, help_text="…or an e-mail address to invite.")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("username") and not data.get("email"):
+            raise forms.ValidationError("Give a username or an e-mail address.")
+        return data
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+PHASES = Phase.choices

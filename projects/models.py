@@ -1,0 +1,202 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+PROJECT_KEY_PATTERN = r"[A-Z][A-Z0-9]{1,9}"
+project_key_validator = RegexValidator(
+    rf"^{PROJECT_KEY_PATTERN}$",
+    "A key is 2 to 10 capital letters or digits, starting with a letter (e.g. CV or NLP2).",
+)
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+    VIEWER = "viewer", "Viewer"
+
+
+class Phase(models.TextChoices):
+    DEFINE = "define", "Define"
+    PLAN = "plan", "Plan"
+    DATA = "data", "Data"
+    DEVELOP = "develop", "Develop"
+    DEPLOY = "deploy", "Deploy"
+    MAINTAIN = "maintain", "Maintain"
+
+
+class BoardMode(models.TextChoices):
+    SCRUM = "scrum", "Scrum (sprints)"
+    KANBAN = "kanban", "Kanban (continuous flow)"
+
+
+class Project(models.Model):
+    key = models.CharField(max_length=10, unique=True, validators=[project_key_validator])
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    description_html = models.TextField(blank=True, editable=False)
+    objectives = models.TextField(blank=True, help_text="Markdown: what success looks like.")
+    objectives_html = models.TextField(blank=True, editable=False)
+    phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.DEFINE)
+    board_mode = models.CharField(max_length=16, choices=BoardMode.choices, default=BoardMode.SCRUM)
+    # The last ticket number handed out; bumped under a row lock so keys are never reused.
+    ticket_counter = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.key} · {self.name}"
+
+
+class Membership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="unique_membership")]
+        ordering = ["project", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.project.key} as {self.role}"
+
+
+class WorkflowStatus(models.Model):
+    """One column of a project's workflow, in order."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="statuses")
+    slug = models.SlugField(max_length=40)
+    name = models.CharField(max_length=60)
+    position = models.PositiveIntegerField(default=0)
+    is_finished = models.BooleanField(default=False)
+    wip_limit = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "slug"], name="unique_status_slug")]
+        verbose_name_plural = "workflow statuses"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+DEFAULT_WORKFLOW = (
+    ("todo", "To do", False),
+    ("in_progress", "In progress", False),
+    ("in_review", "In review", False),
+    ("done", "Done", True),
+)
+
+
+class Label(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=50)
+    color = models.CharField(max_length=7, default="#6b7280")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="unique_label_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SprintState(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+
+
+class Sprint(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sprints")
+    name = models.CharField(max_length=100)
+    goal = models.TextField(blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Story points the team can take.")
+    state = models.CharField(max_length=10, choices=SprintState.choices, default=SprintState.PLANNED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "start_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="sprint_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(state="active"), name="one_active_sprint_per_project"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def can_start(self) -> bool:
+        return self.state == SprintState.PLANNED
+
+    def can_complete(self) -> bool:
+        return self.state == SprintState.ACTIVE
+
+
+class TicketType(models.TextChoices):
+    STORY = "story", "Story"
+    TASK = "task", "Task"
+    BUG = "bug", "Bug"
+    EXPERIMENT = "experiment", "Experiment"
+    SPIKE = "spike", "Spike"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Ticket(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tickets")
+    number = models.PositiveIntegerField()
+    key = models.CharField(max_length=24, unique=True)
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    description_html = models.TextField(blank=True, editable=False)
+    type = models.CharField(max_length=12, choices=TicketType.choices, default=TicketType.TASK)
+    status = models.ForeignKey(WorkflowStatus, on_delete=models.PROTECT, related_name="tickets")
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.MEDIUM)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_tickets"
+    )
+    estimate = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Story points.")
+    labels = models.ManyToManyField(Label, blank=True, related_name="tickets")
+    sprint = models.ForeignKey(Sprint, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    due_date = models.DateField(null=True, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    acceptance_criteria = models.TextField(blank=True)
+    # Order on the board and in the backlog: sparse integers, so a move writes one row.
+    rank = models.BigIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rank", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "number"], name="unique_ticket_number")]
+        indexes = [
+            models.Index(fields=["project", "status", "rank"], name="ticket_board_order"),
+            models.Index(fields=["project", "sprint", "rank"], name="ticket_sprint_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"

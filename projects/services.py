@@ -1,0 +1,114 @@
+"""Writes for projects and memberships."""
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from aihub.markdown import render_markdown
+
+from .models import DEFAULT_WORKFLOW, Membership, Project, Role, WorkflowStatus
+
+User = get_user_model()
+
+PROJECT_EDITABLE_FIELDS = ("name", "description", "objectives", "phase", "board_mode")
+
+
+def _render_project_text(project: Project) -> None:
+    project.description_html = render_markdown(project.description)
+    project.objectives_html = render_markdown(project.objectives)
+
+
+@transaction.atomic
+def project_create(*, creator: User, key: str, name: str, description: str = "", objectives: str = "",
+                   phase: str = "define", board_mode: str = "scrum") -> Project:
+    """Create a project with the default workflow; its creator becomes its admin."""
+    key = (key or "").strip()
+    if Project.objects.filter(key__iexact=key).exists():
+        raise ValidationError({"key": [f"The key {key} is taken by another project."]})
+    project = Project(key=key, name=(name or "").strip(), description=description or "",
+                      objectives=objectives or "", phase=phase, board_mode=board_mode, created_by=creator)
+    _render_project_text(project)
+    project.full_clean()
+    project.save()
+    WorkflowStatus.objects.bulk_create(
+        WorkflowStatus(project=project, slug=slug, name=label, position=i, is_finished=finished)
+        for i, (slug, label, finished) in enumerate(DEFAULT_WORKFLOW)
+    )
+    Membership.objects.create(project=project, user=creator, role=Role.ADMIN)
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, **fields) -> Project:
+    unknown = set(fields) - set(PROJECT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+    for name, value in fields.items():
+        setattr(project, name, value)
+    _render_project_text(project)
+    project.full_clean()
+    project.save()
+    return project
+
+
+@transaction.atomic
+def project_delete(*, project: Project) -> None:
+    project.delete()
+
+
+def _admins_left(project: Project, excluding: Membership) -> int:
+    return project.memberships.filter(role=Role.ADMIN).exclude(pk=excluding.pk).count()
+
+
+@transaction.atomic
+def membership_add(*, project: Project, user: User, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Choose one of: {', '.join(Role.values)}."]})
+    if Membership.objects.filter(project=project, user=user).exists():
+        raise ValidationError({"username": [f"{user.username} is already a member of {project.key}."]})
+    membership = Membership(project=project, user=user, role=role)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_invite(*, project: Project, inviter: User, role: str, username: str = "", email: str = "",
+                      base_url: str = "") -> Membership:
+    """Add an existing user (by username or e-mail) or invite a new one by e-mail; they are
+    told by e-mail, sent by a Celery task once the membership is committed."""
+    from accounts.services import user_invite
+    from accounts.tasks import send_invitation_email
+
+    user = None
+    if username:
+        user = User.objects.filter(username=username.strip()).first()
+        if user is None and not email:
+            raise ValidationError({"username": [f"No user named {username.strip()}: invite them by e-mail."]})
+    if user is None:
+        if not email:
+            raise ValidationError({"email": ["Give a username or an e-mail address."]})
+        user, _ = user_invite(email=email, username=username)
+    membership = membership_add(project=project, user=user, role=role)
+    if user.email:
+        transaction.on_commit(
+            lambda: send_invitation_email.delay(user.pk, project.name, inviter.label, base_url)
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": [f"Choose one of: {', '.join(Role.values)}."]})
+    if membership.role == Role.ADMIN and role != Role.ADMIN and not _admins_left(membership.project, membership):
+        raise ValidationError({"role": ["A project needs at least one admin."]})
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    if membership.role == Role.ADMIN and not _admins_left(membership.project, membership):
+        raise ValidationError({"role": ["A project needs at least one admin."]})
+    membership.delete()
