@@ -8,6 +8,44 @@ finish_guards: list[Callable] = []
 ticket_finished_handlers: list[Callable] = []
 
 
+# Bulk providers for what other apps know about tickets, so a page or serializer asks once
+# for all its tickets: (ticket_ids) -> {ticket_id: [items]}. One or two queries each,
+# whatever the number of tickets.
+#   backlinks: docs that mention each ticket, as [{"type": "doc", "slug", "title", "url"}]
+#   badges: small facts a board card shows, as [{"label", "title", "state"}] (runs, gates)
+backlink_providers: list[Callable] = []
+badge_providers: list[Callable] = []
+
+
+def register_backlink_provider(provider: Callable) -> Callable:
+    if provider not in backlink_providers:
+        backlink_providers.append(provider)
+    return provider
+
+
+def register_badge_provider(provider: Callable) -> Callable:
+    if provider not in badge_providers:
+        badge_providers.append(provider)
+    return provider
+
+
+def _collect(providers, ticket_ids) -> dict:
+    ticket_ids = list(ticket_ids)
+    merged: dict = {ticket_id: [] for ticket_id in ticket_ids}
+    for provider in providers:
+        for ticket_id, items in provider(ticket_ids).items():
+            merged.setdefault(ticket_id, []).extend(items)
+    return merged
+
+
+def backlinks_for(ticket_ids) -> dict:
+    return _collect(backlink_providers, ticket_ids)
+
+
+def badges_for(ticket_ids) -> dict:
+    return _collect(badge_providers, ticket_ids)
+
+
 def register_finish_guard(guard: Callable) -> Callable:
     if guard not in finish_guards:
         finish_guards.append(guard)

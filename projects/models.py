@@ -200,3 +200,33 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.title}"
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's history: who changed what, when, from what to what."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        CHANGED = "changed", "Changed a field"
+        MOVED = "moved", "Moved"
+        COMMENTED = "commented", "Commented"
+        GATE_OVERRIDE = "gate_override", "Overrode metric gates"
+        SNAPSHOT = "snapshot", "Evidence snapshot"
+        NOTE = "note", "Note"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    field = models.CharField(max_length=60, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.field}"

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from aihub.markdown import render_markdown
 
-from .models import DEFAULT_WORKFLOW, Membership, Project, Role, WorkflowStatus
+from ..models import DEFAULT_WORKFLOW, Membership, Project, Role, WorkflowStatus
 
 User = get_user_model()
 

@@ -1,0 +1,31 @@
+"""Live collaboration: after a change commits, announce it so every open board and ticket
+page refetches what changed. An announcement carries no data (permissions stay in the
+normal views), only which project changed and, where known, which ticket.
+
+Every announcement bumps the project's revision in the cache, which pages poll cheaply
+(304 when nothing changed)."""
+from django.core.cache import cache
+from django.db import transaction
+
+
+def revision_key(project_id: int) -> str:
+    return f"project-rev:{project_id}"
+
+
+def project_revision(project_id: int) -> int:
+    return cache.get(revision_key(project_id), 0)
+
+
+def _bump(project_id: int) -> int:
+    key = revision_key(project_id)
+    cache.add(key, 0, timeout=None)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=None)
+        return 1
+
+
+def announce(*, project_id: int, kind: str, ticket_key: str | None = None) -> None:
+    """Call inside the write's transaction; the announcement goes out once it commits."""
+    transaction.on_commit(lambda: _bump(project_id))
