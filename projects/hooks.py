@@ -60,3 +60,40 @@ def register_ticket_finished_handler(handler: Callable) -> Callable:
 
 def reasons_ticket_may_not_finish(ticket, user) -> list[str]:
     return [reason for guard in finish_guards for reason in guard(ticket, user)]
+
+
+# --- Pages other apps add to -------------------------------------------------------------
+# Each entry names a URL that takes the project key (and, for ticket panels, `ticket_key`);
+# projects pages render tabs as links and panels/sections as htmx fragments (hx-get).
+project_tabs: list[dict] = []
+ticket_panels: list[dict] = []
+hub_sections: list[dict] = []
+# Callables (demo_user) -> None that fill the demo workspace; `seed_demo` runs them in order.
+demo_seeders: list[dict] = []
+
+
+def _register(registry: list[dict], entry: dict) -> None:
+    if not any(existing["name"] == entry["name"] for existing in registry):
+        registry.append(entry)
+        registry.sort(key=lambda e: e["order"])
+
+
+def register_project_tab(*, name: str, label: str, url_name: str, order: int, match: tuple[str, ...] = (),
+                         admin_only: bool = False) -> None:
+    """A tab in the project's navigation. `match`: URL names (namespace:name) that highlight it."""
+    _register(project_tabs, {"name": name, "label": label, "url_name": url_name, "order": order,
+                             "match": match or (url_name,), "admin_only": admin_only})
+
+
+def register_ticket_panel(*, name: str, title: str, url_name: str, order: int) -> None:
+    """A panel on the ticket page, fetched from url_name(key=..., ticket_key=...)."""
+    _register(ticket_panels, {"name": name, "title": title, "url_name": url_name, "order": order})
+
+
+def register_hub_section(*, name: str, title: str, url_name: str, order: int) -> None:
+    """A section of the project hub page, fetched from url_name(key=...)."""
+    _register(hub_sections, {"name": name, "title": title, "url_name": url_name, "order": order})
+
+
+def register_demo_seeder(*, name: str, seeder: Callable, order: int) -> None:
+    _register(demo_seeders, {"name": name, "seeder": seeder, "order": order})

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from projects import services
+from projects import hooks, services
 from projects.models import Project, Role
 
 DEMO_USERNAME = "demo"
@@ -56,6 +56,9 @@ class Command(BaseCommand):
             project = services.project_create(creator=demo, **spec)
             services.membership_add(project=project, user=teammates[0], role=Role.MEMBER)
             services.membership_add(project=project, user=teammates[1], role=Role.VIEWER)
+        for entry in hooks.demo_seeders:
+            self.stdout.write(f"Seeding demo {entry['name']}…")
+            entry["seeder"](demo)
         self.stdout.write(self.style.SUCCESS(
             f"Demo workspace ready. Sign in at http://127.0.0.1:8000 as {DEMO_USERNAME} / {DEMO_PASSWORD} "
             f"(also dana and sam, same password)."
