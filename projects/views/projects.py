@@ -8,10 +8,10 @@ from django.views.decorators.http import require_POST
 
 from aihub.forms import add_service_errors
 
-from . import selectors, services
-from .access import Action, can, project_for
-from .forms import InviteForm, ProjectForm, ProjectSettingsForm, RoleForm
-from .models import Membership, Phase
+from .. import selectors, services
+from ..access import Action, can, project_for
+from ..forms import InviteForm, ProjectForm, ProjectSettingsForm, RoleForm
+from ..models import Membership, Phase
 
 
 @login_required

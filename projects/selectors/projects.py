@@ -1,8 +1,8 @@
 """Reads for projects and memberships. Pages call these, never the ORM in a loop."""
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 
-from .access import projects_for
-from .models import Membership, Project
+from ..access import projects_for
+from ..models import Membership, Project
 
 
 def project_list(*, user) -> QuerySet[Project]:
