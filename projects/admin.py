@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Label, Membership, Project, Sprint, Ticket, WorkflowStatus
+from .models import Label, Membership, Project, Sprint, Ticket, TicketEvent, WorkflowStatus
 
 
 class MembershipInline(admin.TabularInline):
@@ -54,3 +54,11 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ("type", "priority")
     search_fields = ("key", "title")
     raw_id_fields = ("parent", "sprint", "assignee", "reporter")
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "kind", "field", "actor", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("ticket__key", "field")
+    raw_id_fields = ("ticket", "actor")
