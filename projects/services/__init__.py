@@ -11,3 +11,4 @@ from .projects import (  # noqa: F401
     project_update,
 )
 from .tickets import ticket_create, ticket_event_record  # noqa: F401
+from .board import project_ranks_rebalance, ticket_move  # noqa: F401
