@@ -9,3 +9,25 @@ from .board import (  # noqa: F401
     board_summary,
     column_cards,
 )
+from .tickets import (  # noqa: F401
+    TicketFilters,
+    backlinks_by_ticket,
+    backlog_tickets,
+    saved_views_for,
+    ticket_children,
+    ticket_choices,
+    ticket_comments,
+    ticket_filter,
+    ticket_for_page,
+    ticket_history,
+    ticket_list,
+    ticket_relations,
+)
+from .sprints import (  # noqa: F401
+    planning_sprints,
+    project_velocity,
+    sprint_burndown,
+    sprint_list,
+    sprint_points,
+    sprint_tickets,
+)
