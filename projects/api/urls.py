@@ -1,6 +1,8 @@
 from django.urls import path
 
 from . import board as board_api
+from . import sprints as sprint_api
+from . import tickets as ticket_api
 from . import views
 
 urlpatterns = [
@@ -10,4 +12,12 @@ urlpatterns = [
     path("projects/<str:key>/members/<str:username>/", views.MemberDetail.as_view(), name="member-detail"),
     path("projects/<str:key>/board/", board_api.BoardView.as_view(), name="project-board"),
     path("tickets/<str:ticket_key>/move/", board_api.TicketMoveView.as_view(), name="ticket-move"),
+    path("projects/<str:key>/tickets/", ticket_api.TicketListCreate.as_view(), name="ticket-list"),
+    path("tickets/<str:ticket_key>/", ticket_api.TicketDetail.as_view(), name="ticket-detail"),
+    path("tickets/<str:ticket_key>/comments/", ticket_api.CommentListCreate.as_view(), name="ticket-comments"),
+    path("projects/<str:key>/sprints/", sprint_api.SprintListCreate.as_view(), name="sprint-list"),
+    path("sprints/<int:sprint_id>/", sprint_api.SprintDetail.as_view(), name="sprint-detail"),
+    path("sprints/<int:sprint_id>/start/", sprint_api.SprintStart.as_view(), name="sprint-start"),
+    path("sprints/<int:sprint_id>/complete/", sprint_api.SprintComplete.as_view(), name="sprint-complete"),
+    path("sprints/<int:sprint_id>/burndown/", sprint_api.SprintBurndown.as_view(), name="sprint-burndown"),
 ]

@@ -2,10 +2,34 @@
 one project-wide rank, so this reuses the board's midpoint-and-renumber rules."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from .. import live
 from ..models import Project, Ticket
-from .board import _predecessor_rank, _rank_between, _successor_rank, project_ranks_rebalance
+from ..ranking import RANK_GAP
+from .board import project_ranks_rebalance
+
+
+def _rank_between(low: int | None, high: int | None) -> int | None:
+    """A rank strictly between two neighbours (None: no integer left between them)."""
+    if low is None and high is None:
+        return RANK_GAP
+    if low is None:
+        return high - RANK_GAP
+    if high is None:
+        return low + RANK_GAP
+    return (low + high) // 2 if high - low >= 2 else None
+
+
+def _neighbour_rank(project: Project, ticket: Ticket, anchor: Ticket, *, after: bool) -> int | None:
+    """The rank of the ticket right after (or before) `anchor` in the project order."""
+    others = Ticket.objects.filter(project=project).exclude(pk=ticket.pk)
+    if after:
+        others = others.filter(Q(rank__gt=anchor.rank) | Q(rank=anchor.rank, id__gt=anchor.id)).order_by("rank", "id")
+    else:
+        others = others.filter(Q(rank__lt=anchor.rank) | Q(rank=anchor.rank, id__lt=anchor.id)).order_by("-rank",
+                                                                                                          "-id")
+    return others.values_list("rank", flat=True).first()
 
 
 @transaction.atomic
@@ -21,10 +45,10 @@ def ticket_rank(*, ticket: Ticket, user, after: Ticket | None = None, before: Ti
     for _attempt in range(2):
         if after is not None:
             after.refresh_from_db(fields=["rank"])
-            rank = _rank_between(after.rank, _successor_rank(project, current, after))
+            rank = _rank_between(after.rank, _neighbour_rank(project, current, after, after=True))
         elif before is not None:
             before.refresh_from_db(fields=["rank"])
-            rank = _rank_between(_predecessor_rank(project, current, before), before.rank)
+            rank = _rank_between(_neighbour_rank(project, current, before, after=False), before.rank)
         else:
             first = Ticket.objects.filter(project=project).exclude(pk=current.pk).order_by("rank", "id").first()
             rank = _rank_between(None, first.rank) if first else current.rank

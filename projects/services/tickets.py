@@ -156,7 +156,7 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
     project = Project.objects.get(pk=ticket.project_id)
     if "status" in fields:  # moves lock the project row first; so do we, in the same order
         project = Project.objects.select_for_update().get(pk=ticket.project_id)
-    current = Ticket.objects.select_for_update().select_related("status", "assignee", "sprint", "parent").get(
+    current = Ticket.objects.select_for_update(of=("self",)).select_related("status", "assignee", "sprint", "parent").get(
         pk=ticket.pk)
     if version is not None and int(version) != current.version:
         raise StaleVersion(current)
@@ -166,7 +166,7 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
         if target.pk != current.status_id:
             ticket_move(ticket=current, user=user, status=target, after=_column_end(current, target),
                         override_reason=override_reason)
-            current = Ticket.objects.select_for_update().select_related(
+            current = Ticket.objects.select_for_update(of=("self",)).select_related(
                 "status", "assignee", "sprint", "parent").get(pk=ticket.pk)
 
     _check_relations(project, assignee=fields.get("assignee"), sprint=fields.get("sprint"),
