@@ -22,6 +22,7 @@ from .tickets import (  # noqa: F401
     ticket_history,
     ticket_list,
     ticket_relations,
+    unread_notification_count,
 )
 from .sprints import (  # noqa: F401
     planning_sprints,

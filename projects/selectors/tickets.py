@@ -193,3 +193,9 @@ def backlinks_by_ticket(ticket_ids) -> dict:
 def saved_views_for(*, project: Project, user) -> QuerySet[SavedView]:
     """The caller's own views and those shared with the project."""
     return SavedView.objects.filter(project=project).filter(Q(owner=user) | Q(shared=True)).select_related("owner")
+
+
+def unread_notification_count(*, user) -> int:
+    from ..models import Notification
+
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

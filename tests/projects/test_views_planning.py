@@ -35,3 +35,107 @@ def test_pages_render_for_a_member(cv, pm, client):
         assert response.status_code == 200, url
     page = client.get(f"/projects/CV/tickets/{ticket.key}/").content.decode()
     assert "Label images" in page and 'href="/projects/CV/tickets/CV-1/"' in page and "coco" in page
+
+
+def test_mention_in_a_comment_shows_in_the_bell_and_the_notification_opens_the_ticket(cv, client):
+    from tests.factories import UserFactory
+
+    author = MembershipFactory(project=cv, role=Role.MEMBER, user__username="dana").user
+    sam = MembershipFactory(project=cv, role=Role.MEMBER, user__username="sam").user
+    ticket = make_ticket(cv, "Check recall", reporter=author)
+    client.force_login(author)
+    response = client.post(f"/projects/CV/tickets/{ticket.key}/comments/", {"body": "@sam can you check?"},
+                           HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "can you check?" in response.content.decode()
+    client.force_login(sam)
+    page = client.get("/projects/").content.decode()
+    assert 'class="bell-count">1<' in page
+    notification = sam.notifications.get()
+    opened = client.get(f"/projects/notifications/{notification.pk}/")
+    assert opened.status_code == 302 and opened["Location"] == f"/projects/CV/tickets/{ticket.key}/"
+    assert 'bell-count' not in client.get("/projects/").content.decode()
+    client.force_login(UserFactory())
+    assert client.get(f"/projects/notifications/{notification.pk}/").status_code == 404
+
+
+def test_in_place_edit_saves_and_a_stale_edit_shows_both_versions(cv, pm, client):
+    ticket = make_ticket(cv, "Original title", reporter=pm)
+    editor = client.get(f"/projects/CV/tickets/{ticket.key}/fields/title/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="title-version" value="1"' in editor
+    saved = client.post(f"/projects/CV/tickets/{ticket.key}/fields/title/",
+                        {"title-value": "Mine first", "title-version": "1"}, HTTP_HX_REQUEST="true")
+    assert saved.status_code == 200 and "Mine first" in saved.content.decode()
+    # Someone else edited meanwhile from version 1: their text is kept and shown beside ours.
+    stale = client.post(f"/projects/CV/tickets/{ticket.key}/fields/title/",
+                        {"title-value": "Second opinion", "title-version": "1"}, HTTP_HX_REQUEST="true")
+    body = stale.content.decode()
+    assert stale.status_code == 200
+    assert "Their version" in body and "Mine first" in body and 'value="Second opinion"' in body
+    assert 'name="title-version" value="2"' in body
+    ticket.refresh_from_db()
+    assert ticket.title == "Mine first"
+    again = client.post(f"/projects/CV/tickets/{ticket.key}/fields/title/",
+                        {"title-value": "Second opinion", "title-version": "2"}, HTTP_HX_REQUEST="true")
+    assert again.status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.title == "Second opinion"
+
+
+def test_viewer_sees_no_edit_controls_and_cannot_post(cv, client):
+    viewer = MembershipFactory(project=cv, role=Role.VIEWER).user
+    ticket = make_ticket(cv, "Read only")
+    client.force_login(viewer)
+    page = client.get(f"/projects/CV/tickets/{ticket.key}/").content.decode()
+    assert "inplace-edit" not in page and "Delete ticket" not in page and 'name="body"' not in page
+    assert client.post(f"/projects/CV/tickets/{ticket.key}/fields/title/",
+                       {"title-value": "x", "title-version": "1"}).status_code == 403
+    assert client.get(f"/projects/CV/tickets/{ticket.key}/fields/title/").status_code == 403
+    assert client.get("/projects/CV/backlog/").status_code == 200
+    assert client.post("/projects/CV/backlog/create/", {"title": "x", "type": "task"}).status_code == 403
+    outsider = MembershipFactory(role=Role.ADMIN).user
+    client.force_login(outsider)
+    assert client.get(f"/projects/CV/tickets/{ticket.key}/").status_code == 404
+
+
+def test_sprint_planning_shows_committed_points_against_capacity(cv, pm, client):
+    sprint = SprintFactory(project=cv, capacity=5)
+    a = make_ticket(cv, "Small", estimate=3)
+    b = make_ticket(cv, "Big", estimate=5)
+    response = client.post(f"/projects/CV/sprints/{sprint.pk}/plan/", {"ticket": [a.key]}, HTTP_HX_REQUEST="true")
+    assert '<strong id="committed-points">3</strong>' in response.content.decode()
+    response = client.post(f"/projects/CV/sprints/{sprint.pk}/plan/", {"ticket": [b.key]}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert '<strong id="committed-points">8</strong>' in body and "Over capacity by 3 pts" in body
+
+
+def test_backlog_multi_select_and_drag_rank(cv, pm, client):
+    sprint = SprintFactory(project=cv)
+    a, b, c = (make_ticket(cv, t) for t in ("A", "B", "C"))
+    client.post("/projects/CV/backlog/plan/", {"tickets": [a.key, c.key], "sprint": str(sprint.pk)})
+    assert set(sprint.tickets.values_list("key", flat=True)) == {a.key, c.key}
+    assert client.post("/projects/CV/backlog/rank/", {"ticket": c.key, "before": a.key}).status_code == 200
+    assert client.post("/projects/CV/backlog/rank/", {"ticket": b.key, "after": c.key}).status_code == 200
+    order = list(cv.tickets.order_by("rank", "id").values_list("title", flat=True))
+    assert order == ["C", "B", "A"]
+    assert client.post("/projects/CV/backlog/rank/", {"ticket": b.key, "after": "CV-999"}).status_code == 400
+
+
+def test_workflow_and_custom_field_admin_pages(cv, pm, client):
+    client.post("/projects/CV/settings/workflow/", {"name": "QA", "wip_limit": "3"})
+    qa = cv.statuses.get(slug="qa")
+    assert qa.wip_limit == 3 and qa.position == 4
+    client.post(f"/projects/CV/settings/workflow/{qa.pk}/", {"action": "left"})
+    assert list(cv.statuses.order_by("position").values_list("slug", flat=True)) == [
+        "todo", "in_progress", "in_review", "qa", "done"]
+    client.post(f"/projects/CV/settings/workflow/{qa.pk}/", {"action": "save", "name": "Quality check",
+                                                              "is_finished": "on", "wip_limit": ""})
+    qa.refresh_from_db()
+    assert (qa.name, qa.is_finished, qa.wip_limit, qa.slug) == ("Quality check", True, None, "qa")
+    client.post("/projects/CV/settings/fields/", {"name": "Dataset", "field_type": "select", "options": "coco, line3"})
+    field = cv.custom_fields.get()
+    assert (field.key, field.options) == ("dataset", ["coco", "line3"])
+    bad = client.post("/projects/CV/settings/fields/", {"name": "Empty", "field_type": "select", "options": ""})
+    assert "needs at least one choice" in bad.content.decode()
+    member = MembershipFactory(project=cv, role=Role.MEMBER).user
+    client.force_login(member)
+    assert client.get("/projects/CV/settings/workflow/").status_code == 403
