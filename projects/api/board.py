@@ -139,7 +139,8 @@ class TicketMoveView(ProjectScopedAPIView):
     @extend_schema(operation_id="tickets_move", request=TicketMoveSerializer,
                    responses={200: MovedTicketSerializer, 409: MovedTicketSerializer})
     def post(self, request, ticket_key):
-        ticket = self.get_scoped_object(Ticket.objects.all(), key=ticket_key)
+        # Only what the access check needs: the service re-reads the ticket under a lock.
+        ticket = self.get_scoped_object(Ticket.objects.only("id", "project_id", "key"), key=ticket_key)
         data = TicketMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

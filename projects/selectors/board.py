@@ -1,6 +1,6 @@
 """Reads for the board: columns with their cards, in board order.
 
-The hot path reads `values()` rows, never model instances, and only what a card shows.
+The hot path reads `values_list()` rows, never model instances, and only what a card shows.
 A board costs the same handful of queries whatever its size: statuses, counts per column,
 the first cards of every column (one windowed query), their labels, and each badge
 provider once.
@@ -13,11 +13,12 @@ from django.db.models.functions import RowNumber
 from .. import hooks
 from ..models import Label, Project, Sprint, SprintState, Ticket, TicketType, WorkflowStatus
 
-# Cards a column shows before "more" is fetched as the user scrolls.
-COLUMN_PAGE_SIZE = 40
+# Cards a column shows before "more" is fetched as the user scrolls (a screen shows ~8).
+COLUMN_PAGE_SIZE = 20
 
 CARD_FIELDS = ("id", "key", "title", "type", "priority", "estimate", "status_id", "rank", "version",
                "assignee__username", "assignee__display_name", "assignee__first_name", "assignee__last_name")
+STATUS_INDEX = CARD_FIELDS.index("status_id")
 
 
 @dataclass(frozen=True)
@@ -93,35 +94,38 @@ def _filtered(tickets: QuerySet[Ticket], filters: BoardFilters) -> QuerySet[Tick
     return tickets
 
 
-def _initials(row: dict) -> str:
-    if not row["assignee__username"]:
+def _initials(username: str | None, display_name: str, first_name: str, last_name: str) -> str:
+    if not username:
         return ""
-    full_name = f"{row['assignee__first_name'] or ''} {row['assignee__last_name'] or ''}".strip()
-    label = row["assignee__display_name"] or full_name or row["assignee__username"]
+    label = display_name or f"{first_name or ''} {last_name or ''}".strip() or username
     parts = label.replace(".", " ").replace("_", " ").split()
-    return "".join(p[0] for p in parts[:2]).upper() or row["assignee__username"][:2].upper()
+    return "".join(p[0] for p in parts[:2]).upper() or username[:2].upper()
 
 
-def _cards(rows: list[dict]) -> list[dict]:
-    """Turn ticket rows into cards: labels and badges fetched once for all of them."""
-    ids = [row["id"] for row in rows]
+def _cards(rows: list[tuple]) -> list[dict]:
+    """Turn ticket rows (CARD_FIELDS tuples) into cards: labels and badges fetched once for
+    all of them."""
+    ids = [row[0] for row in rows]
     labels: dict[int, list[dict]] = {}
     if ids:
         through = Ticket.labels.through.objects.filter(ticket_id__in=ids)
-        for link in through.values("ticket_id", "label__name", "label__color").order_by("label__name"):
-            labels.setdefault(link["ticket_id"], []).append({"name": link["label__name"],
-                                                              "color": link["label__color"]})
+        for ticket_id, name, color in through.values_list("ticket_id", "label__name", "label__color").order_by(
+                "label__name"):
+            labels.setdefault(ticket_id, []).append({"name": name, "color": color})
     badges = hooks.badges_for(ids) if ids else {}
-    return [
-        {
-            "id": row["id"], "key": row["key"], "title": row["title"], "type": row["type"],
-            "priority": row["priority"], "estimate": row["estimate"], "status_id": row["status_id"],
-            "rank": row["rank"], "version": row["version"],
-            "assignee": row["assignee__username"], "assignee_initials": _initials(row),
-            "labels": labels.get(row["id"], []), "badges": badges.get(row["id"], []),
-        }
-        for row in rows
-    ]
+    initials: dict[tuple, str] = {}
+    cards = []
+    for (id_, key, title, type_, priority, estimate, status_id, rank, version,
+         username, display_name, first_name, last_name) in rows:
+        person = (username, display_name, first_name, last_name)
+        if person not in initials:
+            initials[person] = _initials(*person)
+        cards.append({
+            "id": id_, "key": key, "title": title, "type": type_, "priority": priority, "estimate": estimate,
+            "status_id": status_id, "rank": rank, "version": version, "assignee": username,
+            "assignee_initials": initials[person], "labels": labels.get(id_, []), "badges": badges.get(id_, []),
+        })
+    return cards
 
 
 def board_columns(*, project: Project, sprint: Sprint | None, filters: BoardFilters | None = None,
@@ -147,10 +151,10 @@ def board_columns(*, project: Project, sprint: Sprint | None, filters: BoardFilt
         tickets = tickets.annotate(
             position=Window(RowNumber(), partition_by=[F("status_id")], order_by=[F("rank").asc(), F("id").asc()])
         ).filter(position__lte=per_column + 1)
-    rows = list(tickets.order_by("status_id", "rank", "id").values(*CARD_FIELDS))
-    per_status: dict[int, list[dict]] = {}
+    rows = list(tickets.order_by("status_id", "rank", "id").values_list(*CARD_FIELDS))
+    per_status: dict[int, list[tuple]] = {}
     for row in rows:
-        per_status.setdefault(row["status_id"], []).append(row)
+        per_status.setdefault(row[STATUS_INDEX], []).append(row)
     if per_column is not None:
         for status_id, status_rows in per_status.items():
             if len(status_rows) > per_column:
@@ -171,7 +175,7 @@ def column_cards(*, project: Project, sprint: Sprint | None, status: WorkflowSta
         anchor = Ticket.objects.filter(project=project, key=after).values("rank", "id").first()
         if anchor is not None:
             tickets = tickets.filter(Q(rank__gt=anchor["rank"]) | Q(rank=anchor["rank"], id__gt=anchor["id"]))
-    rows = list(tickets.order_by("rank", "id").values(*CARD_FIELDS)[: limit + 1])
+    rows = list(tickets.order_by("rank", "id").values_list(*CARD_FIELDS)[: limit + 1])
     return _cards(rows[:limit]), len(rows) > limit
 
 

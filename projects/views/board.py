@@ -71,7 +71,7 @@ def board(request, key):
     context.update(
         sprints=selectors.board_sprints(project=project),
         choices=selectors.board_filter_choices(project=project),
-        quick_form=QuickCreateForm(project=project),
+        quick_form=QuickCreateForm(project=project, columns=context["columns"]),
     )
     return render(request, "projects/board.html", context)
 

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from projects import hooks, services
 from projects.models import Role, Ticket
+from projects.selectors.board import COLUMN_PAGE_SIZE
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -147,14 +148,15 @@ def test_shortcut_c_creates_a_ticket_inline(signed_in_page, live_server):
 def test_long_column_loads_more_cards_on_scroll(signed_in_page, live_server):
     page, user = signed_in_page
     project = kanban_project(user)
-    add_tickets(project, user, [f"Card {i}" for i in range(90)])
+    size = COLUMN_PAGE_SIZE
+    add_tickets(project, user, [f"Card {i}" for i in range(2 * size + 10)])
     page.goto(f"{live_server.url}/projects/{project.key}/board/")
     cards = column(page, "todo").locator(".board-card")
-    expect(cards).to_have_count(40)
+    expect(cards).to_have_count(size)
     column(page, "todo").locator(".board-more").scroll_into_view_if_needed()
-    expect(cards).to_have_count(80)
+    expect(cards).to_have_count(2 * size)
     column(page, "todo").locator(".board-more").scroll_into_view_if_needed()
-    expect(cards).to_have_count(90)
+    expect(cards).to_have_count(2 * size + 10)
     expect(column(page, "todo").locator(".board-more")).to_have_count(0)
 
 

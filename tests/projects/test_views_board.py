@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from projects import live, services
+from projects.selectors.board import COLUMN_PAGE_SIZE
 from projects.models import Label, Role, Sprint, SprintState, Ticket, WorkflowStatus
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.projects.board_factories import seed_board
@@ -118,16 +119,17 @@ def test_htmx_request_gets_the_board_fragment_only(client):
 def test_a_long_column_loads_lazily(client):
     project = ProjectFactory(board_mode="kanban")
     member = sign_in(client, project, Role.MEMBER)
-    tickets = fill(project, member, 95)
+    size = COLUMN_PAGE_SIZE
+    tickets = fill(project, member, 2 * size + 15)
     url = reverse("projects:board", args=[project.key])
     body = client.get(url).content.decode()
-    assert body.count('class="board-card ') == 40
+    assert body.count('class="board-card ') == size
     assert 'hx-trigger="intersect once"' in body
     more = reverse("projects:board_more", args=[project.key, "todo"])
-    page2 = client.get(more, {"after": tickets[39].key}, HTTP_HX_REQUEST="true").content.decode()
-    assert page2.count('class="board-card ') == 40
-    assert f"ticket-{tickets[40].key}" in page2 and f"after={tickets[79].key}" in page2
-    page3 = client.get(more, {"after": tickets[79].key}, HTTP_HX_REQUEST="true").content.decode()
+    page2 = client.get(more, {"after": tickets[size - 1].key}, HTTP_HX_REQUEST="true").content.decode()
+    assert page2.count('class="board-card ') == size
+    assert f"ticket-{tickets[size].key}" in page2 and f"after={tickets[2 * size - 1].key}" in page2
+    page3 = client.get(more, {"after": tickets[2 * size - 1].key}, HTTP_HX_REQUEST="true").content.decode()
     assert page3.count('class="board-card ') == 15 and "board-more" not in page3
 
 
@@ -209,5 +211,5 @@ def test_board_page_query_budget_is_constant(client, django_assert_max_num_queri
         response = client.get(reverse("projects:board", args=[project.key]))
     assert response.status_code == 200
     shown = response.content.decode().count('class="board-card ')
-    assert shown == {10: 10, 1000: 4 * 40}[count]  # four columns, the first 40 cards of each
+    assert shown == {10: 10, 1000: 4 * COLUMN_PAGE_SIZE}[count]  # four columns, the first cards of each
 
