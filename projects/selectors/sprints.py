@@ -90,7 +90,8 @@ def sprint_burndown(*, sprint: Sprint) -> dict:
     committed = _remaining_at(sprint, tickets, moves, sprint.started_at or now)
     days = []
     if sprint.state != SprintState.PLANNED:
-        stop = sprint.completed_at or now
+        # Just before completion: the last day shows what was left, not the carry-over.
+        stop = sprint.completed_at - datetime.timedelta(microseconds=1) if sprint.completed_at else now
         stop_date = timezone.localtime(stop).date()
         for day in dates:
             if day > stop_date:
