@@ -15,6 +15,7 @@ from aihub.exceptions import StaleVersion
 from .. import selectors, services
 from ..models import Sprint, Ticket
 from .base import ProjectScopedAPIView
+from .tickets import TicketSerializer, ticket_json
 
 
 class BoardLabelSerializer(serializers.Serializer):
@@ -66,20 +67,6 @@ class TicketMoveSerializer(serializers.Serializer):
                                        help_text="The version the move is based on; a stale one answers 409.")
     override_reason = serializers.CharField(required=False, allow_blank=True, default="",
                                             help_text="Admins only: move into a finished status despite its checks.")
-
-
-class MovedTicketSerializer(serializers.ModelSerializer):
-    """The moved ticket (its board-relevant fields)."""
-
-    status = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    labels = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-
-    class Meta:
-        model = Ticket
-        fields = ("key", "title", "type", "status", "priority", "assignee", "estimate", "labels", "sprint",
-                  "rank", "version", "finished_at", "created_at", "updated_at")
-        read_only_fields = fields
 
 
 def _card_json(card: dict) -> dict:
@@ -134,10 +121,10 @@ class BoardView(ProjectScopedAPIView):
 
 
 class TicketMoveView(ProjectScopedAPIView):
-    serializer_class = MovedTicketSerializer
+    serializer_class = TicketSerializer
 
     @extend_schema(operation_id="tickets_move", request=TicketMoveSerializer,
-                   responses={200: MovedTicketSerializer, 409: MovedTicketSerializer})
+                   responses={200: TicketSerializer, 409: TicketSerializer})
     def post(self, request, ticket_key):
         # Only what the access check needs: the service re-reads the ticket under a lock.
         ticket = self.get_scoped_object(Ticket.objects.only("id", "project_id", "key"), key=ticket_key)
@@ -146,5 +133,11 @@ class TicketMoveView(ProjectScopedAPIView):
         try:
             moved = services.ticket_move(ticket=ticket, user=request.user, **data.validated_data)
         except StaleVersion as stale:
-            raise Conflict(MovedTicketSerializer(stale.current).data) from None
-        return Response(MovedTicketSerializer(moved).data)
+            raise Conflict(self._ticket_json(stale.current, request)) from None
+        return Response(self._ticket_json(moved, request))
+
+    @staticmethod
+    def _ticket_json(ticket: Ticket, request) -> dict:
+        """The ticket as GET /api/v1/tickets/{key}/ shows it (the contract's "200 ticket")."""
+        fresh = selectors.ticket_list(project=ticket.project).filter(pk=ticket.pk).first()
+        return ticket_json(fresh, request=request)

@@ -133,6 +133,7 @@ def ticket_move(*, ticket: Ticket, user: User | None, status: WorkflowStatus | s
     # Moves of one project queue on its row: two moves never compute the same midpoint.
     project = Project.objects.select_for_update().get(pk=ticket.project_id)
     current = Ticket.objects.select_for_update().select_related("status").get(pk=ticket.pk)
+    current.project = project
     if version is not None and int(version) != current.version:
         raise StaleVersion(current)
     target = _resolve_status(project, status)
