@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -78,11 +78,13 @@ def backlog_create(request, key):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{ticket.key} created.")
-            if request.htmx:
-                response = HttpResponse(status=204)
+            if request.htmx:  # a fresh form, and the list refetches itself
+                response = render(request, "projects/backlog.html#create-form",
+                                  {"project": project, "create_form": InlineCreateForm(), "can_edit": True,
+                                   "created": ticket})
                 response["HX-Trigger"] = "backlog:changed"
                 return response
+            messages.success(request, f"{ticket.key} created.")
             return redirect("projects:backlog", key=project.key)
     if request.htmx:
         return render(request, "projects/backlog.html#create-form",
