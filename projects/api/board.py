@@ -42,6 +42,8 @@ class BoardTicketSerializer(serializers.Serializer):
     labels = serializers.ListField(child=serializers.CharField())
     badges = BoardBadgeSerializer(many=True)
     version = serializers.IntegerField()
+    fields = serializers.DictField(child=serializers.CharField(),
+                                   help_text="Custom fields the project shows on cards, as displayed.")
 
 
 class BoardColumnSerializer(serializers.Serializer):
@@ -74,6 +76,7 @@ def _card_json(card: dict) -> dict:
         "key": card["key"], "title": card["title"], "type": card["type"], "priority": card["priority"],
         "assignee": card["assignee"], "assignee_initials": card["assignee_initials"], "estimate": card["estimate"],
         "labels": [label["name"] for label in card["labels"]], "badges": card["badges"], "version": card["version"],
+        "fields": {field["key"]: field["value"] for field in card["fields"]},
     }
 
 

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from .. import hooks
-from ..models import Label, Project, Sprint, SprintState, Ticket, TicketType, WorkflowStatus
+from ..models import CustomField, Label, Project, Sprint, SprintState, Ticket, TicketType, WorkflowStatus
 
 # Cards a column shows before "more" is fetched as the user scrolls (a screen shows ~8).
 COLUMN_PAGE_SIZE = 20
@@ -102,9 +102,30 @@ def _initials(username: str | None, display_name: str, first_name: str, last_nam
     return "".join(p[0] for p in parts[:2]).upper() or username[:2].upper()
 
 
-def _cards(rows: list[tuple]) -> list[dict]:
-    """Turn ticket rows (CARD_FIELDS tuples) into cards: labels and badges fetched once for
-    all of them."""
+def _card_field_value(field_type: str, value) -> str:
+    if value in (None, "", []):
+        return ""
+    if field_type == "checkbox":
+        return "yes" if value else ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def card_custom_fields(*, project: Project) -> list[tuple[str, str, str]]:
+    """The custom fields a project shows on its cards: (key, name, type)."""
+    return list(CustomField.objects.filter(project=project, show_on_card=True).order_by("position", "id")
+                .values_list("key", "name", "field_type"))
+
+
+def _card_columns(card_fields) -> tuple[str, ...]:
+    # The custom-field JSON is read only when some field is shown on cards.
+    return (*CARD_FIELDS, "custom_fields") if card_fields else CARD_FIELDS
+
+
+def _cards(rows: list[tuple], card_fields=()) -> list[dict]:
+    """Turn ticket rows (CARD_FIELDS tuples, then the custom-field JSON when card_fields)
+    into cards: labels and badges fetched once for all of them."""
     ids = [row[0] for row in rows]
     labels: dict[int, list[dict]] = {}
     if ids:
@@ -115,16 +136,25 @@ def _cards(rows: list[tuple]) -> list[dict]:
     badges = hooks.badges_for(ids) if ids else {}
     initials: dict[tuple, str] = {}
     cards = []
-    for (id_, key, title, type_, priority, estimate, status_id, rank, version,
-         username, display_name, first_name, last_name) in rows:
+    for row in rows:
+        (id_, key, title, type_, priority, estimate, status_id, rank, version,
+         username, display_name, first_name, last_name) = row[:13]
         person = (username, display_name, first_name, last_name)
         if person not in initials:
             initials[person] = _initials(*person)
-        cards.append({
+        card = {
             "id": id_, "key": key, "title": title, "type": type_, "priority": priority, "estimate": estimate,
             "status_id": status_id, "rank": rank, "version": version, "assignee": username,
             "assignee_initials": initials[person], "labels": labels.get(id_, []), "badges": badges.get(id_, []),
-        })
+            "fields": [],
+        }
+        if card_fields:
+            values = row[13] or {}
+            for field_key, name, field_type in card_fields:
+                shown = _card_field_value(field_type, values.get(field_key))
+                if shown:
+                    card["fields"].append({"key": field_key, "name": name, "value": shown})
+        cards.append(card)
     return cards
 
 
@@ -151,7 +181,8 @@ def board_columns(*, project: Project, sprint: Sprint | None, filters: BoardFilt
         tickets = tickets.annotate(
             position=Window(RowNumber(), partition_by=[F("status_id")], order_by=[F("rank").asc(), F("id").asc()])
         ).filter(position__lte=per_column + 1)
-    rows = list(tickets.order_by("status_id", "rank", "id").values_list(*CARD_FIELDS))
+    card_fields = card_custom_fields(project=project)
+    rows = list(tickets.order_by("status_id", "rank", "id").values_list(*_card_columns(card_fields)))
     per_status: dict[int, list[tuple]] = {}
     for row in rows:
         per_status.setdefault(row[STATUS_INDEX], []).append(row)
@@ -160,7 +191,7 @@ def board_columns(*, project: Project, sprint: Sprint | None, filters: BoardFilt
             if len(status_rows) > per_column:
                 by_id[status_id].has_more = True
                 del status_rows[per_column:]
-    cards = _cards([row for status_rows in per_status.values() for row in status_rows])
+    cards = _cards([row for status_rows in per_status.values() for row in status_rows], card_fields)
     for card in cards:
         by_id[card["status_id"]].cards.append(card)
     return columns
@@ -175,8 +206,9 @@ def column_cards(*, project: Project, sprint: Sprint | None, status: WorkflowSta
         anchor = Ticket.objects.filter(project=project, key=after).values("rank", "id").first()
         if anchor is not None:
             tickets = tickets.filter(Q(rank__gt=anchor["rank"]) | Q(rank=anchor["rank"], id__gt=anchor["id"]))
-    rows = list(tickets.order_by("rank", "id").values_list(*CARD_FIELDS)[: limit + 1])
-    return _cards(rows[:limit]), len(rows) > limit
+    card_fields = card_custom_fields(project=project)
+    rows = list(tickets.order_by("rank", "id").values_list(*_card_columns(card_fields))[: limit + 1])
+    return _cards(rows[:limit], card_fields), len(rows) > limit
 
 
 def board_filter_choices(*, project: Project) -> dict:

@@ -47,7 +47,7 @@ def test_every_member_reads_the_board(api, project, member_of, role):
     assert [t["key"] for t in todo["tickets"]] == [a.key, b.key]
     assert todo["tickets"][0] == {
         "key": a.key, "title": "T0", "type": "task", "priority": "medium", "assignee": user.username,
-        "assignee_initials": user.initials, "estimate": 3, "labels": ["nlp"], "badges": [], "version": 1,
+        "assignee_initials": user.initials, "estimate": 3, "labels": ["nlp"], "badges": [], "version": 1, "fields": {},
     }
     assert (doing["name"], doing["wip_limit"], doing["count"], doing["over_limit"]) == ("In progress", 3, 1, False)
     assert doing["tickets"][0]["key"] == c.key
