@@ -1,6 +1,7 @@
 """Reads for the projects app, split by purpose (projects, tickets, board, sprints...)."""
 from .projects import project_list, project_members, project_switcher  # noqa: F401
 from .board import (  # noqa: F401
+    COLUMN_PAGE_SIZE,
     BoardFilters,
     active_sprint,
     board_columns,

@@ -18,6 +18,9 @@ from ..forms_board import QuickCreateForm
 from ..models import BoardMode, Project, Sprint, WorkflowStatus
 
 
+MAX_CARDS_PER_COLUMN = 400
+
+
 def _chosen_sprint(project: Project, value: str | None) -> tuple[Sprint | None, str]:
     """The sprint the board shows and the selector's value: a sprint id, "all" for the whole
     project, or nothing: the active sprint for Scrum projects, everything for Kanban."""
@@ -43,6 +46,14 @@ def _ticket_url_template(project: Project) -> tuple[str, str] | None:
     return prefix, suffix
 
 
+def _cards_per_column(request) -> int:
+    """First cards per column; a live refresh asks for as many as the page had loaded
+    (`shown`), so scrolled columns keep their cards, up to a bound."""
+    shown = request.GET.get("shown", "")
+    wanted = int(shown) if shown.isdigit() else 0
+    return min(max(wanted, selectors.COLUMN_PAGE_SIZE), MAX_CARDS_PER_COLUMN)
+
+
 def _board_context(request, project: Project) -> dict:
     sprint, sprint_value = _chosen_sprint(project, request.GET.get("sprint"))
     filters = selectors.BoardFilters.from_query(request.GET)
@@ -57,7 +68,8 @@ def _board_context(request, project: Project) -> dict:
         "no_active_sprint": no_board,
         "filters": filters,
         "query": query,
-        "columns": selectors.board_columns(project=project, sprint=sprint, filters=filters, empty=no_board),
+        "columns": selectors.board_columns(project=project, sprint=sprint, filters=filters, empty=no_board,
+                                           per_column=_cards_per_column(request)),
         "ticket_url_prefix": _ticket_url_template(project),
     }
 

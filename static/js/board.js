@@ -167,6 +167,16 @@
       });
     }
   });
+  document.addEventListener("htmx:configRequest", function (event) {
+    // A refresh keeps as many cards per column as were loaded by scrolling.
+    if (event.detail.elt && event.detail.elt.id === "board") {
+      var shown = 0;
+      event.detail.elt.querySelectorAll(".board-cards").forEach(function (list) {
+        shown = Math.max(shown, list.querySelectorAll(".board-card").length);
+      });
+      if (shown) event.detail.parameters.shown = shown;
+    }
+  });
   document.addEventListener("htmx:beforeRequest", function (event) {
     // A refresh arriving in the middle of a drag waits for the drop.
     if (event.detail.elt && event.detail.elt.id === "board" && document.body.hasAttribute("data-live-hold")) {

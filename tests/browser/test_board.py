@@ -158,6 +158,10 @@ def test_long_column_loads_more_cards_on_scroll(signed_in_page, live_server):
     column(page, "todo").locator(".board-more").scroll_into_view_if_needed()
     expect(cards).to_have_count(2 * size + 10)
     expect(column(page, "todo").locator(".board-more")).to_have_count(0)
+    # A live refresh keeps the cards the user scrolled to.
+    (elsewhere,) = add_tickets(project, user, ["Meanwhile, in review"], status="in_review")
+    expect(column(page, "in_review").locator(f"#ticket-{elsewhere.key}")).to_be_visible(timeout=5000)
+    expect(cards).to_have_count(2 * size + 10)
 
 
 def test_viewer_cannot_drag_nor_move(signed_in_page, live_server):

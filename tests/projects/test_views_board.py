@@ -133,6 +133,19 @@ def test_a_long_column_loads_lazily(client):
     assert page3.count('class="board-card ') == 15 and "board-more" not in page3
 
 
+def test_a_refresh_keeps_the_cards_loaded_by_scrolling(client):
+    project = ProjectFactory(board_mode="kanban")
+    member = sign_in(client, project, Role.MEMBER)
+    fill(project, member, 3 * COLUMN_PAGE_SIZE)
+    url = reverse("projects:board", args=[project.key])
+    refreshed = client.get(url, {"shown": 2 * COLUMN_PAGE_SIZE}, HTTP_HX_REQUEST="true").content.decode()
+    assert refreshed.count('class="board-card ') == 2 * COLUMN_PAGE_SIZE
+    bounded = client.get(url, {"shown": "100000"}, HTTP_HX_REQUEST="true").content.decode()
+    assert bounded.count('class="board-card ') == 3 * COLUMN_PAGE_SIZE
+    junk = client.get(url, {"shown": "-3"}, HTTP_HX_REQUEST="true").content.decode()
+    assert junk.count('class="board-card ') == COLUMN_PAGE_SIZE
+
+
 def test_quick_create_adds_a_ticket_to_the_column(client):
     project = ProjectFactory()
     member = sign_in(client, project, Role.MEMBER)
