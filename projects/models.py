@@ -182,6 +182,7 @@ class Ticket(models.Model):
     due_date = models.DateField(null=True, blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
     acceptance_criteria = models.TextField(blank=True)
+    acceptance_criteria_html = models.TextField(blank=True, editable=False)
     # Order on the board and in the backlog: sparse integers, so a move writes one row.
     rank = models.BigIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)

@@ -43,8 +43,8 @@ class TicketSerializer(serializers.ModelSerializer):
         model = Ticket
         fields = ("key", "project", "number", "title", "description", "description_html", "type", "status",
                   "status_name", "priority", "assignee", "reporter", "estimate", "labels", "sprint", "due_date",
-                  "parent", "acceptance_criteria", "custom_fields", "rank", "version", "finished_at", "created_at",
-                  "updated_at", "backlinks", "url")
+                  "parent", "acceptance_criteria", "acceptance_criteria_html", "custom_fields", "rank", "version",
+                  "finished_at", "created_at", "updated_at", "backlinks", "url")
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))

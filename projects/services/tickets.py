@@ -109,6 +109,7 @@ def ticket_create(*, project: Project, reporter: User | None, title: str, status
     if status.is_finished:
         ticket.finished_at = timezone.now()
     ticket.description_html = render_ticket_markdown(ticket.description)
+    ticket.acceptance_criteria_html = render_ticket_markdown(ticket.acceptance_criteria)
     ticket.full_clean()
     ticket.save()
     if labels:
@@ -210,8 +211,11 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
 
     if not changes:
         return current
-    if any(name == "description" for name, *_ in changes):
+    changed_names = {name for name, *_ in changes}
+    if "description" in changed_names:
         current.description_html = render_ticket_markdown(current.description)
+    if "acceptance_criteria" in changed_names:
+        current.acceptance_criteria_html = render_ticket_markdown(current.acceptance_criteria)
     current.version += 1
     current.full_clean()
     current.save()

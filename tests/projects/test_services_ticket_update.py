@@ -112,3 +112,10 @@ def test_ticket_key_linkifier_leaves_code_and_links_alone():
     assert "[CV-4](http://x/CV-4)" in out and "`CV-5`" in out
     assert ticket_keys_in(text) == ["CV-3", "CV-4"]
     assert mentions_in("hi @dana and @sam. mail a@b.c `@code`") == ["dana", "sam"]
+
+
+def test_acceptance_criteria_render_as_a_sanitized_checklist(cv, dana):
+    ticket = make_ticket(cv, "Ship", acceptance_criteria="- [x] recall ≥ 0.95\n- [ ] latency <script>x</script>")
+    assert 'type="checkbox"' in ticket.acceptance_criteria_html and "<script" not in ticket.acceptance_criteria_html
+    updated = services.ticket_update(ticket=ticket, user=dana, acceptance_criteria="Blocked by CV-1")
+    assert 'href="/projects/CV/tickets/CV-1/"' in updated.acceptance_criteria_html
