@@ -162,3 +162,47 @@ def test_backlog_drag_to_rank_persists(signed_in_page, live_server):
     page.reload()
     expect(page.locator("tr.backlog-row td a.key")).to_have_text(["CV-3", "CV-1", "CV-2"])
     assert list(project.tickets.order_by("rank").values_list("key", flat=True)) == ["CV-3", "CV-1", "CV-2"]
+
+
+def sign_in(browser, live_server, username):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("pass-w0rd-long")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/projects/")
+    return context, page
+
+
+def test_two_people_edit_the_description_and_nothing_is_lost(signed_in_page, live_server, browser):
+    page, user = signed_in_page
+    project = scrum_project(user)
+    MembershipFactory(project=project, user=UserFactory(username="dana"), role=Role.MEMBER)
+    ticket = services.ticket_create(project=project, reporter=user, title="Train", description="First draft.")
+    other_context, other = sign_in(browser, live_server, "dana")
+    try:
+        url = f"{live_server.url}/projects/CV/tickets/{ticket.key}/"
+        page.goto(url)
+        other.goto(url)
+        page.get_by_role("link", name="Edit description").click()
+        other.get_by_role("link", name="Edit description").click()
+        other.locator("#field-description textarea").fill("Dana's plan: sweep thresholds.")
+        other.locator("#field-description").get_by_role("button", name="Save").click()
+        expect(other.locator("#field-description .prose")).to_contain_text("Dana's plan")
+
+        page.locator("#field-description textarea").fill("My plan: try focal loss.")
+        page.locator("#field-description").get_by_role("button", name="Save").click()
+        conflict = page.locator("#field-description .conflict")
+        expect(conflict).to_contain_text("changed this ticket while you were editing")
+        expect(conflict).to_contain_text("Dana's plan: sweep thresholds.")
+        expect(page.locator("#field-description textarea")).to_have_value("My plan: try focal loss.")
+        assert Ticket.objects.get(pk=ticket.pk).description == "Dana's plan: sweep thresholds."
+
+        # Merge both by hand and save: now based on Dana's version, it goes through.
+        page.locator("#field-description textarea").fill("Dana's plan: sweep thresholds.\n\nAlso: try focal loss.")
+        page.locator("#field-description").get_by_role("button", name="Save").click()
+        expect(page.locator("#field-description .prose")).to_contain_text("Also: try focal loss.")
+        expect(other.locator("#field-description .prose")).to_contain_text("Also: try focal loss.", timeout=5000)
+    finally:
+        other_context.close()
