@@ -123,13 +123,15 @@ def _card_columns(card_fields) -> tuple[str, ...]:
     return (*CARD_FIELDS, "custom_fields") if card_fields else CARD_FIELDS
 
 
-def _cards(rows: list[tuple], card_fields=()) -> list[dict]:
+def _cards(rows: list[tuple], card_fields=(), tickets: QuerySet[Ticket] | None = None) -> list[dict]:
     """Turn ticket rows (CARD_FIELDS tuples, then the custom-field JSON when card_fields)
-    into cards: labels and badges fetched once for all of them."""
+    into cards: labels and badges fetched once for all of them. `tickets`: the query the rows
+    came from, when they are all of it; labels then join on it instead of sending every id."""
     ids = [row[0] for row in rows]
     labels: dict[int, list[dict]] = {}
     if ids:
-        through = Ticket.labels.through.objects.filter(ticket_id__in=ids)
+        through = Ticket.labels.through.objects.filter(
+            ticket_id__in=tickets.values("id") if tickets is not None else ids)
         for ticket_id, name, color in through.values_list("ticket_id", "label__name", "label__color").order_by(
                 "label__name"):
             labels.setdefault(ticket_id, []).append({"name": name, "color": color})
@@ -191,7 +193,8 @@ def board_columns(*, project: Project, sprint: Sprint | None, filters: BoardFilt
             if len(status_rows) > per_column:
                 by_id[status_id].has_more = True
                 del status_rows[per_column:]
-    cards = _cards([row for status_rows in per_status.values() for row in status_rows], card_fields)
+    cards = _cards([row for status_rows in per_status.values() for row in status_rows], card_fields,
+                   tickets=tickets.order_by() if per_column is None else None)
     for card in cards:
         by_id[card["status_id"]].cards.append(card)
     return columns

@@ -4,9 +4,10 @@ Order is a sparse integer `rank` (ordered by rank, then id), shared by the board
 backlog; a column shows its tickets in that order. Placing a card right after another takes
 the midpoint between that card and the next one in the column (an index probe on
 project, status, rank), so a move writes one ticket row. When two neighbours have no
-integer left between them the project's tickets are renumbered RANK_GAP apart in one UPDATE
-statement, under the project-row lock that serialises moves, keeping the relative order of
-every ticket (every column and the backlog); this happens about once per 16 moves into the
+integer left between them, the tickets in the smallest window of ranks around them that
+can hold them RESPREAD_SPACING apart are spread evenly over that window in one UPDATE
+statement, under the project-row lock that serialises moves. The relative order of every
+ticket (every column and the backlog) is kept. This happens after about 16 moves into the
 very same spot, never on an ordinary move.
 """
 from django.contrib.auth import get_user_model
@@ -80,18 +81,51 @@ def _rank_between(low: int | None, high: int | None) -> int | None:
     return (low + high) // 2
 
 
-def project_ranks_rebalance(*, project: Project) -> None:
-    """Renumber every ticket of the project RANK_GAP apart, keeping their order, in one
-    statement. The caller holds the project row lock (ticket_move does)."""
+# After a renumbering around a crowded spot, neighbours sit at least this far apart, so
+# a dozen more cards fit at that very spot before the next renumbering.
+RESPREAD_SPACING = RANK_GAP // 16
+
+
+def _respread(project: Project, low: int, high: int, spacing: int) -> None:
+    """Spread the project's tickets ranked strictly between low and high evenly over that
+    interval, in their (rank, id) order: one UPDATE statement."""
     table = Ticket._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET rank = ordered.position * %s "
+            f"UPDATE {table} SET rank = %s + ordered.position * %s "
             f"FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY rank, id) AS position "
-            f"      FROM {table} WHERE project_id = %s) AS ordered "
+            f"      FROM {table} WHERE project_id = %s AND rank > %s AND rank < %s) AS ordered "
             f"WHERE {table}.id = ordered.id",
-            [RANK_GAP, project.pk],
+            [low, spacing, project.pk, low, high],
         )
+
+
+def project_ranks_rebalance(*, project: Project, around: int | None = None) -> None:
+    """Make room in the project's order without changing it. The caller holds the project
+    row lock (ticket_move and the backlog's ticket_rank do).
+
+    With `around` (a crowded rank), only the smallest window of ranks around it that can
+    hold its tickets RESPREAD_SPACING apart is renumbered: a handful of rows, not the
+    project. Without it, every ticket is renumbered RANK_GAP apart."""
+    if around is None:
+        table = Ticket._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET rank = ordered.position * %s "
+                f"FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY rank, id) AS position "
+                f"      FROM {table} WHERE project_id = %s) AS ordered WHERE {table}.id = ordered.id",
+                [RANK_GAP, project.pk],
+            )
+        return
+    half_width = RANK_GAP
+    while True:
+        low, high = around - half_width, around + half_width
+        crowd = Ticket.objects.filter(project=project, rank__gt=low, rank__lt=high).count()
+        spacing = (high - low) // (crowd + 1)
+        if spacing >= RESPREAD_SPACING:
+            _respread(project, low=low, high=high, spacing=spacing)
+            return
+        half_width *= 4
 
 
 def _new_rank(project: Project, ticket: Ticket, status: WorkflowStatus, after: Ticket | None) -> int:
@@ -111,7 +145,7 @@ def _new_rank(project: Project, ticket: Ticket, status: WorkflowStatus, after: T
             rank = _rank_between(None, first)
         if rank is not None:
             return rank
-        project_ranks_rebalance(project=project)
+        project_ranks_rebalance(project=project, around=after.rank if after is not None else ticket.rank)
         ticket.refresh_from_db(fields=["rank"])
         if after is not None:
             after.refresh_from_db(fields=["rank"])

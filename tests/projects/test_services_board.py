@@ -1,6 +1,6 @@
 """ticket_move: places, columns, rank renumbering, finish guards and their override, stale versions."""
-import threading
 import random
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -8,9 +8,11 @@ from django.db import connection
 
 from aihub.exceptions import StaleVersion
 from projects import hooks, services
-from projects.models import Role, Ticket, TicketEvent
+from projects.models import Label, Role, Ticket, TicketEvent
 from projects.ranking import RANK_GAP
+from projects.services.board import RESPREAD_SPACING
 from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.board_factories import seed_board
 from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +140,34 @@ def test_rebalance_keeps_project_order_and_spreads_ranks(board):
     Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(rank=7)
     services.ticket_move(ticket=tickets[4], user=member, status="todo", after=tickets[0])
     assert column(project, "todo") == [tickets[i].key for i in (0, 4, 1, 2, 3)]
+
+
+def test_renumbering_around_a_crowded_spot_touches_few_rows_and_keeps_the_order(board):
+    project, member = board
+    tickets = seed_board(project, member, None, [Label.objects.create(project=project, name="x")], 300)
+    crowded = tickets[150].rank
+    for offset, ticket in enumerate(tickets[150:156]):  # six cards on six adjacent integers
+        Ticket.objects.filter(pk=ticket.pk).update(rank=crowded + offset)
+    order_before = list(Ticket.objects.filter(project=project).order_by("rank", "id").values_list("id", flat=True))
+    ranks_before = dict(Ticket.objects.filter(project=project).values_list("id", "rank"))
+
+    services.project_ranks_rebalance(project=project, around=crowded)
+
+    rows = list(Ticket.objects.filter(project=project).order_by("rank", "id").values_list("id", "rank"))
+    assert [id_ for id_, _ in rows] == order_before, "the order of every ticket is kept"
+    changed = [id_ for id_, rank in rows if ranks_before[id_] != rank]
+    assert 0 < len(changed) < 20, "only a window around the crowded spot is renumbered"
+    ranks = [rank for _, rank in rows]
+    assert min(b - a for a, b in zip(ranks, ranks[1:])) >= RESPREAD_SPACING
+
+
+def test_a_move_into_a_crowded_spot_renumbers_and_lands_right(board):
+    project, member = board
+    a, b, c = make_tickets(project, member, 3)
+    Ticket.objects.filter(pk=b.pk).update(rank=a.rank + 1)  # no integer left between a and b
+    a.refresh_from_db()
+    services.ticket_move(ticket=c, user=member, status="todo", after=a)
+    assert column(project, "todo") == [a.key, c.key, b.key]
 
 
 @pytest.fixture
