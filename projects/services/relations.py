@@ -29,9 +29,10 @@ def relation_add(*, ticket: Ticket, other: Ticket, kind: str, user: User | None)
     source, target, stored_kind = ticket, other, kind
     if kind == "is_blocked_by":
         source, target, stored_kind = other, ticket, RelationKind.BLOCKS
-    exists = TicketRelation.objects.filter(kind=stored_kind).filter(
-        Q(source=source, target=target) | (Q(source=target, target=source) if stored_kind == "relates_to" else Q(pk=None))
-    )
+    same_way = Q(source=source, target=target)
+    if stored_kind == RelationKind.RELATES_TO:  # symmetric: either direction is the same link
+        same_way |= Q(source=target, target=source)
+    exists = TicketRelation.objects.filter(same_way, kind=stored_kind)
     if exists.exists():
         raise ValidationError({"other": [f"{ticket.key} and {other.key} are already linked that way."]})
     if stored_kind == RelationKind.BLOCKS and TicketRelation.objects.filter(

@@ -125,7 +125,8 @@ def sprint_complete(*, sprint: Sprint, user: User | None, move_open_to: Sprint |
         if move_open_to.pk == sprint.pk or move_open_to.state == SprintState.COMPLETED:
             raise ValidationError({"move_open_to": ["Choose a planned sprint, or the backlog."]})
     open_tickets = list(
-        Ticket.objects.select_for_update(of=("self",)).filter(sprint=sprint, status__is_finished=False).only("id", "sprint_id")
+        Ticket.objects.select_for_update(of=("self",)).filter(sprint=sprint, status__is_finished=False)
+        .only("id", "sprint_id")
     )
     sprint.state = SprintState.COMPLETED
     sprint.completed_at = timezone.now()

@@ -185,20 +185,8 @@ def ticket_field(request, key, ticket_key, field):
                     resolved["override_reason"] = form.cleaned_data["override_reason"]
                 ticket = services.ticket_update(ticket=ticket, user=request.user,
                                                 version=form.cleaned_data["version"], **resolved)
-        except StaleVersion as stale:
-            current = _ticket_or_404(project, ticket_key)
-            last = current.events.select_related("actor").order_by("-created_at", "-id").first()
-            data = request.POST.copy()
-            data[f"{field}-version"] = current.version  # saving again applies yours over theirs, knowingly
-            form = field_edit_form(field, choices=choices, data=data)
-            form.is_valid()
-            conflict = {"theirs": _field_value(current, field, choices["custom_fields"]) if field not in TEXT_FIELDS
-                        else None, "their_text": _initial_value(current, field) if field in TEXT_FIELDS else None,
-                        "html": current.description_html if field == "description" else "",
-                        "by": last.actor if last else None, "at": last.created_at if last else None}
-            del stale
-            return _field_partial(request, project, current, field, form=form, conflict=conflict,
-                                  custom_fields=choices["custom_fields"])
+        except StaleVersion:
+            return _conflict_partial(request, project, ticket_key, field, choices)
         except ValidationError as error:
             _service_errors_on_value(form, error, field)
         else:
@@ -206,6 +194,28 @@ def ticket_field(request, key, ticket_key, field):
             response = _field_partial(request, project, ticket, field, custom_fields=choices["custom_fields"])
             return trigger_client_event(response, "ticket:changed", {"key": ticket.key})
     return _field_partial(request, project, ticket, field, form=form, custom_fields=choices["custom_fields"])
+
+
+def _conflict_partial(request, project, ticket_key, field, choices):
+    """The editor again, with what was typed here kept in it, and the other person's saved
+    value (and who saved it, when) shown beside it. Its version is now the current one, so
+    saving again replaces theirs knowingly; cancelling keeps theirs."""
+    current = _ticket_or_404(project, ticket_key)
+    last = current.events.select_related("actor").order_by("-created_at", "-id").first()
+    data = request.POST.copy()
+    data[f"{field}-version"] = current.version
+    form = field_edit_form(field, choices=choices, data=data)
+    form.is_valid()
+    is_text = field in TEXT_FIELDS
+    html = {"description": current.description_html, "acceptance_criteria": current.acceptance_criteria_html}
+    conflict = {
+        "theirs": None if is_text else _field_value(current, field, choices["custom_fields"]),
+        "their_text": _initial_value(current, field) if is_text else None,
+        "html": html.get(field, ""),
+        "by": last.actor if last else None, "at": last.created_at if last else None,
+    }
+    return _field_partial(request, project, current, field, form=form, conflict=conflict,
+                          custom_fields=choices["custom_fields"])
 
 
 def _service_errors_on_value(form, error: ValidationError, field: str) -> None:
