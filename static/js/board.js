@@ -129,7 +129,7 @@
       snapBack(evt);
       showAlert(errorMessages(result.status, result.body));
       hold(false);
-      if (result.status === 409 || result.status === 404) refreshBoard();
+      refreshBoard();  // show the board as it is now (someone may have moved things)
     }
 
     postMove(key, status, after, "").then(settle, function () {
@@ -156,6 +156,36 @@
       });
     });
   }
+
+  // Keyboard moves, for people who do not drag: on a focused card, Alt+Up/Down moves it
+  // within its column, Alt+Left/Right to the top of the previous/next column.
+  var refocusKey = null;
+  function keyboardMove(card, key) {
+    var from = card.parentElement;
+    var lists = Array.prototype.slice.call(board().querySelectorAll(".board-cards"));
+    var oldIndex = Array.prototype.indexOf.call(from.children, card);
+    var to = from;
+    if (key === "ArrowUp" || key === "ArrowDown") {
+      var sibling = key === "ArrowUp" ? card.previousElementSibling : card.nextElementSibling;
+      if (!sibling || !sibling.classList.contains("board-card")) return;
+      from.insertBefore(card, key === "ArrowUp" ? sibling : sibling.nextElementSibling);
+    } else {
+      to = lists[lists.indexOf(from) + (key === "ArrowLeft" ? -1 : 1)];
+      if (!to) return;
+      to.insertBefore(card, to.firstElementChild);
+    }
+    refocusKey = card.dataset.key;
+    card.focus();
+    hold(true);
+    onEnd({ item: card, from: from, to: to, oldIndex: oldIndex,
+            newIndex: Array.prototype.indexOf.call(to.children, card) });
+  }
+  document.addEventListener("keydown", function (event) {
+    var card = event.target.closest && event.target.closest(".board-editable .board-card");
+    if (!card || !event.altKey || !/^Arrow(Up|Down|Left|Right)$/.test(event.key)) return;
+    event.preventDefault();
+    keyboardMove(card, event.key);
+  });
 
   // Keep each column's scroll position across a live refresh of the whole board.
   var scrolls = {};
@@ -193,6 +223,10 @@
       });
     }
     initSortable(root);
+    if (refocusKey) {
+      var card = document.getElementById("ticket-" + refocusKey);
+      if (card) card.focus();
+    }
   }
 
   // The "new ticket" dialog: button, shortcut "c", Escape closes.

@@ -145,6 +145,22 @@ def test_shortcut_c_creates_a_ticket_inline(signed_in_page, live_server):
     expect(column(page, "todo").locator("#ticket-CV-1")).to_contain_text("Try focal loss", timeout=5000)
 
 
+def test_keyboard_moves_a_card_without_dragging(signed_in_page, live_server):
+    page, user = signed_in_page
+    project = kanban_project(user, Role.MEMBER)
+    first, second = add_tickets(project, user, ["Profile data loader", "Cache features"])
+    page.goto(f"{live_server.url}/projects/{project.key}/board/")
+    page.locator(f"#ticket-{second.key}").focus()
+    page.keyboard.press("Alt+ArrowUp")
+    expect(column(page, "todo").locator(".board-card").first).to_have_id(f"ticket-{second.key}")
+    page.keyboard.press("Alt+ArrowRight")
+    expect(column(page, "in_progress").locator(f"#ticket-{second.key}")).to_be_visible()
+    expect(page.locator(f"#ticket-{second.key}")).to_be_focused()
+    page.reload()
+    expect(column(page, "in_progress").locator(f"#ticket-{second.key}")).to_be_visible()
+    expect(column(page, "todo").locator(".board-card")).to_have_count(1)
+
+
 def test_long_column_loads_more_cards_on_scroll(signed_in_page, live_server):
     page, user = signed_in_page
     project = kanban_project(user)
