@@ -55,19 +55,20 @@ def _sprint_history(sprint: Sprint):
                   .order_by("created_at", "id").values("ticket_id", "created_at", "data")):
         moves[event["ticket_id"]].append((event["created_at"], event["data"].get("old_id"),
                                           event["data"].get("new_id")))
+    for ticket in tickets:
+        ticket["move_times"] = [move[0] for move in moves[ticket["id"]]]
     return tickets, moves
 
 
 def _in_sprint_at(sprint_id: int, ticket: dict, moves: list, moment: datetime.datetime) -> bool:
     if ticket["created_at"] > moment:
         return False
-    times = [m[0] for m in moves]
-    index = bisect.bisect_right(times, moment)
-    if index > 0:
+    if not moves:
+        return ticket["sprint_id"] == sprint_id
+    index = bisect.bisect_right(ticket["move_times"], moment)
+    if index > 0:  # the last move at or before that moment says where it was
         return moves[index - 1][2] == sprint_id
-    if moves:
-        return moves[0][1] == sprint_id
-    return ticket["sprint_id"] == sprint_id
+    return moves[0][1] == sprint_id  # before its first move: where that move took it from
 
 
 def _remaining_at(sprint: Sprint, tickets, moves, moment) -> int:

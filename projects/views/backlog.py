@@ -16,6 +16,7 @@ from .. import selectors, services
 from ..access import Action, can, project_for
 from ..forms_tickets import InlineCreateForm, SavedViewForm
 from ..models import Priority, SavedView, Sprint, Ticket, TicketType
+from .sprints import ticket_url_prefix
 
 PAGE_SIZE = 100
 
@@ -41,7 +42,9 @@ def backlog(request, key):
     filters = selectors.TicketFilters.from_query(request.GET)
     page, next_url = _backlog_page(request, project, filters)
     context = {"project": project, "page": page, "tickets": page.object_list, "next_url": next_url,
-               "can_edit": can(project, Action.EDIT), "filters": filters}
+               "can_edit": can(project, Action.EDIT), "filters": filters,
+               "ticket_url_prefix": ticket_url_prefix(project),
+               "sprint_url_prefix": reverse("projects:sprints", kwargs={"key": project.key})}
     if request.htmx and request.GET.get("page"):
         return render(request, "projects/backlog.html#rows", context)
     choices = selectors.ticket_choices(project=project)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from aihub.forms import add_service_errors
@@ -18,6 +19,7 @@ from ..forms_tickets import SprintCompleteForm, SprintForm
 from ..models import Sprint, SprintState, Ticket
 
 PLANNING_BACKLOG_SIZE = 50
+SPRINT_LIST_SIZE = 100
 
 
 def _sprint_or_404(project, sprint_id) -> Sprint:
@@ -57,21 +59,31 @@ def sprint_list(request, key):
     return render(request, "projects/sprints.html", context)
 
 
+def ticket_url_prefix(project) -> str:
+    """The ticket page URL up to the key, reversed once per page instead of once per row."""
+    marker = f"{project.key}-0"
+    return reverse("projects:ticket", kwargs={"key": project.key, "ticket_key": marker}).removesuffix(f"{marker}/")
+
+
 def _planning_context(request, project, sprint) -> dict:
-    in_sprint = list(selectors.sprint_tickets(sprint=sprint))
+    """The sprint's first tickets, the backlog's top, and the points meter (one aggregate,
+    whatever the sprint's size)."""
+    points = selectors.sprint_points(sprint=sprint)
+    in_sprint = list(selectors.sprint_tickets(sprint=sprint)[:SPRINT_LIST_SIZE])
     candidates = list(
         selectors.backlog_tickets(project=project, filters=selectors.TicketFilters(sprint="backlog"),
                                   user=request.user)[:PLANNING_BACKLOG_SIZE]
     ) if sprint.state != SprintState.COMPLETED else []
-    committed = sum(t.estimate or 0 for t in in_sprint)
-    done = sum(t.estimate or 0 for t in in_sprint if t.status.is_finished)
+    committed = points["committed"]
     return {
         "project": project, "sprint": sprint, "can_edit": can(project, Action.EDIT),
-        "in_sprint": in_sprint, "candidates": candidates,
-        "committed": committed, "done": done,
-        "over_capacity": sprint.capacity is not None and committed > sprint.capacity,
+        "in_sprint": in_sprint, "in_sprint_total": points["count"], "candidates": candidates,
+        "committed": committed, "done": points["done"],
+        "over_capacity": points["over_capacity"],
         "over_by": committed - (sprint.capacity or 0),
         "capacity_percent": min(100, round(100 * committed / sprint.capacity)) if sprint.capacity else None,
+        "ticket_url_prefix": ticket_url_prefix(project),
+        "plan_url": reverse("projects:sprint_plan", kwargs={"key": project.key, "sprint_id": sprint.pk}),
     }
 
 
