@@ -54,24 +54,30 @@ def _cards_per_column(request) -> int:
     return min(max(wanted, selectors.COLUMN_PAGE_SIZE), MAX_CARDS_PER_COLUMN)
 
 
-def _board_context(request, project: Project) -> dict:
+def _board_scope(request, project: Project) -> dict:
+    """What the board shows (sprint, filters) and who looks at it; no cards yet."""
     sprint, sprint_value = _chosen_sprint(project, request.GET.get("sprint"))
     filters = selectors.BoardFilters.from_query(request.GET)
-    query = {**filters.as_query(), **({"sprint": sprint_value} if request.GET.get("sprint") else {})}
-    no_board = sprint is None and sprint_value == ""  # a Scrum project with no active sprint
     return {
         "project": project,
         "can_edit": can(project, Action.EDIT),
         "can_admin": can(project, Action.ADMIN),
         "sprint": sprint,
         "sprint_value": sprint_value,
-        "no_active_sprint": no_board,
+        "no_active_sprint": sprint is None and sprint_value == "",  # a Scrum project with no active sprint
         "filters": filters,
-        "query": query,
-        "columns": selectors.board_columns(project=project, sprint=sprint, filters=filters, empty=no_board,
-                                           per_column=_cards_per_column(request)),
+        "query": {**filters.as_query(), **({"sprint": sprint_value} if request.GET.get("sprint") else {})},
         "ticket_url_prefix": _ticket_url_template(project),
     }
+
+
+def _board_context(request, project: Project) -> dict:
+    context = _board_scope(request, project)
+    context["columns"] = selectors.board_columns(
+        project=project, sprint=context["sprint"], filters=context["filters"], empty=context["no_active_sprint"],
+        per_column=_cards_per_column(request),
+    )
+    return context
 
 
 @login_required
@@ -96,7 +102,7 @@ def board_column_more(request, key, status):
     column = WorkflowStatus.objects.filter(project=project, slug=status).first()
     if column is None:
         raise Http404("No such status.")
-    context = _board_context(request, project)
+    context = _board_scope(request, project)
     cards, has_more = selectors.column_cards(
         project=project, sprint=context["sprint"], status=column, filters=context["filters"],
         after=request.GET.get("after") or None,

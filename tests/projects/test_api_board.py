@@ -71,6 +71,7 @@ def test_board_of_a_sprint_and_of_the_active_sprint(api, project, member_of):
     assert keys(sprint=str(planned.pk)) == [in_planned.key]
     assert keys() == [in_sprint.key, in_planned.key, backlog.key]
     assert client.get(board_url(project), {"sprint": "nope"}).status_code == 400
+    assert client.get(board_url(project), {"sprint": "9" * 30}).status_code == 400
     other = Sprint.objects.create(project=ProjectFactory(), name="X", start_date=today, end_date=today)
     assert client.get(board_url(project), {"sprint": str(other.pk)}).status_code == 400
 

@@ -81,6 +81,14 @@ def test_scrum_board_shows_the_active_sprint_only(client):
     assert f"ticket-{backlog.key}" in everything
 
 
+def test_unknown_sprint_is_404(client):
+    project = ProjectFactory()
+    sign_in(client, project, Role.MEMBER)
+    url = reverse("projects:board", args=[project.key])
+    assert client.get(url, {"sprint": "9" * 30}).status_code == 404
+    assert client.get(url, {"sprint": "12345"}).status_code == 404
+
+
 def test_scrum_board_without_active_sprint_says_so(client):
     project = ProjectFactory()
     member = sign_in(client, project, Role.MEMBER)
