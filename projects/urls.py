@@ -30,6 +30,8 @@ urlpatterns = [
     path("<str:key>/tickets/<str:ticket_key>/", ticket_views.ticket_detail, name="ticket"),
     path("<str:key>/tickets/<str:ticket_key>/fields/<str:field>/", ticket_views.ticket_field, name="ticket_field"),
     path("<str:key>/tickets/<str:ticket_key>/comments/", ticket_views.ticket_comment, name="ticket_comment"),
+    path("<str:key>/tickets/<str:ticket_key>/comments/<int:comment_id>/delete/", ticket_views.ticket_comment_delete,
+         name="ticket_comment_delete"),
     path("<str:key>/tickets/<str:ticket_key>/relations/", ticket_views.ticket_relation_add,
          name="ticket_relation_add"),
     path("<str:key>/tickets/<str:ticket_key>/relations/<int:relation_id>/remove/",

@@ -24,7 +24,7 @@ from ..forms_tickets import (
     field_edit_form,
     field_service_kwargs,
 )
-from ..models import CustomFieldType, Project, Ticket, TicketRelation
+from ..models import Comment, CustomFieldType, Project, Ticket, TicketRelation
 
 BUILTIN_FIELDS = (
     ("status", "Status"), ("type", "Type"), ("priority", "Priority"), ("assignee", "Assignee"),
@@ -283,6 +283,21 @@ def ticket_comment(request, key, ticket_key):
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect("projects:ticket", key=project.key, ticket_key=ticket.key)
     return _section(request, project, ticket, "comments", comment_form=form)
+
+
+@login_required
+@require_POST
+def ticket_comment_delete(request, key, ticket_key, comment_id):
+    project = project_for(request.user, key, Action.EDIT)
+    ticket = _ticket_or_404(project, ticket_key)
+    comment = get_object_or_404(Comment, ticket=ticket, pk=comment_id)
+    try:
+        services.comment_delete(comment=comment, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    if not request.htmx:
+        return redirect("projects:ticket", key=project.key, ticket_key=ticket.key)
+    return _section(request, project, ticket, "comments")
 
 
 @login_required

@@ -139,3 +139,18 @@ def test_workflow_and_custom_field_admin_pages(cv, pm, client):
     member = MembershipFactory(project=cv, role=Role.MEMBER).user
     client.force_login(member)
     assert client.get("/projects/CV/settings/workflow/").status_code == 403
+
+
+def test_comment_author_or_admin_deletes_a_comment(cv, client):
+    author = MembershipFactory(project=cv, role=Role.MEMBER).user
+    other = MembershipFactory(project=cv, role=Role.MEMBER).user
+    ticket = make_ticket(cv, "Talk", reporter=author)
+    comment = services.comment_create(ticket=ticket, author=author, body="Mine")
+    client.force_login(other)
+    assert "Delete comment" not in client.get(f"/projects/CV/tickets/{ticket.key}/").content.decode()
+    client.post(f"/projects/CV/tickets/{ticket.key}/comments/{comment.pk}/delete/")
+    assert ticket.comments.count() == 1
+    client.force_login(author)
+    assert "Delete comment" in client.get(f"/projects/CV/tickets/{ticket.key}/").content.decode()
+    client.post(f"/projects/CV/tickets/{ticket.key}/comments/{comment.pk}/delete/", HTTP_HX_REQUEST="true")
+    assert ticket.comments.count() == 0
