@@ -88,6 +88,15 @@ def _sidebar_fields(ticket: Ticket, custom_fields) -> list[dict]:
     return [{**_field_value(ticket, name, custom_fields), "label": label} for name, label in labels.items()]
 
 
+def _labelled_history(ticket: Ticket, custom_fields) -> list:
+    """The latest 200 history lines, each with a readable name for the field it changed."""
+    names = {f"custom_fields.{f.key}": f.name for f in custom_fields}
+    events = list(selectors.ticket_history(ticket=ticket)[:200])
+    for event in events:
+        event.field_label = names.get(event.field) or event.field.replace("custom_fields.", "").replace("_", " ")
+    return events
+
+
 def _page_context(request, project: Project, ticket: Ticket) -> dict:
     custom_fields = list(project.custom_fields.order_by("position", "id"))
     return {
@@ -97,7 +106,7 @@ def _page_context(request, project: Project, ticket: Ticket) -> dict:
         "can_admin": can(project, Action.ADMIN),
         "fields": _sidebar_fields(ticket, custom_fields),
         "comments": selectors.ticket_comments(ticket=ticket),
-        "history": selectors.ticket_history(ticket=ticket)[:200],
+        "history": _labelled_history(ticket, custom_fields),
         "children": selectors.ticket_children(ticket=ticket),
         "relations": selectors.ticket_relations(ticket=ticket),
         "backlinks": selectors.backlinks_by_ticket([ticket.pk]).get(ticket.pk, []),

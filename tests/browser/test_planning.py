@@ -106,7 +106,7 @@ def test_edit_in_place_comment_with_mention_and_see_another_persons_change_live(
     page.locator("#field-priority select").select_option("high")
     page.locator("#field-priority").get_by_role("button", name="Save").click()
     expect(page.locator("#field-priority")).to_contain_text("High")
-    expect(page.locator("#ticket-history")).to_contain_text("changed priority")
+    expect(page.locator("#ticket-history")).to_contain_text("changed priority from medium to high")
 
     page.get_by_label("Comment").fill("Check the sweep, @dana — see CV-1")
     page.get_by_role("button", name="Comment").click()

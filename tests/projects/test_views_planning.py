@@ -154,3 +154,19 @@ def test_comment_author_or_admin_deletes_a_comment(cv, client):
     assert "Delete comment" in client.get(f"/projects/CV/tickets/{ticket.key}/").content.decode()
     client.post(f"/projects/CV/tickets/{ticket.key}/comments/{comment.pk}/delete/", HTTP_HX_REQUEST="true")
     assert ticket.comments.count() == 0
+
+
+def test_custom_field_edits_in_place_and_history_names_the_field(cv, pm, client):
+    CustomFieldFactory(project=cv, key="dataset", name="Dataset", field_type="select", options=["coco", "line3"])
+    CustomFieldFactory(project=cv, key="gpu_hours", name="GPU hours", field_type="number")
+    ticket = make_ticket(cv, "Train", reporter=pm)
+    response = client.post(f"/projects/CV/tickets/{ticket.key}/fields/cf_dataset/",
+                           {"cf_dataset-value": "line3", "cf_dataset-version": "1"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "line3" in response.content.decode()
+    bad = client.post(f"/projects/CV/tickets/{ticket.key}/fields/cf_gpu_hours/",
+                      {"cf_gpu_hours-value": "lots", "cf_gpu_hours-version": "2"}, HTTP_HX_REQUEST="true")
+    assert "Enter a number" in bad.content.decode()
+    page = client.get(f"/projects/CV/tickets/{ticket.key}/").content.decode()
+    assert "changed <strong>Dataset</strong>" in page
+    ticket.refresh_from_db()
+    assert ticket.custom_fields == {"dataset": "line3"}
