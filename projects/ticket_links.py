@@ -40,18 +40,35 @@ def mentions_in(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def linkify_ticket_keys(text: str) -> str:
-    """Markdown source with every ticket key turned into a Markdown link to the ticket.
-    Keys inside existing links' text or URLs and inside code are left alone."""
+def _existing_keys(candidates: list[str], project) -> set[str]:
+    """Which of these keys name real tickets (of `project` when given), in one query, so
+    "GPT-4" or "COVID-19" in a text stay plain words."""
+    if not candidates:
+        return set()
+    from .models import Ticket
+
+    tickets = Ticket.objects.filter(key__in=candidates)
+    if project is not None:
+        tickets = tickets.filter(project=project)
+    return set(tickets.values_list("key", flat=True))
+
+
+def linkify_ticket_keys(text: str, *, project=None) -> str:
+    """Markdown source with every key of an existing ticket (of `project`, when given: pass
+    it, so a text never reveals another project's tickets) turned into a Markdown link to
+    the ticket. Keys inside existing links and inside code are left alone."""
+    existing = _existing_keys(ticket_keys_in(text), project)
+    if not existing:
+        return text or ""
+
+    def link(match: re.Match) -> str:
+        key = match.group(0)
+        return f"[{key}]({ticket_url(key)})" if key in existing else key
 
     def replace(part: str) -> str:
         # Leave Markdown links [text](url) as they are.
         pieces = re.split(r"(\[[^\]]*\]\([^)]*\))", part)
-        return "".join(
-            piece if j % 2 else TICKET_KEY_RE.sub(
-                lambda m: f"[{m.group(0)}]({ticket_url(m.group(0))})", piece)
-            for j, piece in enumerate(pieces)
-        )
+        return "".join(piece if j % 2 else TICKET_KEY_RE.sub(link, piece) for j, piece in enumerate(pieces))
 
     return _outside_code(text, replace)
 
@@ -60,6 +77,8 @@ def _mark_mentions(text: str) -> str:
     return _outside_code(text, lambda part: MENTION_RE.sub(lambda m: f"**@{m.group(1)}**", part))
 
 
-def render_ticket_markdown(text: str) -> str:
-    """Markdown to sanitized HTML with ticket keys linked and mentions emphasised."""
-    return render_markdown(text, preprocess=lambda source: _mark_mentions(linkify_ticket_keys(source)))
+def render_ticket_markdown(text: str, *, project=None) -> str:
+    """Markdown to sanitized HTML with ticket keys (of `project`) linked and mentions
+    emphasised."""
+    return render_markdown(text, preprocess=lambda source: _mark_mentions(linkify_ticket_keys(source,
+                                                                                              project=project)))

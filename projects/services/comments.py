@@ -29,7 +29,7 @@ def comment_create(*, ticket: Ticket, author: User, body: str) -> Comment:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Write something first."]})
-    comment = Comment(ticket=ticket, author=author, body=body, body_html=render_ticket_markdown(body))
+    comment = Comment(ticket=ticket, author=author, body=body, body_html=render_ticket_markdown(body, project=ticket.project))
     comment.full_clean()
     comment.save()
     excerpt = body.replace("\n", " ")[:200]
@@ -50,7 +50,7 @@ def comment_update(*, comment: Comment, user: User, body: str) -> Comment:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Write something first."]})
-    comment.body, comment.body_html = body, render_ticket_markdown(body)
+    comment.body, comment.body_html = body, render_ticket_markdown(body, project=comment.ticket.project)
     comment.full_clean()
     comment.save()
     live.announce(project_id=comment.ticket.project_id, kind="comment.updated", ticket_key=comment.ticket.key)

@@ -108,8 +108,8 @@ def ticket_create(*, project: Project, reporter: User | None, title: str, status
                     title=(title or "").strip(), status=status, reporter=reporter, rank=rank_at_end(locked), **fields)
     if status.is_finished:
         ticket.finished_at = timezone.now()
-    ticket.description_html = render_ticket_markdown(ticket.description)
-    ticket.acceptance_criteria_html = render_ticket_markdown(ticket.acceptance_criteria)
+    ticket.description_html = render_ticket_markdown(ticket.description, project=locked)
+    ticket.acceptance_criteria_html = render_ticket_markdown(ticket.acceptance_criteria, project=locked)
     ticket.full_clean()
     ticket.save()
     if labels:
@@ -213,9 +213,10 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
         return current
     changed_names = {name for name, *_ in changes}
     if "description" in changed_names:
-        current.description_html = render_ticket_markdown(current.description)
+        current.description_html = render_ticket_markdown(current.description, project=project)
     if "acceptance_criteria" in changed_names:
-        current.acceptance_criteria_html = render_ticket_markdown(current.acceptance_criteria)
+        current.acceptance_criteria_html = render_ticket_markdown(current.acceptance_criteria,
+                                                                  project=project)
     current.version += 1
     current.full_clean()
     current.save()

@@ -105,12 +105,18 @@ def test_custom_fields_are_validated_by_type(cv, dana):
     assert TicketEvent.objects.filter(ticket=ticket, field="custom_fields.gpu_hours", old_value="12").exists()
 
 
-def test_ticket_key_linkifier_leaves_code_and_links_alone():
-    text = "Fixes CV-3, see [CV-4](http://x/CV-4) and `CV-5`; not ABCV-6x nor /CV-7."
-    out = linkify_ticket_keys(text)
+def test_ticket_key_linkifier_links_real_tickets_and_leaves_code_and_links_alone(cv):
+    for i in range(7):
+        make_ticket(cv, f"T{i}")
+    elsewhere = ProjectFactory(key="NLP")
+    make_ticket(elsewhere, "Other project")
+    text = "Fixes CV-3, see [CV-4](http://x/CV-4) and `CV-5`; not ABCV-6x nor /CV-7. GPT-4 beats CV-99? NLP-1"
+    out = linkify_ticket_keys(text, project=cv)
+    assert "GPT-4 beats CV-99? NLP-1" in out  # no such tickets here: plain words
+    assert "[NLP-1]" in linkify_ticket_keys("NLP-1")  # without a project: any existing ticket
     assert "[CV-3](/projects/CV/tickets/CV-3/)" in out
     assert "[CV-4](http://x/CV-4)" in out and "`CV-5`" in out
-    assert ticket_keys_in(text) == ["CV-3", "CV-4"]
+    assert ticket_keys_in(text) == ["CV-3", "CV-4", "GPT-4", "CV-99", "NLP-1"]
     assert mentions_in("hi @dana and @sam. mail a@b.c `@code`") == ["dana", "sam"]
 
 
