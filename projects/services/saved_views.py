@@ -9,6 +9,8 @@ SAVED_FILTER_KEYS = ("status", "assignee", "sprint", "label", "type", "priority"
 
 
 def saved_view_filters_clean(filters: dict) -> dict:
+    if filters is not None and not isinstance(filters, dict):
+        raise ValidationError({"filters": ["Give an object of filter names and values."]})
     cleaned = {}
     for key, value in (filters or {}).items():
         if value in (None, "", []):

@@ -55,6 +55,8 @@ def test_saved_views_private_and_shared(api, cv):
     shared = client.post("/api/v1/projects/CV/views/", {"name": "Open bugs", "shared": True,
                                                         "filters": {"type": "bug", "junk": "x"}}, format="json").json()
     assert shared["filters"] == {"type": "bug"}
+    assert client.post("/api/v1/projects/CV/views/", {"name": "Odd", "filters": ["type"]},
+                       format="json").status_code == 400
     seen = [v["name"] for v in api.as_user(viewer).get("/api/v1/projects/CV/views/").json()["results"]]
     assert seen == ["Open bugs"]
     assert api.as_user(viewer).post("/api/v1/projects/CV/views/", {"name": "Mine too", "filters": {}},
