@@ -1,6 +1,8 @@
 """The ticket page and its in-place edits, comments, relations and sub-tasks; the full
 "new ticket" form. Views resolve the project through `access`, bind a form, call one
 service and render the page or, for htmx, the partial that changed."""
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -111,6 +113,8 @@ def _page_context(request, project: Project, ticket: Ticket) -> dict:
         "relations": selectors.ticket_relations(ticket=ticket),
         "backlinks": selectors.backlinks_by_ticket([ticket.pk]).get(ticket.pk, []),
         "comment_form": CommentForm(),
+        "mentionable": json.dumps([{"username": m.user.username, "name": m.user.label}
+                                   for m in selectors.project_members(project=project)]),
         "relation_form": RelationForm(),
         "subtask_form": SubtaskForm(),
     }

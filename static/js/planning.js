@@ -72,6 +72,47 @@
     if (counter) counter.textContent = String(count);
   });
 
+  // --- @mentions: suggest project members while typing "@na" in a comment ----------------
+  var mentionBox = null;
+  function closeMentions() { if (mentionBox) { mentionBox.remove(); mentionBox = null; } }
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    var form = field.closest && field.closest("form[data-mentionable]");
+    if (!form || field.tagName !== "TEXTAREA") return;
+    closeMentions();
+    var before = field.value.slice(0, field.selectionStart);
+    var match = /(?:^|\s)@([\w.+-]*)$/.exec(before);
+    if (!match) return;
+    var typed = match[1].toLowerCase();
+    var people = [];
+    try { people = JSON.parse(form.dataset.mentionable); } catch (e) { return; }
+    var found = people.filter(function (p) {
+      return p.username.toLowerCase().indexOf(typed) === 0 || p.name.toLowerCase().indexOf(typed) === 0;
+    }).slice(0, 6);
+    if (!found.length) return;
+    mentionBox = document.createElement("ul");
+    mentionBox.className = "mention-suggestions";
+    mentionBox.setAttribute("role", "listbox");
+    found.forEach(function (person) {
+      var item = document.createElement("li");
+      var pick = document.createElement("button");
+      pick.type = "button";
+      pick.className = "linklike";
+      pick.textContent = "@" + person.username + " · " + person.name;
+      pick.addEventListener("click", function () {
+        var start = field.selectionStart - typed.length;
+        field.value = field.value.slice(0, start) + person.username + " " + field.value.slice(field.selectionStart);
+        field.focus();
+        field.selectionStart = field.selectionEnd = start + person.username.length + 1;
+        closeMentions();
+      });
+      item.appendChild(pick);
+      mentionBox.appendChild(item);
+    });
+    field.insertAdjacentElement("afterend", mentionBox);
+  });
+  document.addEventListener("keydown", function (event) { if (event.key === "Escape") closeMentions(); });
+
   // --- Keyboard: "c" opens the new-ticket form ----------------------------------------
   document.addEventListener("keydown", function (event) {
     if (event.key !== "c" || event.ctrlKey || event.metaKey || event.altKey) return;
