@@ -63,10 +63,12 @@ def test_drag_to_in_progress_persists_and_a_second_browser_sees_it_live(signed_i
     expect(column(other_page, "todo").locator(f"#ticket-{first.key}")).to_be_visible()
 
     page.goto(board_url)
-    drag(page, page.locator(f"#ticket-{first.key}"), column(page, "in_progress"), below=page.locator(f"#ticket-{doing.key}"))
+    with page.expect_response(lambda r: r.url.endswith(f"/tickets/{first.key}/move/")) as moved:
+        drag(page, page.locator(f"#ticket-{first.key}"), column(page, "in_progress"),
+             below=page.locator(f"#ticket-{doing.key}"))
+    assert moved.value.status == 200
 
     expect(column(page, "in_progress").locator(f"#ticket-{first.key}")).to_be_visible()
-    expect(page.locator(f"#ticket-{first.key}.moving")).to_have_count(0, timeout=5000)
     page.reload()
     expect(column(page, "in_progress").locator(".board-card")).to_have_count(2)
     expect(column(page, "in_progress").locator(".board-card").nth(1)).to_have_id(f"ticket-{first.key}")
@@ -123,7 +125,9 @@ def test_gate_refusal_snaps_back_and_admin_overrides(signed_in_page, live_server
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("val/accuracy 0.81")
     dialog.get_by_label("As an admin you may override them. Why?").fill("Offline eval on the new set is enough")
-    dialog.get_by_role("button", name="Override and move").click()
+    with page.expect_response(lambda r: r.url.endswith(f"/tickets/{gated.key}/move/")) as moved:
+        dialog.get_by_role("button", name="Override and move").click()
+    assert moved.value.status == 200
     expect(column(page, "done").locator(f"#ticket-{gated.key}")).to_be_visible()
     page.reload()
     expect(column(page, "done").locator(f"#ticket-{gated.key}")).to_be_visible()
@@ -151,9 +155,13 @@ def test_keyboard_moves_a_card_without_dragging(signed_in_page, live_server):
     first, second = add_tickets(project, user, ["Profile data loader", "Cache features"])
     page.goto(f"{live_server.url}/projects/{project.key}/board/")
     page.locator(f"#ticket-{second.key}").focus()
-    page.keyboard.press("Alt+ArrowUp")
+    with page.expect_response(lambda r: r.url.endswith(f"/tickets/{second.key}/move/")) as reordered:
+        page.keyboard.press("Alt+ArrowUp")
+    assert reordered.value.status == 200
     expect(column(page, "todo").locator(".board-card").first).to_have_id(f"ticket-{second.key}")
-    page.keyboard.press("Alt+ArrowRight")
+    with page.expect_response(lambda r: r.url.endswith(f"/tickets/{second.key}/move/")) as moved:
+        page.keyboard.press("Alt+ArrowRight")
+    assert moved.value.status == 200
     expect(column(page, "in_progress").locator(f"#ticket-{second.key}")).to_be_visible()
     expect(page.locator(f"#ticket-{second.key}")).to_be_focused()
     page.reload()
