@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -130,6 +131,8 @@ def backlog_plan(request, key):
     keys = request.POST.getlist("tickets")
     target = request.POST.get("sprint", "")
     tickets = list(Ticket.objects.filter(project=project, key__in=keys))
+    if request.POST.get("action") == "apply":
+        return _bulk_edit(request, project, tickets)
     sprint = None
     if target.isdigit():
         sprint = get_object_or_404(Sprint, project=project, pk=int(target))
@@ -146,6 +149,36 @@ def backlog_plan(request, key):
     else:
         messages.success(request, f"{moved} ticket{'s' if moved != 1 else ''} moved to "
                                   f"{sprint.name if sprint else 'the backlog'}.")
+    return _back_to_backlog(request, project)
+
+
+BULK_FIELDS = ("priority", "assignee", "status", "type")
+
+
+def _bulk_edit(request, project, tickets):
+    """Set one field ("priority:high", "assignee:dana", "status:done"...) on every selected
+    ticket, each through ticket_update: a history line each, finish checks for status."""
+    field, _, value = request.POST.get("bulk", "").partition(":")
+    if field not in BULK_FIELDS:
+        messages.error(request, "Choose what to set on the selected tickets.")
+        return _back_to_backlog(request, project)
+    if not tickets:
+        messages.error(request, "Select at least one ticket.")
+        return _back_to_backlog(request, project)
+    changed, refused = 0, []
+    for ticket in tickets:
+        try:
+            with transaction.atomic():
+                values = services.ticket_inputs_resolve(project=project, data={field: value or None})
+                before = ticket.version
+                updated = services.ticket_update(ticket=ticket, user=request.user, **values)
+                changed += updated.version != before
+        except ValidationError as error:
+            refused.append(f"{ticket.key}: {' '.join(m for ms in error.message_dict.values() for m in ms)}")
+    if changed:
+        messages.success(request, f"{field.capitalize()} set on {changed} ticket{'s' if changed != 1 else ''}.")
+    for reason in refused:
+        messages.error(request, reason)
     return _back_to_backlog(request, project)
 
 

@@ -170,3 +170,17 @@ def test_custom_field_edits_in_place_and_history_names_the_field(cv, pm, client)
     assert "changed <strong>Dataset</strong>" in page
     ticket.refresh_from_db()
     assert ticket.custom_fields == {"dataset": "line3"}
+
+
+def test_backlog_bulk_edit_sets_a_field_on_selected_tickets_with_history(cv, pm, client):
+    a, b, c = (make_ticket(cv, t) for t in ("A", "B", "C"))
+    client.post("/projects/CV/backlog/plan/", {"tickets": [a.key, b.key], "action": "apply", "bulk": "priority:urgent"})
+    assert list(cv.tickets.order_by("number").values_list("priority", flat=True)) == ["urgent", "urgent", "medium"]
+    assert a.events.filter(field="priority", new_value="urgent", actor=pm).exists()
+    client.post("/projects/CV/backlog/plan/", {"tickets": [c.key], "action": "apply", "bulk": "assignee:pm"})
+    client.post("/projects/CV/backlog/plan/", {"tickets": [c.key], "action": "apply", "bulk": "status:done"})
+    c.refresh_from_db()
+    assert c.assignee == pm and c.status.slug == "done" and c.finished_at is not None
+    response = client.post("/projects/CV/backlog/plan/", {"tickets": [c.key], "action": "apply",
+                                                          "bulk": "assignee:stranger"}, follow=True)
+    assert "stranger is not a member" in response.content.decode()
