@@ -111,6 +111,7 @@ def field_edit_form(name: str, *, choices: dict, data=None, initial=None) -> for
         fields["value"] = custom_form_field(definition)
     else:
         raise KeyError(name)
+    fields["value"].widget.attrs.setdefault("autofocus", True)  # htmx focuses it when the editor opens
     form_class = type("FieldEditForm", (forms.Form,), fields)
     return form_class(data=data, initial=initial, prefix=name)
 

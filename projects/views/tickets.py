@@ -101,6 +101,7 @@ def _labelled_history(ticket: Ticket, custom_fields) -> list:
 
 def _page_context(request, project: Project, ticket: Ticket) -> dict:
     custom_fields = list(project.custom_fields.order_by("position", "id"))
+    children = list(selectors.ticket_children(ticket=ticket))
     return {
         "project": project,
         "ticket": ticket,
@@ -109,7 +110,8 @@ def _page_context(request, project: Project, ticket: Ticket) -> dict:
         "fields": _sidebar_fields(ticket, custom_fields),
         "comments": selectors.ticket_comments(ticket=ticket),
         "history": _labelled_history(ticket, custom_fields),
-        "children": selectors.ticket_children(ticket=ticket),
+        "children": children,
+        "children_done": sum(1 for child in children if child.status.is_finished),
         "relations": selectors.ticket_relations(ticket=ticket),
         "backlinks": selectors.backlinks_by_ticket([ticket.pk]).get(ticket.pk, []),
         "comment_form": CommentForm(),

@@ -111,7 +111,14 @@
     });
     field.insertAdjacentElement("afterend", mentionBox);
   });
-  document.addEventListener("keydown", function (event) { if (event.key === "Escape") closeMentions(); });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    if (mentionBox) { closeMentions(); return; }
+    // Escape in an in-place editor cancels it (the value shown again, nothing saved).
+    var editor = event.target.closest && event.target.closest("form.inplace-form");
+    var cancel = editor && editor.querySelector("[hx-get*='cancel=1']");
+    if (cancel) { event.preventDefault(); cancel.click(); }
+  });
 
   // --- Keyboard: "c" opens the new-ticket form ----------------------------------------
   document.addEventListener("keydown", function (event) {

@@ -102,6 +102,11 @@ def test_edit_in_place_comment_with_mention_and_see_another_persons_change_live(
     ticket = services.ticket_create(project=project, reporter=user, title="Tune threshold")
 
     page.goto(f"{live_server.url}/projects/CV/tickets/{ticket.key}/")
+    page.get_by_role("link", name="Edit title").click()
+    expect(page.locator("#field-title input[name='title-value']")).to_be_focused()
+    page.keyboard.type(" (draft)")
+    page.keyboard.press("Escape")  # cancels: nothing saved
+    expect(page.locator("#field-title h1")).to_have_text("Tune threshold")
     page.get_by_role("link", name="Edit priority").click()
     page.locator("#field-priority select").select_option("high")
     page.locator("#field-priority").get_by_role("button", name="Save").click()
