@@ -13,10 +13,15 @@ from .models import Project, Sprint, Ticket, TicketEvent
 
 User = get_user_model()
 
-# (title, type, points, labels, epic index or None, where: "s1-done" | "s1-open" | "s2-done" | "s2-open" | "s3" | "backlog")
+# (title, type, points, labels, epic index or None, where: "s0-done" | "s0-open" | "s1-done" | "s1-open" |
+#  "s2-done" | "s2-open" | "s3" | "backlog"); s0 and s1 are completed sprints, s2 the active one.
 CV_TICKETS = [
     ("Epic: scratch recall ≥ 0.95 on line 3", "story", None, ["model"], None, "backlog"),
     ("Epic: inference under 40 ms on the edge box", "story", None, ["edge"], None, "backlog"),
+    ("Set up the labelling tool and QA guidelines", "task", 3, ["data"], 0, "s0-done"),
+    ("Camera calibration notes for line 3", "spike", 2, ["data"], 0, "s0-done"),
+    ("MLflow tracking server for the team", "task", 3, ["experiment"], None, "s0-done"),
+    ("Bug: images saved with the wrong timestamp", "bug", 2, ["bug", "data"], None, "s0-done"),
     ("Collect 5k labelled line-3 images with QA", "task", 5, ["data"], 0, "s1-done"),
     ("Define the holdout split by shift and camera", "task", 2, ["data", "eval"], 0, "s1-done"),
     ("Baseline: ResNet-50 fine-tune, recall on holdout", "experiment", 5, ["model", "experiment"], 0, "s1-done"),
@@ -39,6 +44,9 @@ CV_TICKETS = [
 CHURN_TICKETS = [
     ("Epic: AUC 0.85 on the holdout month", "story", None, ["model"], None, "backlog"),
     ("Epic: weekly scored list in the CRM", "story", None, ["integration"], None, "backlog"),
+    ("Define churn: 30 days without an active contract", "spike", 2, ["data"], 0, "s0-done"),
+    ("Access to the billing warehouse", "task", 3, ["data"], None, "s0-done"),
+    ("Data dictionary for usage events", "task", 3, ["data"], 0, "s0-open"),
     ("Join billing, usage and support tables", "task", 5, ["data"], 0, "s1-done"),
     ("Leakage review: features known after cancellation", "spike", 3, ["data"], 0, "s1-done"),
     ("Logistic regression baseline", "experiment", 2, ["model", "experiment"], 0, "s1-done"),
@@ -63,6 +71,9 @@ def _seed_project(project: Project, demo_user, teammate, specs, custom_fields) -
     for key, name, kind, options in custom_fields:
         services.custom_field_create(project=project, key=key, name=name, field_type=kind, options=options,
                                      show_on_card=kind == "select")
+    s0 = services.sprint_create(project=project, name="Sprint 0 · Foundations", goal="Data access and tooling.",
+                                start_date=today - datetime.timedelta(days=33),
+                                end_date=today - datetime.timedelta(days=20), capacity=15)
     s1 = services.sprint_create(project=project, name="Sprint 1 · Baseline", goal="A measured baseline and clean data.",
                                 start_date=today - datetime.timedelta(days=19),
                                 end_date=today - datetime.timedelta(days=6), capacity=20)
@@ -94,6 +105,11 @@ def _seed_project(project: Project, demo_user, teammate, specs, custom_fields) -
     def tickets(*wheres):
         return [t for t, w in created if w in wheres]
 
+    services.sprint_add_tickets(sprint=s0, tickets=tickets("s0-done", "s0-open"), user=demo_user, project=project)
+    services.sprint_start(sprint=s0, user=demo_user)
+    for ticket in tickets("s0-done"):
+        services.ticket_update(ticket=ticket, user=ticket.assignee or demo_user, status="done")
+    services.sprint_complete(sprint=s0, user=demo_user, move_open_to=s1)
     services.sprint_add_tickets(sprint=s1, tickets=tickets("s1-done", "s1-open"), user=demo_user, project=project)
     services.sprint_start(sprint=s1, user=demo_user)
     for ticket in tickets("s1-done"):
@@ -122,25 +138,28 @@ def _seed_project(project: Project, demo_user, teammate, specs, custom_fields) -
                                filters={"type": "experiment", "status": "todo,in_progress,in_review"}, shared=True)
 
     # Spread the history over the past days, as if the team had worked through both sprints.
-    _backdate(project, s1, s2, s3, created)
+    _backdate(project, s0, s1, s2, s3, created)
 
 
-def _backdate(project, s1: Sprint, s2: Sprint, s3: Sprint, created) -> None:
+def _backdate(project, s0: Sprint, s1: Sprint, s2: Sprint, s3: Sprint, created) -> None:
     today = timezone.localdate()
-    long_ago = _at(today - datetime.timedelta(days=25), 10)
+    long_ago = _at(today - datetime.timedelta(days=40), 10)
     ids = [t.pk for t, _ in created]
     Ticket.objects.filter(pk__in=ids).update(created_at=long_ago)
     TicketEvent.objects.filter(ticket_id__in=ids, kind=TicketEvent.Kind.CREATED).update(created_at=long_ago)
-    s1_start, s1_end = _at(s1.start_date, 9), _at(s1.end_date, 17)
     s2_start = _at(s2.start_date, 9)
-    Sprint.objects.filter(pk=s1.pk).update(started_at=s1_start, completed_at=s1_end)
-    Sprint.objects.filter(pk=s2.pk).update(started_at=s2_start)
     sprint_events = TicketEvent.objects.filter(ticket_id__in=ids, field="sprint")
-    sprint_events.filter(data__old_id=s1.pk).update(created_at=s1_end)
-    sprint_events.filter(data__new_id=s1.pk).update(created_at=s1_start - datetime.timedelta(hours=1))
+    for sprint in (s0, s1):  # completed: planned the hour before the start, carried over at the end
+        start, end = _at(sprint.start_date, 9), _at(sprint.end_date, 17)
+        Sprint.objects.filter(pk=sprint.pk).update(started_at=start, completed_at=end)
+        sprint_events.filter(data__old_id=sprint.pk).update(created_at=end)
+        sprint_events.filter(data__new_id=sprint.pk, data__old_id=None).update(
+            created_at=start - datetime.timedelta(hours=1))
+    Sprint.objects.filter(pk=s2.pk).update(started_at=s2_start)
     sprint_events.filter(data__new_id=s2.pk, data__old_id=None).update(created_at=s2_start - datetime.timedelta(hours=1))
     sprint_events.filter(data__new_id=s3.pk).update(created_at=s2_start)
-    for where, start, days in (("s1-done", s1.start_date, 12), ("s2-done", s2.start_date, 4)):
+    for where, start, days in (("s0-done", s0.start_date, 12), ("s1-done", s1.start_date, 12),
+                               ("s2-done", s2.start_date, 4)):
         done = [t for t, w in created if w == where]
         for i, ticket in enumerate(done):
             finished = _at(start + datetime.timedelta(days=1 + (i * days) // max(len(done), 1)), 15)
