@@ -114,6 +114,7 @@ FILTER_PARAMETERS = [
     OpenApiParameter("type", OpenApiTypes.STR, description="Ticket types, comma separated."),
     OpenApiParameter("priority", OpenApiTypes.STR, description="Priorities, comma separated."),
     OpenApiParameter("q", OpenApiTypes.STR, description="Text in the title or description, or an exact key."),
+    OpenApiParameter("parent", OpenApiTypes.STR, description="A parent ticket's key: its sub-tasks (an epic's stories)."),
     OpenApiParameter("cf_<key>", OpenApiTypes.STR, description="A custom field's value (multi-select: contains)."),
 ]
 

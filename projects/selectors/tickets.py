@@ -19,7 +19,7 @@ from ..models import (
     TicketType,
 )
 
-LIST_FILTER_KEYS = ("status", "assignee", "sprint", "label", "type", "priority", "q")
+LIST_FILTER_KEYS = ("status", "assignee", "sprint", "label", "type", "priority", "q", "parent")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class TicketFilters:
     type: tuple[str, ...] = ()
     priority: tuple[str, ...] = ()
     q: str = ""
+    parent: str = ""
     custom: tuple[tuple[str, str], ...] = field(default=())
 
     @staticmethod
@@ -48,7 +49,7 @@ class TicketFilters:
             status=cls._many(query.get("status")), assignee=cls._many(query.get("assignee")),
             sprint=(query.get("sprint") or "").strip(), label=cls._many(query.get("label")),
             type=cls._many(query.get("type")), priority=cls._many(query.get("priority")),
-            q=(query.get("q") or "").strip(),
+            q=(query.get("q") or "").strip(), parent=(query.get("parent") or "").strip().upper(),
             custom=tuple(sorted((k[3:], (v or "").strip()) for k, v in query.items()
                                 if k.startswith("cf_") and (v or "").strip())),
         )
@@ -56,7 +57,7 @@ class TicketFilters:
     def as_query(self) -> dict:
         data = {"status": ",".join(self.status), "assignee": ",".join(self.assignee), "sprint": self.sprint,
                 "label": ",".join(self.label), "type": ",".join(self.type), "priority": ",".join(self.priority),
-                "q": self.q, **{f"cf_{k}": v for k, v in self.custom}}
+                "q": self.q, "parent": self.parent, **{f"cf_{k}": v for k, v in self.custom}}
         return {k: v for k, v in data.items() if v}
 
     @property
@@ -98,6 +99,8 @@ def ticket_filter(tickets: QuerySet[Ticket], *, project: Project, filters: Ticke
     if filters.q:
         text = filters.q
         tickets = tickets.filter(Q(title__icontains=text) | Q(key__iexact=text) | Q(description__icontains=text))
+    if filters.parent:
+        tickets = tickets.filter(parent__key=filters.parent)
     if filters.custom:
         by_key = {f.key: f for f in (custom_fields if custom_fields is not None else project.custom_fields.all())}
         for key, value in filters.custom:
@@ -181,6 +184,8 @@ def ticket_choices(*, project: Project) -> dict:
                         .order_by("start_date", "id")),
         "labels": list(project.labels.order_by("name")),
         "custom_fields": list(project.custom_fields.order_by("position", "id")),
+        "parents": list(Ticket.objects.filter(project=project, children__isnull=False).distinct()
+                        .order_by("number").values("key", "title")),
         "types": TicketType.choices,
         "priorities": Priority.choices,
     }

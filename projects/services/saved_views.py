@@ -5,7 +5,7 @@ from django.db import transaction
 from ..models import Membership, Project, SavedView
 
 # The filters a saved view may hold (the same names as the backlog and API query string).
-SAVED_FILTER_KEYS = ("status", "assignee", "sprint", "label", "type", "priority", "q")
+SAVED_FILTER_KEYS = ("status", "assignee", "sprint", "label", "type", "priority", "q", "parent")
 
 
 def saved_view_filters_clean(filters: dict) -> dict:

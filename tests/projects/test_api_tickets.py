@@ -122,6 +122,8 @@ def test_list_filters(api, cv, member):
     assert keys("cf_dataset=line3") == [a.key]
     assert keys("sprint=none") == [b.key, "CV-3"]
     assert keys("assignee=none&type=spike") == ["CV-3"]
+    child = make_ticket(cv, "Sub-task of A", parent=a)
+    assert keys(f"parent={a.key}") == [child.key]
     assert client.get("/api/v1/projects/CV/tickets/").json()["next"] is None
 
 

@@ -125,3 +125,13 @@ def test_acceptance_criteria_render_as_a_sanitized_checklist(cv, dana):
     assert 'type="checkbox"' in ticket.acceptance_criteria_html and "<script" not in ticket.acceptance_criteria_html
     updated = services.ticket_update(ticket=ticket, user=dana, acceptance_criteria="Blocked by CV-1")
     assert 'href="/projects/CV/tickets/CV-1/"' in updated.acceptance_criteria_html
+
+
+def test_assigning_someone_else_notifies_them(cv, dana):
+    from projects.models import Notification
+
+    sam = MembershipFactory(project=cv, role=Role.MEMBER, user__username="sam").user
+    ticket = make_ticket(cv, "Review the sweep")
+    services.ticket_update(ticket=ticket, user=dana, assignee=sam)
+    services.ticket_update(ticket=ticket, user=dana, assignee=dana)  # taking it yourself: no notice
+    assert list(Notification.objects.values_list("recipient__username", "kind")) == [("sam", "assigned")]
