@@ -184,3 +184,18 @@ def test_backlog_bulk_edit_sets_a_field_on_selected_tickets_with_history(cv, pm,
     response = client.post("/projects/CV/backlog/plan/", {"tickets": [c.key], "action": "apply",
                                                           "bulk": "assignee:stranger"}, follow=True)
     assert "stranger is not a member" in response.content.decode()
+
+
+def test_full_create_form_shows_errors_in_the_page_and_creates(cv, pm, client):
+    CustomFieldFactory(project=cv, key="gpu_hours", name="GPU hours", field_type="number")
+    epic = make_ticket(cv, "Epic", reporter=pm)
+    base = {"title": "Quantise", "type": "experiment", "status": "todo", "priority": "high", "assignee": "pm",
+            "estimate": "5", "sprint": "", "labels": "edge, experiment", "description": "After CV-1",
+            "acceptance_criteria": "- [ ] under 40 ms"}
+    bad = client.post("/projects/CV/tickets/new/", {**base, "parent": "CV-999", "cf_gpu_hours": "12"})
+    assert bad.status_code == 200 and "No ticket CV-999 in CV." in bad.content.decode()
+    created = client.post("/projects/CV/tickets/new/", {**base, "parent": epic.key, "cf_gpu_hours": "12"})
+    assert created.status_code == 302 and created["Location"] == "/projects/CV/tickets/CV-2/"
+    ticket = cv.tickets.get(key="CV-2")
+    assert (ticket.parent, ticket.assignee, ticket.estimate, ticket.custom_fields) == (epic, pm, 5, {"gpu_hours": 12})
+    assert sorted(ticket.labels.values_list("name", flat=True)) == ["edge", "experiment"]
