@@ -42,3 +42,40 @@ def test_twenty_threads_creating_tickets_get_twenty_distinct_keys():
     assert Project.objects.get(pk=project.pk).ticket_counter == 20
     ranks = list(Ticket.objects.filter(project=project).values_list("rank", flat=True))
     assert len(set(ranks)) == 20  # every new ticket landed at a distinct place at the end
+
+
+def test_ten_people_starting_different_sprints_at_once_leave_exactly_one_active():
+    require_postgres()
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from projects.models import Sprint
+
+    project = ProjectFactory(key="RUSH")
+    today = datetime.date.today()
+    sprints = [Sprint.objects.create(project=project, name=f"S{i}", start_date=today, end_date=today)
+               for i in range(10)]
+    start = threading.Barrier(10)
+    outcomes: list[str] = []
+
+    def begin(sprint) -> None:
+        try:
+            start.wait(timeout=30)
+            services.sprint_start(sprint=sprint)
+            outcomes.append("started")
+        except ValidationError:
+            outcomes.append("refused")
+        except BaseException as error:
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=begin, args=(s,)) for s in sprints]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    close_old_connections()
+    assert sorted(outcomes) == ["refused"] * 9 + ["started"]
+    assert Sprint.objects.filter(project=project, state="active").count() == 1
