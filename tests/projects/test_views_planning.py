@@ -199,3 +199,28 @@ def test_full_create_form_shows_errors_in_the_page_and_creates(cv, pm, client):
     ticket = cv.tickets.get(key="CV-2")
     assert (ticket.parent, ticket.assignee, ticket.estimate, ticket.custom_fields) == (epic, pm, 5, {"gpu_hours": 12})
     assert sorted(ticket.labels.values_list("name", flat=True)) == ["edge", "experiment"]
+
+
+def test_status_edit_shows_finish_check_reasons_and_admin_override(cv, pm, client):
+    from projects import hooks
+
+    def gate(ticket, user):
+        return ["Recall gate: 0.91 < 0.95."]
+
+    ticket = make_ticket(cv, "Ship model", reporter=pm)
+    hooks.register_finish_guard(gate)
+    try:
+        refused = client.post(f"/projects/CV/tickets/{ticket.key}/fields/status/",
+                              {"status-value": "done", "status-version": "1"}, HTTP_HX_REQUEST="true")
+        assert "Recall gate: 0.91 &lt; 0.95." in refused.content.decode()
+        ticket.refresh_from_db()
+        assert ticket.status.slug == "todo"
+        moved = client.post(f"/projects/CV/tickets/{ticket.key}/fields/status/",
+                            {"status-value": "done", "status-version": "1",
+                             "status-override_reason": "Signed off by QA lead"}, HTTP_HX_REQUEST="true")
+        assert moved.status_code == 200 and "Done" in moved.content.decode()
+    finally:
+        hooks.finish_guards.remove(gate)
+    ticket.refresh_from_db()
+    assert ticket.status.slug == "done"
+    assert ticket.events.filter(kind="gate_override", data__reason="Signed off by QA lead").exists()
