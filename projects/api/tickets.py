@@ -4,6 +4,7 @@ create; read, PATCH (409 with the current ticket on a stale `version`) and delet
 Input serializers check shape; services check the rules (membership, workflow, custom
 field types) and their ValidationError becomes a 400 with field errors."""
 from django.db import transaction
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -59,8 +60,6 @@ class TicketSerializer(serializers.ModelSerializer):
         return [{k: v for k, v in item.items()} for item in backlinks.get(ticket.pk, [])]
 
     def get_url(self, ticket) -> str:
-        from django.urls import reverse
-
         path = reverse("projects:ticket", kwargs={"key": ticket.project.key, "ticket_key": ticket.key})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path

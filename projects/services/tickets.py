@@ -95,8 +95,8 @@ def ticket_create(*, project: Project, reporter: User | None, title: str, status
     """Create a ticket numbered KEY-N. The project row is locked while the number is taken,
     so two creators at the same moment never get the same key."""
     locked = Project.objects.select_for_update().get(pk=project.pk)
-    if status is None:
-        status = locked.statuses.order_by("position", "id").first()
+    if status is None:  # `todo` (the contract's default) while the workflow has it, else its first column
+        status = locked.statuses.filter(slug="todo").first() or locked.statuses.order_by("position", "id").first()
     elif status.project_id != project.pk:
         raise ValidationError({"status": ["This status belongs to another project."]})
     labels = _check_labels(locked, fields.pop("labels", None))
