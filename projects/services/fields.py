@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
 
+from .. import live
 from ..models import CustomField, CustomFieldType, Project, Ticket
 
 CHOICE_TYPES = (CustomFieldType.SELECT, CustomFieldType.MULTI_SELECT)
@@ -129,6 +130,7 @@ def custom_field_create(*, project: Project, name: str, field_type: str, options
                         options=_clean_options(field_type, options), position=position, show_on_card=show_on_card)
     field.full_clean()
     field.save()
+    live.announce(project_id=project.pk, kind="fields.changed")
     return field
 
 
@@ -154,6 +156,7 @@ def custom_field_update(*, field: CustomField, name: str | None = None, options=
         field.show_on_card = show_on_card
     field.full_clean()
     field.save()
+    live.announce(project_id=field.project_id, kind="fields.changed")
     return field
 
 
@@ -163,6 +166,7 @@ def custom_field_delete(*, field: CustomField) -> None:
     tickets = list(Ticket.objects.filter(project_id=field.project_id).only("id", "custom_fields"))
     changed = [t for t in tickets if t.custom_fields.pop(field.key, None) is not None]
     Ticket.objects.bulk_update(changed, ["custom_fields"], batch_size=500)
+    live.announce(project_id=field.project_id, kind="fields.changed")
     field.delete()
 
 
