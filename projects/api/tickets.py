@@ -60,9 +60,16 @@ class TicketSerializer(serializers.ModelSerializer):
         return [{k: v for k, v in item.items()} for item in backlinks.get(ticket.pk, [])]
 
     def get_url(self, ticket) -> str:
-        path = reverse("projects:ticket", kwargs={"key": ticket.project.key, "ticket_key": ticket.key})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        # The ticket page URL around its key, reversed once per project per response.
+        prefixes = self.context.setdefault("url_prefixes", {})
+        project_key = ticket.project.key
+        if project_key not in prefixes:
+            marker = f"{project_key}-0"
+            path = reverse("projects:ticket", kwargs={"key": project_key, "ticket_key": marker})
+            request = self.context.get("request")
+            full = request.build_absolute_uri(path) if request else path
+            prefixes[project_key] = full.removesuffix(f"{marker}/")
+        return f"{prefixes[project_key]}{ticket.key}/"
 
 
 class TicketWriteSerializer(serializers.Serializer):

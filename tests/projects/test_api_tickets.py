@@ -26,6 +26,7 @@ def test_create_defaults_to_todo_and_answers_the_contract_fields(api, cv, member
     body = response.json()
     assert body["key"] == "CV-1" and body["status"] == "todo" and body["version"] == 1
     assert body["labels"] == ["data", "qa"] and body["assignee"] == "dana" and body["estimate"] == 5
+    assert body["url"] == "http://testserver/projects/CV/tickets/CV-1/"
     for field in ("title", "description", "type", "priority", "sprint", "created_at", "updated_at", "backlinks",
                   "custom_fields"):
         assert field in body
