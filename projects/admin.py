@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from .models import Label, Membership, Project, Sprint, Ticket, WorkflowStatus
+from .models import (
+    Comment,
+    CustomField,
+    Label,
+    Membership,
+    Notification,
+    Project,
+    SavedView,
+    Sprint,
+    Ticket,
+    TicketRelation,
+    WorkflowStatus,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -54,3 +66,35 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ("type", "priority")
     search_fields = ("key", "title")
     raw_id_fields = ("parent", "sprint", "assignee", "reporter")
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "author", "created_at")
+    search_fields = ("ticket__key", "body")
+    raw_id_fields = ("ticket", "author")
+
+
+@admin.register(TicketRelation)
+class TicketRelationAdmin(admin.ModelAdmin):
+    list_display = ("source", "kind", "target", "created_at")
+    raw_id_fields = ("source", "target", "created_by")
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(admin.ModelAdmin):
+    list_display = ("project", "name", "key", "field_type", "show_on_card")
+    list_filter = ("field_type",)
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    list_display = ("project", "name", "owner", "shared")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("recipient", "kind", "ticket", "created_at", "read_at")
+    list_filter = ("kind",)
+    raw_id_fields = ("recipient", "actor", "ticket", "comment")
