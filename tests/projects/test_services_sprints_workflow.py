@@ -113,3 +113,16 @@ def test_custom_field_values_of_the_wrong_type_are_refused(cv, field_type, value
     with pytest.raises(ValidationError) as error:
         services.custom_field_values_clean(project=cv, values={"f": value}, fields=[field])
     assert "custom_fields" in error.value.message_dict
+
+
+def test_backlog_rank_renumbers_when_two_neighbours_leave_no_room(cv, pm):
+    a, b, c = (make_ticket(cv, t) for t in ("A", "B", "C"))
+    Ticket.objects.filter(pk=a.pk).update(rank=10)
+    Ticket.objects.filter(pk=b.pk).update(rank=11)  # no integer between A and B
+    Ticket.objects.filter(pk=c.pk).update(rank=500)
+    services.ticket_rank(ticket=c, user=pm, after=Ticket.objects.get(pk=a.pk))
+    assert list(cv.tickets.order_by("rank", "id").values_list("title", flat=True)) == ["A", "C", "B"]
+    services.ticket_rank(ticket=b, user=pm)  # no anchor: the top
+    assert list(cv.tickets.order_by("rank", "id").values_list("title", flat=True)) == ["B", "A", "C"]
+    with pytest.raises(ValidationError):
+        services.ticket_rank(ticket=b, user=pm, after=make_ticket(ProjectFactory(), "Elsewhere"))
