@@ -1,6 +1,19 @@
 from django.contrib import admin
 
-from .models import Label, Membership, Project, Sprint, Ticket, TicketEvent, WorkflowStatus
+from .models import (
+    Comment,
+    CustomField,
+    Label,
+    Membership,
+    Notification,
+    Project,
+    SavedView,
+    Sprint,
+    Ticket,
+    TicketEvent,
+    TicketRelation,
+    WorkflowStatus,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -62,3 +75,35 @@ class TicketEventAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("ticket__key", "field")
     raw_id_fields = ("ticket", "actor")
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("ticket", "author", "created_at")
+    search_fields = ("ticket__key", "body")
+    raw_id_fields = ("ticket", "author")
+
+
+@admin.register(TicketRelation)
+class TicketRelationAdmin(admin.ModelAdmin):
+    list_display = ("source", "kind", "target", "created_at")
+    raw_id_fields = ("source", "target", "created_by")
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(admin.ModelAdmin):
+    list_display = ("project", "name", "key", "field_type", "show_on_card")
+    list_filter = ("field_type",)
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    list_display = ("project", "name", "owner", "shared")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("recipient", "kind", "ticket", "created_at", "read_at")
+    list_filter = ("kind",)
+    raw_id_fields = ("recipient", "actor", "ticket", "comment")

@@ -182,6 +182,7 @@ class Ticket(models.Model):
     due_date = models.DateField(null=True, blank=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
     acceptance_criteria = models.TextField(blank=True)
+    acceptance_criteria_html = models.TextField(blank=True, editable=False)
     # Order on the board and in the backlog: sparse integers, so a move writes one row.
     rank = models.BigIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
@@ -230,3 +231,126 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.field}"
+
+
+class RelationKind(models.TextChoices):
+    BLOCKS = "blocks", "blocks"
+    RELATES_TO = "relates_to", "relates to"
+
+
+class TicketRelation(models.Model):
+    """A directed link between two tickets of a project. `source blocks target` reads, from
+    the target's side, as "is blocked by source"; "relates to" is shown on both sides."""
+
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="outgoing_relations")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="incoming_relations")
+    kind = models.CharField(max_length=12, choices=RelationKind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="unique_ticket_relation"),
+            models.CheckConstraint(condition=~Q(source=models.F("target")), name="relation_not_to_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="ticket_comments")
+    body = models.TextField(help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_timeline")]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.ticket_id}"
+
+
+class Notification(models.Model):
+    """An in-app notice for one user: a mention, an assignment. Unread until read_at."""
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", "Mentioned you"
+        ASSIGNED = "assigned", "Assigned to you"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    excerpt = models.CharField(max_length=200, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    SELECT = "select", "Select (one)"
+    MULTI_SELECT = "multi_select", "Multi-select"
+    CHECKBOX = "checkbox", "Checkbox"
+    URL = "url", "URL"
+
+
+custom_field_key_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]{0,39}$", "Lower-case letters, digits and underscores, starting with a letter."
+)
+
+
+class CustomField(models.Model):
+    """A typed field a project adds to its tickets; values live in Ticket.custom_fields
+    under `key`."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="custom_fields")
+    key = models.CharField(max_length=40, validators=[custom_field_key_validator])
+    name = models.CharField(max_length=60)
+    field_type = models.CharField(max_length=12, choices=CustomFieldType.choices)
+    options = models.JSONField(default=list, blank=True, help_text="Choices of a select or multi-select.")
+    position = models.PositiveIntegerField(default=0)
+    show_on_card = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "key"], name="unique_custom_field_key")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedView(models.Model):
+    """A named set of ticket filters; private to its owner or shared with the project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="saved_views")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=80)
+    filters = models.JSONField(default=dict, blank=True)
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "owner", "name"], name="unique_saved_view_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,16 +1,59 @@
 from django.urls import path
 
 from . import views
+from .views import backlog as backlog_views
+from .views import sprints as sprint_views
+from .views import tickets as ticket_views
+from .views import workflow as workflow_views
 
 app_name = "projects"
 
 urlpatterns = [
     path("", views.project_list, name="list"),
     path("new/", views.project_create, name="create"),
+    path("notifications/", ticket_views.notifications, name="notifications"),
+    path("notifications/read/", ticket_views.notifications_read, name="notifications_read"),
+    path("notifications/<int:notification_id>/", ticket_views.notification_open, name="notification_open"),
     path("<str:key>/", views.project_hub, name="hub"),
     path("<str:key>/settings/", views.project_settings, name="settings"),
     path("<str:key>/delete/", views.project_delete, name="delete"),
     path("<str:key>/members/", views.project_members, name="members"),
     path("<str:key>/members/<int:membership_id>/role/", views.member_change_role, name="member_role"),
     path("<str:key>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("<str:key>/board/", views.board, name="board"),
+    path("<str:key>/board/new/", views.board_quick_create, name="board_quick_create"),
+    path("<str:key>/board/summary/", views.board_summary, name="board_summary"),
+    path("<str:key>/board/<slug:status>/more/", views.board_column_more, name="board_more"),
+    path("<str:key>/live/", views.project_live, name="live"),
+    # Planning: tickets, backlog, sprints, workflow and custom fields.
+    path("<str:key>/tickets/new/", ticket_views.ticket_create, name="ticket_create"),
+    path("<str:key>/tickets/<str:ticket_key>/", ticket_views.ticket_detail, name="ticket"),
+    path("<str:key>/tickets/<str:ticket_key>/fields/<str:field>/", ticket_views.ticket_field, name="ticket_field"),
+    path("<str:key>/tickets/<str:ticket_key>/comments/", ticket_views.ticket_comment, name="ticket_comment"),
+    path("<str:key>/tickets/<str:ticket_key>/comments/<int:comment_id>/delete/", ticket_views.ticket_comment_delete,
+         name="ticket_comment_delete"),
+    path("<str:key>/tickets/<str:ticket_key>/relations/", ticket_views.ticket_relation_add,
+         name="ticket_relation_add"),
+    path("<str:key>/tickets/<str:ticket_key>/relations/<int:relation_id>/remove/",
+         ticket_views.ticket_relation_remove, name="ticket_relation_remove"),
+    path("<str:key>/tickets/<str:ticket_key>/subtasks/", ticket_views.ticket_subtask, name="ticket_subtask"),
+    path("<str:key>/tickets/<str:ticket_key>/delete/", ticket_views.ticket_delete, name="ticket_delete"),
+    path("<str:key>/backlog/", backlog_views.backlog, name="backlog"),
+    path("<str:key>/backlog/create/", backlog_views.backlog_create, name="backlog_create"),
+    path("<str:key>/backlog/rank/", backlog_views.backlog_rank, name="backlog_rank"),
+    path("<str:key>/backlog/plan/", backlog_views.backlog_plan, name="backlog_plan"),
+    path("<str:key>/views/", backlog_views.saved_view_create, name="saved_view_create"),
+    path("<str:key>/views/<int:view_id>/delete/", backlog_views.saved_view_delete, name="saved_view_delete"),
+    path("<str:key>/sprints/", sprint_views.sprint_list, name="sprints"),
+    path("<str:key>/sprints/<int:sprint_id>/", sprint_views.sprint_detail, name="sprint"),
+    path("<str:key>/sprints/<int:sprint_id>/edit/", sprint_views.sprint_edit, name="sprint_edit"),
+    path("<str:key>/sprints/<int:sprint_id>/plan/", sprint_views.sprint_plan, name="sprint_plan"),
+    path("<str:key>/sprints/<int:sprint_id>/start/", sprint_views.sprint_start, name="sprint_start"),
+    path("<str:key>/sprints/<int:sprint_id>/complete/", sprint_views.sprint_complete, name="sprint_complete"),
+    path("<str:key>/sprints/<int:sprint_id>/delete/", sprint_views.sprint_delete, name="sprint_delete"),
+    path("<str:key>/settings/workflow/", workflow_views.workflow_settings, name="workflow"),
+    path("<str:key>/settings/workflow/<int:status_id>/", workflow_views.workflow_status_update,
+         name="workflow_status"),
+    path("<str:key>/settings/fields/", workflow_views.custom_fields_settings, name="custom_fields"),
+    path("<str:key>/settings/fields/<int:field_id>/", workflow_views.custom_field_update, name="custom_field"),
 ]

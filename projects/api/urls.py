@@ -1,5 +1,9 @@
 from django.urls import path
 
+from . import board as board_api
+from . import planning as planning_api
+from . import sprints as sprint_api
+from . import tickets as ticket_api
 from . import views
 
 urlpatterns = [
@@ -7,4 +11,25 @@ urlpatterns = [
     path("projects/<str:key>/", views.ProjectDetail.as_view(), name="project-detail"),
     path("projects/<str:key>/members/", views.MemberListCreate.as_view(), name="member-list"),
     path("projects/<str:key>/members/<str:username>/", views.MemberDetail.as_view(), name="member-detail"),
+    path("projects/<str:key>/board/", board_api.BoardView.as_view(), name="project-board"),
+    path("tickets/<str:ticket_key>/move/", board_api.TicketMoveView.as_view(), name="ticket-move"),
+    path("projects/<str:key>/tickets/", ticket_api.TicketListCreate.as_view(), name="ticket-list"),
+    path("tickets/<str:ticket_key>/", ticket_api.TicketDetail.as_view(), name="ticket-detail"),
+    path("tickets/<str:ticket_key>/comments/", ticket_api.CommentListCreate.as_view(), name="ticket-comments"),
+    path("projects/<str:key>/sprints/", sprint_api.SprintListCreate.as_view(), name="sprint-list"),
+    path("sprints/<int:sprint_id>/", sprint_api.SprintDetail.as_view(), name="sprint-detail"),
+    path("sprints/<int:sprint_id>/start/", sprint_api.SprintStart.as_view(), name="sprint-start"),
+    path("sprints/<int:sprint_id>/complete/", sprint_api.SprintComplete.as_view(), name="sprint-complete"),
+    path("sprints/<int:sprint_id>/burndown/", sprint_api.SprintBurndown.as_view(), name="sprint-burndown"),
+    path("projects/<str:key>/custom-fields/", planning_api.CustomFieldListCreate.as_view(), name="custom-field-list"),
+    path("projects/<str:key>/custom-fields/<str:field_key>/", planning_api.CustomFieldDetail.as_view(),
+         name="custom-field-detail"),
+    path("projects/<str:key>/statuses/", planning_api.StatusListCreate.as_view(), name="status-list"),
+    path("projects/<str:key>/statuses/<slug:slug>/", planning_api.StatusDetail.as_view(), name="status-detail"),
+    path("projects/<str:key>/views/", planning_api.SavedViewListCreate.as_view(), name="saved-view-list"),
+    path("projects/<str:key>/views/<int:view_id>/", planning_api.SavedViewDetail.as_view(), name="saved-view-detail"),
+    path("tickets/<str:ticket_key>/relations/", planning_api.TicketRelationListCreate.as_view(),
+         name="ticket-relations"),
+    path("tickets/<str:ticket_key>/relations/<int:relation_id>/", planning_api.TicketRelationDetail.as_view(),
+         name="ticket-relation-detail"),
 ]

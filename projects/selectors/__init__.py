@@ -1,2 +1,35 @@
 """Reads for the projects app, split by purpose (projects, tickets, board, sprints...)."""
 from .projects import project_list, project_members, project_switcher  # noqa: F401
+from .board import (  # noqa: F401
+    COLUMN_PAGE_SIZE,
+    BoardFilters,
+    active_sprint,
+    board_columns,
+    board_filter_choices,
+    board_sprints,
+    board_summary,
+    column_cards,
+)
+from .tickets import (  # noqa: F401
+    TicketFilters,
+    backlinks_by_ticket,
+    backlog_tickets,
+    saved_views_for,
+    ticket_children,
+    ticket_choices,
+    ticket_comments,
+    ticket_filter,
+    ticket_for_page,
+    ticket_history,
+    ticket_list,
+    ticket_relations,
+    unread_notification_count,
+)
+from .sprints import (  # noqa: F401
+    planning_sprints,
+    project_velocity,
+    sprint_burndown,
+    sprint_list,
+    sprint_points,
+    sprint_tickets,
+)

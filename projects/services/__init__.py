@@ -10,4 +10,33 @@ from .projects import (  # noqa: F401
     project_delete,
     project_update,
 )
-from .tickets import ticket_create, ticket_event_record  # noqa: F401
+from .tickets import (  # noqa: F401
+    TICKET_EDITABLE_FIELDS,
+    ticket_create,
+    ticket_delete,
+    ticket_event_record,
+    ticket_inputs_resolve,
+    ticket_update,
+)
+from .comments import comment_create, comment_delete, comment_update, notifications_mark_read  # noqa: F401
+from .fields import (  # noqa: F401
+    custom_field_create,
+    custom_field_delete,
+    custom_field_lookup,
+    custom_field_update,
+    custom_field_values_clean,
+)
+from .relations import RELATION_CHOICES, relation_add, relation_remove  # noqa: F401
+from .saved_views import SAVED_FILTER_KEYS, saved_view_create, saved_view_delete  # noqa: F401
+from .sprints import (  # noqa: F401
+    sprint_add_tickets,
+    sprint_complete,
+    sprint_create,
+    sprint_delete,
+    sprint_start,
+    sprint_update,
+    tickets_change_sprint,
+)
+from .backlog import ticket_rank  # noqa: F401
+from .workflow import status_add, status_delete, status_move, status_update, statuses_reorder  # noqa: F401
+from .board import project_ranks_rebalance, ticket_move  # noqa: F401

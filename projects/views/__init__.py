@@ -9,3 +9,4 @@ from .projects import (  # noqa: F401
     project_members,
     project_settings,
 )
+from .board import board, board_column_more, board_quick_create, board_summary, project_live  # noqa: F401

@@ -1,0 +1,248 @@
+"""Planning settings and helpers over REST: custom fields and workflow statuses (admins
+write), saved views (anyone saves a private view; members share), ticket relations."""
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..access import Action, can
+from ..models import CustomField, CustomFieldType, SavedView, Ticket, TicketRelation, WorkflowStatus
+from ..services.relations import RELATION_CHOICES
+from .base import ProjectScopedAPIView
+
+
+class CustomFieldSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CustomField
+        fields = ("key", "name", "field_type", "options", "position", "show_on_card")
+        read_only_fields = ("position",)
+
+
+class CustomFieldWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+    key = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    field_type = serializers.ChoiceField(choices=CustomFieldType.choices)
+    options = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
+    show_on_card = serializers.BooleanField(required=False, default=False)
+
+
+class CustomFieldPatchSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60, required=False)
+    options = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    show_on_card = serializers.BooleanField(required=False)
+
+
+class CustomFieldListCreate(ProjectScopedAPIView):
+    serializer_class = CustomFieldSerializer
+    pagination_class = None
+    write_action = Action.ADMIN
+
+    @extend_schema(operation_id="projects_custom_fields_list", responses={200: CustomFieldSerializer(many=True)})
+    def get(self, request, key):
+        return Response(CustomFieldSerializer(self.get_project().custom_fields.order_by("position", "id"),
+                                              many=True).data)
+
+    @extend_schema(operation_id="projects_custom_fields_create", request=CustomFieldWriteSerializer,
+                   responses={201: CustomFieldSerializer})
+    def post(self, request, key):
+        project = self.get_project()
+        data = CustomFieldWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        field = services.custom_field_create(project=project, **data.validated_data)
+        return Response(CustomFieldSerializer(field).data, status=status.HTTP_201_CREATED)
+
+
+class CustomFieldDetail(ProjectScopedAPIView):
+    serializer_class = CustomFieldSerializer
+    write_action = Action.ADMIN
+
+    def get_field(self, field_key) -> CustomField:
+        field = self.get_project().custom_fields.filter(key=field_key).first()
+        if field is None:
+            raise Http404
+        return field
+
+    @extend_schema(operation_id="projects_custom_fields_retrieve", responses={200: CustomFieldSerializer})
+    def get(self, request, key, field_key):
+        return Response(CustomFieldSerializer(self.get_field(field_key)).data)
+
+    @extend_schema(operation_id="projects_custom_fields_partial_update", request=CustomFieldPatchSerializer,
+                   responses={200: CustomFieldSerializer})
+    def patch(self, request, key, field_key):
+        field = self.get_field(field_key)
+        data = CustomFieldPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.custom_field_update(field=field, **data.validated_data)
+        return Response(CustomFieldSerializer(field).data)
+
+    @extend_schema(operation_id="projects_custom_fields_destroy", responses={204: None})
+    def delete(self, request, key, field_key):
+        services.custom_field_delete(field=self.get_field(field_key))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StatusSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkflowStatus
+        fields = ("slug", "name", "position", "is_finished", "wip_limit")
+        read_only_fields = ("position",)
+
+
+class StatusWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+    slug = serializers.SlugField(max_length=40, required=False, allow_blank=True, default="")
+    is_finished = serializers.BooleanField(required=False, default=False)
+    wip_limit = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
+
+
+class StatusPatchSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60, required=False)
+    is_finished = serializers.BooleanField(required=False)
+    wip_limit = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    position = serializers.IntegerField(required=False, min_value=0, help_text="The new place, 0 first.")
+
+
+class StatusListCreate(ProjectScopedAPIView):
+    serializer_class = StatusSerializer
+    pagination_class = None
+    write_action = Action.ADMIN
+
+    @extend_schema(operation_id="projects_statuses_list", responses={200: StatusSerializer(many=True)})
+    def get(self, request, key):
+        return Response(StatusSerializer(self.get_project().statuses.order_by("position", "id"), many=True).data)
+
+    @extend_schema(operation_id="projects_statuses_create", request=StatusWriteSerializer,
+                   responses={201: StatusSerializer})
+    def post(self, request, key):
+        data = StatusWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = services.status_add(project=self.get_project(), **data.validated_data)
+        return Response(StatusSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class StatusDetail(ProjectScopedAPIView):
+    serializer_class = StatusSerializer
+    write_action = Action.ADMIN
+
+    @extend_schema(operation_id="projects_statuses_partial_update", request=StatusPatchSerializer,
+                   responses={200: StatusSerializer})
+    def patch(self, request, key, slug):
+        project = self.get_project()
+        current = project.statuses.filter(slug=slug).first()
+        if current is None:
+            raise Http404
+        data = StatusPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        position = values.pop("position", None)
+        services.status_update(status=current, name=values.get("name"), is_finished=values.get("is_finished"),
+                               wip_limit=values["wip_limit"] if "wip_limit" in values else "")
+        if position is not None:
+            slugs = [s for s in project.statuses.order_by("position", "id").values_list("slug", flat=True) if s != slug]
+            slugs.insert(min(position, len(slugs)), slug)
+            services.statuses_reorder(project=project, slugs=slugs)
+        current.refresh_from_db()
+        return Response(StatusSerializer(current).data)
+
+
+class SavedViewSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", read_only=True)
+
+    class Meta:
+        model = SavedView
+        fields = ("id", "name", "filters", "shared", "owner", "created_at")
+        read_only_fields = ("id", "owner", "created_at")
+
+
+class SavedViewListCreate(ProjectScopedAPIView):
+    """Saved views: the caller's own and those shared with the project. Any member, a
+    viewer too, may save a private view; sharing takes the member role."""
+
+    serializer_class = SavedViewSerializer
+    write_action = Action.VIEW
+
+    @extend_schema(operation_id="projects_views_list", responses={200: SavedViewSerializer(many=True)})
+    def get(self, request, key):
+        views = selectors.saved_views_for(project=self.get_project(), user=request.user)
+        page = self.paginate_queryset(views)
+        return self.get_paginated_response(SavedViewSerializer(page, many=True).data)
+
+    @extend_schema(operation_id="projects_views_create", request=SavedViewSerializer,
+                   responses={201: SavedViewSerializer})
+    def post(self, request, key):
+        project = self.get_project()
+        data = SavedViewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data.get("shared") and not can(project, Action.EDIT):
+            raise ValidationError({"shared": ["Viewers can save private views only."]})
+        view = services.saved_view_create(project=project, owner=request.user, **data.validated_data)
+        return Response(SavedViewSerializer(view).data, status=status.HTTP_201_CREATED)
+
+
+class SavedViewDetail(ProjectScopedAPIView):
+    serializer_class = SavedViewSerializer
+    write_action = Action.VIEW
+
+    @extend_schema(operation_id="projects_views_destroy", responses={204: None})
+    def delete(self, request, key, view_id):
+        project = self.get_project()
+        view = SavedView.objects.filter(project=project, pk=view_id).filter(
+            Q(owner=request.user) | Q(shared=True)).first()
+        if view is None:
+            raise Http404
+        services.saved_view_delete(view=view, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RelationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=RELATION_CHOICES, help_text="As seen from this ticket.")
+    ticket = serializers.CharField(help_text="The other ticket's key.")
+    title = serializers.CharField(read_only=True)
+
+
+class TicketRelationListCreate(ProjectScopedAPIView):
+    serializer_class = RelationSerializer
+    pagination_class = None
+
+    def get_ticket(self, ticket_key) -> Ticket:
+        return self.get_scoped_object(Ticket.objects.select_related("project"), key=ticket_key)
+
+    @staticmethod
+    def _json(items) -> list[dict]:
+        kinds = {"blocks": "blocks", "is blocked by": "is_blocked_by", "relates to": "relates_to"}
+        return [{"id": i["id"], "kind": kinds[i["label"]], "ticket": i["ticket"].key, "title": i["ticket"].title}
+                for i in items]
+
+    @extend_schema(operation_id="tickets_relations_list", responses={200: RelationSerializer(many=True)})
+    def get(self, request, ticket_key):
+        return Response(self._json(selectors.ticket_relations(ticket=self.get_ticket(ticket_key))))
+
+    @extend_schema(operation_id="tickets_relations_create", request=RelationSerializer,
+                   responses={201: RelationSerializer(many=True)})
+    def post(self, request, ticket_key):
+        ticket = self.get_ticket(ticket_key)
+        data = RelationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        other = Ticket.objects.filter(project_id=ticket.project_id, key=data.validated_data["ticket"]).first()
+        if other is None:
+            raise ValidationError({"ticket": [f"No ticket {data.validated_data['ticket']} in {ticket.project.key}."]})
+        services.relation_add(ticket=ticket, other=other, kind=data.validated_data["kind"], user=request.user)
+        return Response(self._json(selectors.ticket_relations(ticket=ticket)), status=status.HTTP_201_CREATED)
+
+
+class TicketRelationDetail(ProjectScopedAPIView):
+    serializer_class = RelationSerializer
+
+    @extend_schema(operation_id="tickets_relations_destroy", responses={204: None})
+    def delete(self, request, ticket_key, relation_id):
+        ticket = self.get_scoped_object(Ticket.objects.select_related("project"), key=ticket_key)
+        relation = TicketRelation.objects.filter(Q(source=ticket) | Q(target=ticket), pk=relation_id).select_related(
+            "source", "target").first()
+        if relation is None:
+            raise Http404
+        services.relation_remove(relation=relation, ticket=ticket, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,206 @@
+"""Reads for tickets: filtered lists (API, backlog), one ticket's page, history."""
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from .. import hooks
+from ..models import (
+    Comment,
+    CustomField,
+    Label,
+    Priority,
+    Project,
+    SavedView,
+    Sprint,
+    SprintState,
+    Ticket,
+    TicketEvent,
+    TicketRelation,
+    TicketType,
+)
+
+LIST_FILTER_KEYS = ("status", "assignee", "sprint", "label", "type", "priority", "q", "parent")
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    """Filters shared by the API, the backlog and saved views. Multiple values of one
+    filter are comma separated (`?status=todo,in_progress`). `assignee=none` means
+    unassigned; `sprint` is an id, `active`, or `none`/`backlog` (no sprint). Custom
+    fields filter as `cf_<key>=value`."""
+
+    status: tuple[str, ...] = ()
+    assignee: tuple[str, ...] = ()
+    sprint: str = ""
+    label: tuple[str, ...] = ()
+    type: tuple[str, ...] = ()
+    priority: tuple[str, ...] = ()
+    q: str = ""
+    parent: str = ""
+    custom: tuple[tuple[str, str], ...] = field(default=())
+
+    @staticmethod
+    def _many(value) -> tuple[str, ...]:
+        return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+    @classmethod
+    def from_query(cls, query) -> "TicketFilters":
+        return cls(
+            status=cls._many(query.get("status")), assignee=cls._many(query.get("assignee")),
+            sprint=(query.get("sprint") or "").strip(), label=cls._many(query.get("label")),
+            type=cls._many(query.get("type")), priority=cls._many(query.get("priority")),
+            q=(query.get("q") or "").strip(), parent=(query.get("parent") or "").strip().upper(),
+            custom=tuple(sorted((k[3:], (v or "").strip()) for k, v in query.items()
+                                if k.startswith("cf_") and (v or "").strip())),
+        )
+
+    def as_query(self) -> dict:
+        data = {"status": ",".join(self.status), "assignee": ",".join(self.assignee), "sprint": self.sprint,
+                "label": ",".join(self.label), "type": ",".join(self.type), "priority": ",".join(self.priority),
+                "q": self.q, "parent": self.parent, **{f"cf_{k}": v for k, v in self.custom}}
+        return {k: v for k, v in data.items() if v}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.as_query())
+
+
+def ticket_filter(tickets: QuerySet[Ticket], *, project: Project, filters: TicketFilters,
+                  user=None, custom_fields: list[CustomField] | None = None) -> QuerySet[Ticket]:
+    from ..services.fields import custom_field_lookup
+
+    if filters.status:
+        tickets = tickets.filter(status__slug__in=filters.status)
+    if filters.assignee:
+        names = set(filters.assignee)
+        if user is not None and "me" in names:
+            names = (names - {"me"}) | {user.username}
+        condition = Q(assignee__username__in=names - {"none"})
+        if "none" in names:
+            condition |= Q(assignee__isnull=True)
+        tickets = tickets.filter(condition)
+    if filters.sprint:
+        if filters.sprint in ("none", "backlog"):
+            tickets = tickets.filter(sprint__isnull=True)
+        elif filters.sprint == "active":
+            tickets = tickets.filter(sprint__state=SprintState.ACTIVE)
+        elif filters.sprint.isdigit():
+            tickets = tickets.filter(sprint_id=int(filters.sprint))
+        else:
+            tickets = tickets.none()
+    if filters.label:
+        label_ids = Label.objects.filter(project=project, name__in=filters.label).values("id")
+        tickets = tickets.filter(pk__in=Ticket.labels.through.objects.filter(label_id__in=label_ids)
+                                 .values("ticket_id"))
+    if filters.type:
+        tickets = tickets.filter(type__in=filters.type)
+    if filters.priority:
+        tickets = tickets.filter(priority__in=filters.priority)
+    if filters.q:
+        text = filters.q
+        tickets = tickets.filter(Q(title__icontains=text) | Q(key__iexact=text) | Q(description__icontains=text))
+    if filters.parent:
+        tickets = tickets.filter(parent__key=filters.parent)
+    if filters.custom:
+        by_key = {f.key: f for f in (custom_fields if custom_fields is not None else project.custom_fields.all())}
+        for key, value in filters.custom:
+            definition = by_key.get(key)
+            tickets = tickets.filter(**custom_field_lookup(definition, value)) if definition else tickets.none()
+    return tickets
+
+
+def ticket_list(*, project: Project, filters: TicketFilters | None = None, user=None) -> QuerySet[Ticket]:
+    """A project's tickets in rank order, with everything the API's ticket JSON reads
+    (status, assignee, labels) fetched in a fixed number of queries."""
+    tickets = Ticket.objects.filter(project=project)
+    if filters is not None:
+        tickets = ticket_filter(tickets, project=project, filters=filters, user=user)
+    return (
+        tickets.select_related("project", "status", "assignee", "reporter", "parent")
+        .prefetch_related(Prefetch("labels", queryset=Label.objects.only("id", "name", "color")))
+        .order_by("rank", "id")
+    )
+
+
+def backlog_tickets(*, project: Project, filters: TicketFilters, user=None) -> QuerySet[Ticket]:
+    """The backlog: every ticket not in a completed sprint, in rank order."""
+    tickets = Ticket.objects.filter(project=project).exclude(sprint__state=SprintState.COMPLETED)
+    tickets = ticket_filter(tickets, project=project, filters=filters, user=user)
+    return (
+        tickets.select_related("status", "assignee", "sprint")
+        .prefetch_related(Prefetch("labels", queryset=Label.objects.only("id", "name", "color")))
+        .order_by("rank", "id")
+    )
+
+
+def ticket_for_page(*, project: Project, ticket_key: str) -> Ticket | None:
+    return (
+        Ticket.objects.filter(project=project, key=ticket_key)
+        .select_related("project", "status", "assignee", "reporter", "sprint", "parent")
+        .prefetch_related("labels")
+        .first()
+    )
+
+
+def ticket_comments(*, ticket: Ticket) -> QuerySet[Comment]:
+    return ticket.comments.select_related("author").order_by("created_at", "id")
+
+
+def ticket_history(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    return ticket.events.select_related("actor").exclude(kind=TicketEvent.Kind.COMMENTED).order_by("-created_at",
+                                                                                                   "-id")
+
+
+def ticket_children(*, ticket: Ticket) -> QuerySet[Ticket]:
+    return ticket.children.select_related("status", "assignee").order_by("rank", "id")
+
+
+def ticket_relations(*, ticket: Ticket) -> list[dict]:
+    """Links as seen from this ticket: [{"id", "label", "ticket"}]; "blocks" reads as
+    "is blocked by" from the other side."""
+    relations = TicketRelation.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
+        "source__status", "target__status")
+    items = []
+    for relation in relations:
+        outgoing = relation.source_id == ticket.pk
+        other = relation.target if outgoing else relation.source
+        if relation.kind == "blocks":
+            label = "blocks" if outgoing else "is blocked by"
+        else:
+            label = "relates to"
+        items.append({"id": relation.pk, "label": label, "ticket": other})
+    order = {"is blocked by": 0, "blocks": 1, "relates to": 2}
+    return sorted(items, key=lambda item: (order[item["label"]], item["ticket"].number))
+
+
+def ticket_choices(*, project: Project) -> dict:
+    """What a ticket form offers: statuses, members, sprints, labels, custom fields."""
+    from .projects import project_members
+
+    return {
+        "statuses": list(project.statuses.order_by("position", "id")),
+        "members": [m.user for m in project_members(project=project)],
+        "sprints": list(Sprint.objects.filter(project=project).exclude(state=SprintState.COMPLETED)
+                        .order_by("start_date", "id")),
+        "labels": list(project.labels.order_by("name")),
+        "custom_fields": list(project.custom_fields.order_by("position", "id")),
+        "parents": list(Ticket.objects.filter(project=project, children__isnull=False).distinct()
+                        .order_by("number").values("key", "title")),
+        "types": TicketType.choices,
+        "priorities": Priority.choices,
+    }
+
+
+def backlinks_by_ticket(ticket_ids) -> dict:
+    return hooks.backlinks_for(ticket_ids)
+
+
+def saved_views_for(*, project: Project, user) -> QuerySet[SavedView]:
+    """The caller's own views and those shared with the project."""
+    return SavedView.objects.filter(project=project).filter(Q(owner=user) | Q(shared=True)).select_related("owner")
+
+
+def unread_notification_count(*, user) -> int:
+    from ..models import Notification
+
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -1,0 +1,84 @@
+"""Ticket keys in Markdown (CV-12) become links to their ticket page, and @username
+mentions become highlighted. Other apps (docs) call `linkify_ticket_keys` and
+`ticket_keys_in` so a key means the same thing everywhere."""
+import re
+
+from django.urls import reverse
+
+from aihub.markdown import render_markdown
+
+from .models import PROJECT_KEY_PATTERN
+
+# A key not glued to a word, a path or a URL: "CV-12" but not "ABCV-12x" or "/CV-12".
+TICKET_KEY_RE = re.compile(rf"(?<![\w/#-])({PROJECT_KEY_PATTERN})-(\d+)\b(?![\w-])")
+MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
+# Code spans and fenced blocks are left as written.
+CODE_RE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.S)
+
+
+def ticket_url(key: str) -> str:
+    project_key = key.rsplit("-", 1)[0]
+    return reverse("projects:ticket", kwargs={"key": project_key, "ticket_key": key})
+
+
+def _outside_code(text: str, replace) -> str:
+    parts = CODE_RE.split(text or "")
+    return "".join(part if i % 2 else replace(part) for i, part in enumerate(parts))
+
+
+def ticket_keys_in(text: str) -> list[str]:
+    """Every ticket key written in `text` (outside code), in order, without repeats."""
+    found: list[str] = []
+    _outside_code(text, lambda part: found.extend(f"{m[0]}-{m[1]}" for m in TICKET_KEY_RE.findall(part)) or part)
+    return list(dict.fromkeys(found))
+
+
+def mentions_in(text: str) -> list[str]:
+    """Usernames written as @username in `text` (outside code), without repeats."""
+    found: list[str] = []
+    _outside_code(text, lambda part: found.extend(MENTION_RE.findall(part)) or part)
+    return list(dict.fromkeys(found))
+
+
+def _existing_keys(candidates: list[str], project) -> set[str]:
+    """Which of these keys name real tickets (of `project` when given), in one query, so
+    "GPT-4" or "COVID-19" in a text stay plain words."""
+    if not candidates:
+        return set()
+    from .models import Ticket
+
+    tickets = Ticket.objects.filter(key__in=candidates)
+    if project is not None:
+        tickets = tickets.filter(project=project)
+    return set(tickets.values_list("key", flat=True))
+
+
+def linkify_ticket_keys(text: str, *, project=None) -> str:
+    """Markdown source with every key of an existing ticket (of `project`, when given: pass
+    it, so a text never reveals another project's tickets) turned into a Markdown link to
+    the ticket. Keys inside existing links and inside code are left alone."""
+    existing = _existing_keys(ticket_keys_in(text), project)
+    if not existing:
+        return text or ""
+
+    def link(match: re.Match) -> str:
+        key = match.group(0)
+        return f"[{key}]({ticket_url(key)})" if key in existing else key
+
+    def replace(part: str) -> str:
+        # Leave Markdown links [text](url) as they are.
+        pieces = re.split(r"(\[[^\]]*\]\([^)]*\))", part)
+        return "".join(piece if j % 2 else TICKET_KEY_RE.sub(link, piece) for j, piece in enumerate(pieces))
+
+    return _outside_code(text, replace)
+
+
+def _mark_mentions(text: str) -> str:
+    return _outside_code(text, lambda part: MENTION_RE.sub(lambda m: f"**@{m.group(1)}**", part))
+
+
+def render_ticket_markdown(text: str, *, project=None) -> str:
+    """Markdown to sanitized HTML with ticket keys (of `project`) linked and mentions
+    emphasised."""
+    return render_markdown(text, preprocess=lambda source: _mark_mentions(linkify_ticket_keys(source,
+                                                                                              project=project)))

@@ -1,0 +1,227 @@
+"""The backlog: every ticket not in a completed sprint, ranked, filtered, lazily paged;
+drag to reorder, multi-select into a sprint, create inline, save the filters as a view."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from aihub.forms import add_service_errors
+
+from .. import selectors, services
+from ..access import Action, can, project_for
+from ..forms_tickets import InlineCreateForm, SavedViewForm
+from ..models import Priority, SavedView, Sprint, Ticket, TicketType
+from .sprints import ticket_url_prefix
+
+PAGE_SIZE = 100
+
+
+def _backlog_page(request, project, filters):
+    tickets = selectors.backlog_tickets(project=project, filters=filters, user=request.user)
+    paginator = Paginator(tickets, PAGE_SIZE)
+    try:
+        number = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        number = 1
+    page = paginator.get_page(number)
+    next_url = ""
+    if page.has_next():
+        next_url = f"{reverse('projects:backlog', kwargs={'key': project.key})}?" + urlencode(
+            {**filters.as_query(), "page": page.next_page_number()})
+    return page, next_url
+
+
+@login_required
+def backlog(request, key):
+    project = project_for(request.user, key)
+    filters = selectors.TicketFilters.from_query(request.GET)
+    page, next_url = _backlog_page(request, project, filters)
+    context = {"project": project, "page": page, "tickets": page.object_list, "next_url": next_url,
+               "can_edit": can(project, Action.EDIT), "filters": filters,
+               "ticket_url_prefix": ticket_url_prefix(project),
+               "sprint_url_prefix": reverse("projects:sprints", kwargs={"key": project.key})}
+    if request.htmx and request.GET.get("page"):
+        return render(request, "projects/backlog.html#rows", context)
+    choices = selectors.ticket_choices(project=project)
+    context |= {
+        "choices": choices, "types": TicketType.choices, "priorities": Priority.choices,
+        "saved_views": [
+            {"view": view, "url": f"{reverse('projects:backlog', kwargs={'key': project.key})}?{urlencode(view.filters)}",
+             "current": view.filters == filters.as_query()}
+            for view in selectors.saved_views_for(project=project, user=request.user)
+        ],
+        "create_form": InlineCreateForm(), "view_form": SavedViewForm(),
+        "filter_query": urlencode(filters.as_query()),
+        "total": page.paginator.count,
+    }
+    if request.htmx and request.GET.get("fragment") == "list":
+        return render(request, "projects/backlog.html#list", context)
+    return render(request, "projects/backlog.html", context)
+
+
+@login_required
+@require_POST
+def backlog_create(request, key):
+    project = project_for(request.user, key, Action.EDIT)
+    form = InlineCreateForm(request.POST)
+    if form.is_valid():
+        sprint = None
+        sprint_id = request.POST.get("sprint") or ""
+        if sprint_id.isdigit():
+            sprint = Sprint.objects.filter(project=project, pk=int(sprint_id)).first()
+        try:
+            ticket = services.ticket_create(project=project, reporter=request.user, title=form.cleaned_data["title"],
+                                            type=form.cleaned_data["type"], estimate=form.cleaned_data["estimate"],
+                                            sprint=sprint)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if request.htmx:  # a fresh form, and the list refetches itself
+                response = render(request, "projects/backlog.html#create-form",
+                                  {"project": project, "create_form": InlineCreateForm(), "can_edit": True,
+                                   "created": ticket})
+                response["HX-Trigger"] = "backlog:changed"
+                return response
+            messages.success(request, f"{ticket.key} created.")
+            return redirect("projects:backlog", key=project.key)
+    if request.htmx:
+        return render(request, "projects/backlog.html#create-form",
+                      {"project": project, "create_form": form, "can_edit": True}, status=200)
+    messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("projects:backlog", key=project.key)
+
+
+def _project_ticket(project, ticket_key):
+    if not ticket_key:
+        return None
+    ticket = Ticket.objects.filter(project=project, key=ticket_key).first()
+    if ticket is None:
+        raise ValidationError({"after": [f"No ticket {ticket_key} in {project.key}."]})
+    return ticket
+
+
+@login_required
+@require_POST
+def backlog_rank(request, key):
+    """Drag and drop: `ticket` goes right after `after` (or right before `before`)."""
+    project = project_for(request.user, key, Action.EDIT)
+    ticket = Ticket.objects.filter(project=project, key=request.POST.get("ticket", "")).first()
+    if ticket is None:
+        raise Http404("No such ticket.")
+    try:
+        services.ticket_rank(ticket=ticket, user=request.user,
+                             after=_project_ticket(project, request.POST.get("after")),
+                             before=_project_ticket(project, request.POST.get("before")))
+    except ValidationError as error:
+        return JsonResponse({"errors": error.message_dict}, status=400)
+    return JsonResponse({"ticket": ticket.key, "ok": True})
+
+
+@login_required
+@require_POST
+def backlog_plan(request, key):
+    """Multi-select: move the checked tickets into a sprint (or back to the backlog)."""
+    project = project_for(request.user, key, Action.EDIT)
+    keys = request.POST.getlist("tickets")
+    target = request.POST.get("sprint", "")
+    tickets = list(Ticket.objects.filter(project=project, key__in=keys))
+    if request.POST.get("action") == "apply":
+        return _bulk_edit(request, project, tickets)
+    sprint = None
+    if target.isdigit():
+        sprint = get_object_or_404(Sprint, project=project, pk=int(target))
+    elif target != "backlog":
+        messages.error(request, "Choose a sprint (or the backlog) to move the selected tickets to.")
+        return _back_to_backlog(request, project)
+    if not tickets:
+        messages.error(request, "Select at least one ticket.")
+        return _back_to_backlog(request, project)
+    try:
+        moved = services.sprint_add_tickets(sprint=sprint, tickets=tickets, user=request.user, project=project)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{moved} ticket{'s' if moved != 1 else ''} moved to "
+                                  f"{sprint.name if sprint else 'the backlog'}.")
+    return _back_to_backlog(request, project)
+
+
+BULK_FIELDS = ("priority", "assignee", "status", "type")
+
+
+def _bulk_edit(request, project, tickets):
+    """Set one field ("priority:high", "assignee:dana", "status:done"...) on every selected
+    ticket, each through ticket_update: a history line each, finish checks for status."""
+    field, _, value = request.POST.get("bulk", "").partition(":")
+    if field not in BULK_FIELDS:
+        messages.error(request, "Choose what to set on the selected tickets.")
+        return _back_to_backlog(request, project)
+    if not tickets:
+        messages.error(request, "Select at least one ticket.")
+        return _back_to_backlog(request, project)
+    changed, refused = 0, []
+    for ticket in tickets:
+        try:
+            with transaction.atomic():
+                values = services.ticket_inputs_resolve(project=project, data={field: value or None})
+                before = ticket.version
+                updated = services.ticket_update(ticket=ticket, user=request.user, **values)
+                changed += updated.version != before
+        except ValidationError as error:
+            refused.append(f"{ticket.key}: {' '.join(m for ms in error.message_dict.values() for m in ms)}")
+    if changed:
+        messages.success(request, f"{field.capitalize()} set on {changed} ticket{'s' if changed != 1 else ''}.")
+    for reason in refused:
+        messages.error(request, reason)
+    return _back_to_backlog(request, project)
+
+
+def _back_to_backlog(request, project):
+    query = request.POST.get("query", "")
+    url = reverse("projects:backlog", kwargs={"key": project.key}) + (f"?{query}" if query else "")
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def saved_view_create(request, key):
+    project = project_for(request.user, key)
+    form = SavedViewForm(request.POST)
+    filters = selectors.TicketFilters.from_query(request.POST).as_query()
+    if form.is_valid():
+        if form.cleaned_data["shared"] and not can(project, Action.EDIT):
+            messages.error(request, "Viewers can save private views only.")
+        else:
+            try:
+                view = services.saved_view_create(project=project, owner=request.user, name=form.cleaned_data["name"],
+                                                  filters=filters, shared=form.cleaned_data["shared"])
+            except ValidationError as error:
+                messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
+            else:
+                messages.success(request, f"View “{view.name}” saved.")
+    else:
+        messages.error(request, "Give the view a name.")
+    url = reverse("projects:backlog", kwargs={"key": project.key})
+    return redirect(f"{url}?{urlencode(filters)}" if filters else url)
+
+
+@login_required
+@require_POST
+def saved_view_delete(request, key, view_id):
+    project = project_for(request.user, key)
+    view = get_object_or_404(SavedView, project=project, pk=view_id)
+    if view.owner_id != request.user.pk and not view.shared:
+        raise Http404
+    try:
+        services.saved_view_delete(view=view, user=request.user)
+        messages.success(request, f"View “{view.name}” deleted.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("projects:backlog", key=project.key)
+

@@ -1,0 +1,192 @@
+"""Sprints: the list with velocity, the planning page (committed points against capacity
+while adding tickets), start, complete with carry-over, and the burndown."""
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from aihub.forms import add_service_errors
+
+from .. import selectors, services
+from ..access import Action, can, project_for
+from ..forms_tickets import SprintCompleteForm, SprintForm
+from ..models import Sprint, SprintState, Ticket
+
+PLANNING_BACKLOG_SIZE = 50
+SPRINT_LIST_SIZE = 100
+
+
+def _sprint_or_404(project, sprint_id) -> Sprint:
+    sprint = Sprint.objects.filter(project=project, pk=sprint_id).first()
+    if sprint is None:
+        raise Http404("No such sprint in this project.")
+    return sprint
+
+
+@login_required
+def sprint_list(request, key):
+    project = project_for(request.user, key)
+    form = SprintForm(request.POST or None)
+    if request.method == "POST":
+        project = project_for(request.user, key, Action.EDIT)
+        if form.is_valid():
+            try:
+                sprint = services.sprint_create(project=project, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"{sprint.name} created: add tickets to plan it.")
+                return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
+    sprints = list(selectors.sprint_list(project=project))
+    velocity = selectors.project_velocity(project=project)
+    context = {
+        "project": project, "form": form, "can_edit": can(project, Action.EDIT),
+        "active": [s for s in sprints if s.state == SprintState.ACTIVE],
+        "planned": [s for s in sprints if s.state == SprintState.PLANNED],
+        "completed": sorted((s for s in sprints if s.state == SprintState.COMPLETED),
+                            key=lambda s: (s.completed_at or s.created_at), reverse=True),
+        "velocity": velocity,
+        "velocity_json": json.dumps(velocity, cls=DjangoJSONEncoder),
+        "average_velocity": round(sum(v["completed_points"] for v in velocity[-3:]) / len(velocity[-3:]), 1)
+        if velocity else None,
+    }
+    return render(request, "projects/sprints.html", context)
+
+
+def ticket_url_prefix(project) -> str:
+    """The ticket page URL up to the key, reversed once per page instead of once per row."""
+    marker = f"{project.key}-0"
+    return reverse("projects:ticket", kwargs={"key": project.key, "ticket_key": marker}).removesuffix(f"{marker}/")
+
+
+def _planning_context(request, project, sprint) -> dict:
+    """The sprint's first tickets, the backlog's top, and the points meter (one aggregate,
+    whatever the sprint's size)."""
+    points = selectors.sprint_points(sprint=sprint)
+    in_sprint = list(selectors.sprint_tickets(sprint=sprint)[:SPRINT_LIST_SIZE])
+    candidates = list(
+        selectors.backlog_tickets(project=project, filters=selectors.TicketFilters(sprint="backlog"),
+                                  user=request.user)[:PLANNING_BACKLOG_SIZE]
+    ) if sprint.state != SprintState.COMPLETED else []
+    committed = points["committed"]
+    return {
+        "project": project, "sprint": sprint, "can_edit": can(project, Action.EDIT),
+        "in_sprint": in_sprint, "in_sprint_total": points["count"], "candidates": candidates,
+        "committed": committed, "done": points["done"],
+        "over_capacity": points["over_capacity"],
+        "over_by": committed - (sprint.capacity or 0),
+        "capacity_percent": min(100, round(100 * committed / sprint.capacity)) if sprint.capacity else None,
+        "ticket_url_prefix": ticket_url_prefix(project),
+        "plan_url": reverse("projects:sprint_plan", kwargs={"key": project.key, "sprint_id": sprint.pk}),
+    }
+
+
+@login_required
+def sprint_detail(request, key, sprint_id):
+    project = project_for(request.user, key)
+    sprint = _sprint_or_404(project, sprint_id)
+    context = _planning_context(request, project, sprint)
+    if request.htmx and request.GET.get("fragment") == "planning":
+        return render(request, "projects/sprint_detail.html#planning", context)
+    other_sprints = Sprint.objects.filter(project=project).exclude(pk=sprint.pk).exclude(
+        state=SprintState.COMPLETED).order_by("start_date", "id")
+    burndown = selectors.sprint_burndown(sprint=sprint) if sprint.state != SprintState.PLANNED else None
+    context |= {
+        "edit_form": SprintForm(initial={f: getattr(sprint, f) for f in services.sprints.SPRINT_EDITABLE_FIELDS}),
+        "complete_form": SprintCompleteForm(sprints=other_sprints),
+        "burndown": burndown,
+        "burndown_json": json.dumps(burndown, cls=DjangoJSONEncoder) if burndown else "",
+        "active_other": Sprint.objects.filter(project=project, state=SprintState.ACTIVE).exclude(pk=sprint.pk).first(),
+    }
+    return render(request, "projects/sprint_detail.html", context)
+
+
+@login_required
+@require_POST
+def sprint_plan(request, key, sprint_id):
+    """Add tickets to the sprint (or take them out): the points meter updates at once."""
+    project = project_for(request.user, key, Action.EDIT)
+    sprint = _sprint_or_404(project, sprint_id)
+    keys = request.POST.getlist("ticket")
+    tickets = list(Ticket.objects.filter(project=project, key__in=keys))
+    target = None if request.POST.get("action") == "remove" else sprint
+    try:
+        services.sprint_add_tickets(sprint=target, tickets=tickets, user=request.user, project=project)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    if request.htmx:
+        return render(request, "projects/sprint_detail.html#planning", _planning_context(request, project, sprint))
+    return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
+
+
+@login_required
+def sprint_edit(request, key, sprint_id):
+    project = project_for(request.user, key, Action.EDIT)
+    sprint = _sprint_or_404(project, sprint_id)
+    form = SprintForm(request.POST or None,
+                      initial={f: getattr(sprint, f) for f in services.sprints.SPRINT_EDITABLE_FIELDS})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sprint_update(sprint=sprint, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{sprint.name} saved.")
+            return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
+    return render(request, "projects/sprint_form.html", {"project": project, "sprint": sprint, "form": form})
+
+
+@login_required
+@require_POST
+def sprint_start(request, key, sprint_id):
+    project = project_for(request.user, key, Action.EDIT)
+    sprint = _sprint_or_404(project, sprint_id)
+    try:
+        services.sprint_start(sprint=sprint, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
+    else:
+        messages.success(request, f"{sprint.name} started.")
+    return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
+
+
+@login_required
+@require_POST
+def sprint_complete(request, key, sprint_id):
+    project = project_for(request.user, key, Action.EDIT)
+    sprint = _sprint_or_404(project, sprint_id)
+    others = Sprint.objects.filter(project=project).exclude(pk=sprint.pk).exclude(state=SprintState.COMPLETED)
+    form = SprintCompleteForm(request.POST, sprints=others)
+    if form.is_valid():
+        target = others.filter(pk=int(form.cleaned_data["move_open_to"])).first() \
+            if form.cleaned_data["move_open_to"] else None
+        try:
+            services.sprint_complete(sprint=sprint, user=request.user, move_open_to=target)
+        except ValidationError as error:
+            messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
+        else:
+            messages.success(request, f"{sprint.name} completed; unfinished tickets moved to "
+                                      f"{target.name if target else 'the backlog'}.")
+    else:
+        messages.error(request, "Choose where unfinished tickets go.")
+    return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
+
+
+@login_required
+@require_POST
+def sprint_delete(request, key, sprint_id):
+    project = project_for(request.user, key, Action.EDIT)
+    sprint = _sprint_or_404(project, sprint_id)
+    try:
+        services.sprint_delete(sprint=sprint, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
+        return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
+    messages.success(request, f"{sprint.name} deleted; its tickets are back in the backlog.")
+    return redirect("projects:sprints", key=project.key)
