@@ -20,14 +20,14 @@ TSQUERY = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)"
 def _full_text(queryset, *, table: str, vector: str, body_column: str, query: str, limit: int):
     return (
         queryset.annotate(
-            rank=RawSQL(f"ts_rank({vector}, {TSQUERY})", [query]),
+            search_rank=RawSQL(f"ts_rank({vector}, {TSQUERY})", [query]),
             headline=RawSQL(
                 f"ts_headline('{SEARCH_CONFIG}'::regconfig, coalesce({table}.{body_column}, ''), {TSQUERY}, %s)",
                 [query, HEADLINE_OPTIONS],
             ),
         )
         .extra(where=[f"{vector} @@ {TSQUERY}"], params=[query])
-        .order_by("-rank", "-id")[:limit]
+        .order_by("-search_rank", "-id")[:limit]
     )
 
 
@@ -55,7 +55,7 @@ def search_tickets(*, project_ids, query: str, limit: int, full_text: bool) -> l
         rows = _full_text(base.defer("description"), table='"projects_ticket"', vector=TICKET_VECTOR,
                           body_column="description", query=query, limit=limit)
         return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.project.key, t.key),
-                          project=t.project.key, snippet=marked_to_html(t.headline), rank=float(t.rank), key=t.key)
+                          project=t.project.key, snippet=marked_to_html(t.headline), rank=float(t.search_rank), key=t.key)
                 for t in rows]
     rows, words = _fallback(base, title="title", body="description", query=query, limit=limit)
     return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.project.key, t.key),
@@ -70,7 +70,7 @@ def search_docs(*, project_ids, query: str, limit: int, full_text: bool) -> list
         rows = _full_text(base.defer("body"), table='"docs_hub_doc"', vector=DOC_VECTOR, body_column="body",
                           query=query, limit=limit)
         return [SearchHit(type="doc", title=d.title, url=doc_url(d.project.key, d.slug), project=d.project.key,
-                          snippet=marked_to_html(d.headline), rank=float(d.rank)) for d in rows]
+                          snippet=marked_to_html(d.headline), rank=float(d.search_rank)) for d in rows]
     rows, words = _fallback(base, title="title", body="body", query=query, limit=limit)
     return [SearchHit(type="doc", title=d.title, url=doc_url(d.project.key, d.slug), project=d.project.key,
                       snippet=plain_snippet(d.body, words), rank=_fallback_rank(d.title, words)) for d in rows]

@@ -200,7 +200,7 @@ def doc_trash(*, doc: Doc, user: User | None) -> list[int]:
 def doc_restore(*, doc: Doc, user: User | None) -> Doc:
     """Take a page (and what was trashed with it) out of the trash. A page whose parent is
     still in the trash comes back at the top level."""
-    doc = Doc.objects.select_for_update().select_related("project", "parent").get(pk=doc.pk)
+    doc = Doc.objects.select_for_update(of=("self",)).select_related("project", "parent").get(pk=doc.pk)
     if doc.deleted_at is None:
         return doc
     batch = Doc.objects.filter(project=doc.project, deleted_at=doc.deleted_at)
