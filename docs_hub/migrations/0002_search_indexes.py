@@ -1,30 +1,35 @@
-"""GIN indexes for full-text search on tickets and docs (PostgreSQL only).
+"""Full-text search structures (PostgreSQL only; on SQLite search falls back to icontains).
 
-The ticket index lives on `projects_ticket` but is created here, by the app that searches,
-so the projects app's migrations stay untouched. On SQLite nothing happens (search falls
-back to icontains there)."""
+- Tickets: an expression GIN index on `projects_ticket`, created here by the app that
+  searches, so the projects app's migrations and columns stay untouched.
+- Docs: a stored generated tsvector column on our own table, with a GIN index. Django's
+  model does not declare it; only the search query reads it."""
 from django.db import migrations
 
-from docs_hub.search.vectors import index_vector
+from docs_hub.search.vectors import weighted_vector
 
-INDEXES = [
-    ("projects_ticket", "docs_hub_ticket_fts", index_vector("title", "description")),
-    ("docs_hub_doc", "docs_hub_doc_fts", index_vector("title", "body")),
+FORWARD = [
+    f"CREATE INDEX IF NOT EXISTS docs_hub_ticket_fts ON projects_ticket USING gin "
+    f"({weighted_vector('title', 'description')})",
+    f"ALTER TABLE docs_hub_doc ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    f"GENERATED ALWAYS AS ({weighted_vector('title', 'body')}) STORED",
+    "CREATE INDEX IF NOT EXISTS docs_hub_doc_fts ON docs_hub_doc USING gin (search_vector)",
+]
+BACKWARD = [
+    "DROP INDEX IF EXISTS docs_hub_doc_fts",
+    "ALTER TABLE docs_hub_doc DROP COLUMN IF EXISTS search_vector",
+    "DROP INDEX IF EXISTS docs_hub_ticket_fts",
 ]
 
 
-def create_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table, name, expression in INDEXES:
-        schema_editor.execute(f'CREATE INDEX IF NOT EXISTS {name} ON "{table}" USING gin ({expression})')
+def _run(statements):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for statement in statements:
+            schema_editor.execute(statement)
 
-
-def drop_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for _table, name, _expression in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+    return run
 
 
 class Migration(migrations.Migration):
@@ -33,4 +38,4 @@ class Migration(migrations.Migration):
         ("projects", "0002_ticket_events"),
     ]
 
-    operations = [migrations.RunPython(create_indexes, drop_indexes)]
+    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]

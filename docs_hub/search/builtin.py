@@ -1,7 +1,8 @@
 """The built-in search providers: tickets, docs, and runs when the experiments app has them.
 
 On PostgreSQL: websearch_to_tsquery against the GIN-indexed weighted vectors
-(titles A, bodies B), ranked with ts_rank, snippets from ts_headline. Elsewhere: every
+(titles A, bodies B; see vectors.py), ranked with ts_rank, snippets from ts_headline
+(computed for the returned rows only). Elsewhere: every
 word must appear in the title or body (icontains), title hits rank first."""
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -12,15 +13,16 @@ from ..links import doc_url, ticket_url
 from ..models import Doc
 from .providers import SearchHit, register_search_provider
 from .snippets import HEADLINE_OPTIONS, marked_to_html, plain_snippet
-from .vectors import DOC_VECTOR, SEARCH_CONFIG, TICKET_VECTOR
+from .vectors import DOC_VECTOR, SEARCH_CONFIG, TICKET_TITLE_VECTOR, TICKET_VECTOR
 
 TSQUERY = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)"
 
 
-def _full_text(queryset, *, table: str, vector: str, body_column: str, query: str, limit: int):
+def _full_text(queryset, *, table: str, vector: str, rank_vector: str, body_column: str, query: str, limit: int,
+               rank_floor: float = 0.0):
     return (
         queryset.annotate(
-            search_rank=RawSQL(f"ts_rank({vector}, {TSQUERY})", [query]),
+            search_rank=RawSQL(f"{rank_floor} + ts_rank({rank_vector}, {TSQUERY})", [query]),
             headline=RawSQL(
                 f"ts_headline('{SEARCH_CONFIG}'::regconfig, coalesce({table}.{body_column}, ''), {TSQUERY}, %s)",
                 [query, HEADLINE_OPTIONS],
@@ -52,8 +54,10 @@ def search_tickets(*, project_ids, query: str, limit: int, full_text: bool) -> l
     base = Ticket.objects.filter(project_id__in=project_ids).select_related("project", "status").only(
         "key", "title", "description", "updated_at", "project__key", "status__name")
     if full_text:
+        # Matched through the expression index; ranked on the title (a body-only hit gets the floor).
         rows = _full_text(base.defer("description"), table='"projects_ticket"', vector=TICKET_VECTOR,
-                          body_column="description", query=query, limit=limit)
+                          rank_vector=TICKET_TITLE_VECTOR, rank_floor=0.05, body_column="description",
+                          query=query, limit=limit)
         return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.project.key, t.key),
                           project=t.project.key, snippet=marked_to_html(t.headline), rank=float(t.search_rank), key=t.key)
                 for t in rows]
@@ -67,8 +71,8 @@ def search_docs(*, project_ids, query: str, limit: int, full_text: bool) -> list
     base = Doc.objects.filter(project_id__in=project_ids, deleted_at__isnull=True).select_related("project").only(
         "title", "slug", "body", "updated_at", "project__key")
     if full_text:
-        rows = _full_text(base.defer("body"), table='"docs_hub_doc"', vector=DOC_VECTOR, body_column="body",
-                          query=query, limit=limit)
+        rows = _full_text(base.defer("body"), table='"docs_hub_doc"', vector=DOC_VECTOR, rank_vector=DOC_VECTOR,
+                          body_column="body", query=query, limit=limit)
         return [SearchHit(type="doc", title=d.title, url=doc_url(d.project.key, d.slug), project=d.project.key,
                           snippet=marked_to_html(d.headline), rank=float(d.search_rank)) for d in rows]
     rows, words = _fallback(base, title="title", body="body", query=query, limit=limit)

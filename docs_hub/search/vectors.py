@@ -1,24 +1,28 @@
-"""The full-text expressions, written once: the GIN indexes (migration 0002) and the
-search queries use the very same text, so PostgreSQL's planner matches them to the index.
-Titles weigh A, bodies B: ts_rank then ranks a title hit above a body hit."""
+"""The full-text expressions, written once: migration 0002 and the search queries use the
+very same text, so PostgreSQL's planner matches the ticket query to its expression index.
+Titles weigh A, bodies B: ts_rank ranks a title hit above a body hit.
+
+Docs (our table) keep the vector in a stored generated column, so ranking thousands of
+long pages reads it instead of re-parsing every body. Tickets (the projects app's table,
+which we do not change) get an expression GIN index for matching; they are ranked on their
+title vector alone, which is cheap, so a title hit still comes first."""
 
 SEARCH_CONFIG = "english"
 
 
-def weighted_vector(table: str, title: str, body: str) -> str:
+def weighted_vector(title: str, body: str, table: str = "") -> str:
+    prefix = f"{table}." if table else ""
     return (
-        f"(setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce({table}.{title}, '')), 'A') || "
-        f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce({table}.{body}, '')), 'B'))"
+        f"(setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce({prefix}{title}, '')), 'A') || "
+        f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce({prefix}{body}, '')), 'B'))"
     )
 
 
-TICKET_VECTOR = weighted_vector('"projects_ticket"', "title", "description")
-DOC_VECTOR = weighted_vector('"docs_hub_doc"', "title", "body")
+def title_vector(title: str, table: str = "") -> str:
+    prefix = f"{table}." if table else ""
+    return f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce({prefix}{title}, '')), 'A')"
 
 
-def index_vector(title: str, body: str) -> str:
-    """The same expression without the table name, as CREATE INDEX wants it."""
-    return (
-        f"(setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce({title}, '')), 'A') || "
-        f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce({body}, '')), 'B'))"
-    )
+TICKET_VECTOR = weighted_vector("title", "description", '"projects_ticket"')
+TICKET_TITLE_VECTOR = title_vector("title", '"projects_ticket"')
+DOC_VECTOR = '"docs_hub_doc"."search_vector"'
