@@ -104,6 +104,10 @@ def _run_model():
     return Run if {"project", "run_id", "metrics"} <= names else None
 
 
+def _short(run_id: str) -> str:
+    return run_id if len(run_id) <= 16 else f"{run_id[:12]}…"
+
+
 def _format_metric(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -120,9 +124,9 @@ def resolve_runs(project, macros: list[dict]) -> list[dict]:
     for macro in macros:
         run = runs.get(macro["arg"])
         if run is None:
-            values.append({"text": f"run {macro['arg'][:12]}: run not found", "state": "missing"})
+            values.append({"text": f"run {_short(macro['arg'])}: run not found", "state": "missing"})
             continue
-        label = getattr(run, "name", "") or run.run_id[:12]
+        label = getattr(run, "name", "") or _short(run.run_id)
         metric = macro.get("options", {}).get("metric")
         status = getattr(run, "status", "")
         if metric:

@@ -2,7 +2,7 @@
 keep the old URL working; deletes go to a trash an admin restores from."""
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -86,6 +86,21 @@ def _refresh_linking_docs(*, project: Project, doc: Doc | None, texts: set[str],
         _store_links(source, rendered)
 
 
+def _save_with_free_slug(doc: Doc) -> None:
+    """Save; if a concurrent writer took the slug meanwhile (unique constraint), take the
+    next free one instead of failing."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                doc.save()
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            doc.slug = _unique_slug(project=doc.project, title=doc.title,
+                                    exclude_id=None if doc._state.adding else doc.pk)
+
+
 def _next_position(project: Project, parent: Doc | None) -> int:
     top = Doc.objects.filter(project=project, parent=parent, deleted_at__isnull=True).aggregate(m=Max("position"))
     return (top["m"] if top["m"] is not None else -1) + 1
@@ -106,8 +121,8 @@ def doc_create(*, project: Project, author: User | None, title: str, body: str =
     doc = Doc(project=project, parent=parent, title=title, body=body or "", created_by=author, updated_by=author,
               slug=_unique_slug(project=project, title=title), position=_next_position(project, parent), version=1)
     rendered = _apply_rendering(doc)
-    doc.full_clean()
-    doc.save()
+    doc.full_clean(validate_constraints=False)  # the slug's uniqueness is settled by _save_with_free_slug
+    _save_with_free_slug(doc)
     DocSlugAlias.objects.filter(project=project, slug=doc.slug).delete()
     _store_links(doc, rendered)
     _record_revision(doc, author=author, message=message or "Created")
@@ -141,8 +156,8 @@ def doc_update(*, doc: Doc, author: User | None, title: str | None = None, body:
             current.slug = new_slug
     current.version += 1
     rendered = _apply_rendering(current)
-    current.full_clean()
-    current.save()
+    current.full_clean(validate_constraints=False)
+    _save_with_free_slug(current)
     _store_links(current, rendered)
     _record_revision(current, author=author, message=message or ("Renamed" if renamed and new_body == old_body else ""))
     if renamed:

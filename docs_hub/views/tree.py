@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from aihub.forms import add_service_errors
@@ -40,7 +42,10 @@ def doc_shift(request, key, slug):
     services.doc_shift(doc=doc, offset=-1 if request.POST.get("direction") == "up" else 1)
     if request.htmx:
         return render(request, "docs_hub/index.html#tree", page_context(project, tree=selectors.doc_tree(project=project)))
-    return redirect(request.POST.get("next") or f"/projects/{project.key}/docs/")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = reverse("docs_hub:index", kwargs={"key": project.key})
+    return redirect(target)
 
 
 @login_required

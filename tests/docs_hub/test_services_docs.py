@@ -157,3 +157,19 @@ def test_templates_builtin_and_project_own(project, writer):
     assert "weekly-review" not in {t["slug"] for t in selectors.template_catalog(project=other)}
     with pytest.raises(Exception):
         make_doc(other, author=writer, title="Nope", template="weekly-review")
+
+
+def test_a_slug_taken_meanwhile_gets_the_next_free_one(project, writer, monkeypatch):
+    make_doc(project, author=writer, title="Race")
+    from docs_hub.services import docs as doc_services
+
+    real = doc_services._unique_slug
+    calls = []
+
+    def stale_first(**kwargs):  # the first look-up misses the concurrent writer's "race"
+        calls.append(kwargs)
+        return "race" if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(doc_services, "_unique_slug", stale_first)
+    doc = make_doc(project, author=writer, title="Race")
+    assert doc.slug == "race-2" and Doc.objects.filter(project=project, title="Race").count() == 2

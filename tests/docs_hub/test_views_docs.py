@@ -209,3 +209,13 @@ def test_docs_pages_cost_a_constant_number_of_queries(client, project, member, s
         assert client.get(docs_url(project, "page-0/")).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(docs_url(project, "page-0/history/")).status_code == 200
+
+
+def test_shift_reorders_with_htmx_and_never_redirects_off_site(client, project, member):
+    make_doc(project, title="First")
+    make_doc(project, title="Second")
+    response = client.post(docs_url(project, "second/shift/"), {"direction": "up"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and html.index("Second") < html.index("First") and "<html" not in html
+    response = client.post(docs_url(project, "second/shift/"), {"direction": "down", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == docs_url(project)
