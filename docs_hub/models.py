@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import LazyObject
 
-from projects.models import Project, Ticket
+from projects.models import Project
 
 # Slugs the URLs use for their own pages: a doc never takes one of these.
 RESERVED_SLUGS = frozenset({
@@ -118,14 +118,15 @@ class DocLink(models.Model):
 
 
 class DocTicketLink(models.Model):
-    """A ticket key (or ticket macro) in a doc: the ticket's backlinks read this table."""
+    """A ticket key of the doc's own project (plain or in a ticket macro). Kept by key, so
+    a doc that names a ticket before it exists becomes its backlink once it is created."""
 
     doc = models.ForeignKey(Doc, on_delete=models.CASCADE, related_name="ticket_links")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="doc_links")
+    ticket_key = models.CharField(max_length=24)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["doc", "ticket"], name="unique_doc_ticket_link")]
-        indexes = [models.Index(fields=["ticket"], name="doc_ticket_link_ticket")]
+        constraints = [models.UniqueConstraint(fields=["doc", "ticket_key"], name="unique_doc_ticket_key")]
+        indexes = [models.Index(fields=["ticket_key"], name="doc_ticket_link_key")]
 
 
 class DocTemplate(models.Model):

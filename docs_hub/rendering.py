@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from aihub.markdown import render_markdown_with_toc
-from projects.models import Project, Ticket
+from projects.models import Project
 
 from . import macros as macro_registry
 from .links import doc_url, ticket_url
@@ -30,7 +30,8 @@ class Rendered:
     macros: list[dict] = field(default_factory=list)
     # target text -> doc id or None ("create this page")
     doc_links: dict[str, int | None] = field(default_factory=dict)
-    ticket_ids: set[int] = field(default_factory=set)
+    # keys of the project's own tickets named in the body (existing or not yet)
+    ticket_keys: set[str] = field(default_factory=set)
 
 
 def _md_text(text: str) -> str:
@@ -75,20 +76,10 @@ def new_doc_url(project_key: str, title: str) -> str:
 
 def render_doc(*, project: Project, body: str) -> Rendered:
     parts = _prose_parts(body or "")
-    wiki_targets, ticket_keys = set(), set()
-    for is_code, text in parts:
-        if is_code:
-            continue
-        for match in TOKENS.finditer(text):
-            if match.group("target"):
-                wiki_targets.add(match.group("target").strip())
-            elif match.group("ticket"):
-                ticket_keys.add(match.group("ticket"))
-            elif match.group("kind") == "ticket":
-                ticket_keys.add(match.group("arg").upper())
+    wiki_targets = {match.group("target").strip() for is_code, text in parts if not is_code
+                    for match in TOKENS.finditer(text) if match.group("target")}
     docs = find_docs(project, wiki_targets)
-    tickets = dict(Ticket.objects.filter(project=project, key__in=ticket_keys).values_list("key", "id")) \
-        if ticket_keys else {}
+    own_prefix = f"{project.key}-"
     result = Rendered(html="", toc_html="")
 
     def replace(match: re.Match) -> str:
@@ -96,8 +87,8 @@ def render_doc(*, project: Project, body: str) -> Rendered:
             macro = {"kind": match.group("kind"), "arg": match.group("arg"),
                      "options": macro_registry.parse_options(match.group("options") or ""),
                      "source": match.group(0)}
-            if macro["kind"] == "ticket" and macro["arg"].upper() in tickets:
-                result.ticket_ids.add(tickets[macro["arg"].upper()])
+            if macro["kind"] == "ticket" and macro["arg"].upper().startswith(own_prefix):
+                result.ticket_keys.add(macro["arg"].upper())
             result.macros.append(macro)
             return macro_registry.PLACEHOLDER.format(len(result.macros) - 1)
         if match.group("target"):
@@ -110,8 +101,8 @@ def render_doc(*, project: Project, body: str) -> Rendered:
             return (f'[{label}]({new_doc_url(project.key, target)})'
                     f'{{: .wikilink .missing title="Create this page" }}')
         key = match.group("ticket")
-        if key in tickets:
-            result.ticket_ids.add(tickets[key])
+        if key.startswith(own_prefix):  # the project's own tickets only: other projects' stay text
+            result.ticket_keys.add(key)
             return f"[{key}]({ticket_url(project.key, key)}){{: .ticket-link }}"
         return key
 

@@ -119,7 +119,8 @@ def doc_backlinks(*, doc: Doc) -> dict:
         Ticket.objects.filter(mention, project_id=doc.project_id).only("key", "title").order_by("number")[:50]
     )
     mentioned_tickets = list(
-        Ticket.objects.filter(doc_links__doc=doc).select_related("status").only("key", "title", "status__name",
+        Ticket.objects.filter(project_id=doc.project_id, key__in=doc.ticket_links.values("ticket_key"))
+        .select_related("status").only("key", "title", "status__name",
                                                                                  "status__is_finished")
         .order_by("number")
     )
@@ -200,13 +201,22 @@ def recent_docs(*, project: Project, limit: int = 8) -> list[Doc]:
 
 
 def doc_backlinks_for_tickets(ticket_ids) -> dict:
-    """The backlink provider for projects: ticket id -> docs (live) that mention it. One query."""
-    rows = (DocTicketLink.objects.filter(ticket_id__in=list(ticket_ids), doc__deleted_at__isnull=True)
-            .select_related("doc__project").only("ticket_id", "doc__title", "doc__slug", "doc__project__key")
+    """The backlink provider for projects: ticket id -> live docs of the ticket's project
+    that mention it. Two queries, whatever the number of tickets."""
+    tickets = {(project_id, key): ticket_id for ticket_id, key, project_id in
+               Ticket.objects.filter(id__in=list(ticket_ids)).values_list("id", "key", "project_id")}
+    if not tickets:
+        return {}
+    rows = (DocTicketLink.objects.filter(ticket_key__in={key for _, key in tickets}, doc__deleted_at__isnull=True)
+            .select_related("doc__project").only("ticket_key", "doc__title", "doc__slug", "doc__project_id",
+                                                 "doc__project__key")
             .order_by("doc__title"))
     out: dict = {}
     for link in rows:
-        out.setdefault(link.ticket_id, []).append({
+        ticket_id = tickets.get((link.doc.project_id, link.ticket_key))
+        if ticket_id is None:
+            continue
+        out.setdefault(ticket_id, []).append({
             "type": "doc", "slug": link.doc.slug, "title": link.doc.title,
             "url": doc_url(link.doc.project.key, link.doc.slug),
         })
@@ -214,7 +224,7 @@ def doc_backlinks_for_tickets(ticket_ids) -> dict:
 
 
 def docs_mentioning_ticket(*, project: Project, ticket: Ticket) -> list[Doc]:
-    return list(Doc.objects.filter(project=project, deleted_at__isnull=True, ticket_links__ticket=ticket)
+    return list(Doc.objects.filter(project=project, deleted_at__isnull=True, ticket_links__ticket_key=ticket.key)
                 .only("title", "slug", "updated_at").order_by("title"))
 
 

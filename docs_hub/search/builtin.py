@@ -39,6 +39,8 @@ def _words(query: str) -> list[str]:
 
 def _fallback(queryset, *, title: str, body: str, query: str, limit: int):
     words = _words(query)
+    if not words:
+        return [], words
     condition = Q()
     for word in words:
         condition &= Q(**{f"{title}__icontains": word}) | Q(**{f"{body}__icontains": word})

@@ -59,10 +59,10 @@ def _store_links(doc: Doc, rendered) -> None:
         DocLink(source=doc, target_id=target_id, target_text=text[:200])
         for text, target_id in rendered.doc_links.items()
     )
-    DocTicketLink.objects.filter(doc=doc).exclude(ticket_id__in=rendered.ticket_ids).delete()
-    existing = set(DocTicketLink.objects.filter(doc=doc).values_list("ticket_id", flat=True))
-    DocTicketLink.objects.bulk_create(DocTicketLink(doc=doc, ticket_id=ticket_id)
-                                      for ticket_id in rendered.ticket_ids - existing)
+    DocTicketLink.objects.filter(doc=doc).exclude(ticket_key__in=rendered.ticket_keys).delete()
+    existing = set(DocTicketLink.objects.filter(doc=doc).values_list("ticket_key", flat=True))
+    DocTicketLink.objects.bulk_create(DocTicketLink(doc=doc, ticket_key=key)
+                                      for key in sorted(rendered.ticket_keys - existing))
 
 
 def _record_revision(doc: Doc, *, author: User | None, message: str) -> DocRevision:

@@ -37,5 +37,5 @@ def test_demo_docs_link_tickets_when_they_exist():
         project_services.ticket_create(project=cv, reporter=demo, title=title)
     _seed()
     charter = Doc.objects.get(project=cv, title="Project charter")
-    assert set(DocTicketLink.objects.filter(doc=charter).values_list("ticket__key", flat=True)) == {"CV-1", "CV-2"}
+    assert set(DocTicketLink.objects.filter(doc=charter).values_list("ticket_key", flat=True)) == {"CV-1", "CV-2"}
     assert "/projects/CV/tickets/CV-1/" in charter.body_html

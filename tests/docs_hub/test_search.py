@@ -100,3 +100,14 @@ def test_search_costs_constant_queries(client, member_of, size, django_assert_ma
     with django_assert_max_num_queries(6):
         page = client.get("/search/?q=drift")
     assert page.status_code == 200 and "Drift runbook" in page.content.decode()
+
+
+@pytest.mark.parametrize("query", ['"', "-", "or", "the", "!!! ((", "a" * 300, "'; DROP TABLE docs_hub_doc; --"])
+def test_odd_queries_never_fail_nor_dump_everything(api, member_of, query):
+    project = ProjectFactory()
+    user = member_of(project)
+    make_doc(project, title="Something", body="else")
+    response = api.as_user(user).get("/api/v1/search/", {"q": query})
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.json()["results"] == []

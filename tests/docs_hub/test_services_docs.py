@@ -97,7 +97,7 @@ def test_ticket_keys_link_and_backlinks_go_both_ways(project, writer):
                    body=f"Work is in {ticket.key}. Not {other_project_ticket.key}.")
     assert f'href="/projects/{project.key}/tickets/{ticket.key}/"' in doc.body_html
     assert f"tickets/{other_project_ticket.key}/" not in doc.body_html
-    assert list(DocTicketLink.objects.filter(doc=doc).values_list("ticket_id", flat=True)) == [ticket.id]
+    assert list(DocTicketLink.objects.filter(doc=doc).values_list("ticket_key", flat=True)) == [ticket.key]
     from projects import hooks
 
     backlinks = hooks.backlinks_for([ticket.id, other_project_ticket.id])
@@ -173,3 +173,19 @@ def test_a_slug_taken_meanwhile_gets_the_next_free_one(project, writer, monkeypa
     monkeypatch.setattr(doc_services, "_unique_slug", stale_first)
     doc = make_doc(project, author=writer, title="Race")
     assert doc.slug == "race-2" and Doc.objects.filter(project=project, title="Race").count() == 2
+
+
+def test_a_ticket_named_before_it_exists_gets_the_backlink_when_created(project, writer):
+    from projects import hooks
+
+    future_key = f"{project.key}-1"
+    doc = make_doc(project, author=writer, title="Plan", body=f"Next: {future_key}.")
+    assert f'href="/projects/{project.key}/tickets/{future_key}/"' in doc.body_html
+    ticket = make_ticket(project, title="Created later")
+    assert ticket.key == future_key
+    assert [b["slug"] for b in hooks.backlinks_for([ticket.id])[ticket.id]] == ["plan"]
+    assert [t["key"] for t in selectors.doc_backlinks(doc=doc)["tickets_mentioned"]] == [future_key]
+    # The same key in another project's doc is not a backlink of this ticket.
+    other = ProjectFactory()
+    make_doc(other, author=writer, title="Elsewhere", body=f"{future_key}")
+    assert [b["slug"] for b in hooks.backlinks_for([ticket.id])[ticket.id]] == ["plan"]
