@@ -30,7 +30,8 @@ def attachment_upload(request, key, slug):
                 messages.success(request, f"Attached {attachment.name}.")
             form = AttachmentForm()
     if request.htmx:
-        context = page_context(project, doc=doc, attachments=list(doc.attachments.all()), attachment_form=form)
+        context = page_context(project, doc=doc, attachments=list(doc.attachments.all()), attachment_form=form,
+                               in_editor=request.POST.get("in_editor") == "1")
         return render(request, "docs_hub/_attachments.html", context, status=200 if not form.errors else 400)
     if form.errors:
         for errors in form.errors.values():

@@ -2,6 +2,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -111,8 +112,9 @@ def doc_preview(request, key):
 @moved_slug_redirects
 def doc_history(request, key, slug):
     project, doc = doc_for(request, key, slug)
-    revisions = list(selectors.doc_revisions(doc=doc)[:200])
-    return render(request, "docs_hub/history.html", page_context(project, doc=doc, revisions=revisions))
+    page = Paginator(selectors.doc_revisions(doc=doc), 50).get_page(request.GET.get("page"))
+    return render(request, "docs_hub/history.html", page_context(project, doc=doc, revisions=page.object_list,
+                                                                 page_obj=page))
 
 
 @login_required

@@ -2,6 +2,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -61,7 +62,8 @@ def doc_delete(request, key, slug):
 @login_required
 def doc_trash(request, key):
     project = project_for(request.user, key)
-    return render(request, "docs_hub/trash.html", page_context(project, trashed=list(selectors.trash_list(project=project))))
+    page = Paginator(selectors.trash_list(project=project), 50).get_page(request.GET.get("page"))
+    return render(request, "docs_hub/trash.html", page_context(project, trashed=page.object_list, page_obj=page))
 
 
 @login_required

@@ -219,3 +219,27 @@ def test_shift_reorders_with_htmx_and_never_redirects_off_site(client, project, 
     assert response.status_code == 200 and html.index("Second") < html.index("First") and "<html" not in html
     response = client.post(docs_url(project, "second/shift/"), {"direction": "down", "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == docs_url(project)
+
+
+def test_history_paginates(client, project, member):
+    doc = make_doc(project, title="Busy", body="0")
+    for n in range(1, 60):
+        services.doc_update(doc=doc, author=member, body=str(n))
+    first = client.get(docs_url(project, "busy/history/")).content.decode()
+    assert 'id="rev-60"' in first and 'id="rev-11"' in first and 'id="rev-10"' not in first and "Page 1 of 2" in first
+    second = client.get(docs_url(project, "busy/history/?page=2")).content.decode()
+    assert 'id="rev-10"' in second and 'id="rev-1"' in second
+
+
+def test_export_zip_carries_attachments_with_relative_links(client, project, member, attachment_root):
+    root = make_doc(project, title="Handbook")
+    child = make_doc(project, title="Setup", parent=root)
+    attachment = services.attachment_add(doc=child, uploaded_file=SimpleUploadedFile("wiring.png", PNG,
+                                                                                     content_type="image/png"),
+                                         user=member)
+    services.doc_update(doc=child, author=member,
+                        body=f"![wiring](/projects/{project.key}/docs/attachments/{attachment.pk}/wiring.png)")
+    archive = zipfile.ZipFile(io.BytesIO(client.get(docs_url(project, "handbook/export.zip")).content))
+    name = f"_attachments/{attachment.pk}-wiring.png"
+    assert archive.read(name) == PNG
+    assert f"![wiring](../{name})" in archive.read("handbook/setup.md").decode()
