@@ -91,3 +91,25 @@ def test_xss_saved_in_a_page_does_not_run(cv_project, live_server):
     assert page.evaluate("window.__xss") is None
     assert dialogs == []
     assert re.search(r"/docs/hostile/edit/$", page.url)
+
+
+def test_stale_save_shows_both_texts_and_the_merge_saves(cv_project, live_server):
+    page, user, project, _ = cv_project
+    doc = services.doc_create(project=project, author=user, title="Runbook", body="Step one.")
+    page.goto(f"{live_server.url}/projects/{project.key}/docs/runbook/edit/")
+    page.get_by_label("Body").fill("Step one.\n\nMy step two.")
+    # Meanwhile a teammate saves.
+    teammate = MembershipFactory(project=project, role=Role.MEMBER).user
+    services.doc_update(doc=doc, author=teammate, body="Step one.\n\nTheir step zero.", message="zero first")
+    page.get_by_role("button", name="Save").click()
+    conflict = page.locator("#conflict")
+    expect(conflict).to_contain_text("Someone saved this page while you were editing")
+    expect(conflict).to_contain_text("zero first")
+    expect(page.locator("#their-body")).to_have_value("Step one.\n\nTheir step zero.")
+    expect(page.get_by_label("Body")).to_have_value("Step one.\n\nMy step two.")
+    page.get_by_label("Body").fill("Step one.\n\nTheir step zero.\n\nMy step two.")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"{live_server.url}/projects/{project.key}/docs/runbook/")
+    expect(page.locator("#doc-body")).to_contain_text("Their step zero.")
+    expect(page.locator("#doc-body")).to_contain_text("My step two.")
+    expect(page.get_by_text("Saved version 3.")).to_be_visible()
