@@ -50,7 +50,8 @@ QUERIES = ["data drift", "label noise night-shift", "p95 latency inference", "ca
 
 
 def sentence(rng: random.Random) -> str:
-    return f"{rng.choice(SUBJECTS).capitalize()} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(EXTRAS)}".strip() + "."
+    words = f"{rng.choice(SUBJECTS).capitalize()} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(EXTRAS)}"
+    return words.strip() + "."
 
 
 def paragraph(rng: random.Random, n: int) -> str:
@@ -80,7 +81,8 @@ def seed(*, tickets: int, docs: int, seed_value: int):
     )
     Doc.objects.bulk_create(
         (Doc(project=project, title=f"{title(rng)} ({n})", slug=f"doc-{n}", position=n,
-             body="\n\n".join(f"## {title(rng)}\n\n{paragraph(rng, rng.randint(4, 12))}" for _ in range(rng.randint(2, 6))))
+             body="\n\n".join(f"## {title(rng)}\n\n{paragraph(rng, rng.randint(4, 12))}"
+                                for _ in range(rng.randint(2, 6))))
          for n in range(1, docs + 1)),
         batch_size=1000,
     )

@@ -47,7 +47,7 @@ def tree_zip(*, project: Project, root: Doc | None) -> bytes:
         for doc, folder in placed:
             up = "../" * folder.count("/")
 
-            def relative(match: re.Match) -> str:
+            def relative(match: re.Match, up: str = up) -> str:
                 attachment = attachments.get(int(match.group(1)))
                 if attachment is None:
                     return match.group(0)

@@ -37,7 +37,7 @@ def resolve(project, macros: list[dict]) -> list[dict]:
             for index in indexes:
                 values[index] = {"text": f"unknown macro “{kind}”", "state": "missing"}
             continue
-        for index, value in zip(indexes, resolver(project, [macros[i] for i in indexes])):
+        for index, value in zip(indexes, resolver(project, [macros[i] for i in indexes]), strict=True):
             values[index] = value
     return [value or {"text": "?", "state": "missing"} for value in values]
 

@@ -97,7 +97,7 @@ def doc_current_html(*, doc: Doc) -> str:
 def docs_current_html(*, project: Project, docs: list[Doc]) -> dict[int, str]:
     """Current HTML of many docs of one project: one resolver call per macro kind."""
     values = macros.resolve_many(project, [doc.macros or [] for doc in docs])
-    return {doc.id: macros.fill(doc.body_html, doc.macros or [], vals) for doc, vals in zip(docs, values)}
+    return {doc.id: macros.fill(doc.body_html, doc.macros or [], vals) for doc, vals in zip(docs, values, strict=True)}
 
 
 def revision_html(*, revision: DocRevision) -> str:

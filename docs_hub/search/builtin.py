@@ -61,7 +61,8 @@ def search_tickets(*, project_ids, query: str, limit: int, full_text: bool) -> l
                           rank_vector=TICKET_TITLE_VECTOR, rank_floor=0.05, body_column="description",
                           query=query, limit=limit)
         return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.project.key, t.key),
-                          project=t.project.key, snippet=marked_to_html(t.headline), rank=float(t.search_rank), key=t.key)
+                          project=t.project.key, snippet=marked_to_html(t.headline), rank=float(t.search_rank),
+                          key=t.key)
                 for t in rows]
     rows, words = _fallback(base, title="title", body="description", query=query, limit=limit)
     return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.project.key, t.key),

@@ -12,7 +12,7 @@ from projects.models import Project
 
 from .. import macros, selectors
 from ..models import RESERVED_SLUGS, Doc, DocLink, DocRevision, DocSlugAlias, DocTicketLink
-from ..rendering import render_doc
+from ..rendering import Rendered, render_doc
 
 User = get_user_model()
 
@@ -47,13 +47,13 @@ def _check_parent(*, project: Project, doc: Doc | None, parent: Doc | None) -> N
         raise ValidationError({"parent": ["A page cannot move under itself or one of its children."]})
 
 
-def _apply_rendering(doc: Doc) -> "tuple":
+def _apply_rendering(doc: Doc) -> Rendered:
     rendered = render_doc(project=doc.project, body=doc.body)
     doc.body_html, doc.toc_html, doc.macros = rendered.html, rendered.toc_html, rendered.macros
     return rendered
 
 
-def _store_links(doc: Doc, rendered) -> None:
+def _store_links(doc: Doc, rendered: Rendered) -> None:
     DocLink.objects.filter(source=doc).delete()
     DocLink.objects.bulk_create(
         DocLink(source=doc, target_id=target_id, target_text=text[:200])

@@ -42,9 +42,11 @@ def doc_shift(request, key, slug):
     project, doc = doc_for(request, key, slug, Action.EDIT)
     services.doc_shift(doc=doc, offset=-1 if request.POST.get("direction") == "up" else 1)
     if request.htmx:
-        return render(request, "docs_hub/index.html#tree", page_context(project, tree=selectors.doc_tree(project=project)))
+        context = page_context(project, tree=selectors.doc_tree(project=project))
+        return render(request, "docs_hub/index.html#tree", context)
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
         target = reverse("docs_hub:index", kwargs={"key": project.key})
     return redirect(target)
 

@@ -56,7 +56,8 @@ def test_full_text_uses_the_gin_indexes(world):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname IN ('docs_hub_ticket_fts', 'docs_hub_doc_fts')")
+        cursor.execute("SELECT indexname FROM pg_indexes "
+                       "WHERE indexname IN ('docs_hub_ticket_fts', 'docs_hub_doc_fts')")
         assert {row[0] for row in cursor.fetchall()} == {"docs_hub_ticket_fts", "docs_hub_doc_fts"}
         from docs_hub.search.vectors import TICKET_VECTOR
 

@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 
 from aihub.exceptions import StaleVersion
 from docs_hub import selectors, services
@@ -139,7 +140,7 @@ def test_move_and_reorder(project, writer):
     assert [n.title for n in tree] == ["C", "A"] and [n.title for n in tree[1].children] == ["B"]
     services.doc_shift(doc=Doc.objects.get(pk=a.pk), offset=-1)
     assert [n.title for n in selectors.doc_tree(project=project)] == ["A", "C"]
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.doc_move(doc=Doc.objects.get(pk=a.pk), parent=Doc.objects.get(pk=b.pk))
     assert "under itself" in str(refused.value)
 
@@ -155,7 +156,7 @@ def test_templates_builtin_and_project_own(project, writer):
     assert weekly.body.startswith("## Wins")
     other = ProjectFactory()
     assert "weekly-review" not in {t["slug"] for t in selectors.template_catalog(project=other)}
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         make_doc(other, author=writer, title="Nope", template="weekly-review")
 
 

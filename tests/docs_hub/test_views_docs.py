@@ -8,7 +8,7 @@ from django.test import override_settings
 from docs_hub import services
 from docs_hub.models import Doc, DocAttachment
 from tests.docs_hub.factories import make_doc, make_ticket
-from tests.factories import ProjectFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
