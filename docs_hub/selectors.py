@@ -23,6 +23,10 @@ class TreeNode:
     parent_id: int | None
     children: list["TreeNode"] = field(default_factory=list)
     depth: int = 0
+    first: bool = False  # first / last among its siblings (no "up" / "down" arrow)
+    last: bool = False
+    closes: range = range(0)  # nested lists that end after this node, when rendered flat
+    url: str = ""
 
 
 def doc_list(*, project: Project) -> QuerySet[Doc]:
@@ -35,7 +39,8 @@ def doc_tree(*, project: Project) -> list[TreeNode]:
     """The whole live tree in one query: roots in order, each with its children."""
     rows = (Doc.objects.filter(project=project, deleted_at__isnull=True)
             .order_by("position", "title", "id").values_list("id", "title", "slug", "position", "parent_id"))
-    nodes = {row[0]: TreeNode(*row) for row in rows}
+    base = doc_url(project.key, "-")[:-2]  # reversed once, not per node
+    nodes = {row[0]: TreeNode(*row, url=f"{base}{row[2]}/") for row in rows}
     roots = []
     for node in nodes.values():
         parent = nodes.get(node.parent_id)
@@ -51,14 +56,20 @@ def doc_tree(*, project: Project) -> list[TreeNode]:
 
 
 def flatten_tree(roots: list[TreeNode]) -> list[TreeNode]:
-    out = []
+    """The tree in reading order, each node knowing how many nested lists end after it,
+    so a template renders nested <ul>s in one loop (no recursive includes)."""
+    out: list[TreeNode] = []
 
     def walk(items):
-        for item in items:
+        for index, item in enumerate(items):
+            item.first, item.last = index == 0, index == len(items) - 1
             out.append(item)
             walk(item.children)
 
     walk(roots)
+    for node, following in zip(out, [*out[1:], None], strict=True):
+        if not node.children:
+            node.closes = range(node.depth - (following.depth if following else 0))
     return out
 
 

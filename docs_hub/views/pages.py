@@ -20,7 +20,7 @@ from .common import doc_for, moved_slug_redirects, page_context
 @login_required
 def doc_index(request, key):
     project = project_for(request.user, key)
-    tree = selectors.doc_tree(project=project)
+    tree = selectors.flatten_tree(selectors.doc_tree(project=project))
     context = page_context(project, tree=tree, recent=selectors.recent_docs(project=project, limit=10),
                            counts=selectors.doc_counts(project=project))
     return render(request, "docs_hub/index.html", context)
@@ -31,7 +31,8 @@ def doc_index(request, key):
 def doc_detail(request, key, slug):
     project, doc = doc_for(request, key, slug)
     context = page_context(
-        project, doc=doc, html=selectors.doc_current_html(doc=doc), tree=selectors.doc_tree(project=project),
+        project, doc=doc, html=selectors.doc_current_html(doc=doc),
+        tree=selectors.flatten_tree(selectors.doc_tree(project=project)),
         backlinks=selectors.doc_backlinks(doc=doc), attachments=list(doc.attachments.select_related("uploaded_by")),
         attachment_form=AttachmentForm(),
     )

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,12 +37,16 @@ def doc_move(request, key, slug):
 
 @login_required
 @require_POST
-def doc_shift(request, key, slug):
-    """Up or down one place among its siblings; htmx swaps the tree, a plain POST redirects."""
+def doc_shift(request, key):
+    """`shift=<slug>:up|down` moves a page one place among its siblings; htmx swaps the
+    tree, a plain POST goes back to the page it came from."""
+    slug, _, direction = request.POST.get("shift", "").partition(":")
+    if not slug or direction not in ("up", "down"):
+        return HttpResponseBadRequest("shift must be <slug>:up or <slug>:down")
     project, doc = doc_for(request, key, slug, Action.EDIT)
-    services.doc_shift(doc=doc, offset=-1 if request.POST.get("direction") == "up" else 1)
+    services.doc_shift(doc=doc, offset=-1 if direction == "up" else 1)
     if request.htmx:
-        context = page_context(project, tree=selectors.doc_tree(project=project))
+        context = page_context(project, tree=selectors.flatten_tree(selectors.doc_tree(project=project)))
         return render(request, "docs_hub/index.html#tree", context)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},

@@ -190,3 +190,14 @@ def test_a_ticket_named_before_it_exists_gets_the_backlink_when_created(project,
     other = ProjectFactory()
     make_doc(other, author=writer, title="Elsewhere", body=f"{future_key}")
     assert [b["slug"] for b in hooks.backlinks_for([ticket.id])[ticket.id]] == ["plan"]
+
+
+def test_flat_tree_closes_every_nested_list(project, writer):
+    a = make_doc(project, author=writer, title="A")
+    a1 = make_doc(project, author=writer, title="A1", parent=a)
+    make_doc(project, author=writer, title="A1x", parent=a1)
+    make_doc(project, author=writer, title="B")
+    flat = selectors.flatten_tree(selectors.doc_tree(project=project))
+    assert [(n.title, n.depth, len(n.closes), n.first, n.last) for n in flat] == [
+        ("A", 0, 0, True, False), ("A1", 1, 0, True, True), ("A1x", 2, 2, True, True), ("B", 0, 0, False, True)]
+    assert flat[0].url == f"/projects/{project.key}/docs/a/"

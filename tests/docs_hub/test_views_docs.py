@@ -214,11 +214,13 @@ def test_docs_pages_cost_a_constant_number_of_queries(client, project, member, s
 def test_shift_reorders_with_htmx_and_never_redirects_off_site(client, project, member):
     make_doc(project, title="First")
     make_doc(project, title="Second")
-    response = client.post(docs_url(project, "second/shift/"), {"direction": "up"}, HTTP_HX_REQUEST="true")
+    response = client.post(docs_url(project, "tree/shift/"), {"shift": "second:up"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200 and html.index("Second") < html.index("First") and "<html" not in html
-    response = client.post(docs_url(project, "second/shift/"), {"direction": "down", "next": "https://evil.example/"})
+    response = client.post(docs_url(project, "tree/shift/"), {"shift": "second:down", "next": "https://evil.example/"})
     assert response.status_code == 302 and response["Location"] == docs_url(project)
+    assert client.post(docs_url(project, "tree/shift/"), {"shift": "second"}).status_code == 400
+    assert client.post(docs_url(project, "tree/shift/"), {"shift": "nope:up"}).status_code == 404
 
 
 def test_history_paginates(client, project, member):
