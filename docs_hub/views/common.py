@@ -16,6 +16,10 @@ class SlugMoved(Exception):
 def doc_for(request, key: str, slug: str, action: Action = Action.VIEW):
     project = project_for(request.user, key, action)
     doc, current_slug = selectors.doc_by_slug(project=project, slug=slug)
+    if doc is None and current_slug and request.method not in ("GET", "HEAD"):
+        # Renamed while someone was editing: their save still reaches the page (and its
+        # version check), instead of losing their text to a 404.
+        doc, _ = selectors.doc_by_slug(project=project, slug=current_slug)
     if doc is None:
         if current_slug and request.method in ("GET", "HEAD"):
             match = request.resolver_match

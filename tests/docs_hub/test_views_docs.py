@@ -245,3 +245,12 @@ def test_export_zip_carries_attachments_with_relative_links(client, project, mem
     name = f"_attachments/{attachment.pk}-wiring.png"
     assert archive.read(name) == PNG
     assert f"![wiring](../{name})" in archive.read("handbook/setup.md").decode()
+
+
+def test_save_to_a_page_renamed_meanwhile_is_a_conflict_not_a_404(client, project, member):
+    doc = make_doc(project, title="Draft", body="start")
+    services.doc_update(doc=doc, author=UserFactory(), title="Final", body="start")
+    response = client.post(docs_url(project, "draft/edit/"), {"title": "Draft", "body": "my words", "version": 1})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "my words" in page and "Their version (v2): Final" in page
