@@ -4,6 +4,7 @@ from .docs import (  # noqa: F401
     doc_create,
     doc_move,
     doc_purge,
+    doc_rerender,
     doc_restore,
     doc_revision_restore,
     doc_shift,

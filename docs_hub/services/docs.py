@@ -75,15 +75,38 @@ def _record_revision(doc: Doc, *, author: User | None, message: str) -> DocRevis
     return revision
 
 
+# Up to this many linking docs are re-rendered in the request; beyond, a Celery task does it.
+INLINE_RERENDER_LIMIT = 25
+
+
 def _refresh_linking_docs(*, project: Project, doc: Doc | None, texts: set[str], exclude_id: int | None) -> None:
     """Re-render docs whose `[[...]]` now resolves differently (a page was created, renamed,
-    trashed or restored). Their text does not change, so no revision is written."""
-    for source in selectors.linking_sources(project=project, doc=doc, texts=texts).exclude(pk=exclude_id) \
-            .select_related("project"):
-        rendered = _apply_rendering(source)
-        Doc.objects.filter(pk=source.pk).update(body_html=source.body_html, toc_html=source.toc_html,
-                                                macros=source.macros)
-        _store_links(source, rendered)
+    trashed or restored). Their text does not change, so no revision is written. Many of
+    them (a much-linked page renamed) are left to a task, enqueued once this commits."""
+    source_ids = list(selectors.linking_sources(project=project, doc=doc, texts=texts).exclude(pk=exclude_id)
+                      .values_list("pk", flat=True))
+    if len(source_ids) <= INLINE_RERENDER_LIMIT:
+        doc_rerender(doc_ids=source_ids)
+        return
+    from ..tasks import rerender_docs
+
+    transaction.on_commit(lambda: rerender_docs.delay(source_ids))
+
+
+def doc_rerender(*, doc_ids: list[int], batch_size: int = 100) -> int:
+    """Render docs again from their current text (links and macros placeholders), in
+    batches. Safe to run twice: it writes what the text renders to."""
+    done = 0
+    for start in range(0, len(doc_ids), batch_size):
+        with transaction.atomic():
+            for source in Doc.objects.filter(pk__in=doc_ids[start:start + batch_size], deleted_at__isnull=True) \
+                    .select_related("project"):
+                rendered = _apply_rendering(source)
+                Doc.objects.filter(pk=source.pk).update(body_html=source.body_html, toc_html=source.toc_html,
+                                                        macros=source.macros)
+                _store_links(source, rendered)
+                done += 1
+    return done
 
 
 def _save_with_free_slug(doc: Doc) -> None:

@@ -201,3 +201,21 @@ def test_flat_tree_closes_every_nested_list(project, writer):
     assert [(n.title, n.depth, len(n.closes), n.first, n.last) for n in flat] == [
         ("A", 0, 0, True, False), ("A1", 1, 0, True, True), ("A1x", 2, 2, True, True), ("B", 0, 0, False, True)]
     assert flat[0].url == f"/projects/{project.key}/docs/a/"
+
+
+def test_renaming_a_much_linked_page_rerenders_linkers_in_a_task(project, writer, django_capture_on_commit_callbacks):
+    from docs_hub.services import docs as doc_services
+
+    target = make_doc(project, author=writer, title="Glossary")
+    linkers = [make_doc(project, author=writer, title=f"Note {n}", body="[[Glossary]]")
+               for n in range(doc_services.INLINE_RERENDER_LIMIT + 2)]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.doc_update(doc=target, author=writer, title="Terms")
+    linkers[0].refresh_from_db()
+    assert "/docs/glossary/" in linkers[0].body_html  # not yet: the task runs after commit
+    assert len(callbacks) == 1
+    callbacks[0]()  # Celery runs eagerly in unit tests
+    for linker in linkers:
+        linker.refresh_from_db()
+        assert "/docs/terms/" in linker.body_html
+    assert services.doc_rerender(doc_ids=[d.pk for d in linkers]) == len(linkers)  # a re-run is harmless
