@@ -82,3 +82,20 @@ class SearchHitSerializer(serializers.Serializer):
 
 class SearchResultsSerializer(serializers.Serializer):
     results = SearchHitSerializer(many=True)
+
+
+class TrashedDocSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    deleted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Doc
+        fields = ["id", "slug", "title", "parent", "version", "deleted_at", "deleted_by"]
+
+
+class DocTemplateSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    body = serializers.CharField()
+    builtin = serializers.BooleanField()

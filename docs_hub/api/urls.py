@@ -10,5 +10,9 @@ urlpatterns = [
          name="doc-revision-detail"),
     path("projects/<str:key>/docs/<slug:slug>/revisions/<int:version>/restore/", views.DocRevisionRestore.as_view(),
          name="doc-revision-restore"),
+    path("projects/<str:key>/docs-trash/", views.DocTrashList.as_view(), name="doc-trash"),
+    path("projects/<str:key>/docs-trash/<int:doc_id>/restore/", views.DocTrashRestore.as_view(),
+         name="doc-trash-restore"),
+    path("projects/<str:key>/doc-templates/", views.DocTemplateList.as_view(), name="doc-templates"),
     path("search/", views.Search.as_view(), name="search-api"),
 ]

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from aihub.api import Conflict
 from aihub.exceptions import StaleVersion
-from projects.access import projects_for
+from projects.access import Action, projects_for
 from projects.api.base import ProjectScopedAPIView
 
 from .. import selectors, services
@@ -21,8 +21,10 @@ from .serializers import (
     DocRevisionSerializer,
     DocSerializer,
     DocUpdateSerializer,
+    DocTemplateSerializer,
     SearchQuerySerializer,
     SearchResultsSerializer,
+    TrashedDocSerializer,
 )
 
 
@@ -133,6 +135,40 @@ class DocRevisionRestore(DocsBase):
         doc = services.doc_revision_restore(doc=doc, version=version, author=request.user)
         doc.project = self.get_project()
         return Response(self.doc_data(doc))
+
+
+class DocTrashList(ProjectScopedAPIView):
+    serializer_class = TrashedDocSerializer
+
+    @extend_schema(operation_id="docs_trash_list", responses=TrashedDocSerializer(many=True))
+    def get(self, request, key):
+        page = self.paginate_queryset(selectors.trash_list(project=self.get_project()))
+        return self.get_paginated_response(TrashedDocSerializer(page, many=True).data)
+
+
+class DocTrashRestore(DocsBase):
+    """Admins take a page (and what was trashed with it) out of the trash."""
+
+    write_action = Action.ADMIN
+
+    @extend_schema(operation_id="docs_trash_restore", request=None, responses={200: DocSerializer})
+    def post(self, request, key, doc_id):
+        project = self.get_project()
+        doc = selectors.trash_list(project=project).filter(pk=doc_id).first()
+        if doc is None:
+            raise Http404
+        doc = services.doc_restore(doc=doc, user=request.user)
+        doc.project = project
+        return Response(self.doc_data(doc))
+
+
+class DocTemplateList(ProjectScopedAPIView):
+    serializer_class = DocTemplateSerializer
+
+    @extend_schema(operation_id="docs_templates_list", responses=DocTemplateSerializer(many=True))
+    def get(self, request, key):
+        templates = selectors.template_catalog(project=self.get_project())
+        return self.get_paginated_response(DocTemplateSerializer(self.paginate_queryset(templates), many=True).data)
 
 
 class Search(APIView):

@@ -103,3 +103,33 @@ def test_revision_detail_and_restore(api, project, member_of):
     assert client.get(url(project, "notes/revisions/1/")).json()["body"] == "first"
     restored = client.post(url(project, "notes/revisions/1/restore/")).json()
     assert restored["body"] == "first" and restored["version"] == 3
+
+
+@pytest.mark.parametrize("role, restore", [("viewer", 403), ("member", 403), ("admin", 200)])
+def test_trash_listed_to_members_and_restored_by_admins(api, project, member_of, role, restore):
+    doc = make_doc(project, title="Gone")
+    services.doc_trash(doc=doc, user=None)
+    client = api.as_user(member_of(project, role))
+    listing = client.get(f"/api/v1/projects/{project.key}/docs-trash/").json()["results"]
+    assert [d["slug"] for d in listing] == ["gone"]
+    response = client.post(f"/api/v1/projects/{project.key}/docs-trash/{doc.pk}/restore/")
+    assert response.status_code == restore
+    assert (client.get(url(project, "gone/")).status_code == 200) == (restore == 200)
+
+
+def test_templates_listed(api, project, member_of):
+    client = api.as_user(member_of(project, "viewer"))
+    slugs = [t["slug"] for t in client.get(f"/api/v1/projects/{project.key}/doc-templates/").json()["results"]]
+    assert "model-card" in slugs and "post-incident-review" in slugs
+    assert api.as_user(UserFactory()).get(f"/api/v1/projects/{project.key}/doc-templates/").status_code == 404
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_search_api_costs_constant_queries(api, project, member_of, size, django_assert_max_num_queries):
+    client = api.as_user(member_of(project, "member"))
+    for n in range(size):
+        make_ticket(project, title=f"Drift alert {n}", description="drift")
+        make_doc(project, title=f"Drift runbook {n}", body="drift")
+    with django_assert_max_num_queries(5):
+        response = client.get("/api/v1/search/?q=drift")
+    assert len(response.json()["results"]) == min(50, 2 * size)
