@@ -60,3 +60,14 @@ def render_markdown(text: str, *, preprocess: Callable[[str], str] | None = None
     source = preprocess(text or "") if preprocess else (text or "")
     html = markdown.markdown(source, extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
     return sanitize(_task_lists(html))
+
+
+def render_markdown_with_toc(text: str, *, preprocess: Callable[[str], str] | None = None) -> tuple[str, str]:
+    """Like render_markdown, with a pilcrow anchor on each heading, and the table of
+    contents (sanitized HTML, empty without headings) beside the body."""
+    source = preprocess(text or "") if preprocess else (text or "")
+    configs = {**EXTENSION_CONFIGS, "toc": {"permalink": "¶", "permalink_title": "Link to this section"}}
+    md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=configs, output_format="html")
+    html = md.convert(source)
+    toc = getattr(md, "toc", "") if getattr(md, "toc_tokens", None) else ""
+    return sanitize(_task_lists(html)), sanitize(toc)

@@ -259,3 +259,7 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
     },
 }
+
+# Docs hub: attachments are stored outside MEDIA_ROOT and served only through a view.
+DOCS_ATTACHMENT_ROOT = Path(os.environ.get("DOCS_ATTACHMENT_ROOT", DATA_DIR / "attachments"))
+DOCS_ATTACHMENT_MAX_BYTES = int(os.environ.get("DOCS_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("projects/", include("projects.urls")),
     path("projects/<str:key>/docs/", include("docs_hub.urls")),
+    path("search/", include("docs_hub.search_urls")),
     path("projects/<str:key>/experiments/", include("experiments.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

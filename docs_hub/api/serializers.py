@@ -1,0 +1,101 @@
+"""Shapes only: the services hold the rules."""
+from rest_framework import serializers
+
+from ..models import Doc, DocRevision
+
+
+class DocSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    html = serializers.SerializerMethodField()
+    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Doc
+        fields = ["slug", "title", "body", "html", "parent", "position", "version", "url", "updated_by",
+                  "created_at", "updated_at"]
+
+    def get_html(self, doc) -> str:
+        # Filled by the view for the whole page of docs at once (macros resolved in bulk).
+        return self.context.get("html", {}).get(doc.id, doc.body_html)
+
+    def get_url(self, doc) -> str:
+        from ..links import doc_url
+
+        return doc_url(doc.project.key, doc.slug)
+
+
+class DocCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    parent = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
+                                   help_text="Slug of the parent page.")
+    template = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
+                                     help_text="Slug of a template (built in: project-charter, data-requirements, "
+                                               "model-card, experiment-report, deployment-spec, post-incident-review).")
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class DocUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, max_length=200)
+    body = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False, min_value=1)
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    parent = serializers.CharField(required=False, allow_null=True, allow_blank=True,
+                                   help_text="Slug of the new parent page, or null for the top level.")
+    position = serializers.IntegerField(required=False, min_value=0)
+
+
+class DocRevisionSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = DocRevision
+        fields = ["version", "title", "author", "message", "created_at"]
+
+
+class DocRevisionDetailSerializer(DocRevisionSerializer):
+    html = serializers.SerializerMethodField()
+
+    class Meta(DocRevisionSerializer.Meta):
+        fields = [*DocRevisionSerializer.Meta.fields, "body", "html", "macro_values"]
+
+    def get_html(self, revision) -> str:
+        from ..selectors import revision_html
+
+        return revision_html(revision=revision)
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200)
+    project = serializers.CharField(required=False, max_length=10)
+
+
+class SearchHitSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["ticket", "doc", "run"])
+    title = serializers.CharField()
+    url = serializers.CharField()
+    project = serializers.CharField()
+    snippet = serializers.CharField(help_text="HTML: escaped text, matches in <mark>.")
+    key = serializers.CharField(required=False)
+
+
+class SearchResultsSerializer(serializers.Serializer):
+    results = SearchHitSerializer(many=True)
+
+
+class TrashedDocSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    deleted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Doc
+        fields = ["id", "slug", "title", "parent", "version", "deleted_at", "deleted_by"]
+
+
+class DocTemplateSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    body = serializers.CharField()
+    builtin = serializers.BooleanField()

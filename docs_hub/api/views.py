@@ -1,0 +1,193 @@
+"""Docs and search over REST (see shared/api-contract.md: Docs, Search)."""
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from aihub.api import Conflict
+from aihub.exceptions import StaleVersion
+from projects.access import Action, projects_for
+from projects.api.base import ProjectScopedAPIView
+
+from .. import selectors, services
+from ..models import Doc
+from ..search import search
+from .serializers import (
+    DocCreateSerializer,
+    DocRevisionDetailSerializer,
+    DocRevisionSerializer,
+    DocSerializer,
+    DocUpdateSerializer,
+    DocTemplateSerializer,
+    SearchQuerySerializer,
+    SearchResultsSerializer,
+    TrashedDocSerializer,
+)
+
+
+class DocsBase(ProjectScopedAPIView):
+    serializer_class = DocSerializer
+
+    def doc(self) -> Doc:
+        project = self.get_project()
+        doc, _ = selectors.doc_by_slug(project=project, slug=self.kwargs["slug"])
+        if doc is None:
+            raise Http404
+        doc.project = project
+        return doc
+
+    def parent_from(self, project, slug):
+        if not slug:
+            return None
+        parent, _ = selectors.doc_by_slug(project=project, slug=slug)
+        if parent is None:
+            raise ValidationError({"parent": [f"No page with slug “{slug}” in this project."]})
+        return parent
+
+    def doc_data(self, doc: Doc) -> dict:
+        return DocSerializer(doc, context={"html": {doc.id: selectors.doc_current_html(doc=doc)}}).data
+
+
+class DocListCreate(DocsBase):
+    @extend_schema(operation_id="docs_list", responses=DocSerializer(many=True))
+    def get(self, request, key):
+        project = self.get_project()
+        page = self.paginate_queryset(selectors.doc_list(project=project))
+        for doc in page:
+            doc.project = project
+        html = selectors.docs_current_html(project=project, docs=page)
+        return self.get_paginated_response(DocSerializer(page, many=True, context={"html": html}).data)
+
+    @extend_schema(operation_id="docs_create", request=DocCreateSerializer, responses={201: DocSerializer})
+    def post(self, request, key):
+        project = self.get_project()
+        data = DocCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        doc = services.doc_create(project=project, author=request.user, title=values["title"], body=values["body"],
+                                  parent=self.parent_from(project, values["parent"]),
+                                  template=values["template"] or None, message=values["message"])
+        doc.project = project
+        return Response(self.doc_data(doc), status=status.HTTP_201_CREATED)
+
+
+class DocDetail(DocsBase):
+    @extend_schema(operation_id="docs_retrieve", responses=DocSerializer)
+    def get(self, request, key, slug):
+        return Response(self.doc_data(self.doc()))
+
+    @extend_schema(operation_id="docs_partial_update", request=DocUpdateSerializer,
+                   responses={200: DocSerializer, 409: DocSerializer})
+    def patch(self, request, key, slug):
+        doc = self.doc()
+        data = DocUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            doc = services.doc_update(doc=doc, author=request.user, title=values.get("title"),
+                                      body=values.get("body"), message=values.get("message", ""),
+                                      version=values.get("version"))
+        except StaleVersion as stale:
+            stale.current.project = doc.project
+            raise Conflict(self.doc_data(stale.current)) from stale
+        if "parent" in values or "position" in values:
+            parent = self.parent_from(doc.project, values["parent"]) if "parent" in values else doc.parent
+            doc = services.doc_move(doc=doc, parent=parent, position=values.get("position"))
+        doc = Doc.objects.select_related("parent", "updated_by").get(pk=doc.pk)
+        doc.project = self.get_project()
+        return Response(self.doc_data(doc))
+
+    @extend_schema(operation_id="docs_destroy", responses={204: None})
+    def delete(self, request, key, slug):
+        services.doc_trash(doc=self.doc(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DocRevisionList(DocsBase):
+    serializer_class = DocRevisionSerializer
+
+    @extend_schema(operation_id="docs_revisions_list", responses=DocRevisionSerializer(many=True))
+    def get(self, request, key, slug):
+        page = self.paginate_queryset(selectors.doc_revisions(doc=self.doc()))
+        return self.get_paginated_response(DocRevisionSerializer(page, many=True).data)
+
+
+class DocRevisionDetail(DocsBase):
+    serializer_class = DocRevisionDetailSerializer
+
+    @extend_schema(operation_id="docs_revisions_retrieve", responses=DocRevisionDetailSerializer)
+    def get(self, request, key, slug, version):
+        revision = selectors.revision_get(doc=self.doc(), version=version)
+        if revision is None:
+            raise Http404
+        return Response(DocRevisionDetailSerializer(revision).data)
+
+
+class DocRevisionRestore(DocsBase):
+    @extend_schema(operation_id="docs_revisions_restore", request=None, responses={200: DocSerializer})
+    def post(self, request, key, slug, version):
+        doc = self.doc()
+        if selectors.revision_get(doc=doc, version=version) is None:
+            raise Http404
+        doc = services.doc_revision_restore(doc=doc, version=version, author=request.user)
+        doc.project = self.get_project()
+        return Response(self.doc_data(doc))
+
+
+class DocTrashList(ProjectScopedAPIView):
+    serializer_class = TrashedDocSerializer
+
+    @extend_schema(operation_id="docs_trash_list", responses=TrashedDocSerializer(many=True))
+    def get(self, request, key):
+        page = self.paginate_queryset(selectors.trash_list(project=self.get_project()))
+        return self.get_paginated_response(TrashedDocSerializer(page, many=True).data)
+
+
+class DocTrashRestore(DocsBase):
+    """Admins take a page (and what was trashed with it) out of the trash."""
+
+    write_action = Action.ADMIN
+
+    @extend_schema(operation_id="docs_trash_restore", request=None, responses={200: DocSerializer})
+    def post(self, request, key, doc_id):
+        project = self.get_project()
+        doc = selectors.trash_list(project=project).filter(pk=doc_id).first()
+        if doc is None:
+            raise Http404
+        doc = services.doc_restore(doc=doc, user=request.user)
+        doc.project = project
+        return Response(self.doc_data(doc))
+
+
+class DocTemplateList(ProjectScopedAPIView):
+    serializer_class = DocTemplateSerializer
+
+    @extend_schema(operation_id="docs_templates_list", responses=DocTemplateSerializer(many=True))
+    def get(self, request, key):
+        templates = selectors.template_catalog(project=self.get_project())
+        return self.get_paginated_response(DocTemplateSerializer(self.paginate_queryset(templates), many=True).data)
+
+
+class Search(APIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = SearchResultsSerializer
+
+    @extend_schema(
+        operation_id="search",
+        parameters=[OpenApiParameter("q", str, required=True, description="Words to find (web search syntax)."),
+                    OpenApiParameter("project", str, required=False, description="A project key to search in.")],
+        responses=SearchResultsSerializer,
+    )
+    def get(self, request):
+        params = SearchQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        project = None
+        if params.validated_data.get("project"):
+            project = projects_for(request.user).filter(key=params.validated_data["project"].upper()).first()
+            if project is None:
+                raise Http404
+        hits = search(user=request.user, query=params.validated_data["q"], project=project, limit=50)
+        return Response({"results": [hit.as_dict() for hit in hits]})

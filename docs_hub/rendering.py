@@ -1,0 +1,111 @@
+"""A doc's Markdown to stored HTML: `[[Page]]` links, ticket keys, live macros (as
+placeholders), then Markdown, sanitized by nh3 (aihub.markdown). Also collects what the
+body links to, for the link tables."""
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from aihub.markdown import render_markdown_with_toc
+from projects.models import Project
+
+from . import macros as macro_registry
+from .links import doc_url, ticket_url
+from .models import Doc, DocSlugAlias
+
+CODE = re.compile(r"(^```.*?^```[ \t]*$|^~~~.*?^~~~[ \t]*$|`[^`\n]+`)", re.MULTILINE | re.DOTALL)
+WIKI_LINK = r"\[\[(?P<target>[^\]\n|]{1,200})(?:\|(?P<label>[^\]\n]{1,200}))?\]\]"
+TICKET_KEY = r"(?<![\w/#.\-])(?P<ticket>[A-Z][A-Z0-9]{1,9}-[1-9]\d{0,8})\b"
+TOKENS = re.compile(f"{macro_registry.MACRO.pattern}|{WIKI_LINK}|{TICKET_KEY}")
+MD_SPECIAL = re.compile(r"([\\\[\]()*_`])")
+
+
+@dataclass
+class Rendered:
+    html: str
+    toc_html: str
+    macros: list[dict] = field(default_factory=list)
+    # target text -> doc id or None ("create this page")
+    doc_links: dict[str, int | None] = field(default_factory=dict)
+    # keys of the project's own tickets named in the body (existing or not yet)
+    ticket_keys: set[str] = field(default_factory=set)
+
+
+def _md_text(text: str) -> str:
+    return MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _prose_parts(source: str) -> list[tuple[bool, str]]:
+    """Split Markdown into (is_code, text) parts so links are never made inside code."""
+    parts, last = [], 0
+    for match in CODE.finditer(source):
+        parts.append((False, source[last:match.start()]))
+        parts.append((True, match.group(0)))
+        last = match.end()
+    parts.append((False, source[last:]))
+    return parts
+
+
+def find_docs(project: Project, targets: set[str], *, exclude_id: int | None = None) -> dict[str, Doc]:
+    """Live docs of the project named by title (any case), slug or an old slug."""
+    if not targets:
+        return {}
+    lowered = {t.strip().lower() for t in targets}
+    docs = (Doc.objects.filter(project=project, deleted_at__isnull=True)
+            .annotate(title_lower=Lower("title"))
+            .filter(Q(title_lower__in=lowered) | Q(slug__in=lowered))
+            .only("id", "title", "slug", "project_id"))
+    found: dict[str, Doc] = {}
+    for doc in docs:
+        found.setdefault(doc.slug, doc)
+        found.setdefault(doc.title.lower(), doc)
+    missing = lowered - set(found)
+    if missing:
+        for alias in DocSlugAlias.objects.filter(project=project, slug__in=missing,
+                                                 doc__deleted_at__isnull=True).select_related("doc"):
+            found.setdefault(alias.slug, alias.doc)
+    return found
+
+
+def new_doc_url(project_key: str, title: str) -> str:
+    return f"{reverse('docs_hub:create', kwargs={'key': project_key})}?{urlencode({'title': title})}"
+
+
+def render_doc(*, project: Project, body: str) -> Rendered:
+    parts = _prose_parts(body or "")
+    wiki_targets = {match.group("target").strip() for is_code, text in parts if not is_code
+                    for match in TOKENS.finditer(text) if match.group("target")}
+    docs = find_docs(project, wiki_targets)
+    own_prefix = f"{project.key}-"
+    result = Rendered(html="", toc_html="")
+
+    def replace(match: re.Match) -> str:
+        if match.group("kind"):
+            macro = {"kind": match.group("kind"), "arg": match.group("arg"),
+                     "options": macro_registry.parse_options(match.group("options") or ""),
+                     "source": match.group(0)}
+            if macro["kind"] == "ticket" and macro["arg"].upper().startswith(own_prefix):
+                result.ticket_keys.add(macro["arg"].upper())
+            result.macros.append(macro)
+            return macro_registry.PLACEHOLDER.format(len(result.macros) - 1)
+        if match.group("target"):
+            target = match.group("target").strip()
+            label = _md_text((match.group("label") or target).strip())
+            doc = docs.get(target.lower())
+            result.doc_links[target] = doc.id if doc else None
+            if doc:
+                return f"[{label}]({doc_url(project.key, doc.slug)}){{: .wikilink }}"
+            return (f'[{label}]({new_doc_url(project.key, target)})'
+                    f'{{: .wikilink .missing title="Create this page" }}')
+        key = match.group("ticket")
+        if key.startswith(own_prefix):  # the project's own tickets only: other projects' stay text
+            result.ticket_keys.add(key)
+            return f"[{key}]({ticket_url(project.key, key)}){{: .ticket-link }}"
+        return key
+
+    source = "".join(text if is_code else TOKENS.sub(replace, text) for is_code, text in parts)
+    result.html, result.toc_html = render_markdown_with_toc(source)
+    return result
