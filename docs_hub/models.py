@@ -26,6 +26,11 @@ class _AttachmentStorage(LazyObject):
 attachment_storage = _AttachmentStorage()
 
 
+def get_attachment_storage():
+    # A callable, so migrations name this function instead of a machine's path.
+    return attachment_storage
+
+
 class Doc(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="docs")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
@@ -155,7 +160,7 @@ def attachment_path(instance, filename: str) -> str:
 
 class DocAttachment(models.Model):
     doc = models.ForeignKey(Doc, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, storage=attachment_storage, max_length=300)
+    file = models.FileField(upload_to=attachment_path, storage=get_attachment_storage, max_length=300)
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
