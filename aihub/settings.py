@@ -226,6 +226,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several components have a field named "type"; name each choice set once.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketTypeEnum": "projects.models.TicketType",
+        "SearchResultTypeEnum": ["ticket", "doc", "run"],
+    },
 }
 
 # Security: strict by default once DEBUG is off (behind a TLS-terminating proxy).

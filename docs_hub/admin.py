@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Doc, DocAttachment, DocRevision, DocTemplate
+from .models import Doc, DocAttachment, DocLink, DocRevision, DocSlugAlias, DocTemplate, DocTicketLink
 
 
 @admin.register(Doc)
@@ -25,3 +25,23 @@ class DocTemplateAdmin(admin.ModelAdmin):
 @admin.register(DocAttachment)
 class DocAttachmentAdmin(admin.ModelAdmin):
     list_display = ["name", "doc", "content_type", "size", "created_at"]
+
+
+@admin.register(DocSlugAlias)
+class DocSlugAliasAdmin(admin.ModelAdmin):
+    list_display = ["slug", "doc", "project", "created_at"]
+    raw_id_fields = ["doc"]
+    search_fields = ["slug", "title"]
+
+
+@admin.register(DocLink)
+class DocLinkAdmin(admin.ModelAdmin):
+    list_display = ["source", "target_text", "target"]
+    raw_id_fields = ["source", "target"]
+
+
+@admin.register(DocTicketLink)
+class DocTicketLinkAdmin(admin.ModelAdmin):
+    list_display = ["doc", "ticket_key"]
+    raw_id_fields = ["doc"]
+    search_fields = ["ticket_key"]
