@@ -1,5 +1,4 @@
 """Reads for the projects app, split by purpose (projects, tickets, board, sprints...)."""
-from .projects import project_list, project_members, project_switcher  # noqa: F401
 from .board import (  # noqa: F401
     COLUMN_PAGE_SIZE,
     BoardFilters,
@@ -9,6 +8,15 @@ from .board import (  # noqa: F401
     board_sprints,
     board_summary,
     column_cards,
+)
+from .projects import project_list, project_members, project_switcher  # noqa: F401
+from .sprints import (  # noqa: F401
+    planning_sprints,
+    project_velocity,
+    sprint_burndown,
+    sprint_list,
+    sprint_points,
+    sprint_tickets,
 )
 from .tickets import (  # noqa: F401
     TicketFilters,
@@ -24,12 +32,4 @@ from .tickets import (  # noqa: F401
     ticket_list,
     ticket_relations,
     unread_notification_count,
-)
-from .sprints import (  # noqa: F401
-    planning_sprints,
-    project_velocity,
-    sprint_burndown,
-    sprint_list,
-    sprint_points,
-    sprint_tickets,
 )

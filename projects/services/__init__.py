@@ -1,5 +1,15 @@
 """Writes for the projects app, split by purpose. Import from here:
 `from projects import services; services.ticket_create(...)`."""
+from .backlog import ticket_rank  # noqa: F401
+from .board import project_ranks_rebalance, ticket_move  # noqa: F401
+from .comments import comment_create, comment_delete, comment_update, notifications_mark_read  # noqa: F401
+from .fields import (  # noqa: F401
+    custom_field_create,
+    custom_field_delete,
+    custom_field_lookup,
+    custom_field_update,
+    custom_field_values_clean,
+)
 from .projects import (  # noqa: F401
     PROJECT_EDITABLE_FIELDS,
     membership_add,
@@ -9,22 +19,6 @@ from .projects import (  # noqa: F401
     project_create,
     project_delete,
     project_update,
-)
-from .tickets import (  # noqa: F401
-    TICKET_EDITABLE_FIELDS,
-    ticket_create,
-    ticket_delete,
-    ticket_event_record,
-    ticket_inputs_resolve,
-    ticket_update,
-)
-from .comments import comment_create, comment_delete, comment_update, notifications_mark_read  # noqa: F401
-from .fields import (  # noqa: F401
-    custom_field_create,
-    custom_field_delete,
-    custom_field_lookup,
-    custom_field_update,
-    custom_field_values_clean,
 )
 from .relations import RELATION_CHOICES, relation_add, relation_remove  # noqa: F401
 from .saved_views import SAVED_FILTER_KEYS, saved_view_create, saved_view_delete  # noqa: F401
@@ -37,6 +31,12 @@ from .sprints import (  # noqa: F401
     sprint_update,
     tickets_change_sprint,
 )
-from .backlog import ticket_rank  # noqa: F401
+from .tickets import (  # noqa: F401
+    TICKET_EDITABLE_FIELDS,
+    ticket_create,
+    ticket_delete,
+    ticket_event_record,
+    ticket_inputs_resolve,
+    ticket_update,
+)
 from .workflow import status_add, status_delete, status_move, status_update, statuses_reorder  # noqa: F401
-from .board import project_ranks_rebalance, ticket_move  # noqa: F401

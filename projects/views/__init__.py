@@ -1,4 +1,5 @@
 """Pages of the projects app, split by purpose."""
+from .board import board, board_column_more, board_quick_create, board_summary, project_live  # noqa: F401
 from .projects import (  # noqa: F401
     member_change_role,
     member_remove,
@@ -9,4 +10,3 @@ from .projects import (  # noqa: F401
     project_members,
     project_settings,
 )
-from .board import board, board_column_more, board_quick_create, board_summary, project_live  # noqa: F401

@@ -17,7 +17,6 @@ from ..access import Action, can, project_for
 from ..forms_board import QuickCreateForm
 from ..models import BoardMode, Project, Sprint, WorkflowStatus
 
-
 MAX_CARDS_PER_COLUMN = 400
 
 

@@ -113,7 +113,6 @@ def _page_context(request, project: Project, ticket: Ticket) -> dict:
         "children": children,
         "children_done": sum(1 for child in children if child.status.is_finished),
         "relations": selectors.ticket_relations(ticket=ticket),
-        "backlinks": selectors.backlinks_by_ticket([ticket.pk]).get(ticket.pk, []),
         "comment_form": CommentForm(),
         "mentionable": json.dumps([{"username": m.user.username, "name": m.user.label}
                                    for m in selectors.project_members(project=project)]),
