@@ -15,6 +15,7 @@ class ProjectsConfig(AppConfig):
         hooks.register_project_tab(name="board", label="Board", url_name="projects:board", order=10,
                                    match=("projects:board",))
         hooks.register_hub_section(name="board", title="Board", url_name="projects:board_summary", order=10)
+        hooks.register_hub_section(name="dashboard", title="Dashboard", url_name="projects:dashboard", order=5)
         hooks.register_project_tab(name="backlog", label="Backlog", url_name="projects:backlog", order=20,
                                    match=("projects:backlog", "projects:ticket", "projects:ticket_create"))
         hooks.register_project_tab(name="sprints", label="Sprints", url_name="projects:sprints", order=30,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("notifications/read/", ticket_views.notifications_read, name="notifications_read"),
     path("notifications/<int:notification_id>/", ticket_views.notification_open, name="notification_open"),
     path("<str:key>/", views.project_hub, name="hub"),
+    path("<str:key>/dashboard/", views.project_dashboard, name="dashboard"),
     path("<str:key>/settings/", views.project_settings, name="settings"),
     path("<str:key>/delete/", views.project_delete, name="delete"),
     path("<str:key>/members/", views.project_members, name="members"),

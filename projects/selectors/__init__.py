@@ -9,6 +9,7 @@ from .board import (  # noqa: F401
     board_summary,
     column_cards,
 )
+from .dashboard import project_dashboard  # noqa: F401
 from .projects import project_list, project_members, project_switcher  # noqa: F401
 from .sprints import (  # noqa: F401
     planning_sprints,

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from projects import live, services
-from projects.selectors.board import COLUMN_PAGE_SIZE
 from projects.models import Label, Role, Sprint, SprintState, Ticket, WorkflowStatus
+from projects.selectors.board import COLUMN_PAGE_SIZE
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.projects.board_factories import seed_board
 
