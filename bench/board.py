@@ -16,30 +16,11 @@ import random
 import secrets
 import statistics
 import string
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-# Production-like settings: no DEBUG (no query log, cached templates), no HTTPS redirect.
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
-os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aihub.settings")
+from harness import CPU_MS, CountQueries, p95, setup_django, timed  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-
-# Static files unhashed: the benchmark needs no collectstatic run.
-settings.STORAGES = {**settings.STORAGES,
-                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+setup_django()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -53,48 +34,6 @@ from projects.ranking import RANK_GAP  # noqa: E402
 BOARD_TICKETS = 1_000
 BACKLOG_TICKETS = 10_000
 ROUNDS = {"trivial": 300, "page": 60, "api": 60, "move": 150, "poll": 300}
-
-
-class CountQueries:
-    """Counts SQL statements sent while active (works with DEBUG off)."""
-
-    def __enter__(self):
-        self.count = 0
-        self._wrapper = connection.execute_wrapper(self)
-        self._wrapper.__enter__()
-        return self
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __exit__(self, *exc):
-        self._wrapper.__exit__(*exc)
-
-    def __len__(self):
-        return self.count
-
-
-CPU_MS: dict[int, list[float]] = {}  # id(samples) -> this process's CPU time per call
-
-
-def timed(fn, rounds: int, warmup: int = 5) -> list[float]:
-    """Wall-clock milliseconds per call; the CPU time this process spent (Django's share,
-    without waiting for the database or for other processes) is kept in CPU_MS."""
-    for _ in range(warmup):
-        fn()
-    samples, cpu = [], []
-    for _ in range(rounds):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-    CPU_MS[id(samples)] = cpu
-    return samples
-
-
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[-1]
 
 
 def seed(user) -> tuple[Project, Sprint]:

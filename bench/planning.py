@@ -9,33 +9,15 @@ a ratio to a trivial view (/healthz) measured the same way in the same run.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aihub_planning .venv/bin/python bench/planning.py
 """
 import datetime
-import os
 import random
 import secrets
 import statistics
 import string
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
-os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aihub.settings")
+from harness import CountQueries, p95, setup_django, timed  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-
-settings.STORAGES = {**settings.STORAGES,
-                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+setup_django()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -50,36 +32,6 @@ from projects.ranking import RANK_GAP  # noqa: E402
 BACKLOG_TICKETS = 10_000
 SPRINT_TICKETS = 1_000
 ROUNDS = {"trivial": 200, "page": 40, "api": 40, "edit": 60, "burndown": 30}
-
-
-class CountQueries:
-    def __enter__(self):
-        self.count = 0
-        self._wrapper = connection.execute_wrapper(self)
-        self._wrapper.__enter__()
-        return self
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-    def __exit__(self, *exc):
-        self._wrapper.__exit__(*exc)
-
-
-def timed(fn, rounds: int, warmup: int = 3) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[-1]
 
 
 def seed(user) -> tuple[Project, Sprint]:
