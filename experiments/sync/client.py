@@ -209,7 +209,7 @@ class LocalStoreClient:
         token = None
         while True:
             self.requests_made += 1
-            runs = self.store.search_runs(list(experiment_ids), filter_string, ViewType.from_string(run_view_type),
+            runs = self.store.search_runs(list(experiment_ids), filter_string, ViewType.from_string(run_view_type.lower()),
                                           page_size, list(order_by), token)
             yield [self._json(run) for run in runs]
             token = runs.token
