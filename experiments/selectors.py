@@ -54,15 +54,16 @@ def run_queryset(*, project: Project) -> QuerySet[Run]:
     return Run.objects.filter(project=project).select_related("experiment")
 
 
-def runs_filtered(*, project: Project, experiment: str = "", status: str = "", ticket: str = "", q: str = "",
-                  include_deleted: bool = False, sort: str = "", ) -> QuerySet[Run]:
+def runs_filtered(*, project: Project, experiment: str = "", experiment_pk: int | None = None, status: str = "",
+                  ticket: str = "", q: str = "", include_deleted: bool = False, sort: str = "") -> QuerySet[Run]:
+    """`experiment`: an MLflow experiment name or id (API); `experiment_pk`: our row (pages)."""
     runs = run_queryset(project=project)
     if not include_deleted:
         runs = runs.filter(deleted=False)
+    if experiment_pk is not None:
+        runs = runs.filter(experiment_id=experiment_pk)
     if experiment:
-        runs = runs.filter(Q(experiment__name=experiment) | Q(experiment__experiment_id=experiment)
-                           if not experiment.isdigit() else Q(experiment__experiment_id=experiment)
-                           | Q(experiment__name=experiment) | Q(experiment__pk=int(experiment)))
+        runs = runs.filter(Q(experiment__name=experiment) | Q(experiment__experiment_id=experiment))
     if status:
         runs = runs.filter(status=status.upper())
     if ticket:

@@ -36,7 +36,7 @@ def experiment_runs(request, key, experiment_pk):
     experiment = get_object_or_404(Experiment.objects.select_related("source"), pk=experiment_pk,
                                    source__project=project)
     filters = {name: request.GET.get(name, "").strip() for name in ("status", "ticket", "q", "sort")}
-    runs = selectors.runs_filtered(project=project, experiment=str(experiment.pk), status=filters["status"],
+    runs = selectors.runs_filtered(project=project, experiment_pk=experiment.pk, status=filters["status"],
                                    ticket=filters["ticket"], q=filters["q"], sort=filters["sort"],
                                    include_deleted=request.GET.get("deleted") == "1")
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))

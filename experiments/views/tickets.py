@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from aihub.forms import add_service_errors
@@ -52,11 +54,14 @@ def ticket_run_search(request, key, ticket_key):
 
 
 def _done(request, ticket, **panel_kwargs):
+    """htmx: the refreshed panel. Without htmx: back to the page the form was on."""
     if request.htmx:
         return _panel(request, ticket, **panel_kwargs)
-    return redirect(request.META.get("HTTP_REFERER") or "experiments:ticket_panel", key=ticket.project.key,
-                    ticket_key=ticket.key) if not request.META.get("HTTP_REFERER") else redirect(
-        request.META["HTTP_REFERER"])
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("experiments:ticket_panel", kwargs={"key": ticket.project.key, "ticket_key": ticket.key})
+    return redirect(back)
 
 
 @login_required
