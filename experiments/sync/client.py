@@ -44,6 +44,8 @@ class Credentials:
 
 
 class RestClient:
+    parallel_requests = 4  # history reads in flight at once (the page reader adds one)
+
     def __init__(self, tracking_uri: str, credentials: Credentials | None = None, *,
                  timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT), transport_retries: int = 1):
         self.base = tracking_uri.rstrip("/")
@@ -52,7 +54,7 @@ class RestClient:
         retry = Retry(total=transport_retries, connect=transport_retries, read=transport_retries,
                       status=transport_retries, backoff_factor=0.5, status_forcelist=(502, 503, 504),
                       allowed_methods=None, raise_on_status=False)
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=4)
+        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         credentials = credentials or Credentials()

@@ -5,10 +5,11 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from projects.models import Ticket
@@ -189,37 +190,47 @@ class PageImporter:
     # -- histories -------------------------------------------------------------------------
     def _read_histories(self, wanted: dict[str, list[NormalRun]], result: PageResult) -> dict:
         """{(run_id, key): [points]} for every wanted pair, read in bulk: batches of up to
-        100 runs whose estimated points stay under the endpoint's cap; a batch that comes
-        back full is split, and a single run over the cap is read page by page."""
-        histories: dict = {}
+        100 runs whose estimated points stay under the endpoint's cap, a few requests in
+        flight at once; a batch that comes back full is split, and a single run over the
+        cap is read page by page."""
+        jobs, sizes = [], {}
         for key, runs in wanted.items():
             batch, estimate = [], 0
-            batches, sizes = [], {}
             for normal in runs:
                 step = int(normal.marks[key].split(":", 1)[0] or 0)
-                size = sizes[normal.run_id] = max(step + 1, 1)
+                size = sizes[(normal.run_id, key)] = max(step + 1, 1)
                 if batch and (len(batch) >= HISTORY_BULK_MAX_RUNS or estimate + size > HISTORY_BULK_MAX_POINTS // 2):
-                    batches.append(batch)
+                    jobs.append((key, batch))
                     batch, estimate = [], 0
                 batch.append(normal.run_id)
                 estimate += size
             if batch:
-                batches.append(batch)
-            while batches:
-                run_ids = batches.pop()
-                result.history_requests += 1
-                if len(run_ids) == 1 and sizes[run_ids[0]] > HISTORY_BULK_MAX_POINTS:
-                    points = self.client.metric_history(run_ids[0], key)
-                else:
-                    points = self.client.metric_history_bulk(run_ids, key)
-                if len(points) >= HISTORY_BULK_MAX_POINTS:
-                    if len(run_ids) == 1:
-                        result.history_requests += 1
-                        points = self.client.metric_history(run_ids[0], key)
-                    else:
-                        middle = len(run_ids) // 2
-                        batches.extend([run_ids[:middle], run_ids[middle:]])
-                        continue
+                jobs.append((key, batch))
+
+        def fetch(job) -> tuple[int, list[tuple[str, list[str], list[dict]]]]:
+            key, run_ids = job
+            if len(run_ids) == 1 and sizes[(run_ids[0], key)] > HISTORY_BULK_MAX_POINTS:
+                return 1, [(key, run_ids, self.client.metric_history(run_ids[0], key))]
+            points = self.client.metric_history_bulk(run_ids, key)
+            if len(points) < HISTORY_BULK_MAX_POINTS:
+                return 1, [(key, run_ids, points)]
+            if len(run_ids) == 1:  # truncated: read this run's history page by page
+                return 2, [(key, run_ids, self.client.metric_history(run_ids[0], key))]
+            middle = len(run_ids) // 2
+            count_a, parts_a = fetch((key, run_ids[:middle]))
+            count_b, parts_b = fetch((key, run_ids[middle:]))
+            return 1 + count_a + count_b, parts_a + parts_b
+
+        histories: dict = {}
+        workers = getattr(self.client, "parallel_requests", 1)
+        if workers > 1 and len(jobs) > 1:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mlflow-history") as pool:
+                answers = list(pool.map(fetch, jobs))
+        else:
+            answers = [fetch(job) for job in jobs]
+        for requests_made, parts in answers:
+            result.history_requests += requests_made
+            for key, run_ids, points in parts:
                 for run_id in run_ids:
                     histories[(run_id, key)] = []
                 for point in points:
@@ -257,19 +268,20 @@ class PageImporter:
         # Replace each changed history whole: one DELETE per metric key, one bulk INSERT.
         by_key: dict[str, list[int]] = defaultdict(list)
         for run_id, key in histories:
-            by_key[key].append(pks[run_id])
+            if run_id in stored:  # a new run has no points to replace
+                by_key[key].append(pks[run_id])
         for key, run_pks in by_key.items():
             MetricPoint.objects.filter(run_id__in=run_pks, key=key).delete()
-        points = []
+        rows = []
         for (run_id, key), history in histories.items():
+            run_pk = pks[run_id]
             for point in history:
                 value = metric_from_json(point.get("value", 0.0))
                 nan = value != value
-                points.append(MetricPoint(run_id=pks[run_id], key=key, step=int(point.get("step", 0)),
-                                          value=0.0 if nan else value, is_nan=nan,
-                                          timestamp=int(point.get("timestamp", 0))))
-        MetricPoint.objects.bulk_create(points, batch_size=5000)
-        result.points += len(points)
+                rows.append((run_pk, key, int(point.get("step", 0)), 0.0 if nan else value, nan,
+                             int(point.get("timestamp", 0))))
+        insert_points(rows)
+        result.points += len(rows)
         self._link_tickets(changed, pks)
 
     def _link_tickets(self, changed: list[NormalRun], pks: dict) -> None:
@@ -292,3 +304,20 @@ class PageImporter:
             RunLink.objects.bulk_create(to_create, ignore_conflicts=True)
         if stale:
             RunLink.objects.filter(pk__in=stale).delete()
+
+
+POINT_COLUMNS = ("run_id", "key", "step", "value", "is_nan", "timestamp")
+
+
+def insert_points(rows: list[tuple]) -> None:
+    """Bulk insert of metric points: COPY on PostgreSQL, bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = MetricPoint._meta.db_table
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f'COPY "{table}" ({", ".join(POINT_COLUMNS)}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    MetricPoint.objects.bulk_create([MetricPoint(**dict(zip(POINT_COLUMNS, row))) for row in rows], batch_size=2000)
