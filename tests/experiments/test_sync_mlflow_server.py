@@ -266,3 +266,11 @@ def test_two_tiers_fast_loop_misses_only_what_mlflow_cannot_show_and_the_full_re
     assert history(runs[running], "loss") == [(0, 1.0), (1, 0.5)]
     assert len(runs) == 6 == Run.objects.filter(source=source).values("run_id").distinct().count()
     assert MetricPoint.objects.filter(run__source=source).count() == 2 + 2 + 1 + 1  # no point twice
+
+
+def test_test_connection_names_found_and_missing_experiments(mlflow_server, experiment_name, experiment_id):
+    from experiments.services import source_test_connection
+
+    ok, message = source_test_connection(tracking_uri=mlflow_server.url,
+                                         experiment_names=[experiment_name, "no-such-experiment"])
+    assert ok and f"Found: {experiment_name}" in message and "Not found (yet): no-such-experiment" in message

@@ -146,3 +146,38 @@ def test_sources_page_and_test_connection_answers_at_once(client, project, membe
                       {"tracking_uri": "ftp://nope", "experiment_names": "a", "fast_interval_seconds": 300,
                        "reconcile_interval_seconds": 3600})
     assert bad.status_code == 200 and "tracking server" in bad.content.decode()
+
+
+def test_source_page_polls_while_a_sync_runs_and_lists_records(client, project, member_of):
+    from experiments.models import SyncRecord
+
+    source = MlflowSourceFactory(project=project, name="Team MLflow")
+    SyncRecord.objects.create(source=source, kind="full", status="error", error="Cannot reach MLflow at x")
+    running = SyncRecord.objects.create(source=source, kind="fast", status="running", pages=3, runs_seen=2500)
+    client.force_login(member_of(project, "member"))
+    url = reverse("experiments:source", args=[project.key, source.pk])
+    html = client.get(url).content.decode()
+    assert "Team MLflow" in html and "Cannot reach MLflow at x" in html
+    assert 'hx-trigger="every 2s"' in html and "2500 runs read" in html and "Sync now" in html
+    running.status = "ok"
+    running.save()
+    partial = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 2s"' not in partial and "<html" not in partial
+
+
+def test_index_hub_section_and_sentinel_pages(client, project, experiment, member_of):
+    RunFactory(experiment=experiment, name="visible-run")
+    admin = member_of(project, "admin")
+    client.force_login(admin)
+    assert "detector" in client.get(reverse("experiments:index", args=[project.key])).content.decode()
+    assert "visible-run" in client.get(reverse("experiments:hub_section", args=[project.key])).content.decode()
+    url = reverse("experiments:sentinel", args=[project.key])
+    bad = client.post(url, {"champion_kind": "alias", "model_name": "", "alias": "champion", "metric": "val_f1",
+                            "tolerance": "0.01", "higher_is_better": "on"})
+    assert "Name the registered model" in bad.content.decode()
+    ok = client.post(url, {"champion_kind": "alias", "model_name": "detector", "alias": "champion",
+                           "metric": "val_f1", "tolerance": "0.01", "higher_is_better": "on"})
+    assert ok.status_code == 302
+    assert "Watching <strong>val_f1</strong>" in client.get(url).content.decode()
+    client.force_login(member_of(project, "viewer"))
+    assert client.post(url, {"metric": "x"}).status_code == 403
