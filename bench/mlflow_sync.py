@@ -121,7 +121,16 @@ def main() -> None:
             return time.perf_counter() - started, record
 
         bare_pages, bare_total, points = bare_read(server.url, experiment_id)
+        if os.environ.get("BENCH_PROFILE"):  # where the first sync spends its time (main thread)
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         first, record = sync("full")
+        if os.environ.get("BENCH_PROFILE"):
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
         assert record.status == "ok", record.error
         assert Run.objects.filter(source=source).count() == N_RUNS
         assert MetricPoint.objects.filter(run__source=source).count() == points

@@ -31,6 +31,11 @@ READ_TIMEOUT = float(os.environ.get("AIHUB_MLFLOW_READ_TIMEOUT", "30"))
 class MlflowError(Exception):
     """The server answered with an error the sync cannot get past by retrying."""
 
+    def __init__(self, message: str, *, code: str = "", status: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
 
 class MlflowUnreachable(MlflowError):
     """The server could not be reached or failed transiently (connection, timeout, 5xx)."""
@@ -44,7 +49,7 @@ class Credentials:
 
 
 class RestClient:
-    parallel_requests = 4  # history reads in flight at once (the page reader adds one)
+    parallel_requests = 2  # history reads in flight at once
 
     def __init__(self, tracking_uri: str, credentials: Credentials | None = None, *,
                  timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT), transport_retries: int = 1):
@@ -87,7 +92,8 @@ class RestClient:
             raise MlflowError(f"{url} did not answer JSON (status {response.status_code}); "
                               "is this an MLflow tracking server?") from error
         if response.status_code >= 400:
-            raise MlflowError(payload.get("message") or f"MLflow answered {response.status_code} for {path}")
+            raise MlflowError(payload.get("message") or f"MLflow answered {response.status_code} for {path}",
+                              code=payload.get("error_code", ""), status=response.status_code)
         return payload
 
     # -- reads ---------------------------------------------------------------------------
@@ -99,8 +105,7 @@ class RestClient:
             return self._call("GET", "/api/2.0/mlflow/experiments/get-by-name",
                               params={"experiment_name": name})["experiment"]
         except MlflowError as error:
-            if isinstance(error, MlflowUnreachable) or "RESOURCE_DOES_NOT_EXIST" not in str(error) and \
-                    "does not exist" not in str(error).lower():
+            if isinstance(error, MlflowUnreachable) or error.code != "RESOURCE_DOES_NOT_EXIST":
                 raise
             return None
 

@@ -16,6 +16,7 @@ import queue
 import threading
 from collections.abc import Iterator
 
+from django.db import connection
 from django.db.models import F
 from django.db.models import Q
 
@@ -57,9 +58,10 @@ def resolve_experiments(source: MlflowSource, client, warnings: list) -> dict[st
     return found
 
 
-def prefetched(pages: Iterator[list[dict]], depth: int = 2) -> Iterator[list[dict]]:
-    """Read the next pages from the server on a thread while the caller writes this one.
-    At most `depth` pages wait in memory."""
+def prefetched(pages: Iterator[list[dict]], prepare=None, depth: int = 2) -> Iterator:
+    """Read (and `prepare`: diff and read histories) the next pages on a thread while the
+    caller writes this one, so the server is never idle waiting for our database. At most
+    `depth` prepared pages wait in memory."""
     box: queue.Queue = queue.Queue(maxsize=depth)
     done, stop = object(), threading.Event()
 
@@ -75,11 +77,13 @@ def prefetched(pages: Iterator[list[dict]], depth: int = 2) -> Iterator[list[dic
     def reader():
         try:
             for page in pages:
-                if not put(page):
+                if not put(prepare(page) if prepare else page):
                     return
             put(done)
         except BaseException as error:  # handed to the consumer, raised there
             put(error)
+        finally:
+            connection.close()  # this thread's own database connection (prepare reads)
 
     thread = threading.Thread(target=reader, daemon=True, name="mlflow-page-reader")
     thread.start()
@@ -110,7 +114,9 @@ def full_reconcile(*, source: MlflowSource, client, record: SyncRecord, lease: s
         importer = PageImporter(source=source, client=client, experiments=experiments, record=record,
                                 reconcile_mark=record.pk)
         pages = client.search_runs(list(experiments), run_view_type="ALL", order_by=("attributes.start_time ASC",))
-        _import_pages(importer, prefetched(pages), outcome, source.pk, lease)
+        for prepared in prefetched(pages, importer.prepare):
+            outcome.add(importer.write(prepared))
+            lease_renew(source.pk, lease)
     # The scan saw every run the server still has: the rest were purged (`mlflow gc`).
     purged = Run.objects.filter(source=source, experiment__experiment_id__in=list(experiments), purged=False).exclude(
         seen_by_sync=record.pk).update(purged=True, deleted=True, lifecycle=Lifecycle.PURGED)

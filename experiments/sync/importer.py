@@ -46,6 +46,15 @@ class NormalRun:
 
 
 @dataclass
+class PreparedPage:
+    run_ids: list
+    changed: list
+    stored: dict
+    histories: dict
+    result: "PageResult"
+
+
+@dataclass
 class PageResult:
     seen: int = 0
     created: int = 0
@@ -147,6 +156,12 @@ class PageImporter:
         self.reconcile_mark = reconcile_mark
 
     def import_page(self, raw_runs: list[dict]) -> PageResult:
+        return self.write(self.prepare(raw_runs))
+
+    def prepare(self, raw_runs: list[dict]) -> "PreparedPage":
+        """Everything a page needs before writing: normalized runs, what is stored, which
+        changed, and the changed histories read from the server. Reads only, so a sync can
+        prepare the next page on a thread while it writes this one."""
         result = PageResult()
         normals = {}
         for raw in raw_runs:
@@ -169,14 +184,20 @@ class PageImporter:
             for key, mark in normal.marks.items():
                 if old_marks.get(key) != mark:
                     wanted[key].append(normal)
-        histories = self._read_histories(wanted, result)  # network: before the transaction
+        histories = self._read_histories(wanted, result)  # network: never inside the transaction
         for normal in changed:
             for problem in normal.rejected.values():
                 result.warnings.append(f"run {normal.run_id}: {problem}")
+        return PreparedPage(run_ids=list(normals), changed=changed, stored=stored, histories=histories,
+                            result=result)
+
+    def write(self, page: "PreparedPage") -> PageResult:
+        """Write one prepared page in one transaction: a failure leaves no run half-written."""
+        result = page.result
         with transaction.atomic():
-            self._write(changed, stored, histories, result)
-            if self.reconcile_mark is not None and normals:
-                Run.objects.filter(source=self.source, run_id__in=list(normals)).update(
+            self._write(page.changed, page.stored, page.histories, result)
+            if self.reconcile_mark is not None and page.run_ids:
+                Run.objects.filter(source=self.source, run_id__in=page.run_ids).update(
                     seen_by_sync=self.reconcile_mark)
             SyncRecord.objects.filter(pk=self.record.pk).update(
                 pages=F("pages") + 1, runs_seen=F("runs_seen") + result.seen,
