@@ -109,7 +109,7 @@ def main() -> None:
         print(f"setup: logged {N_RUNS} runs ({N_LONG} with {STEPS}-step histories) in "
               f"{time.perf_counter() - t:.1f} s (MLflow's SQL store, log_batch per run)")
 
-        for key in ("BENCH", "BENCHM"):
+        for key in ("BENCH", "BENCHM", "BENCHN"):
             Project.objects.filter(key=key).delete()
         project = Project.objects.create(key="BENCH", name="Sync benchmark")
         source = source_create(project=project, user=None, tracking_uri=server.url, experiment_names=["bench"])
@@ -142,26 +142,39 @@ def main() -> None:
         fast, fast_rec = sync("fast")
         assert fast_rec.kind == "fast" and fast_rec.runs_updated == 0
 
-        # Memory: a first sync of the same runs into a second project, with tracemalloc on,
-        # recording the memory held after each page (flat = not growing with pages).
-        project2 = Project.objects.create(key="BENCHM", name="Sync benchmark (memory)")
-        source2 = source_create(project=project2, user=None, tracking_uri=server.url, experiment_names=["bench"])
-        held = []
-        original = importer_module.PageImporter.import_page
+        # Memory: first syncs of the same runs into fresh projects with tracemalloc on,
+        # recording the memory held after each page is written (flat = it does not grow
+        # with the number of pages) and the peak: once with 1,000-run pages, once with 200.
+        from experiments.sync.client import RestClient
 
-        def measured(self, raw_runs):
-            result = original(self, raw_runs)
-            held.append(tracemalloc.get_traced_memory()[0])
-            return result
+        def measured_first_sync(key: str, page_size: int) -> tuple[list[int], int, int]:
+            project_m = Project.objects.create(key=key, name=f"Sync benchmark (memory, {page_size})")
+            source_m = source_create(project=project_m, user=None, tracking_uri=server.url,
+                                     experiment_names=["bench"])
+            held = []
+            original_write, original_search = importer_module.PageImporter.write, RestClient.search_runs
 
-        importer_module.PageImporter.import_page = measured
-        tracemalloc.start()
-        base = tracemalloc.get_traced_memory()[0]
-        mem_record = SyncRecord.objects.create(source=source2, kind="full")
-        sync_run(record_id=mem_record.pk)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        importer_module.PageImporter.import_page = original
+            def write(self, page):
+                result = original_write(self, page)
+                held.append(tracemalloc.get_traced_memory()[0])
+                return result
+
+            def search_runs(self, *args, **kwargs):
+                return original_search(self, *args, **{**kwargs, "page_size": page_size})
+
+            importer_module.PageImporter.write, RestClient.search_runs = write, search_runs
+            tracemalloc.start()
+            base = tracemalloc.get_traced_memory()[0]
+            try:
+                sync_run(record_id=SyncRecord.objects.create(source=source_m, kind="full").pk)
+                peak = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+                importer_module.PageImporter.write, RestClient.search_runs = original_write, original_search
+            return held, peak, base
+
+        held_1000, peak_1000, base_1000 = measured_first_sync("BENCHM", 1000)
+        held_200, peak_200, base_200 = measured_first_sync("BENCHN", 200)
 
         print()
         print(f"runs: {N_RUNS}, metric points: {points}, runs/search pages: {record.pages}, "
@@ -173,12 +186,14 @@ def main() -> None:
         print(f"no-change full reconcile:           {reconcile:7.2f} s  ratio {reconcile / bare_pages:.2f}x the bare "
               f"pages (target <= 1.2x)")
         print(f"no-change fast-loop cycle:          {fast:7.2f} s  (target < 1 s)")
-        print(f"memory held after each page (MB):   {', '.join(f'{(h - base) / 1e6:.1f}' for h in held)}")
-        print(f"peak traced memory, first sync:     {(peak - base) / 1e6:.1f} MB "
-              f"(pages of 1,000 runs; flat in the number of runs)")
+        print(f"memory held after each page, 1,000-run pages (MB): "
+              f"{', '.join(f'{(h - base_1000) / 1e6:.1f}' for h in held_1000)}; peak {(peak_1000 - base_1000) / 1e6:.1f} MB")
+        print(f"memory held after each page, 200-run pages (MB):   "
+              f"{', '.join(f'{(h - base_200) / 1e6:.1f}' for h in held_200)}; peak {(peak_200 - base_200) / 1e6:.1f} MB")
+        print("(memory follows the page size, not the number of runs: it does not grow page after page)")
     finally:
         server.stop()
-        for key in ("BENCH", "BENCHM"):
+        for key in ("BENCH", "BENCHM", "BENCHN"):
             Project.objects.filter(key=key).delete()
 
 

@@ -35,7 +35,7 @@ def _train_and_log(tickets: list[Ticket]) -> None:
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     import numpy as np
     from mlflow import MlflowClient
-    from mlflow.entities import Metric, Param, RunTag
+    from mlflow.entities import Metric, Param
     from sklearn.datasets import load_breast_cancer
     from sklearn.ensemble import GradientBoostingClassifier
     from sklearn.linear_model import SGDClassifier
@@ -105,7 +105,7 @@ def seed_demo_experiments(demo_user) -> None:
     if project is None:
         return
     tickets = [_ticket(project, demo_user, title, description) for title, _gate, description in TICKETS]
-    for ticket, (_title, gate_text, _description) in zip(tickets, TICKETS):
+    for ticket, (_title, gate_text, _description) in zip(tickets, TICKETS, strict=True):
         spec = services.gate_parse(gate_text)
         if not MetricGate.objects.filter(ticket=ticket, metric=spec["metric"], op=spec["op"]).exists():
             services.gate_create(ticket=ticket, user=demo_user, **spec)

@@ -5,7 +5,6 @@ import math
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from projects.models import Project, Ticket

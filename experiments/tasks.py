@@ -47,7 +47,7 @@ def source_sync(self, record_id: int, waits: int = 0) -> str:
             SyncRecord.objects.filter(pk=record_id).update(
                 error=f"{error} (attempt {attempt + 1} of {self.max_retries + 1}; retrying in {countdown:.0f} s)")
             if not eager:
-                raise self.retry(exc=error, countdown=countdown)
+                raise self.retry(exc=error, countdown=countdown) from error
             # In-process (no worker: a person's request is waiting) retry at once, briefly spaced.
             attempt += 1
             time.sleep(min(countdown, 0.5))

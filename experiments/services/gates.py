@@ -36,7 +36,8 @@ def gate_create(*, ticket: Ticket, user, metric: str, op: str, threshold: float)
         with transaction.atomic():
             gate.save()
     except IntegrityError:
-        raise ValidationError({"metric": [f"This ticket already has a gate {gate.metric} {op} …; delete it first."]})
+        raise ValidationError(
+            {"metric": [f"This ticket already has a gate {gate.metric} {op} …; delete it first."]}) from None
     ticket_event_record(ticket=ticket, actor=user, kind=TicketEvent.Kind.NOTE, field="gates", new_value=str(gate),
                         data={"action": "gate_added", "metric": gate.metric, "op": op, "threshold": gate.threshold})
     return gate

@@ -17,8 +17,7 @@ import threading
 from collections.abc import Iterator
 
 from django.db import connection
-from django.db.models import F
-from django.db.models import Q
+from django.db.models import F, Q
 
 from ..models import Experiment, Lifecycle, MlflowSource, ModelVersion, Run, RunStatus, SyncRecord
 from .client import MlflowError
@@ -32,12 +31,9 @@ IN_CHUNK = 100  # run ids per `run_id IN (...)` filter
 
 class SyncOutcome:
     def __init__(self):
-        self.created_pks: list[int] = []
-        self.changed_pks: list[int] = []
         self.warnings: list[str] = []
 
     def add(self, result: PageResult):
-        self.changed_pks.extend(result.changed_pks)
         self.warnings.extend(result.warnings[: MAX_WARNINGS - len(self.warnings)])
 
 

@@ -341,4 +341,4 @@ def insert_points(rows: list[tuple]) -> None:
                 for row in rows:
                     copy.write_row(row)
         return
-    MetricPoint.objects.bulk_create([MetricPoint(**dict(zip(POINT_COLUMNS, row))) for row in rows], batch_size=2000)
+    MetricPoint.objects.bulk_create([MetricPoint(**dict(zip(POINT_COLUMNS, row, strict=True))) for row in rows], batch_size=2000)
