@@ -250,11 +250,13 @@ def gate_statuses_for_tickets(ticket_ids) -> dict[int, list[dict]]:
 
 
 def ticket_badges(ticket_ids) -> dict[int, list[dict]]:
-    """Board-card badges: linked run count and gate status. Three queries in all."""
+    """Board-card badges: linked run count, gate status, regressions. Four queries in all."""
     ticket_ids = list(ticket_ids)
     counts = dict(RunLink.objects.filter(ticket_id__in=ticket_ids, active=True, run__deleted=False)
                   .values("ticket_id").annotate(n=Count("pk")).values_list("ticket_id", "n"))
     gates = gate_statuses_for_tickets(ticket_ids)
+    regressed = set(RegressionFlag.objects.filter(run__links__ticket_id__in=ticket_ids, run__links__active=True)
+                    .values_list("run__links__ticket_id", flat=True))
     badges: dict[int, list[dict]] = {}
     for ticket_id in ticket_ids:
         items = []
@@ -269,6 +271,8 @@ def ticket_badges(ticket_ids) -> dict[int, list[dict]]:
             passed = sum(1 for g in ticket_gates if g["status"] == "pass")
             items.append({"label": f"gates {passed}/{len(ticket_gates)}",
                           "title": "; ".join(f"{g['gate']}: {g['status']}" for g in ticket_gates), "state": state})
+        if ticket_id in regressed:
+            items.append({"label": "regression", "title": "A linked run fell below the champion", "state": "fail"})
         if items:
             badges[ticket_id] = items
     return badges

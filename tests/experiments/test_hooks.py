@@ -75,7 +75,7 @@ def test_badges_for_board_cards_in_bulk(project, experiment, django_assert_max_n
     gate(done, "val_f1", ">=", 0.9)
     link(RunFactory(experiment=experiment, metrics={"val_f1": 0.5}), failing)
     gate(failing, "val_f1", ">=", 0.9)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         badges = hooks.badges_for([done.pk, failing.pk, bare.pk])
     assert [b["label"] for b in badges[done.pk]] == ["3 runs", "gates 1/1"] and badges[done.pk][1]["state"] == "ok"
     assert badges[failing.pk][1]["state"] == "fail" and badges[bare.pk] == []
@@ -101,6 +101,8 @@ def test_sentinel_flags_a_new_run_below_the_champion_and_opens_a_regression_tick
     regression = Sentinel.objects.get(project=project).regression_ticket
     assert regression.title == "Regression on val_f1" and regression.type == "bug"
     assert "| param `lr` | 0.01 | 0.1 |" in regression.description
+    assert {"label": "regression", "title": "A linked run fell below the champion",
+            "state": "fail"} in hooks.badges_for([ticket.pk])[ticket.pk]
     note = TicketEvent.objects.get(ticket=ticket, field="regression")
     assert "below the champion" in note.new_value and note.data["run_id"] == worse.run_id
     assert not RegressionFlag.objects.filter(run=close).exists()
