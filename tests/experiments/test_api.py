@@ -161,3 +161,16 @@ def test_gates_report_pass_fail_pending_with_best_value_and_run(api, project, ex
     link(running, ticket)
     statuses = {g["metric"]: g["status"] for g in api.as_user(viewer).get(url).json()["results"]}
     assert statuses == {"val_f1": "pass", "latency_ms": "pending"}
+
+
+@pytest.mark.parametrize("size", [2, 25])
+def test_runs_list_api_costs_constant_queries(api, project, experiment, member_of, django_assert_max_num_queries,
+                                              size):
+    ticket = ticket_for(project)
+    for i in range(size):
+        link(RunFactory(experiment=experiment, name=f"r{i}"), ticket)
+    client = api.as_user(member_of(project, "viewer"))
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/api/v1/projects/{project.key}/runs/")
+    assert len(response.json()["results"]) == size
+    assert all(run["tickets"] == [ticket.key] for run in response.json()["results"])
