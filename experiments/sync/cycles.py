@@ -11,16 +11,18 @@
 
 Both write only runs whose fingerprint changed and read only the histories that changed.
 """
+import itertools
 import logging
 import queue
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection
 from django.db.models import F, Q
 
 from ..models import Experiment, Lifecycle, MlflowSource, ModelVersion, Run, RunStatus, SyncRecord
-from .client import MlflowError
+from .client import MlflowError, MlflowUnreachable
 from .importer import MAX_WARNINGS, PageImporter, PageResult
 from .watermark import fast_window_start, lease_renew
 
@@ -118,7 +120,7 @@ def full_reconcile(*, source: MlflowSource, client, record: SyncRecord, lease: s
         seen_by_sync=record.pk).update(purged=True, deleted=True, lifecycle=Lifecycle.PURGED)
     if purged:
         SyncRecord.objects.filter(pk=record.pk).update(runs_purged=purged)
-    sync_model_versions(source=source, client=client)
+    write_model_versions(source=source, registry=read_model_registry(client))
     return outcome
 
 
@@ -130,14 +132,25 @@ def fast_cycle(*, source: MlflowSource, client, record: SyncRecord, lease: str) 
     ids = list(experiments)
     importer = PageImporter(source=source, client=client, experiments=experiments, record=record)
     since = fast_window_start(source)
-    for filter_string, view in (
+    searches = [client.search_runs(ids, filter_string=filter_string, run_view_type=view) for filter_string, view in (
         (f"attributes.start_time >= {since}", "ALL"),
         (f"attributes.end_time >= {since}", "ALL"),
         ("attributes.status = 'RUNNING'", "ALL"),
         ("", "DELETED_ONLY"),
-    ):
-        _import_pages(importer, client.search_runs(ids, filter_string=filter_string, run_view_type=view),
-                      outcome, source.pk, lease)
+    )]
+    # The first page of each query and the model registry are read at once (small, independent
+    # reads); further pages, if any, one after the other.
+    if getattr(client, "parallel_requests", 1) > 1:
+        with ThreadPoolExecutor(max_workers=len(searches) + 1, thread_name_prefix="mlflow-fast") as pool:
+            registry_future = pool.submit(read_model_registry, client)
+            firsts = list(pool.map(lambda pages: next(pages, None), searches))
+        registry = registry_future.result()
+    else:
+        firsts = [next(pages, None) for pages in searches]
+        registry = read_model_registry(client)
+    for first, rest in zip(firsts, searches, strict=True):
+        _import_pages(importer, itertools.chain([first] if first is not None else [], rest), outcome, source.pk,
+                      lease)
     # Stored runs that may have changed without a new start or end time: still running
     # (killed or failed without an end time), or deleted (restored, or purged since).
     watch = Run.objects.filter(source=source, purged=False, experiment__experiment_id__in=ids).filter(
@@ -151,7 +164,7 @@ def fast_cycle(*, source: MlflowSource, client, record: SyncRecord, lease: str) 
             chunk = []
     if chunk:
         _refetch(importer, client, ids, chunk, source, record, outcome, lease)
-    sync_model_versions(source=source, client=client)
+    write_model_versions(source=source, registry=registry)
     return outcome
 
 
@@ -170,18 +183,25 @@ def _refetch(importer, client, experiment_ids, run_ids, source, record, outcome,
     lease_renew(source.pk, lease)
 
 
-def sync_model_versions(*, source: MlflowSource, client) -> None:
-    """Registered versions whose source run belongs to this source, with their aliases."""
+def read_model_registry(client) -> tuple[dict, list[dict]] | None:
+    """Aliases by (model, version) and every model version; None without a registry."""
     try:
         aliases: dict[tuple[str, str], list[str]] = {}
         for model in client.registered_models():
             for alias in model.get("aliases", []):
                 aliases.setdefault((model["name"], str(alias["version"])), []).append(alias["alias"])
-        versions = list(client.model_versions())
+        return aliases, list(client.model_versions())
     except MlflowError as error:
-        if "not" in str(error).lower() and "registry" in str(error).lower():
-            return  # a tracking server without a model registry
-        raise
+        if isinstance(error, MlflowUnreachable) or error.status not in (404, 501):
+            raise
+        return None  # a tracking server without a model registry
+
+
+def write_model_versions(*, source: MlflowSource, registry: tuple[dict, list[dict]] | None) -> None:
+    """Registered versions whose source run belongs to this source, with their aliases."""
+    if registry is None:
+        return
+    aliases, versions = registry
     run_ids = set(Run.objects.filter(source=source, run_id__in=[v.get("run_id", "") for v in versions])
                   .values_list("run_id", flat=True))
     rows = [
