@@ -4,7 +4,7 @@ import math
 import re
 from collections import defaultdict
 
-from django.db.models import Count, F, FloatField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, FloatField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
@@ -250,28 +250,35 @@ def gate_statuses_for_tickets(ticket_ids) -> dict[int, list[dict]]:
 
 
 def ticket_badges(ticket_ids) -> dict[int, list[dict]]:
-    """Board-card badges: linked run count, gate status, regressions. Four queries in all."""
+    """Board-card badges: linked run count, gate status, regressions. Two queries in all,
+    whatever the number of tickets (gates; linked runs with a regression flag)."""
     ticket_ids = list(ticket_ids)
-    counts = dict(RunLink.objects.filter(ticket_id__in=ticket_ids, active=True, run__deleted=False)
-                  .values("ticket_id").annotate(n=Count("pk")).values_list("ticket_id", "n"))
-    gates = gate_statuses_for_tickets(ticket_ids)
-    regressed = set(RegressionFlag.objects.filter(run__links__ticket_id__in=ticket_ids, run__links__active=True)
-                    .values_list("run__links__ticket_id", flat=True))
+    gates = defaultdict(list)
+    for gate in MetricGate.objects.filter(ticket_id__in=ticket_ids).order_by("pk"):
+        gates[gate.ticket_id].append(gate)
+    fields = ["ticket_id", "run__run_id", "run__name", "run__status", "regressed"]
+    if gates:
+        fields.append("run__metrics")  # only read when some gate needs the values
+    links = defaultdict(list)
+    for row in RunLink.objects.filter(ticket_id__in=ticket_ids, active=True, run__deleted=False).annotate(
+            regressed=Exists(RegressionFlag.objects.filter(run=OuterRef("run")))).values(*fields):
+        links[row["ticket_id"]].append(row)
     badges: dict[int, list[dict]] = {}
     for ticket_id in ticket_ids:
         items = []
-        if counts.get(ticket_id):
-            n = counts[ticket_id]
+        rows = links.get(ticket_id, [])
+        if rows:
+            n = len(rows)
             items.append({"label": f"{n} run{'s' if n != 1 else ''}", "title": f"{n} linked MLflow runs",
                           "state": "ok"})
-        ticket_gates = gates.get(ticket_id)
-        if ticket_gates:
-            states = {g["status"] for g in ticket_gates}
+        if gates.get(ticket_id):
+            statuses = [evaluate_gate(gate, rows) for gate in gates[ticket_id]]
+            states = {g["status"] for g in statuses}
             state = "fail" if "fail" in states else "pending" if "pending" in states else "ok"
-            passed = sum(1 for g in ticket_gates if g["status"] == "pass")
-            items.append({"label": f"gates {passed}/{len(ticket_gates)}",
-                          "title": "; ".join(f"{g['gate']}: {g['status']}" for g in ticket_gates), "state": state})
-        if ticket_id in regressed:
+            passed = sum(1 for g in statuses if g["status"] == "pass")
+            items.append({"label": f"gates {passed}/{len(statuses)}",
+                          "title": "; ".join(f"{g['gate']}: {g['status']}" for g in statuses), "state": state})
+        if any(row["regressed"] for row in rows):
             items.append({"label": "regression", "title": "A linked run fell below the champion", "state": "fail"})
         if items:
             badges[ticket_id] = items

@@ -1,4 +1,5 @@
 """Writes for MLflow sources: connect, change, test, request a sync, dispatch due syncs."""
+import os
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -89,8 +90,6 @@ def source_test_connection(*, tracking_uri: str, experiment_names, username: str
         client = LocalStoreClient(tracking_uri)
     else:
         if credentials_from_env:
-            import os
-
             credentials = Credentials(os.environ.get("MLFLOW_TRACKING_USERNAME", ""),
                                       os.environ.get("MLFLOW_TRACKING_PASSWORD", ""),
                                       os.environ.get("MLFLOW_TRACKING_TOKEN", ""))

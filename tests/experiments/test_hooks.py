@@ -75,7 +75,7 @@ def test_badges_for_board_cards_in_bulk(project, experiment, django_assert_max_n
     gate(done, "val_f1", ">=", 0.9)
     link(RunFactory(experiment=experiment, metrics={"val_f1": 0.5}), failing)
     gate(failing, "val_f1", ">=", 0.9)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(2):
         badges = hooks.badges_for([done.pk, failing.pk, bare.pk])
     assert [b["label"] for b in badges[done.pk]] == ["3 runs", "gates 1/1"] and badges[done.pk][1]["state"] == "ok"
     assert badges[failing.pk][1]["state"] == "fail" and badges[bare.pk] == []

@@ -12,6 +12,7 @@ from tests.experiments.factories import ticket_for
 from tests.experiments.mlflow_logging import add_metric, add_tag, log_run, now_ms
 from tests.experiments.mlflow_server import free_port
 from tests.factories import MembershipFactory, ProjectFactory
+from tests.services import require_postgres
 
 pytestmark = [pytest.mark.mlflow_server, pytest.mark.django_db(transaction=True)]
 
@@ -179,6 +180,7 @@ def test_a_server_failing_mid_sync_leaves_nothing_half_written(run_sync, source,
 
 
 def test_concurrent_sync_requests_for_one_source_never_run_side_by_side(source, mlflow_client, experiment_id):
+    require_postgres()  # two threads writing at once: SQLite's in-memory test database locks instead
     for i in range(30):
         log_run(mlflow_client, experiment_id, name=f"r{i}", metrics={"acc": [i / 30]})
     # Two requests for a full sync while one is queued: the second joins the first.
@@ -196,6 +198,8 @@ def test_concurrent_sync_requests_for_one_source_never_run_side_by_side(source, 
             outcomes[record.pk] = sync_run(record_id=record.pk).status
         except SourceBusy:
             outcomes[record.pk] = "busy"
+        except Exception as error:  # reported in the assertion below
+            outcomes[record.pk] = repr(error)
         finally:
             connection.close()
 
