@@ -66,3 +66,24 @@ def test_compare_page_draws_overlaid_history_charts(workspace, live_server):
         return painted;
     }""")
     assert drawn > 500, "the chart canvas has no drawn pixels"
+
+
+def test_ticket_page_loads_the_panel_and_links_a_run_with_htmx(workspace, live_server):
+    """On the real ticket page (it lands with the planning branch; skips until the merge)."""
+    from django.urls import NoReverseMatch, reverse
+
+    page, project, experiment = workspace
+    ticket = ticket_for(project, "Tune the detector")
+    try:
+        url = reverse("projects:ticket", kwargs={"key": project.key, "ticket_key": ticket.key})
+    except NoReverseMatch:
+        pytest.skip("the ticket page (projects:ticket) lands with the planning branch")
+    RunFactory(experiment=experiment, name="effnet-b0", metrics={"val_f1": 0.91})
+    gate(ticket, "val_f1", ">=", 0.9)
+    page.goto(f"{live_server.url}{url}")
+    panel = page.locator(f"#experiments-panel-{ticket.key}")
+    expect(panel.locator(".gate-pending")).to_contain_text("val_f1 >= 0.9")
+    panel.get_by_label("Find a run to link").fill("effnet")
+    panel.get_by_role("button", name="Link").click()
+    expect(panel.locator(f"#linked-runs-{ticket.key}")).to_contain_text("effnet-b0")
+    expect(panel.locator(".gate-pass")).to_contain_text("best 0.91 in effnet-b0")
