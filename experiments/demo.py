@@ -45,8 +45,9 @@ def _train_and_log(tickets: list[Ticket]) -> None:
 
     client = MlflowClient(tracking_uri=settings.MLFLOW_TRACKING_URI, registry_uri=settings.MLFLOW_TRACKING_URI)
     experiment = client.get_experiment_by_name(EXPERIMENT)
+    local = settings.MLFLOW_TRACKING_URI.startswith("sqlite:")  # a tracking server picks its own artifact store
     experiment_id = experiment.experiment_id if experiment else client.create_experiment(
-        EXPERIMENT, artifact_location=f"{settings.MLFLOW_ARTIFACT_ROOT}/{EXPERIMENT}")
+        EXPERIMENT, artifact_location=f"{settings.MLFLOW_ARTIFACT_ROOT}/{EXPERIMENT}" if local else None)
     X, y = load_breast_cancer(return_X_y=True)
     X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=7, stratify=y)
     scaler = StandardScaler().fit(X_train)
