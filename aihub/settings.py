@@ -194,6 +194,9 @@ if TESTING:
 MLFLOW_TRACKING_URI = os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{DATA_DIR / 'mlflow.db'}"
 MLFLOW_ARTIFACT_ROOT = os.environ.get("MLFLOW_ARTIFACT_ROOT", str(DATA_DIR / "mlartifacts"))
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# The MLflow client retries 7 times with a 120 s timeout by default: keep it short.
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 # Key for credentials stored with MLflow sources; derived from SECRET_KEY unless given.
 AIHUB_ENCRYPTION_KEY = os.environ.get("AIHUB_ENCRYPTION_KEY", "")
 

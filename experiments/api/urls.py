@@ -1,1 +1,19 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("projects/<str:key>/mlflow-sources/", views.ProjectSourcesView.as_view(), name="api-mlflow-sources"),
+    path("mlflow-sources/<int:source_id>/", views.SourceDetailView.as_view(), name="api-mlflow-source"),
+    path("mlflow-sources/<int:source_id>/sync/", views.SourceSyncView.as_view(), name="api-mlflow-source-sync"),
+    path("projects/<str:key>/runs/", views.ProjectRunsView.as_view(), name="api-project-runs"),
+    path("runs/<str:run_id>/", views.RunDetailView.as_view(), name="api-run"),
+    path("runs/<str:run_id>/metrics/<path:metric_key>/", views.RunMetricHistoryView.as_view(),
+         name="api-run-metric"),
+    path("tickets/<str:ticket_key>/runs/", views.TicketRunsView.as_view(), name="api-ticket-runs"),
+    path("tickets/<str:ticket_key>/runs/<str:run_id>/", views.TicketRunDetailView.as_view(),
+         name="api-ticket-run"),
+    path("tickets/<str:ticket_key>/gates/", views.TicketGatesView.as_view(), name="api-ticket-gates"),
+    path("tickets/<str:ticket_key>/gates/<int:gate_id>/", views.TicketGateDetailView.as_view(),
+         name="api-ticket-gate"),
+]

@@ -1,0 +1,104 @@
+"""Shapes of the experiments API. Shape checks only; rules live in services."""
+from rest_framework import serializers
+
+from ..models import MetricGate, MlflowSource, Run, SyncRecord
+
+
+class SyncRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncRecord
+        fields = ["id", "kind", "status", "created_at", "started_at", "finished_at", "runs_seen", "runs_created",
+                  "runs_updated", "runs_deleted", "runs_purged", "history_requests", "points_written", "pages",
+                  "warnings", "error"]
+        read_only_fields = fields
+
+
+class MlflowSourceSerializer(serializers.ModelSerializer):
+    """A source; `last_sync` is its latest sync record (set by the selector, no query here)."""
+
+    last_sync = SyncRecordSerializer(read_only=True, allow_null=True)
+    has_secret = serializers.SerializerMethodField()
+    project = serializers.CharField(source="project.key", read_only=True)
+
+    class Meta:
+        model = MlflowSource
+        fields = ["id", "project", "name", "tracking_uri", "experiment_names", "username", "has_secret",
+                  "credentials_from_env", "enabled", "fast_interval_seconds", "reconcile_interval_seconds",
+                  "last_fast_at", "last_full_at", "created_at", "last_sync"]
+        read_only_fields = fields
+
+    def get_has_secret(self, source) -> bool:
+        return bool(source.secret_encrypted)
+
+
+class SourceCreateSerializer(serializers.Serializer):
+    tracking_uri = serializers.CharField(max_length=500)
+    experiment_names = serializers.ListField(child=serializers.CharField(max_length=500), allow_empty=False,
+                                             max_length=50)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    username = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    secret = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", write_only=True,
+                                   help_text="A password (with username) or a token; stored encrypted.")
+    credentials_from_env = serializers.BooleanField(required=False, default=False)
+    fast_interval_seconds = serializers.IntegerField(min_value=60, max_value=86400, required=False, default=300)
+    reconcile_interval_seconds = serializers.IntegerField(min_value=300, max_value=7 * 86400, required=False,
+                                                          default=3600)
+
+
+class RunSerializer(serializers.ModelSerializer):
+    experiment = serializers.CharField(source="experiment.name", read_only=True)
+    experiment_id = serializers.CharField(source="experiment.experiment_id", read_only=True)
+    tickets = serializers.SerializerMethodField()
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+    source = serializers.IntegerField(source="source_id", read_only=True)
+
+    class Meta:
+        model = Run
+        fields = ["run_id", "name", "experiment", "experiment_id", "status", "user_id", "start_time", "end_time",
+                  "duration_seconds", "params", "metrics", "tags", "tickets", "lifecycle", "deleted", "purged",
+                  "artifact_uri", "source", "rejected", "updated_at"]
+        read_only_fields = fields
+
+    def get_tickets(self, run) -> list[str]:
+        return [link.ticket.key for link in getattr(run, "active_links", [])]
+
+
+class MetricPointSerializer(serializers.Serializer):
+    step = serializers.IntegerField()
+    value = serializers.JSONField(help_text='A number, or "NaN", "Infinity", "-Infinity".')
+    timestamp = serializers.IntegerField()
+
+
+class MetricHistorySerializer(serializers.Serializer):
+    run_id = serializers.CharField()
+    key = serializers.CharField()
+    history = MetricPointSerializer(many=True)
+
+
+class RunLinkCreateSerializer(serializers.Serializer):
+    run_id = serializers.CharField(max_length=64)
+
+
+class RunLinkSerializer(serializers.Serializer):
+    ticket = serializers.CharField()
+    run_id = serializers.CharField()
+    origin = serializers.CharField()
+    run = RunSerializer()
+
+
+class GateCreateSerializer(serializers.Serializer):
+    metric = serializers.CharField(max_length=250)
+    op = serializers.ChoiceField(choices=MetricGate.Op.choices)
+    threshold = serializers.FloatField()
+
+
+class GateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    gate = serializers.CharField()
+    metric = serializers.CharField()
+    op = serializers.CharField()
+    threshold = serializers.FloatField()
+    status = serializers.ChoiceField(choices=["pass", "fail", "pending"])
+    best_value = serializers.FloatField(allow_null=True)
+    best_run = serializers.CharField(allow_null=True)
+    best_run_name = serializers.CharField(allow_null=True)

@@ -1,0 +1,62 @@
+"""Metric gates: acceptance criteria a ticket's linked runs must meet before it is done."""
+import math
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from projects.models import Ticket, TicketEvent
+from projects.services import ticket_event_record
+
+from ..models import MetricGate
+
+GATE_PATTERN = re.compile(r"^\s*([^\s<>=]+)\s*(>=|<=|>|<)\s*([-+]?[0-9.eE+-]+)\s*$")
+
+
+def gate_parse(text: str) -> dict:
+    """`val_f1 >= 0.90` -> {"metric": "val_f1", "op": ">=", "threshold": 0.9}."""
+    match = GATE_PATTERN.match(text or "")
+    if not match:
+        raise ValidationError({"gate": ["Write a gate as METRIC OP NUMBER, e.g. val_f1 >= 0.90."]})
+    try:
+        threshold = float(match.group(3))
+    except ValueError:
+        raise ValidationError({"threshold": ["Not a number."]}) from None
+    return {"metric": match.group(1), "op": match.group(2), "threshold": threshold}
+
+
+@transaction.atomic
+def gate_create(*, ticket: Ticket, user, metric: str, op: str, threshold: float) -> MetricGate:
+    if threshold is None or not math.isfinite(float(threshold)):
+        raise ValidationError({"threshold": ["Give a finite number."]})
+    gate = MetricGate(ticket=ticket, metric=(metric or "").strip(), op=op, threshold=float(threshold),
+                      created_by=user)
+    gate.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            gate.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"metric": [f"This ticket already has a gate {gate.metric} {op} …; delete it first."]}) from None
+    ticket_event_record(ticket=ticket, actor=user, kind=TicketEvent.Kind.NOTE, field="gates", new_value=str(gate),
+                        data={"action": "gate_added", "metric": gate.metric, "op": op, "threshold": gate.threshold})
+    return gate
+
+
+@transaction.atomic
+def gate_delete(*, gate: MetricGate, user) -> None:
+    ticket_event_record(ticket=gate.ticket, actor=user, kind=TicketEvent.Kind.NOTE, field="gates",
+                        old_value=str(gate), data={"action": "gate_removed"})
+    gate.delete()
+
+
+def ticket_finish_guard(ticket: Ticket, user) -> list[str]:
+    """Registered in projects.hooks: failing or pending gates keep a ticket from finishing."""
+    from ..selectors import gate_statuses_for_tickets
+
+    reasons = []
+    for status in gate_statuses_for_tickets([ticket.pk]).get(ticket.pk, []):
+        if status["status"] != "pass":
+            best = "" if status["best_value"] is None else f" (best {status['best_value']:g} in {status['best_run_name']})"
+            reasons.append(f"Metric gate {status['gate']} is {status['status']}{best}.")
+    return reasons

@@ -1,0 +1,74 @@
+"""One requested sync, end to end: take the source's lease, run the fast loop or the full
+reconcile, record the outcome, release the lease. Called by the Celery task."""
+import logging
+import os
+
+from django.db.models import F
+from django.utils import timezone
+
+from ..models import MlflowSource, SyncRecord
+from ..secrets import decrypt
+from .client import Credentials, LocalStoreClient, RestClient, is_local_uri
+from .cycles import fast_cycle, full_reconcile
+from .watermark import lease_acquire, lease_release, now_ms, watermark_advance
+
+logger = logging.getLogger(__name__)
+
+
+class SourceBusy(Exception):
+    """Another sync of this source holds the lease."""
+
+
+def credentials_for(source: MlflowSource) -> Credentials:
+    if source.credentials_from_env:
+        return Credentials(username=os.environ.get("MLFLOW_TRACKING_USERNAME", ""),
+                           password=os.environ.get("MLFLOW_TRACKING_PASSWORD", ""),
+                           token=os.environ.get("MLFLOW_TRACKING_TOKEN", ""))
+    secret = decrypt(source.secret_encrypted)
+    if source.username:
+        return Credentials(username=source.username, password=secret)
+    return Credentials(token=secret)
+
+
+def client_for(source: MlflowSource, **options):
+    if is_local_uri(source.tracking_uri):
+        return LocalStoreClient(source.tracking_uri)
+    return RestClient(source.tracking_uri, credentials_for(source), **options)
+
+
+def sync_run(*, record_id: int) -> SyncRecord:
+    """Run the sync a record asks for. A finished record is left alone (a re-delivered
+    task does nothing). Raises SourceBusy if another sync holds the source, and the
+    client's MlflowError (after writing it into the record) if the server fails."""
+    record = SyncRecord.objects.select_related("source__project").get(pk=record_id)
+    if record.status not in (SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING):
+        return record
+    source = record.source
+    lease = lease_acquire(source.pk)
+    if lease is None:
+        raise SourceBusy(f"another sync of source {source.pk} is running")
+    try:
+        source.refresh_from_db()
+        kind = record.kind if source.fast_watermark_ms is not None else SyncRecord.Kind.FULL
+        started = timezone.now()
+        SyncRecord.objects.filter(pk=record.pk).update(
+            status=SyncRecord.Status.RUNNING, kind=kind, started_at=record.started_at or started,
+            attempts=F("attempts") + 1, error="")
+        record.kind = kind
+        cycle_started_ms = now_ms()
+        client = client_for(source)
+        cycle = full_reconcile if kind == SyncRecord.Kind.FULL else fast_cycle
+        outcome = cycle(source=source, client=client, record=record, lease=lease)
+        watermark_advance(source.pk, cycle_started_ms=cycle_started_ms, full=kind == SyncRecord.Kind.FULL)
+        from ..services.sentinel import sentinel_check
+
+        sentinel_check(source=source, changed_since=started)
+        SyncRecord.objects.filter(pk=record.pk).update(
+            status=SyncRecord.Status.OK, finished_at=timezone.now(), warnings=outcome.warnings, error="")
+    except Exception as error:
+        SyncRecord.objects.filter(pk=record.pk).update(error=f"{type(error).__name__}: {error}"[:2000])
+        raise
+    finally:
+        lease_release(source.pk, lease)
+    record.refresh_from_db()
+    return record

@@ -1,0 +1,67 @@
+"""Celery tasks: they take ids and call the sync runner or a service."""
+import logging
+import random
+import time
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import SyncRecord
+from .sync.client import MlflowError, MlflowUnreachable
+from .sync.runner import SourceBusy, sync_run
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 3  # with 2, 4, 8 s of backoff: an unreachable server is an error well within 2 minutes
+BUSY_WAIT_SECONDS = 5
+BUSY_MAX_WAITS = 60
+
+
+def _finish(record_id: int, status: str, error: str = "") -> None:
+    SyncRecord.objects.filter(pk=record_id, status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]).update(
+        status=status, error=error[:2000], finished_at=timezone.now())
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def source_sync(self, record_id: int, waits: int = 0) -> str:
+    """Run one requested sync (a SyncRecord). Unreachable server: bounded retries with
+    exponential backoff and jitter, then the record ends as `error`. Another sync of the
+    same source running: a fast loop is dropped, a full reconcile waits for it."""
+    eager = self.request.is_eager
+    attempt = self.request.retries
+    while True:
+        try:
+            return sync_run(record_id=record_id).status
+        except SourceBusy:
+            record = SyncRecord.objects.get(pk=record_id)
+            if record.kind == SyncRecord.Kind.FAST or eager or waits >= BUSY_MAX_WAITS:
+                _finish(record_id, SyncRecord.Status.SKIPPED, "Another sync of this source was running.")
+                return SyncRecord.Status.SKIPPED
+            source_sync.apply_async((record_id, waits + 1), countdown=BUSY_WAIT_SECONDS)
+            return "waiting"
+        except MlflowUnreachable as error:
+            if attempt >= self.max_retries:
+                _finish(record_id, SyncRecord.Status.ERROR, f"{error} (gave up after {attempt + 1} attempts)")
+                return SyncRecord.Status.ERROR
+            countdown = 2 ** (attempt + 1) + random.uniform(0, 1)
+            SyncRecord.objects.filter(pk=record_id).update(
+                error=f"{error} (attempt {attempt + 1} of {self.max_retries + 1}; retrying in {countdown:.0f} s)")
+            if not eager:
+                raise self.retry(exc=error, countdown=countdown) from error
+            # In-process (no worker: a person's request is waiting) retry at once, briefly spaced.
+            attempt += 1
+            time.sleep(min(countdown, 0.5))
+        except MlflowError as error:
+            _finish(record_id, SyncRecord.Status.ERROR, str(error))
+            return SyncRecord.Status.ERROR
+        except Exception as error:  # a bug or a database failure: recorded, then raised to Celery
+            _finish(record_id, SyncRecord.Status.ERROR, f"Internal error: {type(error).__name__}: {error}")
+            raise
+
+
+@shared_task
+def dispatch_due_syncs() -> int:
+    """Beat calls this every minute: enqueue the fast loops and full reconciles that are due."""
+    from .services.sources import sources_dispatch_due
+
+    return sources_dispatch_due()

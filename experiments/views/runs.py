@@ -1,0 +1,124 @@
+"""Experiments, their runs table, a run's page and the comparison of runs."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from projects.access import Action, can, project_for
+from projects.models import Ticket
+
+from .. import selectors, services
+from ..forms import LinkTicketForm
+from ..models import Experiment, RunStatus
+
+PAGE_SIZE = 50
+
+
+def _context(project, **extra):
+    return {"project": project, "can_edit": can(project, Action.EDIT), "can_admin": can(project, Action.ADMIN),
+            **extra}
+
+
+@login_required
+def index(request, key):
+    project = project_for(request.user, key)
+    return render(request, "experiments/index.html", _context(
+        project, experiments=selectors.experiments_for_project(project=project),
+        sources=selectors.sources_for_project(project=project)))
+
+
+@login_required
+def experiment_runs(request, key, experiment_pk):
+    project = project_for(request.user, key)
+    experiment = get_object_or_404(Experiment.objects.select_related("source"), pk=experiment_pk,
+                                   source__project=project)
+    filters = {name: request.GET.get(name, "").strip() for name in ("status", "ticket", "q", "sort")}
+    runs = selectors.runs_filtered(project=project, experiment_pk=experiment.pk, status=filters["status"],
+                                   ticket=filters["ticket"], q=filters["q"], sort=filters["sort"],
+                                   include_deleted=request.GET.get("deleted") == "1")
+    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    tickets = selectors.run_tickets(rows)
+    for run in rows:
+        run.linked_tickets = tickets.get(run.pk, [])
+    context = _context(project, experiment=experiment, page=page, runs=rows, filters=filters,
+                       columns=selectors.table_columns(rows), statuses=RunStatus.choices,
+                       querystring=request.GET.copy())
+    if request.htmx:
+        return render(request, "experiments/experiment.html#runs-table", context)
+    return render(request, "experiments/experiment.html", context)
+
+
+def _run_or_404(request, key, run_id):
+    project = project_for(request.user, key)
+    run = selectors.run_queryset(project=project).filter(run_id=run_id).order_by("deleted", "-pk").first()
+    if run is None:
+        raise Http404("No such run.")
+    return project, run
+
+
+@login_required
+def run_detail(request, key, run_id):
+    project, run = _run_or_404(request, key, run_id)
+    charts = selectors.histories_for_charts([run.pk])
+    context = _context(
+        project, run=run, tickets=selectors.run_tickets([run]).get(run.pk, []),
+        versions=selectors.run_model_versions(run), link_form=LinkTicketForm(),
+        charts=[{"key": k, "series": [{"label": run.name or run.run_id[:8], "points": v.get(run.pk, [])}]}
+                for k, v in sorted(charts.items())],
+        regressions=selectors.regressions_for_runs([run.pk]).get(run.pk, []),
+    )
+    return render(request, "experiments/run.html", context)
+
+
+@login_required
+@require_POST
+def run_link_ticket(request, key, run_id):
+    project, run = _run_or_404(request, key, run_id)
+    project_for(request.user, key, Action.EDIT)
+    form = LinkTicketForm(request.POST)
+    if form.is_valid():
+        ticket = Ticket.objects.filter(project=project, key=form.cleaned_data["ticket_key"].strip().upper()).first()
+        if ticket is None:
+            messages.error(request, f"No ticket {form.cleaned_data['ticket_key']} in {project.key}.")
+        else:
+            services.run_link(run=run, ticket=ticket, user=request.user)
+            messages.success(request, f"Linked to {ticket.key}.")
+    else:
+        messages.error(request, "Give a ticket key such as CV-12.")
+    return redirect("experiments:run", key=project.key, run_id=run.run_id)
+
+
+@login_required
+@require_POST
+def run_unlink_ticket(request, key, run_id, ticket_key):
+    project, run = _run_or_404(request, key, run_id)
+    project_for(request.user, key, Action.EDIT)
+    ticket = get_object_or_404(Ticket, project=project, key=ticket_key)
+    try:
+        services.run_unlink(run=run, ticket=ticket, user=request.user)
+        messages.success(request, f"Unlinked from {ticket.key}.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("experiments:run", key=project.key, run_id=run.run_id)
+
+
+@login_required
+def compare(request, key):
+    project = project_for(request.user, key)
+    run_ids = [r for r in request.GET.getlist("run") if r][: selectors.MAX_COMPARE + 1]
+    runs = selectors.runs_for_compare(project=project, run_ids=run_ids)
+    error = ""
+    if len(run_ids) > selectors.MAX_COMPARE:
+        error = f"Compare at most {selectors.MAX_COMPARE} runs; showing the first {selectors.MAX_COMPARE}."
+    elif len(runs) < 2:
+        error = "Pick 2 to 10 runs to compare (tick them in an experiment's runs table)."
+    charts = selectors.histories_for_charts([r.pk for r in runs]) if len(runs) >= 2 else {}
+    chart_data = [{"key": k, "series": [{"label": r.name or r.run_id[:8], "points": by_run.get(r.pk, [])}
+                                        for r in runs if r.pk in by_run]}
+                  for k, by_run in sorted(charts.items())]
+    return render(request, "experiments/compare.html", _context(
+        project, runs=runs, table=selectors.compare_table(runs), charts=chart_data, error=error))

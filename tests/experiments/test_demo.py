@@ -1,0 +1,35 @@
+"""The demo seeder trains real small models, logs them to the local MLflow store with
+aihub.ticket tags, registers a champion and syncs; a second run trains nothing more."""
+import pytest
+
+from experiments.demo import seed_demo_experiments
+from experiments.models import MetricPoint, ModelVersion, Run, RunLink, SyncRecord
+from projects.models import Ticket
+from tests.factories import ProjectFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_demo_trains_logs_links_and_syncs_idempotently(settings, tmp_path):
+    settings.MLFLOW_TRACKING_URI = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    settings.MLFLOW_ARTIFACT_ROOT = str(tmp_path / "artifacts")
+    ProjectFactory(key="CV")
+    demo = UserFactory(username="demo")
+
+    seed_demo_experiments(demo)
+
+    assert SyncRecord.objects.get().status == "ok"
+    runs = Run.objects.filter(project__key="CV")
+    assert runs.count() == 6 and all(run.status == "FINISHED" for run in runs)
+    assert {run.params["model"] for run in runs} == {"SGDClassifier", "GradientBoostingClassifier"}
+    assert all(0.5 < run.metric_value("val_f1") <= 1.0 for run in runs)
+    assert MetricPoint.objects.filter(run__in=runs, key="val_f1").count() == 3 * 20 + 3 * 60
+    tickets = Ticket.objects.filter(project__key="CV")
+    assert tickets.count() == 2 and RunLink.objects.filter(ticket__in=tickets).count() == 6
+    champion = ModelVersion.objects.get(name="defect-classifier")
+    assert champion.aliases == ["champion"] and runs.filter(run_id=champion.run_id).exists()
+
+    seed_demo_experiments(demo)
+
+    assert Run.objects.filter(project__key="CV").count() == 6 and tickets.count() == 2
+    assert SyncRecord.objects.count() == 2 and SyncRecord.objects.order_by("-pk").first().runs_created == 0
