@@ -1,5 +1,4 @@
-"""End to end with the board's ticket_move (it lands with the planning branch; until the
-merge these tests skip with that reason): gates block finishing, an admin override is
+"""End to end with the board's ticket_move: gates block finishing, an admin override is
 recorded, finishing writes the evidence snapshot, and the sentinel reopens its ticket."""
 from datetime import timedelta
 
@@ -14,11 +13,7 @@ from projects.models import TicketEvent
 from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, gate, link, ticket_for
 from tests.factories import MembershipFactory, ProjectFactory
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not hasattr(project_services, "ticket_move"),
-                       reason="projects.services.ticket_move lands with the planning branch"),
-]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
