@@ -159,12 +159,17 @@ def test_backlog_drag_to_rank_persists(signed_in_page, live_server):
         services.ticket_create(project=project, reporter=user, title=title)
     page.goto(f"{live_server.url}/projects/CV/backlog/")
     handle = page.locator("#ticket-CV-3 .drag-handle")
-    target = page.locator("#ticket-CV-1")
-    box, goal = handle.bounding_box(), target.bounding_box()
+    middle, goal = page.locator("#ticket-CV-2").bounding_box(), page.locator("#ticket-CV-1").bounding_box()
+    box = handle.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
-    page.mouse.move(goal["x"] + 40, goal["y"] + 4, steps=12)
-    page.mouse.move(goal["x"] + 40, goal["y"] + 2, steps=3)
+    # Walk up over the rows, as a hand would, letting each row's 120 ms swap animation end
+    # (Sortable ignores a row while it animates).
+    for point in ((middle["x"] + 40, middle["y"] + middle["height"] / 2),
+                  (goal["x"] + 40, goal["y"] + goal["height"] / 2), (goal["x"] + 40, goal["y"] + 2)):
+        page.mouse.move(*point, steps=10)
+        page.wait_for_timeout(250)
+    expect(page.locator("tr.backlog-row td a.key")).to_have_text(["CV-3", "CV-1", "CV-2"])
     page.mouse.up()
     expect(page.locator("#ticket-CV-3[data-ranked]")).to_have_count(1)
     page.reload()
