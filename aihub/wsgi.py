@@ -4,3 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aihub.settings")
 application = get_wsgi_application()
+
+if os.environ.get("AIHUB_GC_FREEZE", "true").lower() not in {"0", "false", "no"}:
+    from aihub.runtime import freeze_startup_heap
+
+    freeze_startup_heap()

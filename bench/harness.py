@@ -31,6 +31,10 @@ def setup_django() -> None:
 
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    # As the WSGI entry point does for every web worker (aihub/wsgi.py).
+    from aihub.runtime import freeze_startup_heap
+
+    freeze_startup_heap()
 
 
 class CountQueries:
