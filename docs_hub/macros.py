@@ -6,7 +6,10 @@ values; the current page asks the resolvers again. Other kinds register here."""
 import re
 from collections.abc import Callable
 
+from django.urls import reverse
 from django.utils.html import escape
+
+from experiments.models import Run
 
 MACRO = re.compile(r"\{\{\s*(?P<kind>[a-z]+):(?P<arg>[^\s{}]+)(?P<options>(?:\s+[a-z_]+:[^\s{}]+)*)\s*\}\}")
 PLACEHOLDER = "\u27e6macro-{}\u27e7"
@@ -95,15 +98,6 @@ def resolve_tickets(project, macros: list[dict]) -> list[dict]:
     return values
 
 
-def _run_model():
-    try:
-        from experiments.models import Run
-    except ImportError:
-        return None
-    names = {f.name for f in Run._meta.get_fields()}
-    return Run if {"project", "run_id", "metrics"} <= names else None
-
-
 def _short(run_id: str) -> str:
     return run_id if len(run_id) <= 16 else f"{run_id[:12]}…"
 
@@ -115,20 +109,17 @@ def _format_metric(value) -> str:
 
 
 def resolve_runs(project, macros: list[dict]) -> list[dict]:
-    run_model = _run_model()
-    runs = {}
-    if run_model is not None:
-        ids = {macro["arg"] for macro in macros}
-        runs = {run.run_id: run for run in run_model.objects.filter(project=project, run_id__in=ids)}
+    ids = {macro["arg"] for macro in macros}
+    runs = {run.run_id: run for run in Run.objects.filter(project=project, run_id__in=ids)}
     values = []
     for macro in macros:
         run = runs.get(macro["arg"])
         if run is None:
             values.append({"text": f"run {_short(macro['arg'])}: run not found", "state": "missing"})
             continue
-        label = getattr(run, "name", "") or _short(run.run_id)
+        label = run.name or _short(run.run_id)
         metric = macro.get("options", {}).get("metric")
-        status = getattr(run, "status", "")
+        status = run.status
         if metric:
             metrics = run.metrics or {}
             if metric in metrics:
@@ -143,14 +134,7 @@ def resolve_runs(project, macros: list[dict]) -> list[dict]:
 
 
 def _run_url(project_key: str, run_id: str) -> str:
-    from django.urls import NoReverseMatch, reverse
-
-    for name in ("experiments:run_detail", "experiments:run"):
-        try:
-            return reverse(name, kwargs={"key": project_key, "run_id": run_id})
-        except NoReverseMatch:
-            continue
-    return ""
+    return reverse("experiments:run", kwargs={"key": project_key, "run_id": run_id})
 
 
 register_macro_resolver("ticket", resolve_tickets)

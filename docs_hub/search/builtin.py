@@ -7,6 +7,7 @@ word must appear in the title or body (icontains), title hits rank first."""
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
+from experiments.models import Run
 from projects.models import Ticket
 
 from ..links import doc_url, ticket_url
@@ -84,20 +85,14 @@ def search_docs(*, project_ids, query: str, limit: int, full_text: bool) -> list
 
 
 def search_runs(*, project_ids, query: str, limit: int, full_text: bool) -> list[SearchHit]:
-    """Runs by name or run id, once the experiments app provides `Run`."""
-    from ..macros import _run_model, _run_url
+    """Runs by name or run id."""
+    from ..macros import _run_url
 
-    run_model = _run_model()
-    if run_model is None:
-        return []
-    names = {f.name for f in run_model._meta.get_fields()}
-    condition = Q(run_id__iexact=query)
-    if "name" in names:
-        condition |= Q(name__icontains=query)
-    rows = run_model.objects.filter(condition, project_id__in=project_ids).select_related("project")[:limit]
+    condition = Q(run_id__iexact=query) | Q(name__icontains=query)
+    rows = Run.objects.filter(condition, project_id__in=project_ids).select_related("project")[:limit]
     hits = []
     for run in rows:
-        name = getattr(run, "name", "") or run.run_id
+        name = run.name or run.run_id
         metrics = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                             for k, v in list((run.metrics or {}).items())[:4])
         hits.append(SearchHit(type="run", title=name, url=_run_url(run.project.key, run.run_id) or "",
