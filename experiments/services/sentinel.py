@@ -109,12 +109,11 @@ def _regression_ticket(*, sentinel: Sentinel, summary: str, differences: str):
     ticket = sentinel.regression_ticket
     body = f"{summary}\n\n{differences}"
     if ticket is not None and ticket.status.is_finished:
-        reopen = getattr(project_services, "ticket_move", None)
         first_open = ticket.project.statuses.filter(is_finished=False).order_by("position", "id").first()
-        if reopen is not None and first_open is not None:
-            reopen(ticket=ticket, user=None, status=first_open)
+        if first_open is not None:
+            project_services.ticket_move(ticket=ticket, user=None, status=first_open)
             ticket.refresh_from_db()
-        else:  # no move service on this branch: open a fresh ticket instead
+        else:  # a workflow with no open status: a fresh ticket is the only way to reopen
             ticket = None
     if ticket is None:
         ticket = project_services.ticket_create(
