@@ -5,7 +5,7 @@ from django.db import transaction
 
 from aihub.markdown import render_markdown
 
-from ..models import DEFAULT_WORKFLOW, Membership, Project, Role, WorkflowStatus
+from ..models import DEFAULT_WORKFLOW, Membership, Project, Role, Ticket, WorkflowStatus
 
 User = get_user_model()
 
@@ -52,6 +52,9 @@ def project_update(*, project: Project, **fields) -> Project:
 
 @transaction.atomic
 def project_delete(*, project: Project) -> None:
+    # Tickets first: a status with tickets is protected, and Django's collector cannot
+    # order one cascade through both the statuses and their tickets.
+    Ticket.objects.filter(project=project).delete()
     project.delete()
 
 

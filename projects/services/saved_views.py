@@ -21,7 +21,8 @@ def saved_view_filters_clean(filters: dict) -> dict:
 
 
 @transaction.atomic
-def saved_view_create(*, project: Project, owner, name: str, filters: dict, shared: bool = False) -> SavedView:
+def saved_view_create(*, project: Project, owner, name: str, filters: dict | None = None,
+                      shared: bool = False) -> SavedView:
     name = (name or "").strip()
     if SavedView.objects.filter(project=project, owner=owner, name=name).exists():
         raise ValidationError({"name": [f"You already have a view named “{name}”."]})

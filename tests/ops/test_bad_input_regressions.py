@@ -1,0 +1,26 @@
+"""Inputs that once answered 500 (found by schemathesis against a live gunicorn)."""
+import pytest
+from django.core.management import call_command
+
+from projects.models import Project, Role
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_deleting_a_populated_project_answers_204(api):
+    # The demo workspace: tickets in every status, sub-tasks, relations, comments, sprints,
+    # docs that mention tickets, MLflow runs linked to tickets with gates.
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    admin = UserFactory()
+    MembershipFactory(project=Project.objects.get(key="CV"), user=admin, role=Role.ADMIN)
+    assert api.as_user(admin).delete("/api/v1/projects/CV/").status_code == 204
+    assert not Project.objects.filter(key="CV").exists()
+    assert Project.objects.filter(key="CHURN").exists()
+
+
+def test_a_saved_view_without_filters_is_created(api):
+    member = MembershipFactory(role=Role.MEMBER)
+    response = api.as_user(member.user).post(f"/api/v1/projects/{member.project.key}/views/", {"name": "Mine"},
+                                             format="json")
+    assert response.status_code == 201 and response.json()["filters"] == {}
