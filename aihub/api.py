@@ -42,3 +42,26 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     return drf_exception_handler(exc, context)
+
+
+# The contract's error answers, documented on every operation of the OpenAPI schema.
+ERROR_RESPONSES = {
+    "400": "Invalid input, or a rule of the domain refused it: `{\"field\": [\"message\"]}`.",
+    "401": "Missing or bad credentials.",
+    "403": "Your role in this project does not allow this (a viewer writing).",
+    "404": "Not found, or not yours to see (a non-member never learns that it exists).",
+    "429": "Too many requests: slow down and retry.",
+}
+CONFLICT_RESPONSE = "Stale `version`: someone changed this meanwhile. The body is the current object."
+
+
+def document_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing hook: add the error answers every endpoint can give."""
+    for methods in result.get("paths", {}).values():
+        for method, operation in methods.items():
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_RESPONSES.items():
+                responses.setdefault(code, {"description": description})
+            if method in {"patch", "put"}:
+                responses.setdefault("409", {"description": CONFLICT_RESPONSE})
+    return result

@@ -229,6 +229,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aihub.api.document_error_responses",
+    ],
     # Several components have a field named "type"; name each choice set once.
     "ENUM_NAME_OVERRIDES": {
         "TicketTypeEnum": "projects.models.TicketType",

@@ -1,7 +1,15 @@
 from django.contrib import admin
 
 from .models import (
-    Experiment, MetricGate, MetricPoint, MlflowSource, ModelVersion, RegressionFlag, Run, RunLink, Sentinel,
+    Experiment,
+    MetricGate,
+    MetricPoint,
+    MlflowSource,
+    ModelVersion,
+    RegressionFlag,
+    Run,
+    RunLink,
+    Sentinel,
     SyncRecord,
 )
 

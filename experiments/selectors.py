@@ -12,8 +12,17 @@ from projects.access import scope
 from projects.models import Project, Ticket
 
 from .models import (
-    Experiment, MetricGate, MetricPoint, MlflowSource, ModelVersion, RegressionFlag, Run, RunLink, RunStatus,
-    SyncRecord, metric_from_json,
+    Experiment,
+    MetricGate,
+    MetricPoint,
+    MlflowSource,
+    ModelVersion,
+    RegressionFlag,
+    Run,
+    RunLink,
+    RunStatus,
+    SyncRecord,
+    metric_from_json,
 )
 from .services.gates import GATE_PATTERN
 

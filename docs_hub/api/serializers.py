@@ -5,7 +5,7 @@ from ..models import Doc, DocRevision
 
 
 class DocSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     html = serializers.SerializerMethodField()
     updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     url = serializers.SerializerMethodField()
@@ -85,7 +85,7 @@ class SearchResultsSerializer(serializers.Serializer):
 
 
 class TrashedDocSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     deleted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:

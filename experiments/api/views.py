@@ -78,7 +78,7 @@ class SourceSyncView(ProjectScopedAPIView):
 class ProjectRunsView(ProjectScopedAPIView):
     serializer_class = s.RunSerializer
 
-    @extend_schema(operation_id="project_runs_list", parameters=[
+    @extend_schema(operation_id="project_runs_list", responses=s.RunSerializer(many=True), parameters=[
         OpenApiParameter("experiment", str, description="Experiment name or MLflow id"),
         OpenApiParameter("ticket", str, description="A ticket key: its linked runs"),
         OpenApiParameter("status", str, description="RUNNING, FINISHED, FAILED, KILLED"),
@@ -176,7 +176,8 @@ class TicketGatesView(TicketScopedView):
     def get(self, request, ticket_key):
         ticket = self.get_ticket()
         gates = selectors.gate_statuses_for_tickets([ticket.pk]).get(ticket.pk, [])
-        return Response({"results": s.GateSerializer(gates, many=True).data, "next": None})
+        return Response({"count": len(gates), "next": None, "previous": None,
+                         "results": s.GateSerializer(gates, many=True).data})
 
     @extend_schema(operation_id="ticket_gates_create", request=s.GateCreateSerializer,
                    responses={201: s.GateSerializer})

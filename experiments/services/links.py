@@ -2,9 +2,9 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from projects import live
 from projects.models import Ticket, TicketEvent
 from projects.services import ticket_event_record
-from projects import live
 
 from ..models import Run, RunLink
 

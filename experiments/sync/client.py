@@ -177,8 +177,8 @@ class LocalStoreClient:
     @property
     def store(self):
         if self._store is None:
-            from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
             from django.conf import settings
+            from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
             path = self.tracking_uri.split(":///", 1)[-1]
             if not os.path.exists(path):

@@ -1,8 +1,18 @@
 """Pages of the experiments app, split by purpose."""
 from .runs import compare, experiment_runs, index, run_detail, run_link_ticket, run_unlink_ticket  # noqa: F401
 from .sources import (  # noqa: F401
-    hub_section, sentinel_settings, source_detail, source_sync_now, source_test, sources,
+    hub_section,
+    sentinel_settings,
+    source_detail,
+    source_sync_now,
+    source_test,
+    sources,
 )
 from .tickets import (  # noqa: F401
-    ticket_gate_add, ticket_gate_delete, ticket_link_run, ticket_panel, ticket_run_search, ticket_unlink_run,
+    ticket_gate_add,
+    ticket_gate_delete,
+    ticket_link_run,
+    ticket_panel,
+    ticket_run_search,
+    ticket_unlink_run,
 )

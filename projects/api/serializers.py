@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import BoardMode, Membership, Phase, Project, Role
+from ..models import PROJECT_KEY_PATTERN, BoardMode, Membership, Phase, Project, Role, project_key_validator
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -14,7 +14,10 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectCreateSerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=10)
+    key = serializers.RegexField(
+        rf"^{PROJECT_KEY_PATTERN}$", max_length=10,
+        error_messages={"invalid": project_key_validator.message},
+    )
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     objectives = serializers.CharField(required=False, allow_blank=True, default="")

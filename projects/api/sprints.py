@@ -12,9 +12,9 @@ from .base import ProjectScopedAPIView
 
 class SprintSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.key", read_only=True)
-    committed_points = serializers.IntegerField(read_only=True, default=None)
-    done_points = serializers.IntegerField(read_only=True, default=None)
-    ticket_count = serializers.IntegerField(read_only=True, default=None)
+    committed_points = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    done_points = serializers.IntegerField(read_only=True, default=None, allow_null=True)
+    ticket_count = serializers.IntegerField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Sprint

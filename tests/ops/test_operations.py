@@ -86,3 +86,31 @@ def test_compose_file_is_valid_and_defines_the_stack():
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_schema_documents_the_contracts_error_answers(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    schema = json.loads(client.get("/api/schema/", HTTP_ACCEPT="application/json").content)
+    project_key = schema["components"]["schemas"]["ProjectCreateRequest"]["properties"]["key"]
+    assert project_key["pattern"] == "^[A-Z][A-Z0-9]{1,9}$"
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            assert {"400", "401", "403", "404", "429"} <= set(operation["responses"]), (method, path)
+    assert "409" in schema["paths"]["/api/v1/tickets/{ticket_key}/"]["patch"]["responses"]
+
+
+@pytest.mark.django_db
+def test_schema_marks_nullable_answers_and_list_shapes(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    schema = json.loads(client.get("/api/schema/", HTTP_ACCEPT="application/json").content)
+    components = schema["components"]["schemas"]
+    for component, field in [("Ticket", "assignee"), ("Ticket", "parent"), ("Doc", "parent"),
+                             ("Sprint", "committed_points")]:
+        assert components[component]["properties"][field].get("nullable"), (component, field)
+    runs = schema["paths"]["/api/v1/projects/{key}/runs/"]["get"]["responses"]["200"]
+    assert runs["content"]["application/json"]["schema"]["$ref"].endswith("/PaginatedRunList")
