@@ -14,12 +14,6 @@ from ..forms_tickets import CustomFieldForm, StatusForm
 from ..models import CustomField, WorkflowStatus
 
 
-def _errors_text(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return " ".join(m for ms in error.message_dict.values() for m in ms)
-    return " ".join(error.messages)
-
-
 @login_required
 def workflow_settings(request, key):
     project = project_for(request.user, key, Action.ADMIN)
@@ -58,7 +52,7 @@ def workflow_status_update(request, key, status_id):
                                    wip_limit=form.cleaned_data["wip_limit"])
             messages.success(request, f"Status “{status.name}” saved.")
     except ValidationError as error:
-        messages.error(request, _errors_text(error))
+        messages.error(request, " ".join(error.messages))
     return redirect("projects:workflow", key=project.key)
 
 
@@ -93,7 +87,7 @@ def custom_field_update(request, key, field_id):
                                          show_on_card=request.POST.get("show_on_card") == "on")
             messages.success(request, f"Field “{field.name}” saved.")
     except ValidationError as error:
-        messages.error(request, _errors_text(error))
+        messages.error(request, " ".join(error.messages))
     return redirect("projects:custom_fields", key=project.key)
 
 

@@ -5,10 +5,7 @@
   "use strict";
 
   function board() { return document.getElementById("board"); }
-  function csrfToken() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
-    catch (e) { return ""; }
-  }
+  function csrfToken() { return window.AIHub.csrfToken(); }  // app.js may load after this file
   function hold(on) {
     if (on) document.body.setAttribute("data-live-hold", "1");
     else document.body.removeAttribute("data-live-hold");

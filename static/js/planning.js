@@ -3,20 +3,8 @@
 (function () {
   "use strict";
 
-  function csrfToken() {
-    var headers = document.body.getAttribute("hx-headers");
-    try { return JSON.parse(headers)["X-CSRFToken"]; } catch (e) { return ""; }
-  }
-
-  function flash(text) {
-    var box = document.getElementById("messages");
-    if (!box) return;
-    var note = document.createElement("div");
-    note.className = "flash flash-error";
-    note.setAttribute("role", "alert");
-    note.textContent = text;
-    box.appendChild(note);
-  }
+  function csrfToken() { return window.AIHub.csrfToken(); }  // app.js may load after this file
+  function flash(text) { window.AIHub.flash(text); }
 
   // --- Live refreshes never wipe what someone is doing ------------------------------
   document.addEventListener("htmx:beforeRequest", function (event) {
