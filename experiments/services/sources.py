@@ -85,7 +85,7 @@ def source_test_connection(*, tracking_uri: str, experiment_names, username: str
         tracking_uri = _validate_uri(tracking_uri)
         names = _validate_names(experiment_names)
     except ValidationError as error:
-        return False, " ".join(message for messages in error.message_dict.values() for message in messages)
+        return False, " ".join(error.messages)
     if is_local_uri(tracking_uri):
         client = LocalStoreClient(tracking_uri)
     else:

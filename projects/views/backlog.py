@@ -174,7 +174,7 @@ def _bulk_edit(request, project, tickets):
                 updated = services.ticket_update(ticket=ticket, user=request.user, **values)
                 changed += updated.version != before
         except ValidationError as error:
-            refused.append(f"{ticket.key}: {' '.join(m for ms in error.message_dict.values() for m in ms)}")
+            refused.append(f"{ticket.key}: {' '.join(error.messages)}")
     if changed:
         messages.success(request, f"{field.capitalize()} set on {changed} ticket{'s' if changed != 1 else ''}.")
     for reason in refused:
@@ -202,7 +202,7 @@ def saved_view_create(request, key):
                 view = services.saved_view_create(project=project, owner=request.user, name=form.cleaned_data["name"],
                                                   filters=filters, shared=form.cleaned_data["shared"])
             except ValidationError as error:
-                messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
+                messages.error(request, " ".join(error.messages))
             else:
                 messages.success(request, f"View “{view.name}” saved.")
     else:

@@ -150,7 +150,7 @@ def sprint_start(request, key, sprint_id):
     try:
         services.sprint_start(sprint=sprint, user=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
+        messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"{sprint.name} started.")
     return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
@@ -169,7 +169,7 @@ def sprint_complete(request, key, sprint_id):
         try:
             services.sprint_complete(sprint=sprint, user=request.user, move_open_to=target)
         except ValidationError as error:
-            messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
+            messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"{sprint.name} completed; unfinished tickets moved to "
                                       f"{target.name if target else 'the backlog'}.")
@@ -186,7 +186,7 @@ def sprint_delete(request, key, sprint_id):
     try:
         services.sprint_delete(sprint=sprint, user=request.user)
     except ValidationError as error:
-        messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
+        messages.error(request, " ".join(error.messages))
         return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
     messages.success(request, f"{sprint.name} deleted; its tickets are back in the backlog.")
     return redirect("projects:sprints", key=project.key)
