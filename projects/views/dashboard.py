@@ -1,7 +1,4 @@
-import json
-
 from django.contrib.auth.decorators import login_required
-from django.core.serializers.json import DjangoJSONEncoder
 from django.shortcuts import render
 
 from .. import selectors
@@ -16,8 +13,6 @@ def project_dashboard(request, key):
     context = {
         "project": project,
         **data,
-        "burndown_json": json.dumps(data["burndown"], cls=DjangoJSONEncoder) if data["burndown"] else "",
-        "velocity_json": json.dumps(data["velocity"], cls=DjangoJSONEncoder),
     }
     template = "projects/dashboard.html#dashboard" if request.htmx else "projects/dashboard.html"
     return render(request, template, context)

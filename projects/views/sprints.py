@@ -1,11 +1,9 @@
 """Sprints: the list with velocity, the planning page (committed points against capacity
 while adding tickets), start, complete with carry-over, and the burndown."""
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,7 +50,6 @@ def sprint_list(request, key):
         "completed": sorted((s for s in sprints if s.state == SprintState.COMPLETED),
                             key=lambda s: (s.completed_at or s.created_at), reverse=True),
         "velocity": velocity,
-        "velocity_json": json.dumps(velocity, cls=DjangoJSONEncoder),
         "average_velocity": round(sum(v["completed_points"] for v in velocity[-3:]) / len(velocity[-3:]), 1)
         if velocity else None,
     }
@@ -101,7 +98,6 @@ def sprint_detail(request, key, sprint_id):
         "edit_form": SprintForm(initial={f: getattr(sprint, f) for f in services.sprints.SPRINT_EDITABLE_FIELDS}),
         "complete_form": SprintCompleteForm(sprints=other_sprints),
         "burndown": burndown,
-        "burndown_json": json.dumps(burndown, cls=DjangoJSONEncoder) if burndown else "",
         "active_other": Sprint.objects.filter(project=project, state=SprintState.ACTIVE).exclude(pk=sprint.pk).first(),
     }
     return render(request, "projects/sprint_detail.html", context)

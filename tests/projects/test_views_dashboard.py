@@ -34,7 +34,7 @@ def test_dashboard_shows_counts_and_the_active_sprint_burndown(client):
     page = response.content.decode()
     assert response.status_code == 200 and "<html" not in page
     assert 'id="stat-open">3<' in page and 'id="stat-overdue">1<' in page
-    data = page.split('id="burndown-data">', 1)[1].split("</script>", 1)[0]
+    data = page.split('id="burndown-data" type="application/json">', 1)[1].split("</script>", 1)[0]
     burndown = json.loads(data)
     assert burndown["ideal"][0]["remaining_points"] == 6
     assert "Sprint A" in page
