@@ -1,11 +1,17 @@
 """Health, readiness and Prometheus metrics."""
+import hmac
+import logging
 import os
 import time
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.urls import resolve
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+logger = logging.getLogger(__name__)
 
 REQUESTS = Counter(
     "aihub_http_requests_total", "HTTP requests served", ["method", "view", "status"]
@@ -30,6 +36,25 @@ class PrometheusMiddleware:
         LATENCY.labels(view).observe(time.perf_counter() - started)
         REQUESTS.labels(request.method, view, str(response.status_code)).inc()
         return response
+
+
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class ProbeMiddleware:
+    """Answers the probe and scrape endpoints before the host check: the kubelet and
+    Prometheus call a pod by its IP, which is not in ALLOWED_HOSTS. These views build no
+    URL from the Host header, so skipping the check there is safe."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info in PROBE_PATHS:
+            match = resolve(request.path_info)
+            request.resolver_match = match
+            return match.func(request)
+        return self.get_response(request)
 
 
 def healthz(request):
@@ -59,19 +84,89 @@ def _check_redis() -> str | None:
 
 
 def readyz(request):
+    """503 when a dependency is down. Anyone may ask (load balancers do, anonymously), so
+    the answer names the failed check ("database", "redis") and nothing more; staff also
+    see the error, which can name hosts and ports."""
     problems = [p for p in (_check_database(), _check_redis()) if p]
     checks = {"database": "ok", "redis": "ok" if settings.REDIS_URL else "not configured"}
+    staff = getattr(getattr(request, "user", None), "is_staff", False)
     for problem in problems:
-        checks[problem.split(":", 1)[0]] = problem.split(":", 1)[1].strip()
+        name, detail = problem.split(":", 1)
+        checks[name] = detail.strip() if staff else "fail"
     return JsonResponse({"status": "fail" if problems else "ok", "checks": checks}, status=503 if problems else 200)
 
 
+# Collectors that read their values at scrape time (from the database, Redis): apps add
+# theirs in AppConfig.ready(), so this module imports no domain app.
+_scrape_collectors = []
+
+
+def register_scrape_collector(collector) -> None:
+    if collector not in _scrape_collectors:
+        _scrape_collectors.append(collector)
+
+
+_queue_clients = {}
+
+
+class CeleryQueueCollector:
+    """Tasks waiting in each Celery queue (LLEN of its Redis list), and whether the broker
+    answered. Fails soft: a scrape while Redis is away reports aihub_celery_broker_up 0."""
+
+    def collect(self):
+        if not settings.REDIS_URL:
+            return  # no broker: tasks run in-process
+        import redis
+
+        up = GaugeMetricFamily("aihub_celery_broker_up", "1 when the Celery broker (Redis) answered this scrape")
+        length = GaugeMetricFamily("aihub_celery_queue_length", "Tasks waiting in a Celery queue",
+                                   labels=["queue"])
+        queues = list(settings.AIHUB_METRICS_QUEUES)
+        try:
+            client = _queue_clients.get(settings.REDIS_URL)
+            if client is None:
+                client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+                _queue_clients[settings.REDIS_URL] = client
+            pipe = client.pipeline(transaction=False)
+            for queue in queues:
+                pipe.llen(queue)
+            lengths = pipe.execute()
+        except redis.RedisError as error:
+            logger.warning("metrics: Celery queue length unknown, Redis did not answer: %s", error)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        for queue, value in zip(queues, lengths):
+            length.add_metric([queue], value)
+        yield up
+        yield length
+
+
+register_scrape_collector(CeleryQueueCollector())
+
+
+def _authorized(request) -> bool:
+    token = settings.AIHUB_METRICS_TOKEN
+    if not token:
+        return True
+    return hmac.compare_digest(request.headers.get("Authorization", "").encode(), f"Bearer {token}".encode())
+
+
 def metrics(request):
+    if not _authorized(request):
+        return HttpResponse("A bearer token is required (AIHUB_METRICS_TOKEN).\n", status=401,
+                            content_type="text/plain", headers={"WWW-Authenticate": "Bearer"})
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
-        # Several gunicorn processes: aggregate what each one wrote.
+        # Several gunicorn processes: aggregate what each one wrote (see gunicorn.conf.py).
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
-    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+        body = generate_latest(registry)
+    else:
+        body = generate_latest()
+    scraped = CollectorRegistry()
+    for collector in _scrape_collectors:
+        scraped.register(collector)
+    return HttpResponse(body + generate_latest(scraped), content_type=CONTENT_TYPE_LATEST)

@@ -6,9 +6,12 @@ class ExperimentsConfig(AppConfig):
     verbose_name = "Experiments (MLflow)"
 
     def ready(self):
+        from aihub import observability
         from projects import hooks
 
-        from . import demo, selectors, services
+        from . import demo, metrics, selectors, services
+
+        observability.register_scrape_collector(metrics.ExperimentsCollector())
 
         hooks.register_finish_guard(services.ticket_finish_guard)
         hooks.register_ticket_finished_handler(services.ticket_closeout_snapshot)
