@@ -60,7 +60,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "aihub.logs.RequestLogMiddleware",
     "aihub.observability.PrometheusMiddleware",
+    "aihub.observability.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -257,13 +259,22 @@ if not DEBUG:
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+# LOG_FORMAT=json: one JSON object per line (timestamp, level, logger, message, request_id, and
+# for request lines user_id, method, path, status, duration_ms). Default: human text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
+LOG_REQUESTS = env_bool("LOG_REQUESTS", LOG_FORMAT == "json")  # one log line per request
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "aihub.logs.JsonFormatter"},
     },
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "plain"}},
+    "filters": {"request_id": {"()": "aihub.logs.RequestIdFilter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": sys.stdout,
+                            "formatter": "json" if LOG_FORMAT == "json" else "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -271,6 +282,16 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
     },
 }
+
+# Celery keeps Django's log handlers (and so the JSON format) instead of installing its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# /metrics: which synced run metrics to export (aihub_run_metric_latest, one series per
+# experiment and key, so keep the list short), which Celery queues to measure, and an
+# optional bearer token Prometheus must send.
+AIHUB_METRICS_EXPORTED_KEYS = env_list("AIHUB_METRICS_EXPORTED_KEYS")
+AIHUB_METRICS_QUEUES = env_list("AIHUB_METRICS_QUEUES", "celery")
+AIHUB_METRICS_TOKEN = os.environ.get("AIHUB_METRICS_TOKEN", "")
 
 # Docs hub: attachments are stored outside MEDIA_ROOT and served only through a view.
 DOCS_ATTACHMENT_ROOT = Path(os.environ.get("DOCS_ATTACHMENT_ROOT", DATA_DIR / "attachments"))
