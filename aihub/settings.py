@@ -201,6 +201,19 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 # Key for credentials stored with MLflow sources; derived from SECRET_KEY unless given.
 AIHUB_ENCRYPTION_KEY = os.environ.get("AIHUB_ENCRYPTION_KEY", "")
+# Outbound requests (MLflow sources, webhooks; aihub/outbound.py) never reach loopback, private,
+# link-local, multicast or reserved addresses, except the host and port of MLFLOW_TRACKING_URI
+# and these hosts, IPs or CIDR ranges (each optionally with :port), comma separated.
+AIHUB_OUTBOUND_ALLOWED_HOSTS = env_list("AIHUB_OUTBOUND_ALLOWED_HOSTS")
+AIHUB_OUTBOUND_CONNECT_TIMEOUT = float(os.environ.get("AIHUB_OUTBOUND_CONNECT_TIMEOUT", "3"))
+AIHUB_OUTBOUND_READ_TIMEOUT = float(os.environ.get("AIHUB_OUTBOUND_READ_TIMEOUT", "20"))
+AIHUB_OUTBOUND_MAX_RESPONSE_BYTES = int(os.environ.get("AIHUB_OUTBOUND_MAX_RESPONSE_BYTES", str(64 * 1024 * 1024)))
+# Hosts (or host:port) that MLflow credentials from the workers' environment
+# (MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME/PASSWORD) may be sent to; empty: the host
+# and port of MLFLOW_TRACKING_URI only.
+AIHUB_MLFLOW_CREDENTIAL_HOSTS = env_list("AIHUB_MLFLOW_CREDENTIAL_HOSTS")
+# "Test connection" of an MLflow source, per user.
+AIHUB_TEST_CONNECTION_THROTTLE = os.environ.get("AIHUB_TEST_CONNECTION_THROTTLE", "10/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

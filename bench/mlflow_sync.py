@@ -23,6 +23,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aihub.settings")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+# The benchmark's tracking server listens on loopback, which outbound requests may not reach
+# unless allowed.
+os.environ.setdefault("AIHUB_OUTBOUND_ALLOWED_HOSTS", "127.0.0.1")
 
 N_RUNS = int(os.environ.get("BENCH_RUNS", "2000"))
 N_LONG = 30

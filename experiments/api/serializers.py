@@ -45,6 +45,20 @@ class SourceCreateSerializer(serializers.Serializer):
                                                           default=3600)
 
 
+class SourceTestSerializer(serializers.Serializer):
+    tracking_uri = serializers.CharField(max_length=500)
+    experiment_names = serializers.ListField(child=serializers.CharField(max_length=500), allow_empty=False,
+                                             max_length=50)
+    username = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    secret = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", write_only=True)
+    credentials_from_env = serializers.BooleanField(required=False, default=False)
+
+
+class SourceTestResultSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    message = serializers.CharField()
+
+
 class RunSerializer(serializers.ModelSerializer):
     experiment = serializers.CharField(source="experiment.name", read_only=True)
     experiment_id = serializers.CharField(source="experiment.experiment_id", read_only=True)

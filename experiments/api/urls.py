@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("projects/<str:key>/mlflow-sources/", views.ProjectSourcesView.as_view(), name="api-mlflow-sources"),
+    path("projects/<str:key>/mlflow-sources/test/", views.SourceTestView.as_view(), name="api-mlflow-source-test"),
     path("mlflow-sources/<int:source_id>/", views.SourceDetailView.as_view(), name="api-mlflow-source"),
     path("mlflow-sources/<int:source_id>/sync/", views.SourceSyncView.as_view(), name="api-mlflow-source-sync"),
     path("projects/<str:key>/runs/", views.ProjectRunsView.as_view(), name="api-project-runs"),

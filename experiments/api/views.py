@@ -2,6 +2,7 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 
 from projects.access import Action
@@ -40,6 +41,27 @@ class ProjectSourcesView(ProjectScopedAPIView):
         source = services.source_create(project=project, user=request.user, **data.validated_data)
         source.last_sync = None
         return Response(s.MlflowSourceSerializer(source).data, status=status.HTTP_201_CREATED)
+
+
+class SourceTestView(ProjectScopedAPIView):
+    """Test connection before connecting a source: does the server answer, which experiments
+    exist. Admins; throttled per user (AIHUB_TEST_CONNECTION_THROTTLE, 429 past it)."""
+
+    serializer_class = s.SourceTestSerializer
+    write_action = Action.ADMIN
+
+    @extend_schema(operation_id="mlflow_source_test", request=s.SourceTestSerializer,
+                   responses={200: s.SourceTestResultSerializer})
+    def post(self, request, key):
+        self.get_project()
+        data = s.SourceTestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.source_test_throttle(user=request.user)
+        except services.ConnectionTestThrottled as error:
+            raise Throttled(wait=error.wait) from error
+        ok, message = services.source_test_connection(**data.validated_data)
+        return Response({"ok": ok, "message": message})
 
 
 class SourceDetailView(ProjectScopedAPIView):

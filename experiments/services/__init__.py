@@ -4,10 +4,12 @@ from .gates import gate_create, gate_delete, gate_parse, ticket_finish_guard  # 
 from .links import run_link, run_unlink  # noqa: F401
 from .sentinel import sentinel_check, sentinel_configure  # noqa: F401
 from .sources import (  # noqa: F401
+    ConnectionTestThrottled,
     source_create,
     source_delete,
     source_sync_request,
     source_test_connection,
+    source_test_throttle,
     source_update,
     sources_dispatch_due,
 )

@@ -1,34 +1,76 @@
 """Writes for MLflow sources: connect, change, test, request a sync, dispatch due syncs."""
-import os
+import logging
+import time
 from datetime import timedelta
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from aihub.outbound import OutboundRefused, check_url
 from projects.models import Project
 
 from ..models import MlflowSource, SyncRecord
 from ..secrets import encrypt
-from ..sync.client import Credentials, LocalStoreClient, MlflowError, RestClient, is_local_uri
+from ..sync.client import (
+    LocalStoreClient,
+    MlflowError,
+    RestClient,
+    environment_credentials_refusal,
+    is_local_uri,
+    source_credentials,
+)
+
+logger = logging.getLogger(__name__)
 
 STALE_RECORD_AFTER = timedelta(minutes=30)
 
 
 def _validate_uri(tracking_uri: str) -> str:
+    """A tracking server's http(s) URL the outbound guard allows (aihub/outbound.py), or the
+    app's own local store."""
     tracking_uri = (tracking_uri or "").strip()
     if is_local_uri(tracking_uri):
-        if tracking_uri != settings.MLFLOW_TRACKING_URI:
+        if tracking_uri != settings.MLFLOW_TRACKING_URI:  # the server's path is not named back
             raise ValidationError({"tracking_uri": [
-                "A local (sqlite:) store can only be the app's own MLflow store "
-                f"({settings.MLFLOW_TRACKING_URI}); give an http(s):// tracking server otherwise."]})
+                "A local (sqlite:) store can only be the app's own MLflow store; "
+                "give an http(s):// tracking server otherwise."]})
         return tracking_uri
     parsed = urlparse(tracking_uri)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ValidationError({"tracking_uri": ["Give the tracking server's URL, e.g. http://mlflow:5000."]})
+    if parsed.query or parsed.fragment or tracking_uri.endswith(("?", "#")):
+        raise ValidationError({"tracking_uri": ["Give the tracking server's URL without ?query or #fragment."]})
+    try:
+        check_url(tracking_uri)
+    except OutboundRefused as error:
+        raise ValidationError({"tracking_uri": [str(error)]}) from error
     return tracking_uri.rstrip("/")
+
+
+def _validate_source(*, tracking_uri: str, experiment_names, credentials_from_env: bool) -> tuple[str, list[str]]:
+    """The checked tracking URI and experiment names; every field's errors at once."""
+    errors, uri, names = {}, "", []
+    try:
+        uri = _validate_uri(tracking_uri)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        names = _validate_names(experiment_names)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if uri and credentials_from_env and not is_local_uri(uri):
+        refusal = environment_credentials_refusal(uri)
+        if refusal:
+            errors["credentials_from_env"] = [refusal]
+    if errors:
+        raise ValidationError(errors)
+    return uri, names
 
 
 def _validate_names(experiment_names) -> list[str]:
@@ -46,9 +88,11 @@ def _validate_names(experiment_names) -> list[str]:
 def source_create(*, project: Project, user, tracking_uri: str, experiment_names, name: str = "",
                   username: str = "", secret: str = "", credentials_from_env: bool = False,
                   fast_interval_seconds: int = 300, reconcile_interval_seconds: int = 3600) -> MlflowSource:
+    tracking_uri, experiment_names = _validate_source(tracking_uri=tracking_uri, experiment_names=experiment_names,
+                                                      credentials_from_env=credentials_from_env)
     source = MlflowSource(
-        project=project, created_by=user, name=name.strip(), tracking_uri=_validate_uri(tracking_uri),
-        experiment_names=_validate_names(experiment_names), username=username.strip(),
+        project=project, created_by=user, name=name.strip(), tracking_uri=tracking_uri,
+        experiment_names=experiment_names, username=username.strip(),
         secret_encrypted=encrypt(secret), credentials_from_env=credentials_from_env,
         fast_interval_seconds=fast_interval_seconds, reconcile_interval_seconds=reconcile_interval_seconds,
     )
@@ -59,10 +103,11 @@ def source_create(*, project: Project, user, tracking_uri: str, experiment_names
 
 @transaction.atomic
 def source_update(*, source: MlflowSource, secret: str | None = None, **fields) -> MlflowSource:
-    if "tracking_uri" in fields:
-        fields["tracking_uri"] = _validate_uri(fields["tracking_uri"])
-    if "experiment_names" in fields:
-        fields["experiment_names"] = _validate_names(fields["experiment_names"])
+    if {"tracking_uri", "experiment_names", "credentials_from_env"} & set(fields):
+        fields["tracking_uri"], fields["experiment_names"] = _validate_source(
+            tracking_uri=fields.get("tracking_uri", source.tracking_uri),
+            experiment_names=fields.get("experiment_names", source.experiment_names),
+            credentials_from_env=fields.get("credentials_from_env", source.credentials_from_env))
     for field, value in fields.items():
         setattr(source, field, value)
     if secret:
@@ -80,23 +125,22 @@ def source_delete(*, source: MlflowSource) -> None:
 def source_test_connection(*, tracking_uri: str, experiment_names, username: str = "", secret: str = "",
                            credentials_from_env: bool = False) -> tuple[bool, str]:
     """Answer at once (a few seconds at most) whether the server answers and which of the
-    experiments exist. No retries: the person is waiting for the answer."""
+    experiments exist. No retries: the person is waiting for the answer. The address goes
+    through the outbound guard; environment credentials only to an allowed host; a failure
+    names its class and HTTP status, never the server's answer. Callers throttle it first
+    (source_test_throttle)."""
     try:
-        tracking_uri = _validate_uri(tracking_uri)
-        names = _validate_names(experiment_names)
+        tracking_uri, names = _validate_source(tracking_uri=tracking_uri, experiment_names=experiment_names,
+                                               credentials_from_env=credentials_from_env)
     except ValidationError as error:
         return False, " ".join(error.messages)
-    if is_local_uri(tracking_uri):
-        client = LocalStoreClient(tracking_uri)
-    else:
-        if credentials_from_env:
-            credentials = Credentials(os.environ.get("MLFLOW_TRACKING_USERNAME", ""),
-                                      os.environ.get("MLFLOW_TRACKING_PASSWORD", ""),
-                                      os.environ.get("MLFLOW_TRACKING_TOKEN", ""))
-        else:
-            credentials = Credentials(username=username, password=secret) if username else Credentials(token=secret)
-        client = RestClient(tracking_uri, credentials, timeout=(3, 8), transport_retries=0)
     try:
+        if is_local_uri(tracking_uri):
+            client = LocalStoreClient(tracking_uri)
+        else:
+            credentials = source_credentials(tracking_uri=tracking_uri, from_env=credentials_from_env,
+                                             username=username, secret=secret)
+            client = RestClient(tracking_uri, credentials, timeout=(3, 8), transport_retries=0)
         client.ping()
         found = [name for name in names if client.experiment_by_name(name) is not None]
     except MlflowError as error:
@@ -109,6 +153,43 @@ def source_test_connection(*, tracking_uri: str, experiment_names, username: str
         message += f" Not found (yet): {', '.join(missing)}."
         return bool(found), message
     return True, message
+
+
+class ConnectionTestThrottled(Exception):
+    """Too many "Test connection" requests from this user: `wait` seconds until the next."""
+
+    def __init__(self, wait: int):
+        super().__init__(f"Too many connection tests: try again in {wait} s.")
+        self.wait = wait
+
+
+_PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+
+
+def _test_rate() -> tuple[int, int]:
+    count, _, period = str(settings.AIHUB_TEST_CONNECTION_THROTTLE).partition("/")
+    return int(count), _PERIODS.get(period.strip().lower(), 60)
+
+
+def source_test_throttle(*, user) -> None:
+    """Count one "Test connection" of this user (AIHUB_TEST_CONNECTION_THROTTLE, default
+    10/min, in a fixed window in the cache: one atomic increment). Raises
+    ConnectionTestThrottled past the limit. Without a cache (Redis down) it lets the test
+    through: the outbound guard still applies."""
+    limit, period = _test_rate()
+    now = time.time()
+    key = f"mlflow-test-connection:{user.pk}:{int(now // period)}"
+    try:
+        cache.add(key, 0, timeout=period + 5)
+        used = cache.incr(key)
+    except ValueError:  # the window's key expired between add and incr
+        cache.set(key, 1, timeout=period + 5)
+        used = 1
+    except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+        logger.warning("connection-test throttle unavailable (%s); allowing the test", type(error).__name__)
+        return
+    if used > limit:
+        raise ConnectionTestThrottled(max(1, int(period - now % period) + 1))
 
 
 def _active_records(source: MlflowSource):

@@ -6,25 +6,33 @@ would hang a worker for many minutes. Here each request has a short connect time
 one transport retry; the Celery task adds bounded retries with backoff on top, so an
 unreachable server is reported as an error within 2 minutes.
 
+Every request goes through the outbound guard (aihub/outbound.py): a tracking URI on a
+loopback, private or link-local address is refused unless an operator allowed it, and
+errors name the failure class and HTTP status, never the server's answer. Credentials from
+the workers' environment go only to the hosts AIHUB_MLFLOW_CREDENTIAL_HOSTS names.
+
 `LocalStoreClient` reads the app's own local MLflow store (settings.MLFLOW_TRACKING_URI,
 a `sqlite:` URI) through MLflow's store classes and hands back the same JSON shapes.
 """
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from aihub.outbound import DEFAULT_PORTS, OutboundFailed, OutboundRefused
+from aihub.outbound import session as outbound_session
 
 logger = logging.getLogger(__name__)
 
 RUNS_PAGE_SIZE = 1000  # the most `runs/search` returns per page
 HISTORY_BULK_MAX_RUNS = 100  # the bulk history endpoint reads one metric of up to 100 runs
 HISTORY_BULK_MAX_POINTS = 25000  # and returns at most this many points in all
-CONNECT_TIMEOUT = float(os.environ.get("AIHUB_MLFLOW_CONNECT_TIMEOUT", "5"))
+CONNECT_TIMEOUT = float(os.environ.get("AIHUB_MLFLOW_CONNECT_TIMEOUT", "3"))
 READ_TIMEOUT = float(os.environ.get("AIHUB_MLFLOW_READ_TIMEOUT", "30"))
 
 
@@ -41,11 +49,82 @@ class MlflowUnreachable(MlflowError):
     """The server could not be reached or failed transiently (connection, timeout, 5xx)."""
 
 
+class MlflowRefused(MlflowError):
+    """Nothing was sent: the address or the credentials are not allowed (not retried)."""
+
+
+ERROR_CODE = re.compile(r"^[A-Z][A-Z_]{0,63}$")  # MLflow's error classes, e.g. RESOURCE_DOES_NOT_EXIST
+
+
 @dataclass(frozen=True)
 class Credentials:
     username: str = ""
     password: str = ""
     token: str = ""
+
+
+def environment_credentials() -> Credentials:
+    """The workers' own MLflow credentials: MLFLOW_TRACKING_TOKEN, or
+    MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD."""
+    return Credentials(username=os.environ.get("MLFLOW_TRACKING_USERNAME", ""),
+                       password=os.environ.get("MLFLOW_TRACKING_PASSWORD", ""),
+                       token=os.environ.get("MLFLOW_TRACKING_TOKEN", ""))
+
+
+def _host_port(uri: str) -> tuple[str, int | None]:
+    split = urlsplit(uri or "")
+    try:
+        port = split.port or DEFAULT_PORTS.get(split.scheme.lower())
+    except ValueError:
+        port = None
+    return (split.hostname or "").rstrip(".").lower(), port
+
+
+def credential_hosts() -> list[str]:
+    """Where environment credentials may go: AIHUB_MLFLOW_CREDENTIAL_HOSTS (`host` or
+    `host:port`), by default the host and port of MLFLOW_TRACKING_URI."""
+    from django.conf import settings
+
+    configured = [entry.strip() for entry in getattr(settings, "AIHUB_MLFLOW_CREDENTIAL_HOSTS", []) or []
+                  if entry.strip()]
+    if configured:
+        return configured
+    host, port = _host_port(settings.MLFLOW_TRACKING_URI)
+    if not host or port is None:
+        return []
+    return [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+
+
+def environment_credentials_refusal(tracking_uri: str) -> str | None:
+    """Why the workers' credentials may not be sent to this tracking URI (None: they may)."""
+    host, port = _host_port(tracking_uri)
+    for entry in credential_hosts():
+        entry = entry.lower()
+        if entry.startswith("["):
+            allowed_host, _, rest = entry[1:].partition("]")
+            allowed_port = rest[1:] if rest.startswith(":") else ""
+        elif entry.count(":") == 1:
+            allowed_host, _, allowed_port = entry.partition(":")
+        else:
+            allowed_host, allowed_port = entry, ""
+        if host and allowed_host.rstrip(".") == host and (not allowed_port or allowed_port == str(port)):
+            return None
+    return (f"Credentials from the workers' environment are only sent to the hosts an operator allowed "
+            f"(AIHUB_MLFLOW_CREDENTIAL_HOSTS); {host or 'this host'}{f':{port}' if port else ''} is not one of "
+            "them. Give this source its own username and password or token instead.")
+
+
+def source_credentials(*, tracking_uri: str, from_env: bool, username: str = "", secret: str = "") -> Credentials:
+    """The credentials a source sends: the workers' environment ones (only to an allowed
+    host, MlflowRefused otherwise), or its own username and password, or its own token."""
+    if from_env:
+        refusal = environment_credentials_refusal(tracking_uri)
+        if refusal:
+            raise MlflowRefused(refusal)
+        return environment_credentials()
+    if username:
+        return Credentials(username=username, password=secret)
+    return Credentials(token=secret)
 
 
 class RestClient:
@@ -55,13 +134,10 @@ class RestClient:
                  timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT), transport_retries: int = 1):
         self.base = tracking_uri.rstrip("/")
         self.timeout = timeout
-        self.session = requests.Session()
         retry = Retry(total=transport_retries, connect=transport_retries, read=transport_retries,
-                      status=transport_retries, backoff_factor=0.5, status_forcelist=(502, 503, 504),
+                      status=transport_retries, redirect=0, backoff_factor=0.5, status_forcelist=(502, 503, 504),
                       allowed_methods=None, raise_on_status=False)
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = outbound_session(retries=retry, pool_maxsize=8, timeout=timeout)
         credentials = credentials or Credentials()
         if credentials.token:
             self.session.headers["Authorization"] = f"Bearer {credentials.token}"
@@ -79,21 +155,31 @@ class RestClient:
                 data=json.dumps(body) if body is not None else None,
                 headers={"Content-Type": "application/json"} if body is not None else None,
             )
-        except requests.RequestException as error:
-            raise MlflowUnreachable(f"Cannot reach MLflow at {self.base}: {_short(error)}") from error
-        if response.status_code >= 500:
-            raise MlflowUnreachable(f"MLflow at {self.base} answered {response.status_code}: {response.text[:300]}")
-        if response.status_code in (401, 403):
-            raise MlflowError(f"MLflow at {self.base} refused the credentials ({response.status_code}): "
-                              f"{response.text[:300]}")
+        except OutboundRefused as error:
+            raise MlflowRefused(f"Refused: {error}") from error
+        except OutboundFailed as error:
+            if error.kind == "redirect" or error.kind == "too_large":
+                raise MlflowError(f"MLflow at {self.base}: {error}", status=error.status) from error
+            raise MlflowUnreachable(f"Cannot reach MLflow at {self.base}: {error}") from error
+        # Never the server's answer in a message: it may come from any server a user named.
+        status = response.status_code
+        if status >= 500:
+            raise MlflowUnreachable(f"MLflow at {self.base} answered HTTP {status} (server error)", status=status)
+        if status in (401, 403):
+            raise MlflowError(f"MLflow at {self.base} refused the credentials (HTTP {status})", status=status)
         try:
             payload = json.loads(response.content) if response.content else {}
         except ValueError as error:
-            raise MlflowError(f"{url} did not answer JSON (status {response.status_code}); "
-                              "is this an MLflow tracking server?") from error
-        if response.status_code >= 400:
-            raise MlflowError(payload.get("message") or f"MLflow answered {response.status_code} for {path}",
-                              code=payload.get("error_code", ""), status=response.status_code)
+            raise MlflowError(f"{self.base}{path} did not answer JSON (HTTP {status}); "
+                              "is this an MLflow tracking server?", status=status) from error
+        if not isinstance(payload, dict):
+            raise MlflowError(f"{self.base}{path} did not answer an MLflow JSON object (HTTP {status})",
+                              status=status)
+        if status >= 400:
+            code = payload.get("error_code")
+            code = code if isinstance(code, str) and ERROR_CODE.match(code) else ""
+            raise MlflowError(f"MLflow at {self.base} answered HTTP {status}{f' ({code})' if code else ''} "
+                              f"for {path}", code=code, status=status)
         return payload
 
     # -- reads ---------------------------------------------------------------------------
@@ -182,7 +268,7 @@ class LocalStoreClient:
 
             path = self.tracking_uri.split(":///", 1)[-1]
             if not os.path.exists(path):
-                raise MlflowUnreachable(f"The local MLflow store {self.tracking_uri} does not exist yet.")
+                raise MlflowUnreachable("The app's local MLflow store does not exist yet.")
             self._store = SqlAlchemyStore(self.tracking_uri, settings.MLFLOW_ARTIFACT_ROOT)
         return self._store
 
@@ -248,11 +334,3 @@ class LocalStoreClient:
 def is_local_uri(tracking_uri: str) -> bool:
     return tracking_uri.startswith("sqlite:")
 
-
-def _short(error: Exception) -> str:
-    text = str(error)
-    if "Connection refused" in text:
-        return "connection refused"
-    if "timed out" in text.lower():
-        return "timed out"
-    return text[:300]

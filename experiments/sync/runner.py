@@ -1,14 +1,13 @@
 """One requested sync, end to end: take the source's lease, run the fast loop or the full
 reconcile, record the outcome, release the lease. Called by the Celery task."""
 import logging
-import os
 
 from django.db.models import F
 from django.utils import timezone
 
 from ..models import MlflowSource, SyncRecord
 from ..secrets import decrypt
-from .client import Credentials, LocalStoreClient, RestClient, is_local_uri
+from .client import Credentials, LocalStoreClient, RestClient, is_local_uri, source_credentials
 from .cycles import fast_cycle, full_reconcile
 from .watermark import lease_acquire, lease_release, now_ms, watermark_advance
 
@@ -20,14 +19,11 @@ class SourceBusy(Exception):
 
 
 def credentials_for(source: MlflowSource) -> Credentials:
-    if source.credentials_from_env:
-        return Credentials(username=os.environ.get("MLFLOW_TRACKING_USERNAME", ""),
-                           password=os.environ.get("MLFLOW_TRACKING_PASSWORD", ""),
-                           token=os.environ.get("MLFLOW_TRACKING_TOKEN", ""))
-    secret = decrypt(source.secret_encrypted)
-    if source.username:
-        return Credentials(username=source.username, password=secret)
-    return Credentials(token=secret)
+    """The source's credentials; MlflowRefused if it takes the workers' environment ones
+    for a host an operator did not allow (AIHUB_MLFLOW_CREDENTIAL_HOSTS)."""
+    return source_credentials(tracking_uri=source.tracking_uri, from_env=source.credentials_from_env,
+                              username=source.username,
+                              secret="" if source.credentials_from_env else decrypt(source.secret_encrypted))
 
 
 def client_for(source: MlflowSource, **options):

@@ -40,8 +40,17 @@ def sources(request, key):
 @login_required
 @require_POST
 def source_test(request, key):
-    """Test connection: answers at once (no retries, short timeouts) with a clear message."""
+    """Test connection: answers at once (no retries, short timeouts) with a clear message.
+    Throttled per user: past the limit the answer is 429 with the message (200 to htmx,
+    which swaps only successful answers, so the person reads it in place)."""
     project_for(request.user, key, Action.ADMIN)
+    try:
+        services.source_test_throttle(user=request.user)
+    except services.ConnectionTestThrottled as error:
+        response = render(request, "experiments/sources.html#test-result", {"ok": False, "message": str(error)},
+                          status=200 if request.htmx else 429)
+        response["Retry-After"] = str(error.wait)
+        return response
     form = SourceForm(request.POST)
     form.is_valid()
     data = {**{f: request.POST.get(f, "") for f in ("tracking_uri", "username", "secret")},

@@ -11,6 +11,19 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 
 
+LOOPBACK = "127.0.0.1"
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback_servers(settings, monkeypatch):
+    """The tests' MLflow servers, proxies and receivers listen on 127.0.0.1, which outbound
+    requests may not reach by default (aihub/outbound.py): allow it explicitly, in the
+    settings and in the environment a real worker started by a test inherits. Tests of the
+    guard itself set their own allowances."""
+    settings.AIHUB_OUTBOUND_ALLOWED_HOSTS = [LOOPBACK]
+    monkeypatch.setenv("AIHUB_OUTBOUND_ALLOWED_HOSTS", LOOPBACK)
+
+
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory):
     server = MlflowServer(tmp_path_factory.mktemp("mlflow"))

@@ -21,7 +21,8 @@ def experiment(project):
     return ExperimentFactory(source=MlflowSourceFactory(project=project), name="detector")
 
 
-def test_sources_admin_creates_member_reads_viewer_and_outsider_cannot(api, project, member_of):
+def test_sources_admin_creates_member_reads_viewer_and_outsider_cannot(api, project, member_of, settings):
+    settings.AIHUB_OUTBOUND_ALLOWED_HOSTS = ["mlflow.internal"]  # an operator-allowed name (not resolvable here)
     admin, member = member_of(project, "admin"), member_of(project, "member")
     body = {"tracking_uri": "http://mlflow.internal:5000/", "experiment_names": ["detector", "segmenter"],
             "username": "bot", "secret": "s3cret"}
