@@ -7,7 +7,11 @@ it. Every worker writes its counters and histograms to files in PROMETHEUS_MULTI
 and /metrics sums them (aihub/observability.py). The folder is emptied when the server
 starts (files of a previous run would be added in) and a worker that exits is marked dead.
 Set PROMETHEUS_MULTIPROC_DIR to a writable folder (an emptyDir on Kubernetes); without it
-a fresh temporary folder is used and removed at exit."""
+a fresh temporary folder is used and removed at exit.
+
+LOG_FORMAT=json: gunicorn's own lines are JSON too, and its access log is left out (even with
+--access-logfile -), since the app logs one JSON line per request with its request id
+(aihub/logs.py)."""
 import os
 import shutil
 import tempfile
@@ -18,6 +22,20 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     _created_dir = tempfile.mkdtemp(prefix="aihub-prometheus-")
     # Set before any worker imports prometheus_client (the app is loaded in the workers).
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _created_dir
+
+
+if os.environ.get("LOG_FORMAT", "text").strip().lower() == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "aihub.logs.JsonFormatter"}},
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
+        "root": {"level": "INFO", "handlers": ["stdout"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+        },
+    }
 
 
 def on_starting(server):

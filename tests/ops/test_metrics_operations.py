@@ -1,6 +1,7 @@
 """/metrics for operators: MLflow syncs (from the database, whoever ran them), Celery queue
 length (from Redis), synced model metrics, probes that answer on a pod's IP, and counters
 summed over every gunicorn worker."""
+import json
 import os
 import socket
 import subprocess
@@ -192,16 +193,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_counters_are_summed_over_every_gunicorn_worker():
+def test_gunicorn_sums_counters_over_workers_and_logs_json():
     """gunicorn.conf.py turns on prometheus_client's multiprocess mode: 20 requests spread
-    over two workers are 20 in one scrape, whichever worker answers it."""
+    over two workers are 20 in one scrape, whichever worker answers it. With LOG_FORMAT=json
+    every line gunicorn and the app write is JSON, even with the image's --access-logfile -."""
     port = _free_port()
     data = tempfile.mkdtemp(prefix="aihub-gunicorn-")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"}}
-    env.update(AIHUB_DATA_DIR=data, DEBUG="true", AIHUB_GC_FREEZE="false")
+    env.update(AIHUB_DATA_DIR=data, DEBUG="true", AIHUB_GC_FREEZE="false", LOG_FORMAT="json")
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "aihub.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--no-control-socket"],
+         "--workers", "2", "--no-control-socket", "--access-logfile", "-", "--error-logfile", "-"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -218,6 +220,9 @@ def test_counters_are_summed_over_every_gunicorn_worker():
         scrapes = [parse(urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode()) for _ in range(4)]
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        output, _ = server.communicate(timeout=30)
     for samples in scrapes:
         assert value(samples, "aihub_http_requests_total", method="GET", view="healthz", status="200") == 20
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]  # every line is JSON
+    assert len([line for line in lines if line["logger"] == "aihub.request" and line["path"] == "/healthz"]) == 20
+    assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in lines)
