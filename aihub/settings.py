@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # NUL characters in the path, query or form fields: 400 (aihub/request_guards.py).
+    "aihub.request_guards.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "aihub.urls"
@@ -222,6 +224,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "aihub.api.Pagination",
+    # JSON nested too deep is a 400 (aihub/request_guards.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "aihub.request_guards.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
