@@ -16,11 +16,20 @@ from . import macros as macro_registry
 from .links import doc_url, ticket_url
 from .models import Doc, DocSlugAlias
 
-CODE = re.compile(r"(^```.*?^```[ \t]*$|^~~~.*?^~~~[ \t]*$|`[^`\n]+`)", re.MULTILINE | re.DOTALL)
+# Fence lines (``` or ~~~ at the start of a line) and inline code spans. Fences are paired
+# in one pass over the fence lines: a regular expression asking for "the next closing
+# fence" from each opener rescans the rest of the text per unclosed opener.
+FENCE_LINE = re.compile(r"^(```|~~~)(.*)$", re.MULTILINE)
+INLINE_CODE = re.compile(r"`[^`\n]+`")
 WIKI_LINK = r"\[\[(?P<target>[^\]\n|]{1,200})(?:\|(?P<label>[^\]\n]{1,200}))?\]\]"
 TICKET_KEY = r"(?<![\w/#.\-])(?P<ticket>[A-Z][A-Z0-9]{1,9}-[1-9]\d{0,8})\b"
 TOKENS = re.compile(f"{macro_registry.MACRO.pattern}|{WIKI_LINK}|{TICKET_KEY}")
 MD_SPECIAL = re.compile(r"([\\\[\]()*_`])")
+# Links and live macros made per page; past these, keys, [[links]] and macros stay text
+# (see aihub/markdown.py for the rest of what bounds the work).
+MAX_TICKET_LINKS = 300
+MAX_DOC_LINKS = 300
+MAX_MACROS = 200
 
 
 @dataclass
@@ -38,14 +47,28 @@ def _md_text(text: str) -> str:
     return MD_SPECIAL.sub(r"\\\1", text)
 
 
-def _prose_parts(source: str) -> list[tuple[bool, str]]:
-    """Split Markdown into (is_code, text) parts so links are never made inside code."""
-    parts, last = [], 0
-    for match in CODE.finditer(source):
-        parts.append((False, source[last:match.start()]))
+def _inline_code_parts(text: str, parts: list[tuple[bool, str]]) -> None:
+    last = 0
+    for match in INLINE_CODE.finditer(text):
+        parts.append((False, text[last:match.start()]))
         parts.append((True, match.group(0)))
         last = match.end()
-    parts.append((False, source[last:]))
+    parts.append((False, text[last:]))
+
+
+def _prose_parts(source: str) -> list[tuple[bool, str]]:
+    """Split Markdown into (is_code, text) parts so links are never made inside code:
+    fenced blocks (a fence closes on a line of the same fence alone) and code spans."""
+    parts: list[tuple[bool, str]] = []
+    last, opener = 0, None
+    for match in FENCE_LINE.finditer(source):
+        if opener is None:
+            opener = match
+        elif match.group(1) == opener.group(1) and not match.group(2).strip(" \t"):
+            _inline_code_parts(source[last:opener.start()], parts)
+            parts.append((True, source[opener.start():match.end()]))
+            last, opener = match.end(), None
+    _inline_code_parts(source[last:], parts)
     return parts
 
 
@@ -76,14 +99,21 @@ def new_doc_url(project_key: str, title: str) -> str:
 
 def render_doc(*, project: Project, body: str) -> Rendered:
     parts = _prose_parts(body or "")
-    wiki_targets = {match.group("target").strip() for is_code, text in parts if not is_code
-                    for match in TOKENS.finditer(text) if match.group("target")}
+    wiki_targets: set[str] = set()
+    for is_code, text in parts:
+        if is_code or len(wiki_targets) >= MAX_DOC_LINKS:
+            continue
+        for match in TOKENS.finditer(text):
+            if match.group("target") and len(wiki_targets) < MAX_DOC_LINKS:
+                wiki_targets.add(match.group("target").strip())
     docs = find_docs(project, wiki_targets)
     own_prefix = f"{project.key}-"
     result = Rendered(html="", toc_html="")
 
     def replace(match: re.Match) -> str:
         if match.group("kind"):
+            if len(result.macros) >= MAX_MACROS:
+                return match.group(0)
             macro = {"kind": match.group("kind"), "arg": match.group("arg"),
                      "options": macro_registry.parse_options(match.group("options") or ""),
                      "source": match.group(0)}
@@ -93,6 +123,8 @@ def render_doc(*, project: Project, body: str) -> Rendered:
             return macro_registry.PLACEHOLDER.format(len(result.macros) - 1)
         if match.group("target"):
             target = match.group("target").strip()
+            if target not in wiki_targets:  # past MAX_DOC_LINKS
+                return match.group(0)
             label = _md_text((match.group("label") or target).strip())
             doc = docs.get(target.lower())
             result.doc_links[target] = doc.id if doc else None
@@ -101,11 +133,12 @@ def render_doc(*, project: Project, body: str) -> Rendered:
             return (f'[{label}]({new_doc_url(project.key, target)})'
                     f'{{: .wikilink .missing title="Create this page" }}')
         key = match.group("ticket")
-        if key.startswith(own_prefix):  # the project's own tickets only: other projects' stay text
+        if key.startswith(own_prefix) and (key in result.ticket_keys or len(result.ticket_keys) < MAX_TICKET_LINKS):
+            # the project's own tickets only: other projects' stay text
             result.ticket_keys.add(key)
             return f"[{key}]({ticket_url(project.key, key)}){{: .ticket-link }}"
         return key
 
     source = "".join(text if is_code else TOKENS.sub(replace, text) for is_code, text in parts)
-    result.html, result.toc_html = render_markdown_with_toc(source)
+    result.html, result.toc_html = render_markdown_with_toc(source, plain_text=body or "")
     return result

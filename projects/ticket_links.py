@@ -14,6 +14,12 @@ TICKET_KEY_RE = re.compile(rf"(?<![\w/#-])({PROJECT_KEY_PATTERN})-(\d+)\b(?![\w-
 MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.+-]*[A-Za-z0-9_+-])")
 # Code spans and fenced blocks are left as written.
 CODE_RE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]*`)", re.S)
+# A Markdown link [text](url), left as it is; or a ticket key. One pass over the text, with
+# bounded link parts, so a run of "[" or "](" costs no more than its length.
+LINK_OR_KEY_RE = re.compile(r"(?P<link>\[[^\[\]]{0,1000}\]\([^()\n]{0,2000}\))|" + TICKET_KEY_RE.pattern)
+# Links made per text: past these, keys stay plain text (a wall of keys is not a page of
+# links, and each link costs the renderer; see aihub/markdown.py).
+MAX_TICKET_LINKS = 200
 
 
 def ticket_url(key: str) -> str:
@@ -57,20 +63,23 @@ def linkify_ticket_keys(text: str, *, project=None) -> str:
     """Markdown source with every key of an existing ticket (of `project`, when given: pass
     it, so a text never reveals another project's tickets) turned into a Markdown link to
     the ticket. Keys inside existing links and inside code are left alone."""
-    existing = _existing_keys(ticket_keys_in(text), project)
+    existing = _existing_keys(ticket_keys_in(text)[:MAX_TICKET_LINKS], project)
     if not existing:
         return text or ""
+    urls: dict[str, str] = {}
+    made = 0
 
     def link(match: re.Match) -> str:
+        nonlocal made
         key = match.group(0)
-        return f"[{key}]({ticket_url(key)})" if key in existing else key
+        if match.group("link") is not None or key not in existing or made >= MAX_TICKET_LINKS:
+            return key
+        made += 1
+        if key not in urls:
+            urls[key] = ticket_url(key)
+        return f"[{key}]({urls[key]})"
 
-    def replace(part: str) -> str:
-        # Leave Markdown links [text](url) as they are.
-        pieces = re.split(r"(\[[^\]]*\]\([^)]*\))", part)
-        return "".join(piece if j % 2 else TICKET_KEY_RE.sub(link, piece) for j, piece in enumerate(pieces))
-
-    return _outside_code(text, replace)
+    return _outside_code(text, lambda part: LINK_OR_KEY_RE.sub(link, part))
 
 
 def _mark_mentions(text: str) -> str:

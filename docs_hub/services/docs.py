@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from aihub.exceptions import StaleVersion
+from aihub.limits import text_lengths_check
 from projects.models import Project
 
 from .. import macros, selectors
@@ -134,6 +135,7 @@ def doc_create(*, project: Project, author: User | None, title: str, body: str =
                template: str | None = None, message: str = "") -> Doc:
     """Create a page (from a template when named and the body is empty): version 1."""
     title = _clean_title(title)
+    text_lengths_check("docs_hub.Doc", body=body)
     _check_parent(project=project, doc=None, parent=parent)
     if template:
         found = selectors.template_get(project=project, slug=template)
@@ -141,6 +143,7 @@ def doc_create(*, project: Project, author: User | None, title: str, body: str =
             raise ValidationError({"template": [f"No template “{template}” in this project."]})
         if not (body or "").strip():
             body = found["body"]
+            text_lengths_check("docs_hub.Doc", body=body)
     doc = Doc(project=project, parent=parent, title=title, body=body or "", created_by=author, updated_by=author,
               slug=_unique_slug(project=project, title=title), position=_next_position(project, parent), version=1)
     rendered = _apply_rendering(doc)
@@ -165,6 +168,7 @@ def doc_update(*, doc: Doc, author: User | None, title: str | None = None, body:
         raise StaleVersion(current)
     new_title = current.title if title is None else _clean_title(title)
     new_body = current.body if body is None else body
+    text_lengths_check("docs_hub.Doc", body=new_body)
     if new_title == current.title and new_body == current.body:
         return current
     old_title, old_slug, old_body = current.title, current.slug, current.body

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from aihub.limits import text_lengths_check
 from projects.models import Project
 
 from ..models import DocTemplate
@@ -15,6 +16,7 @@ User = get_user_model()
 def doc_template_create(*, project: Project, name: str, body: str, description: str = "",
                         created_by: User | None = None) -> DocTemplate:
     name = (name or "").strip()
+    text_lengths_check("docs_hub.DocTemplate", body=body)
     slug = slugify(name)[:80]
     if not slug:
         raise ValidationError({"name": ["A template needs a name."]})

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from aihub.limits import text_lengths_check
+
 from .. import live
 from ..models import Comment, Membership, Notification, Ticket, TicketEvent
 from ..ticket_links import mentions_in, render_ticket_markdown
@@ -29,6 +31,7 @@ def comment_create(*, ticket: Ticket, author: User, body: str) -> Comment:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Write something first."]})
+    text_lengths_check("projects.Comment", body=body)
     comment = Comment(ticket=ticket, author=author, body=body, body_html=render_ticket_markdown(body, project=ticket.project))
     comment.full_clean()
     comment.save()
@@ -50,6 +53,7 @@ def comment_update(*, comment: Comment, user: User, body: str) -> Comment:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Write something first."]})
+    text_lengths_check("projects.Comment", body=body)
     comment.body, comment.body_html = body, render_ticket_markdown(body, project=comment.ticket.project)
     comment.full_clean()
     comment.save()

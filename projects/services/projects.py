@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from aihub.limits import text_lengths_check
 from aihub.markdown import render_markdown
 
 from ..models import DEFAULT_WORKFLOW, Membership, Project, Role, Ticket, WorkflowStatus
@@ -13,6 +14,7 @@ PROJECT_EDITABLE_FIELDS = ("name", "description", "objectives", "phase", "board_
 
 
 def _render_project_text(project: Project) -> None:
+    text_lengths_check("projects.Project", description=project.description, objectives=project.objectives)
     project.description_html = render_markdown(project.description)
     project.objectives_html = render_markdown(project.objectives)
 

@@ -5,6 +5,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from aihub.limits import text_limit
+
 from .. import live
 from ..models import Project, Sprint, SprintState, Ticket, TicketEvent
 
@@ -18,6 +20,8 @@ def _clean_and_save(sprint: Sprint) -> Sprint:
     errors = {}
     if sprint.start_date and sprint.end_date and sprint.end_date < sprint.start_date:
         errors["end_date"] = ["A sprint ends on or after the day it starts."]
+    if len(sprint.goal or "") > text_limit("projects.Sprint", "goal"):
+        errors["goal"] = [f"At most {text_limit('projects.Sprint', 'goal'):,} characters."]
     try:
         sprint.full_clean(validate_constraints=False)
     except ValidationError as error:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aihub.exceptions import StaleVersion
+from aihub.limits import text_lengths_check
 
 from .. import live
 from ..models import Label, Membership, Notification, Project, Sprint, SprintState, Ticket, TicketEvent, WorkflowStatus
@@ -99,6 +100,8 @@ def ticket_create(*, project: Project, reporter: User | None, title: str, status
         status = locked.statuses.filter(slug="todo").first() or locked.statuses.order_by("position", "id").first()
     elif status.project_id != project.pk:
         raise ValidationError({"status": ["This status belongs to another project."]})
+    text_lengths_check("projects.Ticket", description=fields.get("description"),
+                       acceptance_criteria=fields.get("acceptance_criteria"))
     labels = _check_labels(locked, fields.pop("labels", None))
     _check_relations(locked, assignee=fields.get("assignee"), sprint=fields.get("sprint"), parent=fields.get("parent"))
     fields["custom_fields"] = custom_field_values_clean(project=locked, values=fields.get("custom_fields") or {})
@@ -161,6 +164,8 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
         pk=ticket.pk)
     if version is not None and int(version) != current.version:
         raise StaleVersion(current)
+    text_lengths_check("projects.Ticket", **{name: fields[name] for name in ("description", "acceptance_criteria")
+                                             if name in fields})
 
     if "status" in fields:
         target = _resolve_status(project, fields.pop("status"))
