@@ -1,7 +1,6 @@
 """Reads for experiments: each function owns its joins and costs a fixed number of queries
 whatever the number of rows."""
 import math
-import re
 from collections import defaultdict
 
 from django.db.models import Count, Exists, F, FloatField, Max, OuterRef, Q, QuerySet, Subquery
@@ -24,7 +23,7 @@ from .models import (
     SyncRecord,
     metric_from_json,
 )
-from .services.gates import GATE_PATTERN
+from .run_filters import run_filter
 
 SORTABLE_ATTRIBUTES = {"name", "start_time", "end_time", "status", "user_id"}
 MAX_COMPARE = 10
@@ -78,24 +77,8 @@ def runs_filtered(*, project: Project, experiment: str = "", experiment_pk: int 
     if ticket:
         runs = runs.filter(links__ticket__key=ticket.upper(), links__active=True)
     if q:
-        runs = runs.filter(run_search_filter(q))
+        runs = runs.filter(run_filter(q))  # ValidationError on `q` for what the language refuses
     return runs_sorted(runs, sort)
-
-
-def run_search_filter(q: str) -> Q:
-    """Search by name, run id, a param (`lr=0.01`), a metric (`val_f1>=0.9`) or a key."""
-    q = q.strip()
-    gate = GATE_PATTERN.match(q)
-    if gate:
-        metric, op, number = gate.group(1), gate.group(2), float(gate.group(3))
-        lookup = {">=": "gte", ">": "gt", "<=": "lte", "<": "lt"}[op]
-        return Q(pk__in=Run.objects.annotate(_m=Cast(KeyTextTransform(metric, "metrics"), FloatField()))
-                 .filter(**{f"_m__{lookup}": number, "metrics__has_key": metric}).values("pk"))
-    param = re.match(r"^([^=\s]+)\s*=\s*(.*)$", q)
-    if param:
-        return Q(**{f"params__{param.group(1)}": param.group(2).strip()})
-    return (Q(name__icontains=q) | Q(run_id__istartswith=q.lower()) | Q(params__has_key=q)
-            | Q(metrics__has_key=q) | Q(experiment__name__icontains=q))
 
 
 def runs_sorted(runs: QuerySet[Run], sort: str) -> QuerySet[Run]:

@@ -104,7 +104,10 @@ class ProjectRunsView(ProjectScopedAPIView):
         OpenApiParameter("experiment", str, description="Experiment name or MLflow id"),
         OpenApiParameter("ticket", str, description="A ticket key: its linked runs"),
         OpenApiParameter("status", str, description="RUNNING, FINISHED, FAILED, KILLED"),
-        OpenApiParameter("q", str, description="Name, run id, `param=value`, `metric>=number` or a key"),
+        OpenApiParameter("q", str, description=(
+            "Plain text (name, run id, experiment, a key), `metrics.KEY OP NUMBER` (= != < <= > >=), "
+            "`params.KEY = TEXT` or `tags.KEY = TEXT` (= !=); `KEY=TEXT` and `KEY>=NUMBER` are short forms. "
+            "Anything else is a 400 on `q`.")),
         OpenApiParameter("sort", str, description="start_time, name, metrics.KEY, params.KEY; '-' descends"),
         OpenApiParameter("include_deleted", bool),
     ])

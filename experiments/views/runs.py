@@ -36,9 +36,14 @@ def experiment_runs(request, key, experiment_pk):
     experiment = get_object_or_404(Experiment.objects.select_related("source"), pk=experiment_pk,
                                    source__project=project)
     filters = {name: request.GET.get(name, "").strip() for name in ("status", "ticket", "q", "sort")}
-    runs = selectors.runs_filtered(project=project, experiment_pk=experiment.pk, status=filters["status"],
-                                   ticket=filters["ticket"], q=filters["q"], sort=filters["sort"],
-                                   include_deleted=request.GET.get("deleted") == "1")
+    filter_error = ""
+    try:
+        runs = selectors.runs_filtered(project=project, experiment_pk=experiment.pk, status=filters["status"],
+                                       ticket=filters["ticket"], q=filters["q"], sort=filters["sort"],
+                                       include_deleted=request.GET.get("deleted") == "1")
+    except ValidationError as error:  # the filter language refused `q`: say why, show no runs
+        filter_error = " ".join(error.messages)
+        runs = selectors.run_queryset(project=project).none()
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     tickets = selectors.run_tickets(rows)
@@ -46,10 +51,10 @@ def experiment_runs(request, key, experiment_pk):
         run.linked_tickets = tickets.get(run.pk, [])
     context = _context(project, experiment=experiment, page=page, runs=rows, filters=filters,
                        columns=selectors.table_columns(rows), statuses=RunStatus.choices,
-                       querystring=request.GET.copy())
-    if request.htmx:
+                       querystring=request.GET.copy(), filter_error=filter_error)
+    if request.htmx:  # htmx swaps 2xx only: the refused filter's message replaces the table
         return render(request, "experiments/experiment.html#runs-table", context)
-    return render(request, "experiments/experiment.html", context)
+    return render(request, "experiments/experiment.html", context, status=400 if filter_error else 200)
 
 
 def _run_or_404(request, key, run_id):

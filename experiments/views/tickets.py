@@ -44,13 +44,17 @@ def ticket_panel(request, key, ticket_key):
 def ticket_run_search(request, key, ticket_key):
     ticket = _ticket(request, key, ticket_key)
     q = request.GET.get("q", "").strip()
-    results = []
+    results, error = [], ""
     if q:
-        results = list(selectors.runs_filtered(project=ticket.project, q=q).exclude(
-            links__ticket=ticket, links__active=True)[:10])
+        try:
+            results = list(selectors.runs_filtered(project=ticket.project, q=q).exclude(
+                links__ticket=ticket, links__active=True)[:10])
+        except ValidationError as refused:  # the run filter language refused `q`
+            error = " ".join(refused.messages)
     return render(request, "experiments/ticket_panel.html#search-results",
-                  {"ticket": ticket, "project": ticket.project, "results": results, "q": q,
-                   "can_edit": can(ticket, Action.EDIT)})
+                  {"ticket": ticket, "project": ticket.project, "results": results, "q": q, "error": error,
+                   "can_edit": can(ticket, Action.EDIT)},
+                  status=400 if error and not request.htmx else 200)
 
 
 def _done(request, ticket, **panel_kwargs):
