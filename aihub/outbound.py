@@ -52,7 +52,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
-__all__ = ["OutboundError", "OutboundFailed", "OutboundRefused", "Target", "check_url", "request", "session"]
+__all__ = ["OutboundError", "OutboundFailed", "OutboundRefused", "Retry", "Target", "check_url", "request",
+           "session"]
 
 
 class OutboundError(Exception):

@@ -22,9 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from urllib3.util.retry import Retry
-
-from aihub.outbound import DEFAULT_PORTS, OutboundFailed, OutboundRefused
+from aihub.outbound import DEFAULT_PORTS, OutboundFailed, OutboundRefused, Retry
 from aihub.outbound import session as outbound_session
 
 logger = logging.getLogger(__name__)

@@ -199,3 +199,65 @@ def test_proxies_and_netrc_from_the_environment_are_ignored(settings, receiver, 
     monkeypatch.setenv("NETRC", str(netrc))
     assert outbound.request("GET", receiver.url).status_code == 200
     assert "authorization" not in receiver.requests[0]["headers"]
+
+
+def _self_signed(tmp_path, name: str):
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_https_to_a_checked_address_keeps_the_name_for_tls(settings, monkeypatch, tmp_path):
+    """The socket goes to the checked address; the certificate is still verified for the
+    URL's name (SNI and hostname check), so pinning the address does not weaken TLS."""
+    import ssl
+
+    cert, key = _self_signed(tmp_path, "tracking.example")
+    server = Receiver(always(200, "tls-ok"))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+    settings.AIHUB_OUTBOUND_ALLOWED_HOSTS = [f"127.0.0.1:{server.port}"]
+    monkeypatch.setattr(outbound, "_getaddrinfo", lambda host, port: [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))])
+    with server:
+        response = outbound.request("GET", f"https://tracking.example:{server.port}/", verify=str(cert))
+        assert response.text == "tls-ok"
+        assert server.requests[0]["headers"]["host"] == f"tracking.example:{server.port}"
+        with pytest.raises(OutboundFailed) as wrong_name:  # the same address under another name
+            monkeypatch.setattr(settings, "AIHUB_OUTBOUND_ALLOWED_HOSTS", ["127.0.0.1"])
+            outbound.request("GET", f"https://127.0.0.1:{server.port}/", verify=str(cert))
+        assert wrong_name.value.kind == "tls"
+
+
+def test_no_outbound_http_outside_the_guard():
+    """Every outbound request goes through aihub/outbound.py: no app module imports an
+    HTTP client of its own."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"^\s*(import (requests|httpx|urllib3|http\.client)|from (requests|httpx|urllib3|"
+                         r"http\.client|urllib\.request)\b)", re.MULTILINE)
+    offenders = [str(path.relative_to(root)) for app in ("accounts", "aihub", "projects", "experiments", "docs_hub")
+                 for path in (root / app).rglob("*.py")
+                 if path.name != "outbound.py" and pattern.search(path.read_text())]
+    assert offenders == []
