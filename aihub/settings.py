@@ -169,6 +169,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Nothing reads task results; storing none also keeps `.delay()` from subscribing to the
+# result store, which blocks ~20 s and raises RuntimeError while Redis is down.
+CELERY_TASK_IGNORE_RESULT = True
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
@@ -178,7 +181,13 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "aihub"),
+            # Fail fast when Redis is down: callers (throttles, live updates) degrade.
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5")),
+                "socket_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5")),
+            },
         }
+
     }
 else:
     CELERY_BROKER_URL = "memory://"
@@ -231,9 +240,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": 50,
+    # Counted atomically in Redis, by the address `aihub.throttling.client_ip` trusts.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "aihub.throttling.UserRateThrottle",
+        "aihub.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("API_THROTTLE_USER", "2000/min"),
@@ -245,6 +255,26 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Throttles. X-Forwarded-For is believed only from these proxies (IPs or CIDRs, comma
+# separated); with none, the client's address is REMOTE_ADDR.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or CIDR range.") from None
+# Sign-in (the sign-in page and /admin/login/): failures per address and username, failures
+# per address (password spraying), in a window; password reset requests per address and
+# e-mails per account.
+AIHUB_LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("AIHUB_LOGIN_FAILURES_PER_USERNAME", "10"))
+AIHUB_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("AIHUB_LOGIN_FAILURES_PER_ADDRESS", "30"))
+AIHUB_LOGIN_FAILURE_WINDOW = int(os.environ.get("AIHUB_LOGIN_FAILURE_WINDOW", str(15 * 60)))
+AIHUB_PASSWORD_RESETS_PER_ADDRESS = int(os.environ.get("AIHUB_PASSWORD_RESETS_PER_ADDRESS", "10"))
+AIHUB_PASSWORD_RESETS_PER_ACCOUNT = int(os.environ.get("AIHUB_PASSWORD_RESETS_PER_ACCOUNT", "3"))
+AIHUB_PASSWORD_RESET_WINDOW = int(os.environ.get("AIHUB_PASSWORD_RESET_WINDOW", str(60 * 60)))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Hub API",
     "DESCRIPTION": "Projects, tickets, sprints, docs and MLflow runs of AI Hub.",

@@ -5,10 +5,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from aihub.exceptions import StaleVersion
 from aihub.forms import add_service_errors
+from aihub.limits import text_limit
 from projects.access import Action, project_for
 
 from .. import macros, selectors, services
@@ -104,7 +106,12 @@ def doc_preview(request, key):
     form = PreviewForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("bad preview")
-    rendered = render_doc(project=project, body=form.cleaned_data["body"])
+    body, limit = form.cleaned_data["body"], text_limit("docs_hub.Doc", "body")
+    if len(body) > limit:  # the page would not save it: say so instead of rendering it
+        html = format_html('<p class="error">A page holds at most {} characters; this text has {}.</p>',
+                           f"{limit:,}", f"{len(body):,}")
+        return render(request, "docs_hub/edit.html#preview", {"preview_html": html, "preview_toc": ""})
+    rendered = render_doc(project=project, body=body)
     html = macros.fill(rendered.html, rendered.macros, macros.resolve(project, rendered.macros))
     return render(request, "docs_hub/edit.html#preview", {"preview_html": html, "preview_toc": rendered.toc_html})
 

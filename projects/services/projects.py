@@ -83,6 +83,7 @@ def membership_invite(*, project: Project, inviter: User, role: str, username: s
     told by e-mail, sent by a Celery task once the membership is committed."""
     from accounts.services import user_invite
     from accounts.tasks import send_invitation_email
+    from aihub.queueing import enqueue_or_run_here
 
     user = None
     if username:
@@ -96,7 +97,7 @@ def membership_invite(*, project: Project, inviter: User, role: str, username: s
     membership = membership_add(project=project, user=user, role=role)
     if user.email:
         transaction.on_commit(
-            lambda: send_invitation_email.delay(user.pk, project.name, inviter.label, base_url)
+            lambda: enqueue_or_run_here(send_invitation_email, user.pk, project.name, inviter.label, base_url)
         )
     return membership
 
