@@ -121,7 +121,7 @@ class CeleryQueueCollector:
         up = GaugeMetricFamily("aihub_celery_broker_up", "1 when the Celery broker (Redis) answered this scrape")
         length = GaugeMetricFamily("aihub_celery_queue_length", "Tasks waiting in a Celery queue",
                                    labels=["queue"])
-        queues = list(settings.AIHUB_METRICS_QUEUES)
+        queues = list(settings.AIHUB_METRICS_QUEUES) or [getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")]
         try:
             client = _queue_clients.get(settings.REDIS_URL)
             if client is None:

@@ -341,7 +341,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 # experiment and key, so keep the list short), which Celery queues to measure, and an
 # optional bearer token Prometheus must send.
 AIHUB_METRICS_EXPORTED_KEYS = env_list("AIHUB_METRICS_EXPORTED_KEYS")
-AIHUB_METRICS_QUEUES = env_list("AIHUB_METRICS_QUEUES", "celery")
+AIHUB_METRICS_QUEUES = env_list("AIHUB_METRICS_QUEUES")  # default: Celery's default queue
 AIHUB_METRICS_TOKEN = os.environ.get("AIHUB_METRICS_TOKEN", "")
 
 # Docs hub: attachments are stored outside MEDIA_ROOT and served only through a view.
