@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .forms import AdminLoginForm
 from .models import ApiToken, User
+
+# /admin/login/ shares the sign-in page's limits on failed sign-ins (accounts/throttles.py).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

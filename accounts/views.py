@@ -3,49 +3,54 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
-from .forms import ApiTokenForm, ProfileForm, SignupForm
+from . import selectors, services, throttles
+from .forms import ApiTokenForm, LoginForm, ProfileForm, SignupForm, ThrottledPasswordResetForm
 from .models import ApiToken
-
-FAILED_LOGIN_LIMIT = 10
-FAILED_LOGIN_WINDOW = 15 * 60
-
-
-def _login_key(request) -> str:
-    # Per address and username: guessing one account is slowed, others still sign in.
-    ip = request.META.get("REMOTE_ADDR", "?")
-    username = (request.POST.get("username") or "").strip().lower()[:150]
-    return f"login-failures:{ip}:{username}"
 
 
 class LoginView(auth_views.LoginView):
-    """Django's sign-in, refusing an address after too many failures in a window."""
+    """Django's sign-in, refusing an address after too many failures (accounts/throttles.py)."""
 
     redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        if cache.get(_login_key(request), 0) >= FAILED_LOGIN_LIMIT:
-            form = self.get_form()
-            form.add_error(None, "Too many failed sign-ins from this address. Try again in 15 minutes.")
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
+    authentication_form = LoginForm
 
     def form_invalid(self, form):
-        key = _login_key(self.request)
-        cache.add(key, 0, FAILED_LOGIN_WINDOW)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, FAILED_LOGIN_WINDOW)
-        return super().form_invalid(form)
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
+        return response
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "signup_enabled": settings.AIHUB_SIGNUP_ENABLED}
+
+
+def admin_login(request):
+    """/admin/login/: Django admin's sign-in with the same limits (admin.site.login_form is
+    AdminLoginForm), answering 429 like the sign-in page once they apply."""
+    from django.contrib import admin
+
+    response = admin.site.login(request)
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    if getattr(form, "throttled", False):
+        response.status_code = 429
+    return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, limited per address (said in the page) and per account
+    (silently: the page answers the same whether an e-mail went out or not)."""
+
+    form_class = ThrottledPasswordResetForm
+
+    def form_valid(self, form):
+        if not throttles.password_reset_requested(self.request):
+            form.add_error(None, throttles.password_reset_locked_message())
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 def signup(request):

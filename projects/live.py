@@ -3,20 +3,27 @@ page refetches what changed. An announcement carries no data (permissions stay i
 normal views), only which project changed and, where known, which ticket.
 
 Every announcement bumps the project's revision in the cache, which pages poll cheaply
-(304 when nothing changed)."""
+(304 when nothing changed). While the cache (Redis) is unavailable the revision is None:
+pages say "live updates paused" and refetch once it is back; writes go on regardless."""
 from django.core.cache import cache
 from django.db import transaction
+
+from aihub.throttling import CacheUnavailable, guarded
 
 
 def revision_key(project_id: int) -> str:
     return f"project-rev:{project_id}"
 
 
-def project_revision(project_id: int) -> int:
-    return cache.get(revision_key(project_id), 0)
+def project_revision(project_id: int) -> int | None:
+    """The project's revision, or None while the cache cannot be read (live updates paused)."""
+    try:
+        return guarded(cache.get, revision_key(project_id), 0)
+    except CacheUnavailable:
+        return None
 
 
-def _bump(project_id: int) -> int:
+def _incr(project_id: int) -> int:
     key = revision_key(project_id)
     cache.add(key, 0, timeout=None)
     try:
@@ -24,6 +31,13 @@ def _bump(project_id: int) -> int:
     except ValueError:  # evicted between add and incr
         cache.set(key, 1, timeout=None)
         return 1
+
+
+def _bump(project_id: int) -> int | None:
+    try:
+        return guarded(_incr, project_id)
+    except CacheUnavailable:  # the write stands; pages refetch when live updates resume
+        return None
 
 
 def announce(*, project_id: int, kind: str, ticket_key: str | None = None) -> None:

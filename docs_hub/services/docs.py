@@ -89,9 +89,11 @@ def _refresh_linking_docs(*, project: Project, doc: Doc | None, texts: set[str],
     if len(source_ids) <= INLINE_RERENDER_LIMIT:
         doc_rerender(doc_ids=source_ids)
         return
+    from aihub.queueing import enqueue_or_run_here
+
     from ..tasks import rerender_docs
 
-    transaction.on_commit(lambda: rerender_docs.delay(source_ids))
+    transaction.on_commit(lambda: enqueue_or_run_here(rerender_docs, source_ids))
 
 
 def doc_rerender(*, doc_ids: list[int], batch_size: int = 100) -> int:

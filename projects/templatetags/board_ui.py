@@ -17,5 +17,6 @@ def urlencode_query(params: dict) -> str:
 @register.simple_tag
 def project_live_etag(project) -> str:
     """The revision the page was rendered at, so the first poll already notices a change
-    that happened while the page loaded."""
-    return f'"{project.pk}-{live.project_revision(project.pk)}"'
+    that happened while the page loaded. Empty while live updates are paused."""
+    revision = live.project_revision(project.pk)
+    return "" if revision is None else f'"{project.pk}-{revision}"'

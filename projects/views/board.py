@@ -154,9 +154,15 @@ def board_summary(request, key):
 def project_live(request, key):
     """The project's revision, for pages that poll: 304 while nothing changed. Three small
     queries (session, user, membership) and one cache read; no data, so no permission
-    question beyond membership."""
+    question beyond membership. While the cache (Redis) is down: 200 with
+    `{"revision": null, "paused": true}`, and the page says live updates are paused."""
     project_id = project_for(request.user, key).pk
-    etag = f'"{project_id}-{live.project_revision(project_id)}"'
+    revision = live.project_revision(project_id)
+    if revision is None:
+        response = JsonResponse({"revision": None, "paused": True})
+        response["Cache-Control"] = "no-store"
+        return response
+    etag = f'"{project_id}-{revision}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponseNotModified()
     else:

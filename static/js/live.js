@@ -28,16 +28,41 @@
     }
   }
 
+  // While the server cannot reach its cache (Redis) it answers {"paused": true}: say so, and
+  // refetch once it is back, since changes made meanwhile were not announced.
+  var paused = false;
+  var stale = !etag;  // rendered while paused: the first real revision refreshes the page
+
+  function setPaused(on) {
+    if (on === paused) return;
+    paused = on;
+    box.hidden = !on;
+    box.className = on ? "flash flash-warning live-paused" : "";
+    box.textContent = on ? "Live updates paused: changes by others appear when they resume, or when you reload." : "";
+    if (on) stale = true;
+  }
+
   function poll() {
     var headers = { "Accept": "application/json" };
     if (etag) headers["If-None-Match"] = etag;
     fetch(pollUrl, { headers: headers, cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
-        if (response.status !== 200) return;  // 304: nothing new; errors: try again later
+        if (response.status === 304) {  // nothing new since our tag
+          setPaused(false);
+          if (stale && !held()) { stale = false; changed(etag); }
+          return;
+        }
+        if (response.status !== 200) return;  // errors: try again later
         var fresh = response.headers.get("ETag");
-        if (!fresh || fresh === etag) return;
+        if (!fresh) {
+          return response.json().then(function (body) { if (body && body.paused) setPaused(true); },
+                                      function () { /* not JSON: try again later */ });
+        }
+        setPaused(false);
+        if (fresh === etag && !stale) return;
         if (held()) return;  // keep the old tag: the next poll reports the change again
         etag = fresh;
+        stale = false;
         changed(fresh);
       })
       .catch(function () { /* offline for a moment: the next poll retries */ })
