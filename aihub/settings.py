@@ -31,11 +31,28 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", True)
 TESTING = "pytest" in sys.modules
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
+# AIHUB_BUILD_ONLY=true is for commands that run while an image is built (collectstatic):
+# they get a random key nobody knows, and the web and worker processes refuse to start.
+BUILD_ONLY = env_bool("AIHUB_BUILD_ONLY", False)
+# Words of a placeholder (a key containing one is refused when DEBUG is off).
+PLACEHOLDER_SECRET_KEY_MARKERS = ("collectstatic-only", "change-me", "changeme", "change_me", "change-this",
+                                  "replace-me", "replace_me", "replaceme", "your-secret", "placeholder")
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if BUILD_ONLY:
+    import secrets
+
+    SECRET_KEY = secrets.token_urlsafe(50)
+elif not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-embedded-development-key-do-not-use-in-production"
+elif not DEBUG and (any(marker in SECRET_KEY.lower() for marker in PLACEHOLDER_SECRET_KEY_MARKERS)
+                    or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 32 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be a real secret when DEBUG is off: at least 32 random characters, not a placeholder "
+        "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -57,6 +74,7 @@ INSTALLED_APPS = [
     "projects",
     "docs_hub",
     "experiments",
+    "aihub.apps.AihubConfig",  # system checks (aihub/checks.py)
 ]
 
 MIDDLEWARE = [
@@ -169,6 +187,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The queue tasks are sent to (and beat's schedule): workers must consume it (`worker -Q NAME`).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 # Nothing reads task results; storing none also keeps `.delay()` from subscribing to the
 # result store, which blocks ~20 s and raises RuntimeError while Redis is down.
 CELERY_TASK_IGNORE_RESULT = True

@@ -159,6 +159,23 @@ def test_celery_queue_length_from_redis(client, settings):
 
 
 @pytest.mark.django_db
+def test_celery_default_queue_is_measured_unless_queues_are_named(client, settings):
+    require_redis()
+    import redis
+
+    queue = f"aihub-test-default-{os.getpid()}"
+    settings.AIHUB_METRICS_QUEUES = []
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    broker.rpush(queue, "a")
+    try:
+        samples = scrape(client)
+    finally:
+        broker.delete(queue)
+    assert value(samples, "aihub_celery_queue_length", queue=queue) == 1
+
+
+@pytest.mark.django_db
 def test_queue_length_fails_soft_when_redis_is_down(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     samples = scrape(client)
