@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run migrate demo serve worker beat test test-fast check-deploy bench clean
+.PHONY: install run migrate demo collectstatic serve-prod worker beat test test-fast check-deploy bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,18 @@ run: demo
 	@echo "Serving AI Hub on http://$(HOST):$(PORT)/ (sign in as demo / aihub-demo)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Production, as the image runs it (docker-entrypoint.sh): DEBUG off, static files collected
+# into STATIC_ROOT (default data/staticfiles), migrations, then gunicorn with WEB_CONCURRENCY
+# workers x GUNICORN_THREADS threads (2 x 4). Needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and
+# REDIS_URL in the environment; on plain HTTP also SECURE_SSL_REDIRECT=false,
+# SESSION_COOKIE_SECURE=false and CSRF_COOKIE_SECURE=false.
+collectstatic: install
+	AIHUB_BUILD_ONLY=true DEBUG=false $(BIN)/python manage.py collectstatic --noinput
+
+serve-prod: collectstatic
+	@test -n "$$SECRET_KEY" || { echo "serve-prod: set SECRET_KEY (python -c 'import secrets; print(secrets.token_urlsafe(50))')"; exit 1; }
+	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=false BIND=$(HOST):$(PORT) ./docker-entrypoint.sh web
+
 worker: install
 	$(BIN)/celery -A aihub worker --loglevel=INFO
 
@@ -39,7 +51,7 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
-check-deploy: install
+check-deploy: collectstatic
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	ALLOWED_HOSTS=aihub.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 

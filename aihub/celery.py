@@ -1,13 +1,28 @@
 """The Celery app. Every periodic schedule lives here, in one place."""
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aihub.settings")
 
 app = Celery("aihub")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_build_only_settings(**kwargs):
+    """Celery logs and swallows exceptions from signal handlers; SystemExit stops it."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from aihub.checks import refuse_to_serve_unless_ready
+
+    try:
+        refuse_to_serve_unless_ready(static=False)
+    except ImproperlyConfigured as error:
+        raise SystemExit(f"aihub: {error}") from None
+
 
 # Beat schedules. Apps add entries here rather than scattering them over settings.
 app.conf.beat_schedule = {}
