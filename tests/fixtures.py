@@ -127,6 +127,15 @@ def celery_worker_process(transactional_db, tmp_path):
         log.close()
 
 
+@pytest.fixture
+def private_redis():
+    """A redis-server of this test's own on a free port (tests/ops/redis_server.py), which
+    the test may stop and start; never the shared one."""
+    from tests.ops.redis_server import started_private_redis
+
+    yield from started_private_redis()
+
+
 def _database_url_for(db: dict) -> str:
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""

@@ -48,3 +48,24 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+
+
+def started_private_redis():
+    """A started RedisServer, stopped at the end; the app's memory of a Redis failure is
+    reset around it. The `private_redis` fixture (tests/fixtures.py)."""
+    from aihub.throttling import fallback_counters, reset_redis_state
+
+    server = RedisServer()
+    server.start()
+    reset_redis_state()
+    try:
+        yield server
+    finally:
+        server.stop()
+        reset_redis_state()
+        fallback_counters.clear()
+
+
+def redis_cache_settings(server: RedisServer, prefix: str) -> dict:
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": server.url(),
+                        "KEY_PREFIX": prefix, "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}

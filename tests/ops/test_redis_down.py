@@ -14,30 +14,16 @@ import requests
 from django.db import connection
 from django.urls import reverse
 
-from aihub.throttling import fallback_counters, reset_redis_state
 from projects.models import Role
 from tests.factories import MembershipFactory, UserFactory
 from tests.fixtures import _database_url_for
-from tests.ops.redis_server import RedisServer, free_port
+from tests.ops.redis_server import free_port, redis_cache_settings
 from tests.services import require_postgres
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "pass-w0rd-long"
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def private_redis():
-    server = RedisServer()
-    server.start()
-    reset_redis_state()
-    try:
-        yield server
-    finally:
-        server.stop()
-        reset_redis_state()
-        fallback_counters.clear()
 
 
 def _wait_until(condition, what: str, seconds: float = 30):
@@ -54,9 +40,7 @@ def _wait_until(condition, what: str, seconds: float = 30):
 def test_in_process_without_redis_everything_answers_and_comes_back(client, api, settings, private_redis,
                                                                      django_capture_on_commit_callbacks):
     settings.REDIS_URL = private_redis.url()
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": private_redis.url(), "KEY_PREFIX": "down",
-                                   "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+    settings.CACHES = redis_cache_settings(private_redis, "down")
     settings.AIHUB_LOGIN_FAILURES_PER_USERNAME = 3
     membership = MembershipFactory(role=Role.ADMIN)
     project, user = membership.project, membership.user
