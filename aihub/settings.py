@@ -142,6 +142,8 @@ if TESTING:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "login"
+# Sessions live in the database, never in the cache: signing in works while Redis is down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AIHUB_SIGNUP_ENABLED = env_bool("AIHUB_SIGNUP_ENABLED", False)
 
 LANGUAGE_CODE = "en-us"
@@ -207,7 +209,6 @@ if REDIS_URL:
                 "socket_timeout": float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5")),
             },
         }
-
     }
 else:
     CELERY_BROKER_URL = "memory://"
