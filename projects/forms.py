@@ -8,7 +8,7 @@ class ProjectForm(forms.ModelForm):
         model = Project
         fields = ("key", "name", "description", "objectives", "phase", "board_mode")
         widgets = {
-            "key": forms.TextInput(attrs={"placeholder": "CV", "autocomplete": "off", "style": "text-transform:uppercase"}),
+            "key": forms.TextInput(attrs={"placeholder": "CV", "autocomplete": "off", "class": "uppercase"}),
             "description": forms.Textarea(attrs={"rows": 4}),
             "objectives": forms.Textarea(attrs={"rows": 4}),
         }

@@ -156,7 +156,7 @@ class InlineCreateForm(forms.Form):
                                                           "autocomplete": "off"}))
     type = forms.ChoiceField(choices=TicketType.choices, initial=TicketType.STORY)
     estimate = forms.IntegerField(min_value=0, max_value=1000, required=False,
-                                  widget=forms.NumberInput(attrs={"placeholder": "pts", "style": "width:5rem"}))
+                                  widget=forms.NumberInput(attrs={"placeholder": "pts", "class": "w-5"}))
 
 
 class SprintForm(forms.Form):

@@ -1,4 +1,6 @@
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import json_script
 
 register = template.Library()
 
@@ -36,12 +38,15 @@ def duration(seconds):
     return f"{secs} s"
 
 
-@register.filter
-def json_for_chart(value):
-    """JSON safe inside <script type="application/json"> (as json_script escapes it)."""
-    import json
+class _FiniteJSONEncoder(DjangoJSONEncoder):
+    """NaN and infinities are not JSON: refuse them rather than emit what JSON.parse rejects."""
 
-    from django.utils.html import _json_script_escapes
-    from django.utils.safestring import mark_safe
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "allow_nan": False})
 
-    return mark_safe(json.dumps(value, allow_nan=False).translate(_json_script_escapes))
+
+@register.simple_tag
+def chart_json_script(series, number):
+    """The series of chart `number` as <script type="application/json" id="chart-data-N">,
+    through Django's json_script (escapes <, > and &: a run name cannot end the script)."""
+    return json_script(series, f"chart-data-{number}", encoder=_FiniteJSONEncoder)

@@ -28,6 +28,38 @@
   }
   window.AIHub = { csrfToken: csrfToken, flash: flash };
 
+  // The Content-Security-Policy (aihub/security.py) allows no inline handlers or style
+  // attributes, so templates say what they need in data-* attributes:
+  //   <form data-confirm="Delete X?">   asks before submitting
+  //   <select data-autosubmit>          submits its form when changed
+  //   data-label-color="#hex"           sets --label (the label's colour) through the CSSOM
+  //   data-percent="40"                 sets the width of a meter's bar
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.hasAttribute && field.hasAttribute("data-autosubmit") && field.form) field.form.requestSubmit();
+  });
+  function applyDataStyles(root) {
+    if (!root || !root.querySelectorAll) return;
+    var colored = Array.prototype.slice.call(root.querySelectorAll("[data-label-color]"));
+    if (root.hasAttribute && root.hasAttribute("data-label-color")) colored.push(root);
+    colored.forEach(function (el) { el.style.setProperty("--label", el.getAttribute("data-label-color")); });
+    root.querySelectorAll("[data-percent]").forEach(function (el) {
+      var percent = parseFloat(el.getAttribute("data-percent"));
+      if (isFinite(percent)) el.style.width = Math.max(0, Math.min(100, percent)) + "%";
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { applyDataStyles(document); });
+  else applyDataStyles(document);
+  document.addEventListener("htmx:load", function (event) { applyDataStyles(event.target); });
+
   // Show server errors from htmx requests instead of failing silently.
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
