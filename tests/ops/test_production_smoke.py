@@ -194,6 +194,12 @@ def stack(tmp_path_factory):
         stack.stop()
         mlflow.stop()
         _drop_database(database)
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        client.delete(f"smoke-{tag}")  # beat may have queued a dispatch nobody consumes now
+        for cache_key in client.scan_iter(f"smoke-{tag}:*"):
+            client.delete(cache_key)
 
 
 def _api(stack, method: str, path: str, base: int = 0, **kwargs) -> requests.Response:
