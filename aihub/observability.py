@@ -83,13 +83,32 @@ def _check_redis() -> str | None:
     return None
 
 
+def _caller_is_staff(request) -> bool:
+    """Whether a signed-in staff member asks. ProbeMiddleware answers before the session
+    and auth middleware run, so the session is read here; when that fails too (the
+    database or the cache behind sessions is what is down) the caller is not trusted."""
+    user = getattr(request, "user", None)
+    if user is None:
+        from importlib import import_module
+
+        from django.contrib.auth import get_user
+
+        try:
+            engine = import_module(settings.SESSION_ENGINE)
+            request.session = engine.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+            user = get_user(request)
+        except Exception:  # any failure reading the session: show nothing more
+            return False
+    return bool(getattr(user, "is_staff", False))
+
+
 def readyz(request):
     """503 when a dependency is down. Anyone may ask (load balancers do, anonymously), so
     the answer names the failed check ("database", "redis") and nothing more; staff also
     see the error, which can name hosts and ports."""
     problems = [p for p in (_check_database(), _check_redis()) if p]
     checks = {"database": "ok", "redis": "ok" if settings.REDIS_URL else "not configured"}
-    staff = getattr(getattr(request, "user", None), "is_staff", False)
+    staff = bool(problems) and _caller_is_staff(request)
     for problem in problems:
         name, detail = problem.split(":", 1)
         checks[name] = detail.strip() if staff else "fail"

@@ -278,11 +278,13 @@ class Comment(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notice for one user: a mention, an assignment. Unread until read_at."""
+    """An in-app notice for one user: a mention, an assignment, being added to a project.
+    Unread until read_at. `project` is set on notices about a project itself (no ticket)."""
 
     class Kind(models.TextChoices):
         MENTION = "mention", "Mentioned you"
         ASSIGNED = "assigned", "Assigned to you"
+        ADDED = "added", "Added you to a project"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -290,6 +292,7 @@ class Notification(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     excerpt = models.CharField(max_length=200, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("<str:key>/members/", views.project_members, name="members"),
     path("<str:key>/members/<int:membership_id>/role/", views.member_change_role, name="member_role"),
     path("<str:key>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("<str:key>/leave/", views.project_leave, name="leave"),
     path("<str:key>/board/", views.board, name="board"),
     path("<str:key>/board/new/", views.board_quick_create, name="board_quick_create"),
     path("<str:key>/board/summary/", views.board_summary, name="board_summary"),

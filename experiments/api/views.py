@@ -147,8 +147,7 @@ class RunMetricHistoryView(RunDetailView):
 
 class TicketScopedView(ProjectScopedAPIView):
     def get_ticket(self) -> Ticket:
-        return self.get_scoped_object(Ticket.objects.select_related("project", "status"),
-                                      key=self.kwargs["ticket_key"].upper())
+        return self.get_scoped_ticket(Ticket.objects.select_related("project", "status"), self.kwargs["ticket_key"])
 
     def run_in_project(self, ticket: Ticket, run_id: str) -> Run:
         from django.core.exceptions import ValidationError

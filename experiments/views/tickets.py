@@ -19,7 +19,7 @@ from ..models import MetricGate, Run
 
 def _ticket(request, key, ticket_key, action=Action.VIEW) -> Ticket:
     return get_scoped_or_404(Ticket.objects.select_related("project", "status"), request.user, action,
-                             key=ticket_key.upper(), project__key=key)
+                             key=ticket_key, project__key=key)
 
 
 def _panel(request, ticket, *, gate_form=None, link_form=None, status=200):

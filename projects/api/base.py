@@ -33,5 +33,12 @@ class ProjectScopedMixin:
         return obj
 
 
+    def get_scoped_ticket(self, queryset, ticket_key: str):
+        """A ticket by its key as written (`CV-12`: keys are matched exactly, so `cv-12`
+        is a 404 everywhere), scoped and role checked like any project-owned object.
+        Every endpoint under /tickets/{ticket_key}/ resolves its ticket here."""
+        return self.get_scoped_object(queryset, key=ticket_key)
+
+
 class ProjectScopedAPIView(ProjectScopedMixin, generics.GenericAPIView):
     pass

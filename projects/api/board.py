@@ -130,7 +130,7 @@ class TicketMoveView(ProjectScopedAPIView):
                    responses={200: TicketSerializer, 409: TicketSerializer})
     def post(self, request, ticket_key):
         # Only what the access check needs: the service re-reads the ticket under a lock.
-        ticket = self.get_scoped_object(Ticket.objects.only("id", "project_id", "key"), key=ticket_key)
+        ticket = self.get_scoped_ticket(Ticket.objects.only("id", "project_id", "key"), ticket_key)
         data = TicketMoveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

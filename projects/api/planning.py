@@ -209,7 +209,7 @@ class TicketRelationListCreate(ProjectScopedAPIView):
     pagination_class = None
 
     def get_ticket(self, ticket_key) -> Ticket:
-        return self.get_scoped_object(Ticket.objects.select_related("project"), key=ticket_key)
+        return self.get_scoped_ticket(Ticket.objects.select_related("project"), ticket_key)
 
     @staticmethod
     def _json(items) -> list[dict]:
@@ -239,7 +239,7 @@ class TicketRelationDetail(ProjectScopedAPIView):
 
     @extend_schema(operation_id="tickets_relations_destroy", responses={204: None})
     def delete(self, request, ticket_key, relation_id):
-        ticket = self.get_scoped_object(Ticket.objects.select_related("project"), key=ticket_key)
+        ticket = self.get_scoped_ticket(Ticket.objects.select_related("project"), ticket_key)
         relation = TicketRelation.objects.filter(Q(source=ticket) | Q(target=ticket), pk=relation_id).select_related(
             "source", "target").first()
         if relation is None:

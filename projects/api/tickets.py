@@ -153,10 +153,10 @@ class TicketDetail(ProjectScopedAPIView):
     serializer_class = TicketSerializer
 
     def get_ticket(self, ticket_key) -> Ticket:
-        return self.get_scoped_object(
+        return self.get_scoped_ticket(
             Ticket.objects.select_related("project", "status", "assignee", "reporter", "parent")
             .prefetch_related("labels"),
-            key=ticket_key,
+            ticket_key,
         )
 
     @extend_schema(operation_id="tickets_retrieve", responses={200: TicketSerializer})
@@ -202,7 +202,7 @@ class CommentListCreate(ProjectScopedAPIView):
     serializer_class = CommentSerializer
 
     def get_ticket(self, ticket_key) -> Ticket:
-        return self.get_scoped_object(Ticket.objects.select_related("project"), key=ticket_key)
+        return self.get_scoped_ticket(Ticket.objects.select_related("project"), ticket_key)
 
     @extend_schema(operation_id="tickets_comments_list", responses={200: CommentSerializer(many=True)})
     def get(self, request, ticket_key):

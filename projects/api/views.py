@@ -74,13 +74,21 @@ class MemberListCreate(ProjectScopedAPIView):
         user = User.objects.filter(username=data.validated_data["username"]).first()
         if user is None:
             raise ValidationError({"username": ["No user with this username."]})
-        membership = services.membership_add(project=project, user=user, role=data.validated_data["role"])
+        membership = services.membership_add(project=project, user=user, role=data.validated_data["role"],
+                                             added_by=request.user)
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
 class MemberDetail(ProjectScopedAPIView):
     serializer_class = MembershipSerializer
-    write_action = Action.ADMIN
+
+    @property
+    def write_action(self):
+        """Admins manage members; anyone may remove themselves (leave the project)."""
+        return Action.VIEW if self._leaving() else Action.ADMIN
+
+    def _leaving(self) -> bool:
+        return self.request.method == "DELETE" and self.kwargs.get("username") == self.request.user.username
 
     def get_membership(self, username):
         membership = (
@@ -101,7 +109,8 @@ class MemberDetail(ProjectScopedAPIView):
         services.membership_change_role(membership=membership, role=data.validated_data["role"])
         return Response(MembershipSerializer(membership).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None}, description="Admins remove a member; any member may remove "
+                   "themselves (leave the project), except its last admin.")
     def delete(self, request, key, username):
-        services.membership_remove(membership=self.get_membership(username))
+        services.membership_remove(membership=self.get_membership(username), leaving=self._leaving())
         return Response(status=status.HTTP_204_NO_CONTENT)

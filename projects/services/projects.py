@@ -2,11 +2,12 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from aihub.limits import text_lengths_check
 from aihub.markdown import render_markdown
 
-from ..models import DEFAULT_WORKFLOW, Membership, Project, Role, Ticket, WorkflowStatus
+from ..models import DEFAULT_WORKFLOW, Membership, Notification, Project, Role, Ticket, WorkflowStatus
 
 User = get_user_model()
 
@@ -60,12 +61,42 @@ def project_delete(*, project: Project) -> None:
     project.delete()
 
 
-def _admins_left(project: Project, excluding: Membership) -> int:
-    return project.memberships.filter(role=Role.ADMIN).exclude(pk=excluding.pk).count()
+def _lock_admins(membership: Membership) -> dict[int, str]:
+    """Lock the project's admin memberships and this one, in primary-key order (so two
+    requests never deadlock), and return their committed roles by pk. Two admins demoting
+    or removing each other at once are serialized here: the second sees the first's
+    change and is refused if it would leave the project with no admin."""
+    rows = (Membership.objects.select_for_update()
+            .filter(Q(role=Role.ADMIN) | Q(pk=membership.pk), project_id=membership.project_id)
+            .order_by("pk").values_list("pk", "role"))
+    roles = dict(rows)
+    if membership.pk not in roles:
+        raise ValidationError({"username": [f"{membership.user.username} is no longer a member of this project."]})
+    return roles
+
+
+def _check_an_admin_stays(membership: Membership, roles: dict[int, str], message: str) -> None:
+    others = sum(1 for pk, role in roles.items() if role == Role.ADMIN and pk != membership.pk)
+    if roles[membership.pk] == Role.ADMIN and not others:
+        raise ValidationError({"role": [message]})
+
+
+LAST_ADMIN = "A project needs at least one admin."
+
+
+def _notify_added(*, membership: Membership, added_by: User | None) -> None:
+    if added_by is not None and added_by.pk == membership.user_id:
+        return
+    project = membership.project
+    Notification.objects.create(
+        recipient=membership.user, actor=added_by, kind=Notification.Kind.ADDED, project=project,
+        excerpt=f"{project.key} · {project.name} as {membership.role}"[:200],
+    )
 
 
 @transaction.atomic
-def membership_add(*, project: Project, user: User, role: str) -> Membership:
+def membership_add(*, project: Project, user: User, role: str, added_by: User | None = None) -> Membership:
+    """Add a user to a project; they get an in-app notification saying who added them."""
     if role not in Role.values:
         raise ValidationError({"role": [f"Choose one of: {', '.join(Role.values)}."]})
     if Membership.objects.filter(project=project, user=user).exists():
@@ -73,6 +104,7 @@ def membership_add(*, project: Project, user: User, role: str) -> Membership:
     membership = Membership(project=project, user=user, role=role)
     membership.full_clean()
     membership.save()
+    _notify_added(membership=membership, added_by=added_by)
     return membership
 
 
@@ -94,7 +126,7 @@ def membership_invite(*, project: Project, inviter: User, role: str, username: s
         if not email:
             raise ValidationError({"email": ["Give a username or an e-mail address."]})
         user, _ = user_invite(email=email, username=username)
-    membership = membership_add(project=project, user=user, role=role)
+    membership = membership_add(project=project, user=user, role=role, added_by=inviter)
     if user.email:
         transaction.on_commit(
             lambda: enqueue_or_run_here(send_invitation_email, user.pk, project.name, inviter.label, base_url)
@@ -106,15 +138,23 @@ def membership_invite(*, project: Project, inviter: User, role: str, username: s
 def membership_change_role(*, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": [f"Choose one of: {', '.join(Role.values)}."]})
-    if membership.role == Role.ADMIN and role != Role.ADMIN and not _admins_left(membership.project, membership):
-        raise ValidationError({"role": ["A project needs at least one admin."]})
+    roles = _lock_admins(membership)
+    if role != Role.ADMIN:
+        _check_an_admin_stays(membership, roles, LAST_ADMIN)
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership) -> None:
-    if membership.role == Role.ADMIN and not _admins_left(membership.project, membership):
-        raise ValidationError({"role": ["A project needs at least one admin."]})
+def membership_remove(*, membership: Membership, leaving: bool = False) -> None:
+    """Remove a member (or, with `leaving`, a member leaving on their own). Their
+    notifications about the project go with them: they may no longer read its tickets."""
+    roles = _lock_admins(membership)
+    message = (f"You are the last admin of {membership.project.key}: make someone else admin first, "
+               "or delete the project." if leaving else LAST_ADMIN)
+    _check_an_admin_stays(membership, roles, message)
+    Notification.objects.filter(recipient_id=membership.user_id).filter(
+        Q(project_id=membership.project_id) | Q(ticket__project_id=membership.project_id)
+    ).delete()
     membership.delete()

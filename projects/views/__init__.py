@@ -7,6 +7,7 @@ from .projects import (  # noqa: F401
     project_create,
     project_delete,
     project_hub,
+    project_leave,
     project_list,
     project_members,
     project_settings,

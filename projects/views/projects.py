@@ -127,3 +127,23 @@ def member_remove(request, key, membership_id):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("projects:members", key=project.key)
+
+
+@login_required
+def project_leave(request, key):
+    """Leave a project yourself, whatever your role (its last admin cannot): a confirmation
+    page, then a POST."""
+    project = project_for(request.user, key)
+    error = ""
+    if request.method == "POST":
+        membership = get_object_or_404(Membership.objects.select_related("user", "project"), project=project,
+                                       user=request.user)
+        try:
+            services.membership_remove(membership=membership, leaving=True)
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        else:
+            messages.success(request, f"You left {project.key}.")
+            return redirect("projects:list")
+    return render(request, "projects/leave.html", _project_context(request, project, error=error),
+                  status=400 if error else 200)

@@ -375,7 +375,7 @@ def notifications(request):
     from ..models import Notification
 
     items = (Notification.objects.filter(recipient=request.user)
-             .select_related("actor", "ticket__project").order_by("-created_at", "-id")[:100])
+             .select_related("actor", "ticket__project", "project").order_by("-created_at", "-id")[:100])
     return render(request, "projects/notifications.html", {"notifications": items})
 
 
@@ -395,9 +395,11 @@ def notification_open(request, notification_id):
     """Mark one notification read and go to its ticket."""
     from ..models import Notification
 
-    notification = get_object_or_404(Notification.objects.select_related("ticket__project"), pk=notification_id,
-                                     recipient=request.user)
+    notification = get_object_or_404(Notification.objects.select_related("ticket__project", "project"),
+                                     pk=notification_id, recipient=request.user)
     services.notifications_mark_read(user=request.user, ids=[notification.pk])
+    if notification.ticket is None and notification.project is not None:
+        return redirect("projects:hub", key=notification.project.key)
     if notification.ticket is None:
         return redirect("projects:notifications")
     return redirect("projects:ticket", key=notification.ticket.project.key, ticket_key=notification.ticket.key)
