@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -76,17 +77,20 @@ def _record_revision(doc: Doc, *, author: User | None, message: str) -> DocRevis
     return revision
 
 
-# Up to this many linking docs are re-rendered in the request; beyond, a Celery task does it.
+# Up to this many linking docs, holding this much text in all, are re-rendered in the
+# request; beyond, a Celery task does it (a render costs up to ~200 ms at the size cap).
 INLINE_RERENDER_LIMIT = 25
+INLINE_RERENDER_CHARS = 30_000
 
 
 def _refresh_linking_docs(*, project: Project, doc: Doc | None, texts: set[str], exclude_id: int | None) -> None:
     """Re-render docs whose `[[...]]` now resolves differently (a page was created, renamed,
     trashed or restored). Their text does not change, so no revision is written. Many of
     them (a much-linked page renamed) are left to a task, enqueued once this commits."""
-    source_ids = list(selectors.linking_sources(project=project, doc=doc, texts=texts).exclude(pk=exclude_id)
-                      .values_list("pk", flat=True))
-    if len(source_ids) <= INLINE_RERENDER_LIMIT:
+    sources = list(selectors.linking_sources(project=project, doc=doc, texts=texts).exclude(pk=exclude_id)
+                   .annotate(size=Length("body")).values_list("pk", "size"))
+    source_ids = [pk for pk, _ in sources]
+    if len(source_ids) <= INLINE_RERENDER_LIMIT and sum(size or 0 for _, size in sources) <= INLINE_RERENDER_CHARS:
         doc_rerender(doc_ids=source_ids)
         return
     from aihub.queueing import enqueue_or_run_here

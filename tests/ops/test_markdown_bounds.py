@@ -246,3 +246,29 @@ def test_pages_take_600_deep_nesting_without_an_error(client, cv, admin):
                            follow=True)
     assert response.status_code == 200
     assert md.PLAIN_NOTE in response.content.decode()
+
+
+# --- Re-rendering many long docs is left to a task ------------------------------------------
+
+def test_renaming_a_page_linked_from_two_long_docs_rerenders_them_in_a_task(cv, admin,
+                                                                             django_capture_on_commit_callbacks):
+    """Two linking docs at the size cap are about 400 ms of rendering: not in the request."""
+    from docs_hub import services as doc_services
+
+    target = doc_services.doc_create(project=cv, author=admin, title="Glossary")
+    body = "[[Glossary]]\n\n" + fill_to(DOC_CAP - 20)
+    linkers = [doc_services.doc_create(project=cv, author=admin, title=f"Long {n}", body=body) for n in range(2)]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        doc_services.doc_update(doc=target, author=admin, title="Terms")
+    linkers[0].refresh_from_db()
+    assert "/docs/glossary/" in linkers[0].body_html  # not in the request
+    assert len(callbacks) == 1
+    callbacks[0]()  # Celery runs eagerly in unit tests
+    for linker in linkers:
+        linker.refresh_from_db()
+        assert "/docs/terms/" in linker.body_html
+
+
+def fill_to(size: int) -> str:
+    paragraph = "Plain words of an ordinary page, long enough to be a real one.\n\n"
+    return (paragraph * (size // len(paragraph) + 1))[:size]
