@@ -302,10 +302,7 @@ class _GuardedConnectionMixin:
                 sock = urllib3_connection.create_connection(
                     (str(address), port), self.timeout, source_address=self.source_address,
                     socket_options=self.socket_options)
-            except TimeoutError as error:
-                last_error = error
-                continue
-            except OSError as error:
+            except OSError as error:  # refused, unreachable or timed out: try the next address
                 last_error = error
                 continue
             peer = ipaddress.ip_address(sock.getpeername()[0].split("%", 1)[0])
