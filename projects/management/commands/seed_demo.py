@@ -54,8 +54,8 @@ class Command(BaseCommand):
             if Project.objects.filter(key=spec["key"]).exists():
                 continue
             project = services.project_create(creator=demo, **spec)
-            services.membership_add(project=project, user=teammates[0], role=Role.MEMBER)
-            services.membership_add(project=project, user=teammates[1], role=Role.VIEWER)
+            services.membership_add(project=project, user=teammates[0], role=Role.MEMBER, added_by=demo)
+            services.membership_add(project=project, user=teammates[1], role=Role.VIEWER, added_by=demo)
         for entry in hooks.demo_seeders:
             self.stdout.write(f"Seeding demo {entry['name']}…")
             entry["seeder"](demo)
