@@ -246,10 +246,17 @@ class SyncRecord(models.Model):
     points_written = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    # Until when a queued or running record counts as alive: a running sync's heartbeat
+    # pushes it forward every few seconds; past it, the sync is taken over ("worker lost").
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["source", "-created_at"], name="sync_record_recent")]
+        indexes = [
+            models.Index(fields=["source", "-created_at"], name="sync_record_recent"),
+            models.Index(fields=["lease_expires_at"], name="sync_record_active_lease",
+                         condition=models.Q(status__in=["queued", "running"])),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} sync of {self.source_id}: {self.status}"

@@ -2,6 +2,7 @@
 import logging
 import random
 import time
+from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils import timezone
 from .models import SyncRecord
 from .sync.client import MlflowError, MlflowUnreachable
 from .sync.runner import SourceBusy, sync_run
+from .sync.watermark import LeaseLost, lease_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +21,14 @@ BUSY_MAX_WAITS = 60
 
 def _finish(record_id: int, status: str, error: str = "") -> None:
     SyncRecord.objects.filter(pk=record_id, status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]).update(
-        status=status, error=error[:2000], finished_at=timezone.now())
+        status=status, error=error[:2000], finished_at=timezone.now(), lease_expires_at=None)
+
+
+def _hold_while_waiting(record_id: int, seconds: float, **fields) -> None:
+    """A running record waiting for its retry holds no source lease: keep it alive (not
+    taken over) for the wait plus one lease."""
+    SyncRecord.objects.filter(pk=record_id, status=SyncRecord.Status.RUNNING).update(
+        lease_expires_at=timezone.now() + timedelta(seconds=seconds + lease_seconds()), **fields)
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
@@ -37,15 +46,19 @@ def source_sync(self, record_id: int, waits: int = 0) -> str:
             if record.kind == SyncRecord.Kind.FAST or eager or waits >= BUSY_MAX_WAITS:
                 _finish(record_id, SyncRecord.Status.SKIPPED, "Another sync of this source was running.")
                 return SyncRecord.Status.SKIPPED
+            _hold_while_waiting(record_id, BUSY_WAIT_SECONDS)
             source_sync.apply_async((record_id, waits + 1), countdown=BUSY_WAIT_SECONDS)
             return "waiting"
+        except LeaseLost as error:  # this sync was taken over (its record already says so)
+            _finish(record_id, SyncRecord.Status.ERROR, f"Stopped: {error}.")
+            return SyncRecord.Status.ERROR
         except MlflowUnreachable as error:
             if attempt >= self.max_retries:
                 _finish(record_id, SyncRecord.Status.ERROR, f"{error} (gave up after {attempt + 1} attempts)")
                 return SyncRecord.Status.ERROR
             countdown = 2 ** (attempt + 1) + random.uniform(0, 1)
-            SyncRecord.objects.filter(pk=record_id).update(
-                error=f"{error} (attempt {attempt + 1} of {self.max_retries + 1}; retrying in {countdown:.0f} s)")
+            _hold_while_waiting(record_id, countdown, error=(
+                f"{error} (attempt {attempt + 1} of {self.max_retries + 1}; retrying in {countdown:.0f} s)"))
             if not eager:
                 raise self.retry(exc=error, countdown=countdown) from error
             # In-process (no worker: a person's request is waiting) retry at once, briefly spaced.

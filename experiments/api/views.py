@@ -1,6 +1,6 @@
 """Experiments API: thin views on the project-scoped base; services do the writes."""
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
@@ -89,10 +89,17 @@ class SourceSyncView(ProjectScopedAPIView):
     serializer_class = s.SyncRecordSerializer
     write_action = Action.EDIT
 
-    @extend_schema(operation_id="mlflow_source_sync", request=None, responses={202: s.SyncRecordSerializer})
+    @extend_schema(operation_id="mlflow_source_sync", request=None, responses={
+        202: s.SyncRecordSerializer,
+        503: OpenApiResponse(description="The task queue (Redis) is not reachable: nothing was queued, "
+                                         "`{\"detail\": \"message\"}`; retry later.")})
     def post(self, request, source_id):
         source = self.get_scoped_object(MlflowSource.objects.select_related("project"), pk=source_id)
-        record = services.source_sync_request(source=source, kind="full", user=request.user)
+        try:
+            record = services.source_sync_request(source=source, kind="full", user=request.user)
+        except services.SyncQueueUnavailable as error:
+            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                            headers={"Retry-After": "30"})
         record.refresh_from_db()
         return Response(s.SyncRecordSerializer(record).data, status=status.HTTP_202_ACCEPTED)
 

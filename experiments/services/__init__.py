@@ -5,6 +5,7 @@ from .links import run_link, run_unlink  # noqa: F401
 from .sentinel import sentinel_check, sentinel_configure  # noqa: F401
 from .sources import (  # noqa: F401
     ConnectionTestThrottled,
+    SyncQueueUnavailable,
     source_create,
     source_delete,
     source_sync_request,
@@ -12,4 +13,5 @@ from .sources import (  # noqa: F401
     source_test_throttle,
     source_update,
     sources_dispatch_due,
+    syncs_take_over_expired,
 )

@@ -8,11 +8,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from aihub.outbound import OutboundRefused, check_url
+from aihub.queueing import QueueUnavailable, enqueue
 from projects.models import Project
 
 from ..models import MlflowSource, SyncRecord
@@ -25,10 +27,21 @@ from ..sync.client import (
     is_local_uri,
     source_credentials,
 )
+from ..sync.watermark import lease_seconds
 
 logger = logging.getLogger(__name__)
 
-STALE_RECORD_AFTER = timedelta(minutes=30)
+# A queued request no worker picked up in this long is given up and replaced by the next one.
+QUEUED_TIMEOUT = timedelta(minutes=30)
+SYNC_QUEUE_DOWN_MESSAGE = ("The sync could not be queued: the task queue (Redis) is not reachable. "
+                           "Nothing was queued; try again in a moment.")
+
+
+class SyncQueueUnavailable(QueueUnavailable):
+    """The task queue could not take the sync; its record ended as `error`, nothing is queued."""
+
+    def __init__(self, message: str = SYNC_QUEUE_DOWN_MESSAGE):
+        super().__init__(message)
 
 
 def _validate_uri(tracking_uri: str) -> str:
@@ -192,19 +205,71 @@ def source_test_throttle(*, user) -> None:
         raise ConnectionTestThrottled(max(1, int(period - now % period) + 1))
 
 
+def _expired(now):
+    """Queued or running records whose lease ran out (records without one: 30 minutes after
+    they were created)."""
+    return Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True, created_at__lt=now - QUEUED_TIMEOUT)
+
+
 def _active_records(source: MlflowSource):
-    return source.syncs.filter(status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING],
-                               created_at__gte=timezone.now() - STALE_RECORD_AFTER)
+    return source.syncs.filter(status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]).exclude(
+        _expired(timezone.now()))
+
+
+@transaction.atomic
+def syncs_take_over_expired(*, source: MlflowSource | None = None) -> list[SyncRecord]:
+    """End the queued or running syncs whose lease expired: a running one's worker stopped
+    sending heartbeats (it died or was killed), a queued one was never picked up. Each
+    becomes `error` with the reason, and its source's expired lock is released so the next
+    sync can start at once. Returns the records that were running (their worker was lost)."""
+    now = timezone.now()
+    expired = SyncRecord.objects.filter(status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]).filter(
+        _expired(now))
+    if source is not None:
+        expired = expired.filter(source=source)
+    lost = []
+    for record in expired.select_related("source").order_by("pk"):
+        if record.status == SyncRecord.Status.RUNNING:
+            message = (f"Worker lost: no heartbeat for over {lease_seconds()} s (the worker stopped or was "
+                       "killed). A new sync takes over; runs already written are kept.")
+        else:
+            message = "No worker picked this sync up in time; a new request replaces it."
+        # Conditional: a heartbeat that came in meanwhile keeps the record alive.
+        if SyncRecord.objects.filter(pk=record.pk, status=record.status).filter(_expired(now)).update(
+                status=SyncRecord.Status.ERROR, error=message, finished_at=now, lease_expires_at=None):
+            logger.warning("sync %s of source %s taken over: %s", record.pk, record.source_id, message)
+            MlflowSource.objects.filter(pk=record.source_id, lock_expires_at__lt=now).update(
+                lock_token="", lock_expires_at=None)
+            if record.status == SyncRecord.Status.RUNNING:
+                lost.append(record)
+    return lost
+
+
+def _enqueue(record_id: int) -> None:
+    """Hand a committed record to the broker. If the broker cannot take it, the record ends
+    as `error` at once (nothing stays queued that no worker will ever run) and
+    SyncQueueUnavailable is raised for the caller to say so."""
+    from ..tasks import source_sync
+
+    try:
+        enqueue(source_sync, record_id)
+    except QueueUnavailable as error:
+        SyncRecord.objects.filter(pk=record_id, status=SyncRecord.Status.QUEUED).update(
+            status=SyncRecord.Status.ERROR, error=SYNC_QUEUE_DOWN_MESSAGE, finished_at=timezone.now(),
+            lease_expires_at=None)
+        raise SyncQueueUnavailable() from error
 
 
 def source_sync_request(*, source: MlflowSource, kind: str = SyncRecord.Kind.FULL, user=None) -> SyncRecord | None:
     """Ask for a sync on a worker. A full reconcile asked for while one is queued or running
-    joins it (the same record comes back); a fast loop is not queued beside any active sync
-    (None). The task is enqueued once the record is committed."""
-    from ..tasks import source_sync
-
+    (and alive: its lease has not expired) joins it (the same record comes back); a fast
+    loop is not queued beside any active sync (None). A sync whose lease expired is taken
+    over: marked `error` ("worker lost") and replaced by this request. The task is
+    enqueued once the record is committed; if the broker cannot take it the record ends as
+    `error` and SyncQueueUnavailable is raised."""
     with transaction.atomic():
         MlflowSource.objects.select_for_update().filter(pk=source.pk).first()
+        syncs_take_over_expired(source=source)
         active = _active_records(source)
         if kind == SyncRecord.Kind.FULL:
             existing = active.filter(kind=SyncRecord.Kind.FULL).order_by("-created_at").first()
@@ -212,15 +277,21 @@ def source_sync_request(*, source: MlflowSource, kind: str = SyncRecord.Kind.FUL
                 return existing
         elif active.exists():
             return None
-        record = SyncRecord.objects.create(source=source, kind=kind, requested_by=user)
-        transaction.on_commit(lambda: source_sync.delay(record.pk))
+        record = SyncRecord.objects.create(source=source, kind=kind, requested_by=user,
+                                           lease_expires_at=timezone.now() + QUEUED_TIMEOUT)
+        transaction.on_commit(lambda: _enqueue(record.pk))
     return record
 
 
 def sources_dispatch_due(*, now=None) -> int:
-    """Enqueue each enabled source's full reconcile or fast loop if it is due."""
+    """Take over syncs whose worker was lost, then enqueue each enabled source's full
+    reconcile or fast loop if it is due. Raises SyncQueueUnavailable if the broker is down."""
     now = now or timezone.now()
     queued = 0
+    # Syncs whose worker was lost are taken over first, whether or not their source is due.
+    for lost in syncs_take_over_expired():
+        if lost.source.enabled and source_sync_request(source=lost.source, kind=lost.kind) is not None:
+            queued += 1
     for source in MlflowSource.objects.filter(enabled=True).order_by("pk"):
         if source.last_full_at is None or source.last_full_at <= now - timedelta(
                 seconds=source.reconcile_interval_seconds):

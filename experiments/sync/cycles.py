@@ -18,17 +18,23 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q
 
 from ..models import Experiment, Lifecycle, MlflowSource, ModelVersion, Run, RunStatus, SyncRecord
 from .client import MlflowError, MlflowUnreachable
 from .importer import MAX_WARNINGS, PageImporter, PageResult
-from .watermark import fast_window_start, lease_renew
+from .watermark import Heartbeat, fast_window_start
 
 logger = logging.getLogger(__name__)
 
 IN_CHUNK = 100  # run ids per `run_id IN (...)` filter
+
+
+def page_size() -> int:
+    """Runs per `runs/search` page: settings.AIHUB_SYNC_PAGE_SIZE, within MLflow's 1..1000."""
+    return min(max(int(settings.AIHUB_SYNC_PAGE_SIZE), 1), 1000)
 
 
 class SyncOutcome:
@@ -98,23 +104,24 @@ def prefetched(pages: Iterator[list[dict]], prepare=None, depth: int = 2) -> Ite
         thread.join(timeout=5)
 
 
-def _import_pages(importer: PageImporter, pages, outcome: SyncOutcome, source_id: int, lease: str) -> None:
+def _import_pages(importer: PageImporter, pages, outcome: SyncOutcome, lease: Heartbeat) -> None:
     for page in pages:
         result = importer.import_page(page)
         outcome.add(result)
-        lease_renew(source_id, lease)
+        lease.check()
 
 
-def full_reconcile(*, source: MlflowSource, client, record: SyncRecord, lease: str) -> SyncOutcome:
+def full_reconcile(*, source: MlflowSource, client, record: SyncRecord, lease: Heartbeat) -> SyncOutcome:
     outcome = SyncOutcome()
     experiments = resolve_experiments(source, client, outcome.warnings)
     if experiments:
         importer = PageImporter(source=source, client=client, experiments=experiments, record=record,
                                 reconcile_mark=record.pk)
-        pages = client.search_runs(list(experiments), run_view_type="ALL", order_by=("attributes.start_time ASC",))
+        pages = client.search_runs(list(experiments), run_view_type="ALL", order_by=("attributes.start_time ASC",),
+                                   page_size=page_size())
         for prepared in prefetched(pages, importer.prepare):
             outcome.add(importer.write(prepared))
-            lease_renew(source.pk, lease)
+            lease.check()
     # The scan saw every run the server still has: the rest were purged (`mlflow gc`).
     purged = Run.objects.filter(source=source, experiment__experiment_id__in=list(experiments), purged=False).exclude(
         seen_by_sync=record.pk).update(purged=True, deleted=True, lifecycle=Lifecycle.PURGED)
@@ -124,7 +131,7 @@ def full_reconcile(*, source: MlflowSource, client, record: SyncRecord, lease: s
     return outcome
 
 
-def fast_cycle(*, source: MlflowSource, client, record: SyncRecord, lease: str) -> SyncOutcome:
+def fast_cycle(*, source: MlflowSource, client, record: SyncRecord, lease: Heartbeat) -> SyncOutcome:
     outcome = SyncOutcome()
     experiments = resolve_experiments(source, client, outcome.warnings)
     if not experiments:
@@ -132,7 +139,8 @@ def fast_cycle(*, source: MlflowSource, client, record: SyncRecord, lease: str) 
     ids = list(experiments)
     importer = PageImporter(source=source, client=client, experiments=experiments, record=record)
     since = fast_window_start(source)
-    searches = [client.search_runs(ids, filter_string=filter_string, run_view_type=view) for filter_string, view in (
+    searches = [client.search_runs(ids, filter_string=filter_string, run_view_type=view, page_size=page_size())
+                for filter_string, view in (
         (f"attributes.start_time >= {since}", "ALL"),
         (f"attributes.end_time >= {since}", "ALL"),
         ("attributes.status = 'RUNNING'", "ALL"),
@@ -149,8 +157,7 @@ def fast_cycle(*, source: MlflowSource, client, record: SyncRecord, lease: str) 
         firsts = [next(pages, None) for pages in searches]
         registry = read_model_registry(client)
     for first, rest in zip(firsts, searches, strict=True):
-        _import_pages(importer, itertools.chain([first] if first is not None else [], rest), outcome, source.pk,
-                      lease)
+        _import_pages(importer, itertools.chain([first] if first is not None else [], rest), outcome, lease)
     # Stored runs that may have changed without a new start or end time: still running
     # (killed or failed without an end time), or deleted (restored, or purged since).
     watch = Run.objects.filter(source=source, purged=False, experiment__experiment_id__in=ids).filter(
@@ -172,7 +179,7 @@ def _refetch(importer, client, experiment_ids, run_ids, source, record, outcome,
     quoted = ", ".join(f"'{run_id}'" for run_id in run_ids)
     found = set()
     for page in client.search_runs(experiment_ids, filter_string=f"attributes.run_id IN ({quoted})",
-                                   run_view_type="ALL"):
+                                   run_view_type="ALL", page_size=page_size()):
         found.update(run["info"].get("run_id") or run["info"]["run_uuid"] for run in page)
         outcome.add(importer.import_page(page))
     missing = [run_id for run_id in run_ids if run_id not in found]
@@ -180,7 +187,7 @@ def _refetch(importer, client, experiment_ids, run_ids, source, record, outcome,
         purged = Run.objects.filter(source=source, run_id__in=missing, purged=False).update(
             purged=True, deleted=True, lifecycle=Lifecycle.PURGED)
         SyncRecord.objects.filter(pk=record.pk).update(runs_purged=F("runs_purged") + purged)
-    lease_renew(source.pk, lease)
+    lease.check()
 
 
 def read_model_registry(client) -> tuple[dict, list[dict]] | None:

@@ -9,7 +9,7 @@ from ..models import MlflowSource, SyncRecord
 from ..secrets import decrypt
 from .client import Credentials, LocalStoreClient, RestClient, is_local_uri, source_credentials
 from .cycles import fast_cycle, full_reconcile
-from .watermark import lease_acquire, lease_release, now_ms, watermark_advance
+from .watermark import Heartbeat, lease_acquire, lease_deadline, lease_release, now_ms, watermark_advance
 
 logger = logging.getLogger(__name__)
 
@@ -47,22 +47,31 @@ def sync_run(*, record_id: int) -> SyncRecord:
         source.refresh_from_db()
         kind = record.kind if source.fast_watermark_ms is not None else SyncRecord.Kind.FULL
         started = timezone.now()
-        SyncRecord.objects.filter(pk=record.pk).update(
-            status=SyncRecord.Status.RUNNING, kind=kind, started_at=record.started_at or started,
-            attempts=F("attempts") + 1, error="")
+        # Only a record still queued or running is started: one the take-over marked as
+        # lost (its task delivered again later) stays as it is.
+        if not SyncRecord.objects.filter(
+                pk=record.pk, status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]).update(
+                status=SyncRecord.Status.RUNNING, kind=kind, started_at=record.started_at or started,
+                attempts=F("attempts") + 1, error="", lease_expires_at=lease_deadline()):
+            record.refresh_from_db()
+            return record
         record.kind = kind
         cycle_started_ms = now_ms()
         client = client_for(source)
         cycle = full_reconcile if kind == SyncRecord.Kind.FULL else fast_cycle
-        outcome = cycle(source=source, client=client, record=record, lease=lease)
-        watermark_advance(source.pk, cycle_started_ms=cycle_started_ms, full=kind == SyncRecord.Kind.FULL)
+        with Heartbeat(source.pk, lease, record.pk) as heartbeat:
+            outcome = cycle(source=source, client=client, record=record, lease=heartbeat)
+            heartbeat.check()  # still ours: nobody took over while the last page was written
+            watermark_advance(source.pk, cycle_started_ms=cycle_started_ms, full=kind == SyncRecord.Kind.FULL)
         from ..services.sentinel import sentinel_check
 
         sentinel_check(source=source, changed_since=started)
-        SyncRecord.objects.filter(pk=record.pk).update(
-            status=SyncRecord.Status.OK, finished_at=timezone.now(), warnings=outcome.warnings, error="")
-    except Exception as error:
-        SyncRecord.objects.filter(pk=record.pk).update(error=f"{type(error).__name__}: {error}"[:2000])
+        SyncRecord.objects.filter(pk=record.pk, status=SyncRecord.Status.RUNNING).update(
+            status=SyncRecord.Status.OK, finished_at=timezone.now(), warnings=outcome.warnings, error="",
+            lease_expires_at=None)
+    except Exception as error:  # a record the take-over ended keeps the reason it gave
+        SyncRecord.objects.filter(pk=record.pk, status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]
+                                  ).update(error=f"{type(error).__name__}: {error}"[:2000])
         raise
     finally:
         lease_release(source.pk, lease)

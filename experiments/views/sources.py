@@ -30,8 +30,13 @@ def sources(request, key):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                services.source_sync_request(source=source, kind="full", user=request.user)
-                messages.success(request, f"Connected {source.label}; the first sync has started.")
+                try:
+                    services.source_sync_request(source=source, kind="full", user=request.user)
+                except services.SyncQueueUnavailable:
+                    messages.warning(request, f"Connected {source.label}, but its first sync could not be queued: "
+                                              "the task queue (Redis) is not reachable. Press Sync now once it is back.")
+                else:
+                    messages.success(request, f"Connected {source.label}; the first sync has started.")
                 return redirect("experiments:source", key=project.key, source_id=source.pk)
     return render(request, "experiments/sources.html",
                   _context(project, form=form, sources=selectors.sources_for_project(project=project)))
@@ -97,12 +102,20 @@ def source_detail(request, key, source_id):
 def source_sync_now(request, key, source_id):
     project = project_for(request.user, key, Action.EDIT)
     source = get_object_or_404(MlflowSource, pk=source_id, project=project)
-    services.source_sync_request(source=source, kind="full", user=request.user)
+    queue_error = ""
+    try:
+        services.source_sync_request(source=source, kind="full", user=request.user)
+    except services.SyncQueueUnavailable as error:
+        queue_error = str(error)
     if request.htmx:
         records = selectors.source_syncs(source=source)
         return render(request, "experiments/source.html#sync-status",
-                      _context(project, source=source, records=records, latest=records[0] if records else None))
-    messages.success(request, "A full sync was requested.")
+                      _context(project, source=source, records=records, latest=records[0] if records else None,
+                               queue_error=queue_error))
+    if queue_error:
+        messages.error(request, queue_error)
+    else:
+        messages.success(request, "A full sync was requested.")
     return redirect("experiments:source", key=project.key, source_id=source.pk)
 
 

@@ -28,7 +28,7 @@ def allow_loopback_servers(settings, monkeypatch):
 def mlflow_server(tmp_path_factory):
     server = MlflowServer(tmp_path_factory.mktemp("mlflow"))
     try:
-        server.start()
+        server.start(timeout=400)  # 13-27 s on an idle machine, minutes on a loaded one
     except (RuntimeError, OSError) as error:
         missing("an MLflow tracking server (`mlflow server`)", f"it could not start: {error}")
     yield server
