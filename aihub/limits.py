@@ -16,8 +16,8 @@ TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("projects.Ticket", "description"): 20_000,
     ("projects.Ticket", "acceptance_criteria"): 10_000,
     ("projects.Comment", "body"): 10_000,
-    ("docs_hub.Doc", "body"): 30_000,
-    ("docs_hub.DocTemplate", "body"): 30_000,
+    ("docs_hub.Doc", "body"): 20_000,
+    ("docs_hub.DocTemplate", "body"): 20_000,
 }
 
 

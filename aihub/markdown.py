@@ -73,8 +73,9 @@ EXTENSION_CONFIGS = {
 # and definitions read it line by line), each inline pattern pass over a text (a regular
 # expression search plus a rebuild of the text after a match), each link opener tried,
 # each bracket indexed and each character of a link target read; table cells (`|`) and
-# emphasis delimiters cost more than their length. Normal text stays far
-# below it; a text that spends it is shown as written.
+# emphasis delimiters cost more than their length. 1,200,000 is 120 to 200 ms on this
+# project's 2-core CI machines; ordinary text at its field's cap (aihub/limits.py) stays
+# below it, and a text that spends it is shown as written.
 RENDER_BUDGET = 1_200_000
 MAX_NESTING = 24  # lists and quotes inside each other
 MAX_LINK_TARGET = 2_000  # characters of a link's (url "title")
@@ -181,7 +182,7 @@ class _BoundedInlineTreeprocessor(treeprocessors.InlineProcessor):
 
     # Each pass of a pattern reads the rest of its text (and a match rebuilds it).
     def _InlineProcessor__applyPattern(self, pattern, data, patternIndex, startIndex=0):  # noqa: N802, N803
-        units = 30 + (len(data) - startIndex) // 8
+        units = 60 + (len(data) - startIndex) // 8
         if isinstance(pattern, inlinepatterns.DelimiterProcessor):  # pairs every * and _ in one go
             units += 40 * (data.count("*", startIndex) + data.count("_", startIndex))
         self.md.render_budget.charge(units)
@@ -197,7 +198,7 @@ class _BoundedBlockParser(blockparser.BlockParser):
                 raise TooComplex("nested too deep")
             while blocks:
                 block = blocks[0]
-                budget.charge(150 + len(block) // 8 + 20 * block.count("\n") + 100 * block.count("|"))
+                budget.charge(150 + len(block) // 8 + 20 * block.count("\n") + 200 * block.count("|"))
                 for processor in self.blockprocessors:
                     if processor.test(parent, blocks[0]) and processor.run(parent, blocks) is not False:
                         break

@@ -91,10 +91,13 @@ SHAPES = {
 }
 
 
+BASIC_SHAPES = list(SHAPES.values())
+
+
 def mixed(n: int) -> str:
     """A slice of every shape, up to the cap."""
-    piece = max(1, n // len(SHAPES))
-    return "\n\n".join(make(piece) for make in SHAPES.values())[:n]
+    piece = max(1, n // len(BASIC_SHAPES))
+    return "\n\n".join(make(piece) for make in BASIC_SHAPES)[:n]
 
 
 SHAPES["mix of all"] = mixed

@@ -80,7 +80,7 @@ def _record_revision(doc: Doc, *, author: User | None, message: str) -> DocRevis
 # Up to this many linking docs, holding this much text in all, are re-rendered in the
 # request; beyond, a Celery task does it (a render costs up to ~200 ms at the size cap).
 INLINE_RERENDER_LIMIT = 25
-INLINE_RERENDER_CHARS = 30_000
+INLINE_RERENDER_CHARS = 20_000
 
 
 def _refresh_linking_docs(*, project: Project, doc: Doc | None, texts: set[str], exclude_id: int | None) -> None:

@@ -252,7 +252,7 @@ def test_pages_take_600_deep_nesting_without_an_error(client, cv, admin):
 
 def test_renaming_a_page_linked_from_two_long_docs_rerenders_them_in_a_task(cv, admin,
                                                                              django_capture_on_commit_callbacks):
-    """Two linking docs at the size cap are about 400 ms of rendering: not in the request."""
+    """Two linking docs at the size cap are up to 400 ms of rendering: not in the request."""
     from docs_hub import services as doc_services
 
     target = doc_services.doc_create(project=cv, author=admin, title="Glossary")
