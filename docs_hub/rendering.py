@@ -21,7 +21,8 @@ from .models import Doc, DocSlugAlias
 # fence" from each opener rescans the rest of the text per unclosed opener.
 FENCE_LINE = re.compile(r"^(```|~~~)(.*)$", re.MULTILINE)
 INLINE_CODE = re.compile(r"`[^`\n]+`")
-WIKI_LINK = r"\[\[(?P<target>[^\]\n|]{1,200})(?:\|(?P<label>[^\]\n]{1,200}))?\]\]"
+# No `[` inside a target or label: a run of `[` then fails at once instead of backtracking.
+WIKI_LINK = r"\[\[(?P<target>[^\[\]\n|]{1,200})(?:\|(?P<label>[^\[\]\n]{1,200}))?\]\]"
 TICKET_KEY = r"(?<![\w/#.\-])(?P<ticket>[A-Z][A-Z0-9]{1,9}-[1-9]\d{0,8})\b"
 TOKENS = re.compile(f"{macro_registry.MACRO.pattern}|{WIKI_LINK}|{TICKET_KEY}")
 MD_SPECIAL = re.compile(r"([\\\[\]()*_`])")
@@ -109,6 +110,10 @@ def render_doc(*, project: Project, body: str) -> Rendered:
     docs = find_docs(project, wiki_targets)
     own_prefix = f"{project.key}-"
     result = Rendered(html="", toc_html="")
+    ticket_urls: dict[str, str] = {}
+    ticket_links_made: list[int] = []
+    doc_urls: dict[str, str] = {}
+    doc_links_made: list[int] = []
 
     def replace(match: re.Match) -> str:
         if match.group("kind"):
@@ -123,21 +128,28 @@ def render_doc(*, project: Project, body: str) -> Rendered:
             return macro_registry.PLACEHOLDER.format(len(result.macros) - 1)
         if match.group("target"):
             target = match.group("target").strip()
-            if target not in wiki_targets:  # past MAX_DOC_LINKS
+            if target not in wiki_targets or len(doc_links_made) >= MAX_DOC_LINKS:  # past the cap: text
                 return match.group(0)
+            doc_links_made.append(1)
             label = _md_text((match.group("label") or target).strip())
             doc = docs.get(target.lower())
             result.doc_links[target] = doc.id if doc else None
+            if target not in doc_urls:
+                doc_urls[target] = doc_url(project.key, doc.slug) if doc else new_doc_url(project.key, target)
             if doc:
-                return f"[{label}]({doc_url(project.key, doc.slug)}){{: .wikilink }}"
-            return (f'[{label}]({new_doc_url(project.key, target)})'
-                    f'{{: .wikilink .missing title="Create this page" }}')
+                return f"[{label}]({doc_urls[target]}){{: .wikilink }}"
+            return f'[{label}]({doc_urls[target]}){{: .wikilink .missing title="Create this page" }}'
         key = match.group("ticket")
-        if key.startswith(own_prefix) and (key in result.ticket_keys or len(result.ticket_keys) < MAX_TICKET_LINKS):
-            # the project's own tickets only: other projects' stay text
+        if not key.startswith(own_prefix):  # the project's own tickets only: other projects' stay text
+            return key
+        if len(result.ticket_keys) < MAX_TICKET_LINKS:
             result.ticket_keys.add(key)
-            return f"[{key}]({ticket_url(project.key, key)}){{: .ticket-link }}"
-        return key
+        if key not in result.ticket_keys or len(ticket_links_made) >= MAX_TICKET_LINKS:
+            return key
+        ticket_links_made.append(1)
+        if key not in ticket_urls:
+            ticket_urls[key] = ticket_url(project.key, key)
+        return f"[{key}]({ticket_urls[key]}){{: .ticket-link }}"
 
     source = "".join(text if is_code else TOKENS.sub(replace, text) for is_code, text in parts)
     result.html, result.toc_html = render_markdown_with_toc(source, plain_text=body or "")

@@ -111,6 +111,18 @@ def test_a_wall_of_ticket_keys_links_at_most_the_cap(django_assert_max_num_queri
 
 
 @pytest.mark.django_db
+def test_a_doc_links_at_most_the_cap_of_ticket_keys_and_pages():
+    from docs_hub.rendering import MAX_DOC_LINKS
+    from docs_hub.rendering import MAX_TICKET_LINKS as MAX_DOC_TICKET_LINKS
+
+    project = ProjectFactory(key="CV")
+    rendered = render_doc(project=project, body="CV-1 [[Same page]]\n\n" * 400)
+    assert rendered.html.count('class="ticket-link"') == MAX_DOC_TICKET_LINKS
+    assert rendered.html.count("wikilink") == MAX_DOC_LINKS
+    assert rendered.ticket_keys == {"CV-1"} and list(rendered.doc_links) == ["Same page"]
+
+
+@pytest.mark.django_db
 def test_a_doc_of_fence_lines_and_keys_renders_as_written():
     project = ProjectFactory(key="CV")
     rendered = render_doc(project=project, body="```a CV-1 [[Page]]\n" * (DOC_CAP // 19))
