@@ -36,6 +36,9 @@ class Watch:
 
     def __post_init__(self):
         self.page.add_init_script(INIT_SCRIPT)
+        # Generous: CI machines run the app, Chromium, a worker and MLflow on two cores.
+        self.page.set_default_navigation_timeout(120_000)
+        self.page.set_default_timeout(60_000)
         self.page.on("pageerror", lambda error: self.errors.append(f"{self.page.url}: {error}"))
         self.page.on("console", self._console)
         self.page.on("dialog", self._dialog)
@@ -54,7 +57,11 @@ class Watch:
 
 def visit(page, watch: Watch, url: str) -> dict:
     """Open url, let htmx load its fragments, and return what the page recorded."""
-    response = page.goto(url, wait_until="load")
+    try:
+        response = page.goto(url, wait_until="load")
+    except PlaywrightTimeoutError:
+        watch.failed.append(f"{url}: did not load")
+        return {"csp": [], "hits": [], "globals": [], "status": None, "csp_header": None}
     status = response.status if response else None
     if status is not None and status >= 500:
         watch.failed.append(f"{url}: HTTP {status}")

@@ -60,7 +60,7 @@ def crawl(page, live_server, urls):
         recorded = visit(page, watch, f"{live_server.url}{url}")
         if recorded["csp"]:
             problems.append(f"{url}: CSP violation {recorded['csp']}")
-        if recorded["status"] < 400 and not recorded["csp_header"]:
+        if recorded["status"] and recorded["status"] < 400 and not recorded["csp_header"]:
             problems.append(f"{url}: no Content-Security-Policy header")
     problems += [f"CSP (console): {m}" for m in watch.console_csp]
     problems += [f"JS error: {m}" for m in watch.errors]
@@ -97,7 +97,7 @@ def test_admin_pages_django_admin_and_api_docs_work_under_the_policy(demo, page,
     assert not problems, "\n".join(problems)
     # Swagger UI runs from the sidecar's local copy and reads the schema.
     page.goto(f"{live_server.url}/api/docs/")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("AI Hub API")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("AI Hub API", timeout=90_000)
     expect(page.locator(".opblock").first).to_be_visible()
 
 
@@ -110,7 +110,8 @@ def test_html_responses_carry_the_policy(client):
                       "frame-ancestors 'none'", "style-src 'self';"):
         assert directive in policy
     assert "unsafe-eval" not in policy and "unsafe-inline" not in policy
-    assert "unsafe-inline" in client.get("/api/docs/")["Content-Security-Policy"].split("style-src", 1)[1]
+    assert client.get("/api/docs/")["Content-Security-Policy"] == policy  # Swagger UI: no exception
+    assert client.get("/admin/", follow=True)["Content-Security-Policy"] == policy
     assert "Content-Security-Policy" not in client.get("/api/v1/projects/")  # JSON: no policy needed
 
 
@@ -120,8 +121,9 @@ def test_confirmations_and_auto_submit_work_without_inline_handlers(demo, page, 
     # The role select submits itself when changed (it had onchange=).
     page.goto(f"{live_server.url}/projects/CV/members/")
     sam = Membership.objects.get(project=demo, user__username="sam")
-    page.locator(f"#role-{sam.pk}").select_option("member")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator(f"#role-{sam.pk}").select_option("member")
+    expect(page.locator(f"#role-{sam.pk}")).to_have_value("member")
     sam.refresh_from_db()
     assert sam.role == Role.MEMBER
     # Deleting a ticket asks first (it had onsubmit="return confirm(...)"): no, then yes.
