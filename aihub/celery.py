@@ -26,8 +26,9 @@ def _refuse_build_only_settings(**kwargs):
 
 # Beat schedules. Apps add entries here rather than scattering them over settings.
 app.conf.beat_schedule = {}
-# Experiments: every minute, enqueue each MLflow source's fast loop (default every 5 min) or
-# full reconcile (default hourly) when due; the intervals are per source.
+# Experiments: every 30 s, enqueue each MLflow source's fast loop (default every 5 min) or
+# full reconcile (default hourly) when due, and take over syncs whose
+# worker died (lease expired), so a lost sync resumes within a minute.
 app.conf.beat_schedule["experiments-dispatch-due-syncs"] = {
-    "task": "experiments.tasks.dispatch_due_syncs", "schedule": 60.0,
+    "task": "experiments.tasks.dispatch_due_syncs", "schedule": 30.0,
 }

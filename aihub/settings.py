@@ -236,8 +236,8 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 # MLflow syncs: a running sync renews its lease (a heartbeat) every few seconds and on every
 # page; a sync whose lease expired (its worker died) is marked `error` ("worker lost") and
-# taken over by the next "Sync now" or by the dispatch Beat runs every minute.
-AIHUB_SYNC_LEASE_SECONDS = int(os.environ.get("AIHUB_SYNC_LEASE_SECONDS", "60"))
+# taken over by the next "Sync now" or by the dispatch Beat runs every 30 s.
+AIHUB_SYNC_LEASE_SECONDS = int(os.environ.get("AIHUB_SYNC_LEASE_SECONDS", "30"))
 # Runs read per `runs/search` page (MLflow's maximum is 1000).
 AIHUB_SYNC_PAGE_SIZE = int(os.environ.get("AIHUB_SYNC_PAGE_SIZE", "1000"))
 # Key for credentials stored with MLflow sources; derived from SECRET_KEY unless given.

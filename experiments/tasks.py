@@ -74,7 +74,7 @@ def source_sync(self, record_id: int, waits: int = 0) -> str:
 
 @shared_task
 def dispatch_due_syncs() -> int:
-    """Beat calls this every minute: enqueue the fast loops and full reconciles that are due."""
+    """Beat calls this every 30 s: enqueue the fast loops and full reconciles that are due."""
     from .services.sources import sources_dispatch_due
 
     return sources_dispatch_due()

@@ -5,7 +5,7 @@ The lease is a conditional UPDATE on the source row (committed at once, so it ho
 across the many short transactions of a sync and across workers): it is taken only if
 free or expired, renewed on every page and by a heartbeat every few seconds, and
 released at the end. The running SyncRecord carries the same expiry. A worker that dies
-leaves a lease that expires after `settings.AIHUB_SYNC_LEASE_SECONDS` (60 s by default);
+leaves a lease that expires after `settings.AIHUB_SYNC_LEASE_SECONDS` (30 s by default);
 the sync is then taken over (see services.sources.syncs_take_over_expired)."""
 import logging
 import threading

@@ -137,4 +137,4 @@ def test_beat_schedules_the_dispatcher():
     from aihub.celery import app
 
     entry = app.conf.beat_schedule["experiments-dispatch-due-syncs"]
-    assert entry["task"] == "experiments.tasks.dispatch_due_syncs" and entry["schedule"] == 60.0
+    assert entry["task"] == "experiments.tasks.dispatch_due_syncs" and entry["schedule"] == 30.0
