@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "aihub.logs.RequestLogMiddleware",
     "aihub.observability.PrometheusMiddleware",
     "aihub.observability.ProbeMiddleware",
+    # gzip for API JSON only, when accepted (HTML carries the CSRF token: BREACH; aihub/compression.py).
+    "aihub.compression.JSONGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

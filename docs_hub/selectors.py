@@ -3,7 +3,7 @@ docs, links or revisions."""
 import difflib
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 
 from projects.models import Project, Ticket
@@ -213,19 +213,22 @@ def recent_docs(*, project: Project, limit: int = 8) -> list[Doc]:
 
 def doc_backlinks_for_tickets(ticket_ids) -> dict:
     """The backlink provider for projects: ticket id -> live docs of the ticket's project
-    that mention it. Two queries, whatever the number of tickets."""
-    tickets = {(project_id, key): ticket_id for ticket_id, key, project_id in
-               Ticket.objects.filter(id__in=list(ticket_ids)).values_list("id", "key", "project_id")}
-    if not tickets:
+    that mention it. One query, whatever the number of tickets: the links are matched to
+    the tickets (same key, same project) inside it."""
+    ticket_ids = list(ticket_ids)
+    if not ticket_ids:
         return {}
-    rows = (DocTicketLink.objects.filter(ticket_key__in={key for _, key in tickets}, doc__deleted_at__isnull=True)
+    tickets = Ticket.objects.filter(id__in=ticket_ids)
+    rows = (DocTicketLink.objects.filter(ticket_key__in=tickets.values("key"), doc__deleted_at__isnull=True)
+            .annotate(ticket_id=Subquery(tickets.filter(key=OuterRef("ticket_key"),
+                                                        project_id=OuterRef("doc__project_id")).values("id")[:1]))
             .select_related("doc__project").only("ticket_key", "doc__title", "doc__slug", "doc__project_id",
                                                  "doc__project__key")
             .order_by("doc__title"))
     out: dict = {}
     for link in rows:
-        ticket_id = tickets.get((link.doc.project_id, link.ticket_key))
-        if ticket_id is None:
+        ticket_id = link.ticket_id
+        if ticket_id is None:  # the same key in another project
             continue
         out.setdefault(ticket_id, []).append({
             "type": "doc", "slug": link.doc.slug, "title": link.doc.title,

@@ -241,22 +241,26 @@ def gate_statuses_for_tickets(ticket_ids) -> dict[int, list[dict]]:
             for ticket_id, ticket_gates in gates.items()}
 
 
-def ticket_badges(ticket_ids) -> dict[int, list[dict]]:
-    """Board-card badges: linked run count, gate status, regressions. Two queries in all,
-    whatever the number of tickets (gates; linked runs with a regression flag)."""
-    ticket_ids = list(ticket_ids)
+def ticket_badges(*, project_id: int, sprint_id: int | None = None) -> dict[int, list[dict]]:
+    """Board-card badges of a board's tickets (the project's, in `sprint_id` unless None):
+    linked run count, gate status, regressions. Two queries in all, each joined to the
+    tickets by project and sprint, never given a list of ticket ids: their cost follows the
+    gates and links found, not the number of cards (gates; linked runs with a regression flag)."""
+    on_board = Q(ticket__project_id=project_id)
+    if sprint_id is not None:
+        on_board &= Q(ticket__sprint_id=sprint_id)
     gates = defaultdict(list)
-    for gate in MetricGate.objects.filter(ticket_id__in=ticket_ids).order_by("pk"):
+    for gate in MetricGate.objects.filter(on_board).order_by("pk"):
         gates[gate.ticket_id].append(gate)
     fields = ["ticket_id", "run__run_id", "run__name", "run__status", "regressed"]
     if gates:
         fields.append("run__metrics")  # only read when some gate needs the values
     links = defaultdict(list)
-    for row in RunLink.objects.filter(ticket_id__in=ticket_ids, active=True, run__deleted=False).annotate(
+    for row in RunLink.objects.filter(on_board, active=True, run__deleted=False).annotate(
             regressed=Exists(RegressionFlag.objects.filter(run=OuterRef("run")))).values(*fields):
         links[row["ticket_id"]].append(row)
     badges: dict[int, list[dict]] = {}
-    for ticket_id in ticket_ids:
+    for ticket_id in sorted(gates.keys() | links.keys()):
         items = []
         rows = links.get(ticket_id, [])
         if rows:

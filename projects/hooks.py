@@ -9,10 +9,15 @@ ticket_finished_handlers: list[Callable] = []
 
 
 # Bulk providers for what other apps know about tickets, so a page or serializer asks once
-# for all its tickets: (ticket_ids) -> {ticket_id: [items]}. One or two queries each,
-# whatever the number of tickets.
-#   backlinks: docs that mention each ticket, as [{"type": "doc", "slug", "title", "url"}]
-#   badges: small facts a board card shows, as [{"label", "title", "state"}] (runs, gates)
+# for all its tickets. One or two queries each, whatever the number of tickets.
+#   backlinks: (ticket_ids) -> {ticket_id: [items]}: docs that mention each ticket, as
+#     [{"type": "doc", "slug", "title", "url"}] (a page of tickets at most)
+#   badges: (*, project_id, sprint_id) -> {ticket_id: [items]}: small facts a board card
+#     shows, as [{"label", "title", "state"}] (runs, gates), for the tickets of a board: the
+#     project's tickets in that sprint (every ticket of the project when sprint_id is None).
+#     Providers filter on ticket__project_id and ticket__sprint_id (a join), never on a list
+#     of ids, so a board of 10,000 cards sends the same short SQL as one of 10; the cost
+#     follows the rows they find (links, gates), not the size of the board.
 backlink_providers: list[Callable] = []
 badge_providers: list[Callable] = []
 
@@ -42,8 +47,13 @@ def backlinks_for(ticket_ids) -> dict:
     return _collect(backlink_providers, ticket_ids)
 
 
-def badges_for(ticket_ids) -> dict:
-    return _collect(badge_providers, ticket_ids)
+def badges_for(*, project_id: int, sprint_id: int | None = None) -> dict:
+    """Badges of the board's tickets (see badge_providers): only tickets with badges appear."""
+    merged: dict = {}
+    for provider in badge_providers:
+        for ticket_id, items in provider(project_id=project_id, sprint_id=sprint_id).items():
+            merged.setdefault(ticket_id, []).extend(items)
+    return merged
 
 
 def register_finish_guard(guard: Callable) -> Callable:

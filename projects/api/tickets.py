@@ -50,6 +50,9 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_labels(self, ticket) -> list[str]:
+        names = getattr(ticket, "label_names", None)  # read with the ticket (a move's response)
+        if names is not None:
+            return sorted(names)
         return sorted(label.name for label in ticket.labels.all())  # prefetched
 
     @extend_schema_field(BacklinkSerializer(many=True))

@@ -123,19 +123,28 @@ def _card_columns(card_fields) -> tuple[str, ...]:
     return (*CARD_FIELDS, "custom_fields") if card_fields else CARD_FIELDS
 
 
-def _cards(rows: list[tuple], card_fields=(), tickets: QuerySet[Ticket] | None = None) -> list[dict]:
+def _cards(rows: list[tuple], card_fields=(), tickets: QuerySet[Ticket] | None = None, *, project: Project,
+           sprint: Sprint | None, api: bool = False) -> list[dict]:
     """Turn ticket rows (CARD_FIELDS tuples, then the custom-field JSON when card_fields)
     into cards: labels and badges fetched once for all of them. `tickets`: the query the rows
-    came from, when they are all of it; labels then join on it instead of sending every id."""
+    came from, when they are all of it; labels then join on it instead of sending every id.
+    Badges are asked for the board (project and sprint), never for a list of ids.
+    `api`: cards in the REST shape (label names, fields by key), built in the same pass."""
     ids = [row[0] for row in rows]
-    labels: dict[int, list[dict]] = {}
+    labels: dict[int, list] = {}
     if ids:
         through = Ticket.labels.through.objects.filter(
             ticket_id__in=tickets.values("id") if tickets is not None else ids)
-        for ticket_id, name, color in through.values_list("ticket_id", "label__name", "label__color").order_by(
-                "label__name"):
-            labels.setdefault(ticket_id, []).append({"name": name, "color": color})
-    badges = hooks.badges_for(ids) if ids else {}
+        if api:
+            for ticket_id, name in through.values_list("ticket_id", "label__name").order_by("label__name"):
+                labels.setdefault(ticket_id, []).append(name)
+        else:
+            for ticket_id, name, color in through.values_list("ticket_id", "label__name", "label__color").order_by(
+                    "label__name"):
+                labels.setdefault(ticket_id, []).append({"name": name, "color": color})
+    badges = hooks.badges_for(project_id=project.pk, sprint_id=sprint.pk if sprint else None) if ids else {}
+    if api:
+        return _api_cards(rows, card_fields, labels, badges)
     initials: dict[tuple, str] = {}
     cards = []
     for row in rows:
@@ -160,11 +169,39 @@ def _cards(rows: list[tuple], card_fields=(), tickets: QuerySet[Ticket] | None =
     return cards
 
 
+def _api_cards(rows: list[tuple], card_fields, labels: dict, badges: dict) -> list[dict]:
+    """Cards as the board API shows them, one dict each straight from the row (the renderer
+    encodes them once, with orjson)."""
+    initials: dict[tuple, str] = {}
+    no_fields: dict = {}
+    cards = []
+    for row in rows:
+        (id_, key, title, type_, priority, estimate, _status_id, _rank, version,
+         username, display_name, first_name, last_name) = row[:13]
+        person = (username, display_name, first_name, last_name)
+        if person not in initials:
+            initials[person] = _initials(*person)
+        fields = no_fields
+        if card_fields:
+            values = row[13] or {}
+            fields = {}
+            for field_key, _name, field_type in card_fields:
+                shown = _card_field_value(field_type, values.get(field_key))
+                if shown:
+                    fields[field_key] = shown
+        cards.append({
+            "key": key, "title": title, "type": type_, "priority": priority, "assignee": username,
+            "assignee_initials": initials[person], "estimate": estimate, "labels": labels.get(id_, []),
+            "badges": badges.get(id_, []), "version": version, "fields": fields,
+        })
+    return cards
+
+
 def board_columns(*, project: Project, sprint: Sprint | None, filters: BoardFilters | None = None,
-                  per_column: int | None = COLUMN_PAGE_SIZE, empty: bool = False) -> list[Column]:
+                  per_column: int | None = COLUMN_PAGE_SIZE, empty: bool = False, api: bool = False) -> list[Column]:
     """Every status of the project as a column holding its first `per_column` cards (all of
     them when None) of `sprint` (the whole project when None), in board order. `empty`:
-    the columns alone (a Scrum board with no active sprint)."""
+    the columns alone (a Scrum board with no active sprint). `api`: cards in the REST shape."""
     filters = filters or BoardFilters()
     columns = [
         Column(**row) for row in WorkflowStatus.objects.filter(project=project).order_by("position", "id")
@@ -193,10 +230,11 @@ def board_columns(*, project: Project, sprint: Sprint | None, filters: BoardFilt
             if len(status_rows) > per_column:
                 by_id[status_id].has_more = True
                 del status_rows[per_column:]
-    cards = _cards([row for status_rows in per_status.values() for row in status_rows], card_fields,
-                   tickets=tickets.order_by() if per_column is None else None)
-    for card in cards:
-        by_id[card["status_id"]].cards.append(card)
+    shown = [row for status_rows in per_status.values() for row in status_rows]
+    cards = _cards(shown, card_fields, tickets=tickets.order_by() if per_column is None else None, project=project,
+                   sprint=sprint, api=api)
+    for row, card in zip(shown, cards):
+        by_id[row[STATUS_INDEX]].cards.append(card)
     return columns
 
 
@@ -211,7 +249,7 @@ def column_cards(*, project: Project, sprint: Sprint | None, status: WorkflowSta
             tickets = tickets.filter(Q(rank__gt=anchor["rank"]) | Q(rank=anchor["rank"], id__gt=anchor["id"]))
     card_fields = card_custom_fields(project=project)
     rows = list(tickets.order_by("rank", "id").values_list(*_card_columns(card_fields))[: limit + 1])
-    return _cards(rows[:limit], card_fields), len(rows) > limit
+    return _cards(rows[:limit], card_fields, project=project, sprint=sprint), len(rows) > limit
 
 
 def board_filter_choices(*, project: Project) -> dict:

@@ -11,15 +11,16 @@ ticket (every column and the backlog) is kept. This happens after about 16 moves
 very same spot, never on an ordinary move.
 """
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from aihub.exceptions import StaleVersion
 
 from .. import hooks, live
-from ..models import Membership, Project, Role, Ticket, TicketEvent, WorkflowStatus
+from ..models import Label, Membership, Project, Role, Ticket, TicketEvent, WorkflowStatus
 from ..ranking import RANK_GAP
 from .tickets import ticket_event_record
 
@@ -43,29 +44,47 @@ def _resolve_status(project: Project, status: WorkflowStatus | str) -> WorkflowS
     return found
 
 
-def _resolve_after(project: Project, ticket: Ticket, status: WorkflowStatus, after) -> Ticket | None:
-    if after is None or after == "":
-        return None
-    key = after.key if isinstance(after, Ticket) else str(after)
-    if key == ticket.key:
-        raise ValidationError({"after": ["A card cannot be placed after itself."]})
-    found = Ticket.objects.filter(project=project, key=key).only("id", "key", "rank", "status_id").first()
-    if found is None or found.status_id != status.pk:
-        raise ValidationError({"after": [f"{key} is not in the column “{status.name}”."]})
-    return found
-
-
-def _column_neighbour_rank(project: Project, ticket: Ticket, status: WorkflowStatus, anchor: Ticket) -> int | None:
-    """The rank of the card right after `anchor` in its column (not `ticket`): one probe of
-    the (project, status, rank) index."""
-    return (
-        Ticket.objects.filter(project=project, status=status)
-        .filter(Q(rank__gt=anchor.rank) | Q(rank=anchor.rank, id__gt=anchor.id))
-        .exclude(pk=ticket.pk)
-        .order_by("rank", "id")
-        .values_list("rank", flat=True)
-        .first()
+def _following_rank(ticket: Ticket, *, status_id, rank) -> Subquery:
+    """The rank of the first card of column `status_id` from `rank` on (not `ticket`, nor
+    the row the subquery sits in): an index range probe on (project, status, rank) that
+    starts at `rank`, whatever the column's length. A card sharing `rank` is returned too,
+    which leaves no room and makes room around the spot (rare: ranks are spread apart)."""
+    return Subquery(
+        Ticket.objects.filter(project_id=OuterRef("project_id"), status_id=status_id, rank__gte=rank)
+        .exclude(pk=OuterRef("pk")).exclude(pk=ticket.pk)
+        .order_by("rank", "id").values("rank")[:1]
     )
+
+
+def _place(project: Project, ticket: Ticket, status: WorkflowStatus | str, after) -> tuple:
+    """Where the card goes, in one query once the project row is locked: (target status,
+    anchor card or None, rank of the card that will follow the moved one or None).
+
+    With `after`: the anchor by key with its status and the rank of the card after it.
+    Without: the status with the rank of its first card (the card goes on top)."""
+    if after is not None and after != "":
+        key = after.key if isinstance(after, Ticket) else str(after)
+        if key == ticket.key:
+            raise ValidationError({"after": ["A card cannot be placed after itself."]})
+        anchor = (Ticket.objects.filter(project=project, key=key).select_related("status")
+                  .only("id", "key", "rank", "project_id", "status")
+                  .annotate(following=_following_rank(ticket, status_id=OuterRef("status_id"), rank=OuterRef("rank")))
+                  .first())
+        wanted = status.pk if isinstance(status, WorkflowStatus) else None
+        if anchor is not None and (anchor.status.slug == status if wanted is None else anchor.status_id == wanted):
+            return anchor.status, anchor, anchor.following
+        target = _resolve_status(project, status)  # a clear error for an unknown status first
+        raise ValidationError({"after": [f"{key} is not in the column “{target.name}”."]})
+    statuses = WorkflowStatus.objects.filter(project=project)
+    statuses = statuses.filter(pk=status.pk) if isinstance(status, WorkflowStatus) else statuses.filter(
+        slug=status or "")
+    target = statuses.annotate(following=Subquery(
+        Ticket.objects.filter(project_id=OuterRef("project_id"), status_id=OuterRef("pk")).exclude(pk=ticket.pk)
+        .order_by("rank", "id").values("rank")[:1])).first()
+    if target is None:
+        _resolve_status(project, status)  # raises the error that says what is wrong
+        raise ValidationError({"status": [f"“{status}” is not a status of this project's workflow."]})
+    return target, None, target.following
 
 
 def _rank_between(low: int | None, high: int | None) -> int | None:
@@ -128,28 +147,77 @@ def project_ranks_rebalance(*, project: Project, around: int | None = None) -> N
         half_width *= 4
 
 
-def _new_rank(project: Project, ticket: Ticket, status: WorkflowStatus, after: Ticket | None) -> int:
+def _new_rank(project: Project, ticket: Ticket, place: tuple, status, after) -> int:
+    """A rank between the anchor (or the top of the column) and the card that follows."""
     for _attempt in range(2):
-        if after is not None:
-            rank = _rank_between(after.rank, _column_neighbour_rank(project, ticket, status, after))
-        else:
-            first = (
-                Ticket.objects.filter(project=project, status=status)
-                .exclude(pk=ticket.pk)
-                .order_by("rank", "id")
-                .values_list("rank", flat=True)
-                .first()
-            )
-            if first is None:  # an empty column: the card keeps its rank
-                return ticket.rank
-            rank = _rank_between(None, first)
+        _target, anchor, following = place
+        if anchor is None and following is None:  # an empty column: the card keeps its rank
+            return ticket.rank
+        rank = _rank_between(anchor.rank if anchor is not None else None, following)
         if rank is not None:
             return rank
-        project_ranks_rebalance(project=project, around=after.rank if after is not None else ticket.rank)
+        project_ranks_rebalance(project=project, around=anchor.rank if anchor is not None else ticket.rank)
         ticket.refresh_from_db(fields=["rank"])
-        if after is not None:
-            after.refresh_from_db(fields=["rank"])
+        place = _place(project, ticket, status, after)
     raise RuntimeError("No rank found after renumbering the project.")  # unreachable: ranks are RANK_GAP apart
+
+
+def _write_move(ticket: Ticket, *, status_changes: bool, actor: User | None, old_slug: str, new_slug: str) -> None:
+    """The ticket's new place, and its history line when the column changed, in one
+    statement (a data-modifying WITH): a move writes one round trip, not two."""
+    now = timezone.now()
+    ticket.updated_at = now
+    table, events = Ticket._meta.db_table, TicketEvent._meta.db_table
+    update = (f"UPDATE {table} SET status_id = %s, rank = %s, version = %s, finished_at = %s, updated_at = %s "
+              f"WHERE id = %s")
+    params = [ticket.status_id, ticket.rank, ticket.version, ticket.finished_at, now, ticket.pk]
+    if connection.vendor != "postgresql":  # SQLite (development): no data-modifying WITH
+        Ticket.objects.filter(pk=ticket.pk).update(status_id=ticket.status_id, rank=ticket.rank,
+                                                   version=ticket.version, finished_at=ticket.finished_at,
+                                                   updated_at=now)
+        if status_changes:
+            ticket_event_record(ticket=ticket, actor=actor, kind=TicketEvent.Kind.MOVED, field="status",
+                                old_value=old_slug, new_value=new_slug)
+        return
+    with connection.cursor() as cursor:
+        if not status_changes:
+            cursor.execute(update, params)
+            return
+        cursor.execute(
+            f"WITH moved AS ({update} RETURNING id) "
+            f"INSERT INTO {events} (ticket_id, actor_id, kind, field, old_value, new_value, data, created_at) "
+            f"SELECT id, %s, %s, 'status', %s, %s, '{{}}'::jsonb, %s FROM moved",
+            [*params, actor.pk if actor else None, TicketEvent.Kind.MOVED, old_slug, new_slug, now],
+        )
+
+
+def ticket_for_move(*, pk: int) -> Ticket:
+    """The ticket with its project, both rows locked (moves of a project queue on its row,
+    so two moves never compute the same midpoint), and what its JSON shows (status,
+    people, parent, label names): one query when nobody else is moving it."""
+    tickets = (Ticket.objects.select_for_update(of=("self", "project"))
+               .select_related("project", "status", "assignee", "reporter", "parent").filter(pk=pk))
+    if connection.vendor == "postgresql":
+        tickets = tickets.annotate(label_names=ArraySubquery(
+            Label.objects.filter(tickets=OuterRef("pk")).order_by("name").values("name")))
+    else:
+        tickets = tickets.prefetch_related("labels")
+    found = list(tickets.all())
+    if found:
+        return found[0]
+    # Another move of this ticket committed while this statement waited for the locks:
+    # PostgreSQL rechecks the new row against the status it joined before the wait, which
+    # no longer matches, and skips it. Take the project's lock alone (no other move can
+    # commit then), and read the ticket again, afresh (only edits outside moves can still
+    # change its status in between: try again).
+    project_id = Ticket.objects.filter(pk=pk).values_list("project_id", flat=True).first()
+    if project_id is not None:
+        list(Project.objects.select_for_update().filter(pk=project_id).values_list("pk", flat=True))
+        for _attempt in range(5):
+            found = list(tickets.all())  # a fresh query each time, not the cached result
+            if found:
+                return found[0]
+    raise Ticket.DoesNotExist("Ticket matching query does not exist.")
 
 
 def _is_project_admin(project: Project, user: User | None) -> bool:
@@ -164,14 +232,15 @@ def ticket_move(*, ticket: Ticket, user: User | None, status: WorkflowStatus | s
 
     Moving into a finished status asks the finish guards (metric gates...); their reasons
     refuse the move unless a project admin gives `override_reason`, which is recorded."""
-    # Moves of one project queue on its row: two moves never compute the same midpoint.
-    project = Project.objects.select_for_update().get(pk=ticket.project_id)
-    current = Ticket.objects.select_for_update().select_related("status").get(pk=ticket.pk)
-    current.project = project
+    # Queries on the way (an ordinary move): lock and read the ticket, find its place, write
+    # it with its history line. Gates are asked only on entering a finished status; the
+    # announcement goes to Redis after commit.
+    current = ticket_for_move(pk=ticket.pk)
+    project = current.project
     if version is not None and int(version) != current.version:
         raise StaleVersion(current)
-    target = _resolve_status(project, status)
-    anchor = _resolve_after(project, current, target, after)
+    place = _place(project, current, status, after)
+    target = place[0]
     source = current.status
 
     status_changes = target.pk != source.pk
@@ -188,7 +257,7 @@ def ticket_move(*, ticket: Ticket, user: User | None, status: WorkflowStatus | s
                                 old_value=source.slug, new_value=target.slug,
                                 data={"reason": override_reason, "overridden": reasons})
 
-    current.rank = _new_rank(project, current, target, anchor)
+    current.rank = _new_rank(project, current, place, status, after)
     becomes_finished = status_changes and target.is_finished and not source.is_finished
     if status_changes:
         current.status = target
@@ -199,11 +268,7 @@ def ticket_move(*, ticket: Ticket, user: User | None, status: WorkflowStatus | s
             current.finished_at = None
     current.full_clean(exclude=[f.name for f in Ticket._meta.fields if f.name not in CLEANED_FIELDS],
                        validate_unique=False, validate_constraints=False)
-    current.save(update_fields=[*MOVE_FIELDS, "updated_at"])
-
-    if status_changes:
-        ticket_event_record(ticket=current, actor=user, kind=TicketEvent.Kind.MOVED, field="status",
-                            old_value=source.slug, new_value=target.slug)
+    _write_move(current, status_changes=status_changes, actor=user, old_slug=source.slug, new_slug=target.slug)
     if becomes_finished:
         for handler in hooks.ticket_finished_handlers:
             handler(current, user)

@@ -4,12 +4,14 @@ beat dispatcher."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from experiments.models import ModelVersion, RegressionFlag, Sentinel, SyncRecord
 from experiments.services import sentinel_check, sentinel_configure, sources_dispatch_due
 from projects import hooks
-from projects.models import TicketEvent
+from projects.models import Sprint, Ticket, TicketEvent
 from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, gate, link, ticket_for
 from tests.factories import ProjectFactory
 
@@ -43,11 +45,11 @@ def test_failing_or_pending_gates_block_finishing_and_passing_ones_do_not(projec
     assert hooks.reasons_ticket_may_not_finish(ticket, None) == []  # no gates: nothing to block
     gate(ticket, "val_f1", ">=", 0.9)
     [reason] = hooks.reasons_ticket_may_not_finish(ticket, None)
-    assert "val_f1 >= 0.9 is pending" in reason
+    assert "val_f1 >= 0.9 is pending: no finished linked run has val_f1 yet" in reason
     weak = RunFactory(experiment=experiment, name="weak", metrics={"val_f1": 0.8})
     link(weak, ticket)
     [reason] = hooks.reasons_ticket_may_not_finish(ticket, None)
-    assert "is fail" in reason and "best 0.8 in weak" in reason
+    assert "val_f1 >= 0.9 failed (best 0.8 in weak)" in reason and "is fail" not in reason
     link(RunFactory(experiment=experiment, metrics={"val_f1": 0.95}), ticket)
     assert hooks.reasons_ticket_may_not_finish(ticket, None) == []
 
@@ -76,9 +78,29 @@ def test_badges_for_board_cards_in_bulk(project, experiment, django_assert_max_n
     link(RunFactory(experiment=experiment, metrics={"val_f1": 0.5}), failing)
     gate(failing, "val_f1", ">=", 0.9)
     with django_assert_max_num_queries(2):
-        badges = hooks.badges_for([done.pk, failing.pk, bare.pk])
+        badges = hooks.badges_for(project_id=project.pk)
     assert [b["label"] for b in badges[done.pk]] == ["3 runs", "gates 1/1"] and badges[done.pk][1]["state"] == "ok"
-    assert badges[failing.pk][1]["state"] == "fail" and badges[bare.pk] == []
+    assert badges[failing.pk][1]["state"] == "fail" and bare.pk not in badges
+
+
+def test_badges_are_asked_for_a_board_never_for_a_list_of_ids(project, experiment):
+    """The providers join on the ticket's project and sprint: a board of any size sends the
+    same short SQL, and a board shows only its own tickets' badges."""
+    today = timezone.now().date()
+    sprint = Sprint.objects.create(project=project, name="S1", start_date=today, end_date=today)
+    in_sprint, outside = ticket_for(project), ticket_for(project)
+    Ticket.objects.filter(pk=in_sprint.pk).update(sprint=sprint)
+    elsewhere = ticket_for(ProjectFactory(key="NLP"))
+    for ticket in (in_sprint, outside, elsewhere):
+        link(RunFactory(experiment=experiment), ticket)
+    gate(outside, "val_f1", ">=", 0.9)
+    with CaptureQueriesContext(connection) as queries:
+        board = hooks.badges_for(project_id=project.pk, sprint_id=sprint.pk)
+    assert list(board) == [in_sprint.pk] and board[in_sprint.pk][0]["label"] == "1 run"
+    assert set(hooks.badges_for(project_id=project.pk)) == {in_sprint.pk, outside.pk}
+    assert len(queries) == 2
+    for query in queries.captured_queries:
+        assert f'"ticket_id" IN ({in_sprint.pk}' not in query["sql"] and '"project_id" = ' in query["sql"]
 
 
 def test_sentinel_flags_a_new_run_below_the_champion_and_opens_a_regression_ticket(project, experiment):
@@ -102,7 +124,7 @@ def test_sentinel_flags_a_new_run_below_the_champion_and_opens_a_regression_tick
     assert regression.title == "Regression on val_f1" and regression.type == "bug"
     assert "| param `lr` | 0.01 | 0.1 |" in regression.description
     assert {"label": "regression", "title": "A linked run fell below the champion",
-            "state": "fail"} in hooks.badges_for([ticket.pk])[ticket.pk]
+            "state": "fail"} in hooks.badges_for(project_id=project.pk)[ticket.pk]
     note = TicketEvent.objects.get(ticket=ticket, field="regression")
     assert "below the champion" in note.new_value and note.data["run_id"] == worse.run_id
     assert not RegressionFlag.objects.filter(run=close).exists()

@@ -182,3 +182,87 @@ def test_move_refused_by_a_gate_and_admin_override(api, project, member_of, gate
                                    format="json")
     assert done.status_code == 200 and done.json()["finished_at"]
     assert TicketEvent.objects.get(ticket=a, kind=TicketEvent.Kind.GATE_OVERRIDE).data["reason"] == "Checked by hand"
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+def sql_statements(captured) -> list[str]:
+    """The statements sent, without transaction control (Django logs BEGIN, COMMIT and the
+    test transaction's SAVEPOINTs as queries too)."""
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+
+
+def test_a_move_costs_six_queries_whatever_the_column_length(api, member_of, django_assert_max_num_queries):
+    """Token, access, ticket and project locked and read, its place (anchor, status and the
+    next card by an index probe from the anchor's rank), the write with its history line,
+    backlinks for the answer: the same six statements at 20 and 2,000 cards a column."""
+    counts = {}
+    for key, column in (("CV", 20), ("BIG", 2000)):
+        project = ProjectFactory(key=key)
+        user = member_of(project)
+        label = Label.objects.create(project=project, name="nlp")
+        seeded = seed_board(project, user, None, [label], column * 4)  # four columns, `column` cards each
+        in_progress = [t for t in seeded if t.status.slug == "in_progress"]
+        anchor, following = in_progress[column * 3 // 4], in_progress[column * 3 // 4 + 1]
+        moving = next(t for t in seeded if t.status.slug == "todo")
+        client = api.as_user(user)
+        client.get(board_url(project))  # the token's first use is recorded (then once a minute)
+        with django_assert_max_num_queries(8) as captured:  # 6 statements + SAVEPOINT, RELEASE
+            response = client.post(move_url(moving), {"status": "in_progress", "after": anchor.key}, format="json")
+        assert response.status_code == 200, response.content
+        statements = sql_statements(captured)
+        counts[column] = len(statements)
+        assert not any(" OR " in sql for sql in statements)  # no scan of the column up to the anchor
+        order = list(Ticket.objects.filter(project=project, status__slug="in_progress").order_by("rank", "id")
+                     .values_list("key", flat=True))
+        assert order[order.index(anchor.key) + 1] == moving.key
+        assert order[order.index(moving.key) + 1] == following.key
+        assert response.json() == client.get(f"/api/v1/tickets/{moving.key}/").json()  # the ticket as GET shows it
+        assert response.json()["labels"] == ["nlp"] and response.json()["version"] == 2
+        event = TicketEvent.objects.get(ticket=moving, kind=TicketEvent.Kind.MOVED)
+        assert (event.actor, event.old_value, event.new_value) == (user, "todo", "in_progress")
+
+        with django_assert_max_num_queries(8) as captured:  # to the top: the status and its first card
+            top = client.post(move_url(following), {"status": "todo", "after": None}, format="json")
+        assert top.status_code == 200 and len(sql_statements(captured)) <= 6
+        first = Ticket.objects.filter(project=project, status__slug="todo").order_by("rank", "id")[0]
+        assert first.key == following.key
+    assert counts[20] == counts[2000] <= 6, counts
+
+
+def test_board_api_sends_the_same_short_sql_at_any_size(api, member_of, django_assert_max_num_queries):
+    """Labels and badges (runs, gates) are joined on the board's project and sprint, never
+    asked with the list of its ticket ids: 1,000 cards cost the same statements as 10."""
+    longest, counts = {}, {}
+    for key, count in (("CV", 10), ("BIG", 1000)):
+        project = ProjectFactory(key=key)
+        user = member_of(project)
+        seed_board(project, user, None, [Label.objects.create(project=project, name="nlp")], count)
+        client = api.as_user(user)
+        client.get(board_url(project))
+        with django_assert_max_num_queries(10) as captured:
+            response = client.get(board_url(project))
+        assert sum(len(c["tickets"]) for c in response.json()["columns"]) == count
+        counts[count] = len(captured)
+        longest[count] = max(len(q["sql"]) for q in captured.captured_queries)
+    assert counts[10] == counts[1000]
+    assert longest[1000] < longest[10] + 100, longest  # an id list would add ~6 characters a card
+
+
+def test_board_json_is_gzipped_when_accepted_and_pages_never_are(api, client, member_of):
+    import gzip
+    import json
+
+    project = ProjectFactory(key="CV")
+    user = member_of(project)
+    seed_board(project, user, None, [Label.objects.create(project=project, name="nlp")], 200)
+    reader = api.as_user(user)
+    plain = reader.get(board_url(project))
+    packed = reader.get(board_url(project), HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"] and int(packed["Content-Length"]) < len(plain.content) / 5
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()
+    client.force_login(user)
+    page = client.get(f"/projects/{project.key}/board/", HTTP_ACCEPT_ENCODING="gzip")
+    assert page.status_code == 200 and "Content-Encoding" not in page  # HTML holds the CSRF token: BREACH
