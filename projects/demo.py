@@ -16,8 +16,8 @@ User = get_user_model()
 # (title, type, points, labels, epic index or None, where: "s0-done" | "s0-open" | "s1-done" | "s1-open" |
 #  "s2-done" | "s2-open" | "s3" | "backlog"); s0 and s1 are completed sprints, s2 the active one.
 CV_TICKETS = [
-    ("Epic: scratch recall ≥ 0.95 on line 3", "story", None, ["model"], None, "backlog"),
-    ("Epic: inference under 40 ms on the edge box", "story", None, ["edge"], None, "backlog"),
+    ("Scratch recall ≥ 0.95 on line 3", "epic", None, ["model"], None, "backlog"),
+    ("Inference under 40 ms on the edge box", "epic", None, ["edge"], None, "backlog"),
     ("Set up the labelling tool and QA guidelines", "task", 3, ["data"], 0, "s0-done"),
     ("Camera calibration notes for line 3", "spike", 2, ["data"], 0, "s0-done"),
     ("MLflow tracking server for the team", "task", 3, ["experiment"], None, "s0-done"),
@@ -42,8 +42,8 @@ CV_TICKETS = [
     ("Bug: confusion matrix axis labels swapped", "bug", 1, ["bug", "eval"], None, "backlog"),
 ]
 CHURN_TICKETS = [
-    ("Epic: AUC 0.85 on the holdout month", "story", None, ["model"], None, "backlog"),
-    ("Epic: weekly scored list in the CRM", "story", None, ["integration"], None, "backlog"),
+    ("AUC 0.85 on the holdout month", "epic", None, ["model"], None, "backlog"),
+    ("Weekly scored list in the CRM", "epic", None, ["integration"], None, "backlog"),
     ("Define churn: 30 days without an active contract", "spike", 2, ["data"], 0, "s0-done"),
     ("Access to the billing warehouse", "task", 3, ["data"], None, "s0-done"),
     ("Data dictionary for usage events", "task", 3, ["data"], 0, "s0-open"),
@@ -96,7 +96,7 @@ def _seed_project(project: Project, demo_user, teammate, specs, custom_fields) -
             assignee=people[i % 2] if where != "backlog" else None, parent=epics[epic] if epic is not None else None,
             description=f"{title}.\n\nPart of {epics[epic].key}." if epic is not None else f"{title}.",
             labels=values["labels"], **extra)
-        if epic is None and title.startswith("Epic:"):
+        if kind == "epic":
             epics.append(ticket)
         created.append((ticket, where))
     for label, color in LABEL_COLORS.items():

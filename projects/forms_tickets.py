@@ -80,9 +80,10 @@ def field_edit_form(name: str, *, choices: dict, data=None, initial=None) -> for
                                           label=name.replace("_", " ").capitalize(), help_text="Markdown.")
     elif name == "status":
         fields["value"] = forms.ChoiceField(choices=[(s.slug, s.name) for s in choices["statuses"]], label="Status")
-        fields["override_reason"] = forms.CharField(
-            required=False, label="Override reason (admins)",
-            help_text="Only needed when a finish check refuses the move.")
+        if choices.get("can_admin"):
+            fields["override_reason"] = forms.CharField(
+                required=False, label="Override reason (admins)",
+                help_text="Only needed when a finish check refuses the move.")
     elif name == "type":
         fields["value"] = forms.ChoiceField(choices=TicketType.choices, label="Type")
     elif name == "priority":

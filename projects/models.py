@@ -146,6 +146,7 @@ class Sprint(models.Model):
 
 
 class TicketType(models.TextChoices):
+    EPIC = "epic", "Epic"  # a large piece of work; its children (parent=the epic) are its stories
     STORY = "story", "Story"
     TASK = "task", "Task"
     BUG = "bug", "Bug"

@@ -5,10 +5,12 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from projects import live
 from projects.models import Ticket, TicketEvent
 from projects.services import ticket_event_record
 
 from ..models import MetricGate
+from ..numbers import metric_text
 
 GATE_PATTERN = re.compile(r"^\s*([^\s<>=]+)\s*(>=|<=|>|<)\s*([-+]?[0-9.eE+-]+)\s*$")
 
@@ -40,6 +42,7 @@ def gate_create(*, ticket: Ticket, user, metric: str, op: str, threshold: float)
             {"metric": [f"This ticket already has a gate {gate.metric} {op} …; delete it first."]}) from None
     ticket_event_record(ticket=ticket, actor=user, kind=TicketEvent.Kind.NOTE, field="gates", new_value=str(gate),
                         data={"action": "gate_added", "metric": gate.metric, "op": op, "threshold": gate.threshold})
+    live.announce(project_id=ticket.project_id, kind="ticket.gates", ticket_key=ticket.key)
     return gate
 
 
@@ -47,6 +50,7 @@ def gate_create(*, ticket: Ticket, user, metric: str, op: str, threshold: float)
 def gate_delete(*, gate: MetricGate, user) -> None:
     ticket_event_record(ticket=gate.ticket, actor=user, kind=TicketEvent.Kind.NOTE, field="gates",
                         old_value=str(gate), data={"action": "gate_removed"})
+    live.announce(project_id=gate.ticket.project_id, kind="ticket.gates", ticket_key=gate.ticket.key)
     gate.delete()
 
 
@@ -57,6 +61,9 @@ def ticket_finish_guard(ticket: Ticket, user) -> list[str]:
     reasons = []
     for status in gate_statuses_for_tickets([ticket.pk]).get(ticket.pk, []):
         if status["status"] != "pass":
-            best = "" if status["best_value"] is None else f" (best {status['best_value']:g} in {status['best_run_name']})"
-            reasons.append(f"Metric gate {status['gate']} is {status['status']}{best}.")
+            best = "" if status["best_value"] is None else f" (best {metric_text(status['best_value'])} in {status['best_run_name']})"
+            verdict = {"fail": "failed", "pending": "is pending"}.get(status["status"], f"is {status['status']}")
+            if status["best_value"] is None:
+                best = f": no finished linked run has {status['metric']} yet"
+            reasons.append(f"Metric gate {status['gate']} {verdict}{best}.")
     return reasons

@@ -36,5 +36,5 @@ def run_unlink(*, run: Run, ticket: Ticket, user) -> None:
     if not updated:
         raise ValidationError({"run_id": ["This run is not linked to the ticket."]})
     ticket_event_record(ticket=ticket, actor=user, kind=TicketEvent.Kind.NOTE, field="runs",
-                        old_value=run.run_id, data={"action": "run_unlinked", "run_id": run.run_id})
+                        old_value=run.run_id, data={"action": "run_unlinked", "run_id": run.run_id, "name": run.name})
     live.announce(project_id=ticket.project_id, kind="ticket.runs", ticket_key=ticket.key)

@@ -6,10 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from projects import live
 from projects import services as project_services
 from projects.models import Project, TicketEvent, TicketType
 
 from ..models import MlflowSource, ModelVersion, RegressionFlag, Run, RunLink, RunStatus, Sentinel
+from ..numbers import metric_text
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +73,16 @@ def sentinel_check(*, source: MlflowSource, changed_since) -> list[RegressionFla
         if value is None or math.isnan(value) or not _worse(sentinel, value, champion_value):
             continue
         flags.append(_flag(sentinel=sentinel, run=run, champion=champion, champion_value=champion_value, value=value))
+    if flags:  # regression badges on boards and ticket pages: one announcement for the check
+        live.announce(project_id=source.project_id, kind="runs.regressions")
     return flags
 
 
 @transaction.atomic
 def _flag(*, sentinel: Sentinel, run: Run, champion: Run, champion_value: float, value: float) -> RegressionFlag:
     differences = _differences(run, champion)
-    summary = (f"Run {run.name or run.run_id} has {sentinel.metric} = {value:.4g}, below the champion "
-               f"{champion.name or champion.run_id} ({champion_value:.4g}) by more than the tolerance "
+    summary = (f"Run {run.name or run.run_id} has {sentinel.metric} = {metric_text(value)}, below the champion "
+               f"{champion.name or champion.run_id} ({metric_text(champion_value)}) by more than the tolerance "
                f"{sentinel.tolerance:g}.")
     regression_ticket = _regression_ticket(sentinel=sentinel, summary=summary, differences=differences)
     flag = RegressionFlag.objects.create(run=run, champion_run_id=champion.run_id, metric=sentinel.metric,

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q
 
+from projects import live
+
 from ..models import Experiment, Lifecycle, MlflowSource, ModelVersion, Run, RunStatus, SyncRecord
 from .client import MlflowError, MlflowUnreachable
 from .importer import MAX_WARNINGS, PageImporter, PageResult
@@ -127,6 +129,7 @@ def full_reconcile(*, source: MlflowSource, client, record: SyncRecord, lease: H
         seen_by_sync=record.pk).update(purged=True, deleted=True, lifecycle=Lifecycle.PURGED)
     if purged:
         SyncRecord.objects.filter(pk=record.pk).update(runs_purged=purged)
+        live.announce(project_id=source.project_id, kind="runs.purged")
     write_model_versions(source=source, registry=read_model_registry(client))
     return outcome
 
@@ -187,6 +190,8 @@ def _refetch(importer, client, experiment_ids, run_ids, source, record, outcome,
         purged = Run.objects.filter(source=source, run_id__in=missing, purged=False).update(
             purged=True, deleted=True, lifecycle=Lifecycle.PURGED)
         SyncRecord.objects.filter(pk=record.pk).update(runs_purged=F("runs_purged") + purged)
+        if purged:
+            live.announce(project_id=source.project_id, kind="runs.purged")
     lease.check()
 
 

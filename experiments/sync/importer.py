@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from django.db import connection, transaction
 from django.db.models import F
 
+from projects import live
 from projects.models import Ticket
 
 from ..models import Experiment, Lifecycle, MetricPoint, MlflowSource, Run, RunLink, SyncRecord, metric_from_json
@@ -206,6 +207,8 @@ class PageImporter:
                 history_requests=F("history_requests") + result.history_requests,
                 points_written=F("points_written") + result.points,
             )
+            if page.changed:  # run and gate badges on boards and ticket pages: one announcement a page
+                live.announce(project_id=self.source.project_id, kind="runs.synced")
         return result
 
     # -- histories -------------------------------------------------------------------------

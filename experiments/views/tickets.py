@@ -22,7 +22,7 @@ def _ticket(request, key, ticket_key, action=Action.VIEW) -> Ticket:
                              key=ticket_key, project__key=key)
 
 
-def _panel(request, ticket, *, gate_form=None, link_form=None, status=200):
+def _panel(request, ticket, *, gate_form=None, link_form=None, status=200, unlinked=None):
     runs = selectors.ticket_runs(ticket=ticket)
     gates = selectors.gate_statuses_for_tickets([ticket.pk]).get(ticket.pk, [])
     context = {
@@ -31,6 +31,7 @@ def _panel(request, ticket, *, gate_form=None, link_form=None, status=200):
         "compute_seconds": selectors.compute_actuals(runs), "gate_form": gate_form or GateForm(),
         "link_form": link_form or LinkRunForm(), "regressions": selectors.regressions_for_runs([r.pk for r in runs]),
         "blocking": [g for g in gates if g["status"] != "pass"],
+        "unlinked": unlinked,  # just unlinked: the panel offers to undo it
     }
     return render(request, "experiments/ticket_panel.html", context, status=status)
 
@@ -98,8 +99,8 @@ def ticket_unlink_run(request, key, ticket_key, run_id):
     try:
         services.run_unlink(run=run, ticket=ticket, user=request.user)
     except ValidationError:
-        pass  # already unlinked (a double click): the panel shows the current state
-    return _done(request, ticket)
+        return _done(request, ticket)  # already unlinked (a double click): the panel shows the current state
+    return _done(request, ticket, unlinked=run)
 
 
 @login_required

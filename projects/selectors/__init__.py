@@ -17,12 +17,14 @@ from .sprints import (  # noqa: F401
     sprint_burndown,
     sprint_list,
     sprint_points,
+    sprint_summaries,
     sprint_tickets,
 )
 from .tickets import (  # noqa: F401
     TicketFilters,
     backlinks_by_ticket,
     backlog_tickets,
+    epic_progress,
     saved_views_for,
     ticket_children,
     ticket_choices,
@@ -30,6 +32,7 @@ from .tickets import (  # noqa: F401
     ticket_filter,
     ticket_for_page,
     ticket_history,
+    ticket_last_changed_by,
     ticket_list,
     ticket_relations,
     unread_notification_count,

@@ -43,23 +43,6 @@ def _end_of_day(day: datetime.date) -> datetime.datetime:
         datetime.timedelta(microseconds=1)
 
 
-def _sprint_history(sprint: Sprint):
-    """Every ticket that was ever in the sprint, with its sprint moves in time order."""
-    moved = TicketEvent.objects.filter(field="sprint").filter(Q(data__old_id=sprint.pk) | Q(data__new_id=sprint.pk))
-    tickets = list(
-        Ticket.objects.filter(Q(sprint=sprint) | Q(pk__in=moved.values("ticket_id")))
-        .values("id", "estimate", "finished_at", "created_at", "sprint_id")
-    )
-    moves: dict[int, list[tuple[datetime.datetime, int | None, int | None]]] = defaultdict(list)
-    for event in (TicketEvent.objects.filter(field="sprint", ticket_id__in=[t["id"] for t in tickets])
-                  .order_by("created_at", "id").values("ticket_id", "created_at", "data")):
-        moves[event["ticket_id"]].append((event["created_at"], event["data"].get("old_id"),
-                                          event["data"].get("new_id")))
-    for ticket in tickets:
-        ticket["move_times"] = [move[0] for move in moves[ticket["id"]]]
-    return tickets, moves
-
-
 def _in_sprint_at(sprint_id: int, ticket: dict, moves: list, moment: datetime.datetime) -> bool:
     if ticket["created_at"] > moment:
         return False
@@ -79,20 +62,96 @@ def _remaining_at(sprint: Sprint, tickets, moves, moment) -> int:
     )
 
 
-def sprint_burndown(*, sprint: Sprint) -> dict:
-    """Remaining story points at the end of each day of the sprint, from the tickets'
-    history (sprint moves) and when they finished, plus the ideal straight line from the
-    points committed at the start to zero on the last day. Days after today (or after the
-    sprint completed) have no actual value yet. Three queries."""
-    dates = [sprint.start_date + datetime.timedelta(days=i)
-             for i in range((sprint.end_date - sprint.start_date).days + 1)]
-    tickets, moves = _sprint_history(sprint)
+def _history_of(sprints: list[Sprint]):
+    """Every ticket that was ever in one of `sprints`, with its sprint moves in time order
+    (two queries, whatever the number of sprints)."""
+    ids = [s.pk for s in sprints]
+    moved = TicketEvent.objects.filter(field="sprint").filter(Q(data__old_id__in=ids) | Q(data__new_id__in=ids))
+    tickets = list(
+        Ticket.objects.filter(Q(sprint_id__in=ids) | Q(pk__in=moved.values("ticket_id")))
+        .values("id", "estimate", "finished_at", "created_at", "sprint_id")
+    )
+    moves: dict[int, list[tuple[datetime.datetime, int | None, int | None]]] = defaultdict(list)
+    for event in (TicketEvent.objects.filter(field="sprint", ticket_id__in=[t["id"] for t in tickets])
+                  .order_by("created_at", "id").values("ticket_id", "created_at", "data")):
+        moves[event["ticket_id"]].append((event["created_at"], event["data"].get("old_id"),
+                                          event["data"].get("new_id")))
+    for ticket in tickets:
+        ticket["move_times"] = [move[0] for move in moves[ticket["id"]]]
+    return tickets, moves
+
+
+def _stop(sprint: Sprint, now: datetime.datetime) -> datetime.datetime:
+    """The last moment the sprint's own work counts: just before completion (the carry-over
+    moves happen at completion), or now."""
+    return sprint.completed_at - datetime.timedelta(microseconds=1) if sprint.completed_at else now
+
+
+def _summary(sprint: Sprint, tickets, moves, now) -> dict:
+    points = lambda t: t["estimate"] or 0  # noqa: E731
+    if sprint.started_at is None:  # planned: what is in it now is what it would commit
+        committed = sum(points(t) for t in tickets if t["sprint_id"] == sprint.pk)
+        return {"committed": committed, "added": 0, "removed": 0, "completed": 0, "carried_over": 0,
+                "remaining": committed, "scope": committed}
+    start, stop = sprint.started_at, _stop(sprint, now)
+    committed = added = removed = completed = remaining = 0
+    for t in tickets:
+        ticket_moves = moves[t["id"]]
+        if _in_sprint_at(sprint.pk, t, ticket_moves, start):
+            committed += points(t)
+        elif start < t["created_at"] <= stop and \
+                (ticket_moves[0][1] if ticket_moves else t["sprint_id"]) == sprint.pk:
+            added += points(t)  # created straight into the running sprint
+        for moment, old_id, new_id in ticket_moves:
+            if start < moment <= stop:
+                if new_id == sprint.pk:
+                    added += points(t)
+                elif old_id == sprint.pk:
+                    removed += points(t)
+        if _in_sprint_at(sprint.pk, t, ticket_moves, stop):
+            if t["finished_at"] is not None and t["finished_at"] <= stop:
+                completed += points(t)
+            else:
+                remaining += points(t)
+    done = sprint.state == SprintState.COMPLETED
+    return {"committed": committed, "added": added, "removed": removed, "completed": completed,
+            "carried_over": remaining if done else 0, "remaining": 0 if done else remaining,
+            "scope": committed + added - removed}
+
+
+def sprint_summaries(*, sprints: list[Sprint]) -> dict[int, dict]:
+    """{sprint id: figures} for each sprint, the numbers every sprint page shows: points
+    `committed` at the start, `added` and `removed` while it ran, `completed` in it, and
+    `carried_over` at completion (or still `remaining` while it runs); `scope` is committed
+    + added - removed. A planned sprint commits what it holds now. Three queries for any
+    number of sprints; the burndown and the velocity chart read the same figures."""
+    if not sprints:
+        return {}
+    tickets, moves = _history_of(sprints)
     now = timezone.now()
-    committed = _remaining_at(sprint, tickets, moves, sprint.started_at or now)
+    return {s.pk: _summary(s, tickets, moves, now) for s in sprints}
+
+
+def sprint_burndown(*, sprint: Sprint) -> dict:
+    """Remaining story points at the end of each day from the day the sprint actually
+    started (its `started_at`, even when that is before or after the planned start date) to
+    its end date, from the tickets' history (sprint moves) and when they finished, plus
+    the ideal straight line from the points committed at the start to zero on the last
+    day. Days after today (or after the sprint completed) have no actual value yet.
+    Three queries."""
+    first_day = sprint.start_date
+    if sprint.started_at is not None:
+        first_day = timezone.localtime(sprint.started_at).date()
+    last_day = max(sprint.end_date, first_day)
+    dates = [first_day + datetime.timedelta(days=i) for i in range((last_day - first_day).days + 1)]
+    tickets, moves = _history_of([sprint])
+    now = timezone.now()
+    summary = _summary(sprint, tickets, moves, now)
+    committed = summary["committed"]
     days = []
     if sprint.state != SprintState.PLANNED:
         # Just before completion: the last day shows what was left, not the carry-over.
-        stop = sprint.completed_at - datetime.timedelta(microseconds=1) if sprint.completed_at else now
+        stop = _stop(sprint, now)
         stop_date = timezone.localtime(stop).date()
         for day in dates:
             if day > stop_date:
@@ -101,31 +160,21 @@ def sprint_burndown(*, sprint: Sprint) -> dict:
             days.append({"date": day, "remaining_points": _remaining_at(sprint, tickets, moves, moment)})
     span = max(len(dates) - 1, 1)
     ideal = [{"date": day, "remaining_points": round(committed * (1 - i / span), 2)} for i, day in enumerate(dates)]
-    return {"days": days, "ideal": ideal, "committed_points": committed}
+    return {"days": days, "ideal": ideal, "committed_points": committed, "summary": summary}
 
 
 def project_velocity(*, project: Project, limit: int = 8) -> list[dict]:
-    """Completed sprints, oldest first: points finished in each and points it had
-    committed (finished plus carried over at completion). Two queries."""
-    sprints = list(
-        Sprint.objects.filter(project=project, state=SprintState.COMPLETED)
-        .annotate(done_points=_points(tickets__status__is_finished=True))
-        .order_by("-completed_at", "-id")[:limit]
-    )
+    """Completed sprints, oldest first, with their figures from `sprint_summaries`:
+    `committed_points` at the start, `completed_points`, points added, removed and
+    carried over. Four queries."""
+    sprints = list(Sprint.objects.filter(project=project, state=SprintState.COMPLETED)
+                   .order_by("-completed_at", "-id")[:limit])
     sprints.reverse()
-    carried: dict[int, int] = defaultdict(int)
-    if sprints:
-        by_id = {s.pk: s for s in sprints}
-        events = (TicketEvent.objects.filter(field="sprint", data__old_id__in=list(by_id))
-                  .values("data", "created_at", "ticket__estimate"))
-        for event in events:
-            sprint = by_id.get(event["data"].get("old_id"))
-            if sprint and sprint.completed_at and event["created_at"] >= sprint.completed_at - datetime.timedelta(
-                    seconds=5):
-                carried[sprint.pk] += event["ticket__estimate"] or 0
+    figures = sprint_summaries(sprints=sprints)
     return [
-        {"id": s.pk, "name": s.name, "completed_points": s.done_points,
-         "committed_points": s.done_points + carried[s.pk]}
+        {"id": s.pk, "name": s.name, "committed_points": figures[s.pk]["committed"],
+         "completed_points": figures[s.pk]["completed"], "added_points": figures[s.pk]["added"],
+         "removed_points": figures[s.pk]["removed"], "carried_over_points": figures[s.pk]["carried_over"]}
         for s in sprints
     ]
 

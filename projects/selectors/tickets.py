@@ -1,7 +1,8 @@
 """Reads for tickets: filtered lists (API, backlog), one ticket's page, history."""
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from .. import hooks
 from ..models import (
@@ -149,6 +150,27 @@ def ticket_comments(*, ticket: Ticket) -> QuerySet[Comment]:
 def ticket_history(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     return ticket.events.select_related("actor").exclude(kind=TicketEvent.Kind.COMMENTED).order_by("-created_at",
                                                                                                    "-id")
+
+
+def ticket_last_changed_by(*, ticket: Ticket) -> str | None:
+    """Who made the ticket's latest change (their display name), or None when unknown."""
+    event = ticket.events.select_related("actor").exclude(actor=None).order_by("-created_at", "-id").first()
+    return event.actor.label if event else None
+
+
+def epic_progress(*, project: Project, keys: list[str]) -> dict[str, dict]:
+    """{epic key: {"done", "total", "done_points", "points"}} over each epic's children
+    (one query; none without epics)."""
+    if not keys:
+        return {}
+    rows = (Ticket.objects.filter(project=project, parent__key__in=keys).values("parent__key").order_by()
+            .annotate(total=Count("id"), done=Count("id", filter=Q(status__is_finished=True)),
+                      points=Coalesce(Sum("estimate"), 0),
+                      done_points=Coalesce(Sum("estimate", filter=Q(status__is_finished=True)), 0)))
+    progress = {key: {"done": 0, "total": 0, "done_points": 0, "points": 0} for key in keys}
+    for row in rows:
+        progress[row.pop("parent__key")] = row
+    return progress
 
 
 def ticket_children(*, ticket: Ticket) -> QuerySet[Ticket]:

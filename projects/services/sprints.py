@@ -56,10 +56,22 @@ def sprint_update(*, sprint: Sprint, **fields) -> Sprint:
     return sprint
 
 
+class StartDates:
+    """What starting does to a sprint's planned dates when it starts on another day."""
+    PLANNED = "planned"          # keep both planned dates
+    TODAY = "today"              # start date today, keep the end date
+    TODAY_SHIFT = "today_shift"  # start date today, end date moved to keep the sprint's length
+    CHOICES = (PLANNED, TODAY, TODAY_SHIFT)
+
+
 @transaction.atomic
-def sprint_start(*, sprint: Sprint, user: User | None = None) -> Sprint:
+def sprint_start(*, sprint: Sprint, user: User | None = None, dates: str = StartDates.PLANNED) -> Sprint:
     """Start a planned sprint. A project has one active sprint at a time: starting a second
-    is refused (ValidationError, a 400 in the API)."""
+    is refused (ValidationError, a 400 in the API). `dates` (StartDates) may set the start
+    date to today, keeping the end date or shifting it by as many days. Whatever the dates,
+    `started_at` records the actual start, where the burndown begins."""
+    if dates not in StartDates.CHOICES:
+        raise ValidationError({"dates": [f"Choose one of {', '.join(StartDates.CHOICES)}."]})
     Project.objects.select_for_update().get(pk=sprint.project_id)
     sprint = Sprint.objects.select_for_update().get(pk=sprint.pk)
     if not sprint.can_start():
@@ -67,11 +79,21 @@ def sprint_start(*, sprint: Sprint, user: User | None = None) -> Sprint:
     active = Sprint.objects.filter(project_id=sprint.project_id, state=SprintState.ACTIVE).first()
     if active is not None:
         raise ValidationError({"state": [f"{active.name} is still active: complete it before starting another."]})
+    today = timezone.localdate()
+    fields = ["state", "started_at"]
+    if dates != StartDates.PLANNED and sprint.start_date != today:
+        if dates == StartDates.TODAY_SHIFT:
+            sprint.end_date = today + (sprint.end_date - sprint.start_date)
+        elif sprint.end_date < today:
+            raise ValidationError({"dates": [f"{sprint.name} ends on {sprint.end_date:%b %-d}, before today: "
+                                             "shift the end date or edit the sprint."]})
+        sprint.start_date = today
+        fields += ["start_date", "end_date"]
     sprint.state = SprintState.ACTIVE
     sprint.started_at = timezone.now()
     try:
         with transaction.atomic():
-            sprint.save(update_fields=["state", "started_at"])
+            sprint.save(update_fields=fields)
     except IntegrityError:  # the database's own guard: one active sprint per project
         raise ValidationError({"state": ["Another sprint of this project is active."]}) from None
     live.announce(project_id=sprint.project_id, kind="sprint.started")

@@ -14,6 +14,13 @@ def urlencode_query(params: dict) -> str:
     return urlencode(params or {})
 
 
+@register.filter
+def sprint_title(sprint) -> str:
+    """ "Sprint 2" stays "Sprint 2", "Data cleanup" reads "Sprint Data cleanup": never "Sprint Sprint 2"."""
+    name = str(sprint)
+    return name if name.casefold().startswith("sprint") else f"Sprint {name}"
+
+
 @register.simple_tag
 def project_live_etag(project) -> str:
     """The revision the page was rendered at, so the first poll already notices a change

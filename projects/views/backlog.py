@@ -42,7 +42,11 @@ def backlog(request, key):
     project = project_for(request.user, key)
     filters = selectors.TicketFilters.from_query(request.GET)
     page, next_url = _backlog_page(request, project, filters)
-    context = {"project": project, "page": page, "tickets": page.object_list, "next_url": next_url,
+    tickets = list(page.object_list)
+    progress = selectors.epic_progress(project=project, keys=[t.key for t in tickets if t.type == TicketType.EPIC])
+    for ticket in tickets:
+        ticket.epic_progress = progress.get(ticket.key)
+    context = {"project": project, "page": page, "tickets": tickets, "next_url": next_url,
                "can_edit": can(project, Action.EDIT), "filters": filters,
                "ticket_url_prefix": ticket_url_prefix(project),
                "sprint_url_prefix": reverse("projects:sprints", kwargs={"key": project.key})}

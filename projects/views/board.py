@@ -16,6 +16,7 @@ from .. import live, selectors, services
 from ..access import Action, can, project_for
 from ..forms_board import QuickCreateForm
 from ..models import BoardMode, Project, Sprint, WorkflowStatus
+from ..templatetags.board_ui import project_live_etag
 
 MAX_CARDS_PER_COLUMN = 400
 
@@ -72,10 +73,21 @@ def _board_scope(request, project: Project) -> dict:
 
 def _board_context(request, project: Project) -> dict:
     context = _board_scope(request, project)
+    # The revision read before the cards: the page's poll takes it from the fragment, so a
+    # refresh the page asked for itself is not fetched a second time (a change committed
+    # meanwhile has a later revision and is still noticed).
+    context["live_etag"] = project_live_etag(project)
     context["columns"] = selectors.board_columns(
         project=project, sprint=context["sprint"], filters=context["filters"], empty=context["no_active_sprint"],
         per_column=_cards_per_column(request),
     )
+    epics = [card["key"] for column in context["columns"] for card in column.cards if card["type"] == "epic"]
+    if epics:  # an epic's card shows its children's progress
+        progress = selectors.epic_progress(project=project, keys=epics)
+        for column in context["columns"]:
+            for card in column.cards:
+                if card["type"] == "epic":
+                    card["epic_progress"] = progress.get(card["key"])
     return context
 
 

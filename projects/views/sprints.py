@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from aihub.forms import add_service_errors
 
@@ -42,6 +43,9 @@ def sprint_list(request, key):
                 messages.success(request, f"{sprint.name} created: add tickets to plan it.")
                 return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
     sprints = list(selectors.sprint_list(project=project))
+    figures = selectors.sprint_summaries(sprints=sprints)
+    for sprint in sprints:
+        sprint.figures = figures[sprint.pk]
     velocity = selectors.project_velocity(project=project)
     context = {
         "project": project, "form": form, "can_edit": can(project, Action.EDIT),
@@ -94,7 +98,12 @@ def sprint_detail(request, key, sprint_id):
     other_sprints = Sprint.objects.filter(project=project).exclude(pk=sprint.pk).exclude(
         state=SprintState.COMPLETED).order_by("start_date", "id")
     burndown = selectors.sprint_burndown(sprint=sprint) if sprint.state != SprintState.PLANNED else None
+    today = timezone.localdate()
     context |= {
+        "figures": burndown["summary"] if burndown else selectors.sprint_summaries(sprints=[sprint])[sprint.pk],
+        "today": today,
+        "starts_off_plan": sprint.state == SprintState.PLANNED and sprint.start_date != today,
+        "shifted_end": today + (sprint.end_date - sprint.start_date),
         "edit_form": SprintForm(initial={f: getattr(sprint, f) for f in services.sprints.SPRINT_EDITABLE_FIELDS}),
         "complete_form": SprintCompleteForm(sprints=other_sprints),
         "burndown": burndown,
@@ -144,7 +153,8 @@ def sprint_start(request, key, sprint_id):
     project = project_for(request.user, key, Action.EDIT)
     sprint = _sprint_or_404(project, sprint_id)
     try:
-        services.sprint_start(sprint=sprint, user=request.user)
+        services.sprint_start(sprint=sprint, user=request.user,
+                              dates=request.POST.get("dates") or services.sprints.StartDates.PLANNED)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -153,11 +163,23 @@ def sprint_start(request, key, sprint_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sprint_complete(request, key, sprint_id):
+    """GET: the confirmation page (what the sprint did, where its unfinished tickets go);
+    POST: complete it."""
     project = project_for(request.user, key, Action.EDIT)
     sprint = _sprint_or_404(project, sprint_id)
     others = Sprint.objects.filter(project=project).exclude(pk=sprint.pk).exclude(state=SprintState.COMPLETED)
+    if request.method == "GET":
+        if not sprint.can_complete():
+            messages.error(request, f"{sprint.name} is {sprint.get_state_display().lower()}: "
+                                    "only the active sprint can complete.")
+            return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
+        figures = selectors.sprint_summaries(sprints=[sprint])[sprint.pk]
+        unfinished = sprint.tickets.filter(status__is_finished=False).count()
+        return render(request, "projects/sprint_complete.html", {
+            "project": project, "sprint": sprint, "figures": figures, "unfinished": unfinished,
+            "form": SprintCompleteForm(sprints=others.order_by("start_date", "id"))})
     form = SprintCompleteForm(request.POST, sprints=others)
     if form.is_valid():
         target = others.filter(pk=int(form.cleaned_data["move_open_to"])).first() \

@@ -26,7 +26,7 @@ from ..forms_tickets import (
     field_edit_form,
     field_service_kwargs,
 )
-from ..models import Comment, CustomFieldType, Project, Ticket, TicketRelation
+from ..models import Comment, CustomFieldType, Project, Ticket, TicketEvent, TicketRelation
 
 BUILTIN_FIELDS = (
     ("status", "Status"), ("type", "Type"), ("priority", "Priority"), ("assignee", "Assignee"),
@@ -91,11 +91,21 @@ def _sidebar_fields(ticket: Ticket, custom_fields) -> list[dict]:
 
 
 def _labelled_history(ticket: Ticket, custom_fields) -> list:
-    """The latest 200 history lines, each with a readable name for the field it changed."""
+    """The latest 200 history lines, each with a readable name for the field it changed and
+    for the values it changed between (status names, not slugs; run names, not ids)."""
     names = {f"custom_fields.{f.key}": f.name for f in custom_fields}
     events = list(selectors.ticket_history(ticket=ticket)[:200])
+    value_names = {}
+    if any(e.kind == TicketEvent.Kind.MOVED or e.field == "status" for e in events):
+        value_names["status"] = dict(ticket.project.statuses.values_list("slug", "name"))
     for event in events:
         event.field_label = names.get(event.field) or event.field.replace("custom_fields.", "").replace("_", " ")
+        labels = value_names.get("status" if event.kind == TicketEvent.Kind.MOVED else event.field, {})
+        event.old_label = labels.get(event.old_value, event.old_value)
+        event.new_label = labels.get(event.new_value, event.new_value)
+        if event.field == "runs":  # a run linked or unlinked: its name when known
+            event.new_label = event.data.get("name") or event.new_value
+            event.old_label = event.data.get("name") or event.old_value
     return events
 
 
@@ -112,6 +122,8 @@ def _page_context(request, project: Project, ticket: Ticket) -> dict:
         "history": _labelled_history(ticket, custom_fields),
         "children": children,
         "children_done": sum(1 for child in children if child.status.is_finished),
+        "children_points": sum(child.estimate or 0 for child in children),
+        "children_done_points": sum(child.estimate or 0 for child in children if child.status.is_finished),
         "relations": selectors.ticket_relations(ticket=ticket),
         "comment_form": CommentForm(),
         "mentionable": json.dumps([{"username": m.user.username, "name": m.user.label}
@@ -178,6 +190,7 @@ def ticket_field(request, key, ticket_key, field):
                           "cancel" not in request.GET else Action.VIEW)
     ticket = _ticket_or_404(project, ticket_key)
     choices = selectors.ticket_choices(project=project)
+    choices["can_admin"] = can(project, Action.ADMIN)  # only admins may override finish checks
     try:
         field_edit_form(field, choices=choices)
     except KeyError:
@@ -360,7 +373,8 @@ def ticket_subtask(request, key, ticket_key):
     if form.is_valid():
         try:
             services.ticket_create(project=project, reporter=request.user, title=form.cleaned_data["title"],
-                                   parent=ticket, sprint=ticket.sprint, type="task")
+                                   parent=ticket, sprint=ticket.sprint,
+                                   type="story" if ticket.type == "epic" else "task")
         except ValidationError as error:
             add_service_errors(form, error)
         else:

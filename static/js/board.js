@@ -42,7 +42,11 @@
   function errorMessages(status, body) {
     if (status === 403) return ["Your role does not allow moving cards."];
     if (status === 404) return ["This ticket no longer exists."];
-    if (status === 409) return ["Someone changed this ticket meanwhile; the board shows their version now."];
+    if (status === 409) {
+      var who = body && body.changed_by ? body.changed_by : "Someone";
+      var key = body && body.key ? body.key : "This ticket";
+      return [who + " moved " + key + " meanwhile; the board shows where it is now. Nothing was saved."];
+    }
     var messages = [];
     if (body && typeof body === "object") {
       Object.keys(body).forEach(function (field) {
@@ -52,10 +56,12 @@
     return messages.length ? messages : ["The move failed (" + status + "). Nothing was saved."];
   }
 
-  function postMove(key, status, after, overrideReason) {
+  function postMove(key, status, after, overrideReason, version) {
     var root = board();
     var url = root.dataset.moveUrl.replace("KEY-0", encodeURIComponent(key));
     var payload = { status: status, after: after };
+    // The version the card was rendered at: a card someone else moved meanwhile answers 409.
+    if (version) payload.version = parseInt(version, 10);
     if (overrideReason) payload.override_reason = overrideReason;
     return fetch(url, {
       method: "POST",
@@ -116,7 +122,7 @@
       if (result.status === 400 && reasons && canAdmin && !(result.body.override_reason)) {
         return askOverride(reasons).then(function (reason) {
           if (!reason) { snapBack(evt); showAlert(reasons); hold(false); return; }
-          return postMove(key, status, after, reason).then(function (second) {
+          return postMove(key, status, after, reason, item.dataset.version).then(function (second) {
             if (second.status !== 200) { snapBack(evt); showAlert(errorMessages(second.status, second.body)); }
             hold(false);
             refreshBoard();
@@ -129,7 +135,7 @@
       refreshBoard();  // show the board as it is now (someone may have moved things)
     }
 
-    postMove(key, status, after, "").then(settle, function () {
+    postMove(key, status, after, "", item.dataset.version).then(settle, function () {
       item.classList.remove("moving");
       snapBack(evt);
       showAlert(["The server could not be reached. Nothing was saved."]);

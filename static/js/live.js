@@ -12,8 +12,37 @@
   var refreshUrl = box.dataset.refreshUrl;
   var refreshTarget = box.dataset.refreshTarget;
 
+  // The page refreshes its own fragment after its own write (a board move): until that
+  // answer arrives the poll waits, then takes the revision the fragment was rendered at
+  // (data-live-etag), so the same change is not fetched a second time.
+  var awaiting = 0;
+  function revisionOf(tag) {
+    var match = /-(\d+)"?$/.exec(tag || "");
+    return match ? parseInt(match[1], 10) : -1;
+  }
+  document.body.addEventListener("aihub:live", function (event) {
+    if (event.detail && event.detail.revision) return;  // our own announcement
+    if (document.querySelector("[data-live-etag]")) awaiting = Date.now();
+  });
+  document.addEventListener("htmx:load", function (event) {
+    var element = event.target;
+    var tagged = element.matches && element.matches("[data-live-etag]") ? element
+      : element.querySelector && element.querySelector("[data-live-etag]");
+    if (!tagged) return;
+    awaiting = 0;
+    var tag = tagged.getAttribute("data-live-etag");
+    if (tag && revisionOf(tag) > revisionOf(etag)) { etag = tag; stale = false; }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var element = event.detail && event.detail.elt;
+    if (element && element.hasAttribute && element.hasAttribute("data-live-etag") && !event.detail.successful) {
+      awaiting = 0;  // the refresh failed: the poll decides again
+    }
+  });
+
   function held() {
     if (document.body.hasAttribute("data-live-hold")) return true;
+    if (awaiting && Date.now() - awaiting < 10000) return true;
     // Someone typing in the fragment we would replace: wait for them.
     var target = refreshTarget && document.querySelector(refreshTarget);
     var active = document.activeElement;

@@ -41,7 +41,7 @@ def test_plan_and_start_a_sprint(signed_in_page, live_server):
     expect(meter).to_contain_text("5 pts committed of 7")
     page.get_by_role("button", name="Add CV-2 to the sprint").click()
     expect(meter).to_contain_text("8 pts committed of 7")
-    expect(meter).to_contain_text("Over capacity by 1 pts")
+    expect(meter).to_contain_text("Over capacity by 1 pt:")
     page.get_by_role("button", name="Remove CV-2 from the sprint").click()
     expect(meter).to_contain_text("5 pts committed of 7")
     page.get_by_role("button", name="Add CV-3 to the sprint").click()
@@ -60,8 +60,8 @@ def test_plan_and_start_a_sprint(signed_in_page, live_server):
     second = services.sprint_create(project=project, name="Sprint 2", start_date=today,
                                     end_date=today + datetime.timedelta(days=13))
     page.goto(f"{live_server.url}/projects/CV/sprints/{second.pk}/")
-    page.get_by_role("button", name="Start sprint").click()
-    expect(page.get_by_role("status").filter(has_text="still active")).to_be_visible()
+    expect(page.get_by_role("button", name="Start sprint")).to_be_disabled()
+    expect(page.locator("#start-blocked")).to_have_text("Sprint 1 is active: complete it before starting this one.")
 
 
 def test_complete_a_sprint_with_carry_over(signed_in_page, live_server):
@@ -80,6 +80,9 @@ def test_complete_a_sprint_with_carry_over(signed_in_page, live_server):
 
     page.goto(f"{live_server.url}/projects/CV/sprints/{current.pk}/")
     expect(page.locator("#capacity-meter")).to_contain_text("8 pts committed")
+    page.get_by_role("link", name="Complete sprint…").click()  # asks first, with the carry-over choice
+    expect(page.get_by_role("heading", name="Complete Sprint 1?")).to_be_visible()
+    expect(page.locator("#complete-confirm")).to_contain_text("1 unfinished ticket (5 pts) will carry over")
     page.get_by_label("Move unfinished tickets to").select_option(label="Sprint 2")
     page.get_by_role("button", name="Complete sprint").click()
     expect(page.locator("#sprint-state")).to_have_text("Completed")

@@ -35,7 +35,7 @@ def test_gates_block_done_admin_override_is_recorded_and_snapshot_written(projec
     done = project.statuses.get(slug="done")
     with pytest.raises(ValidationError) as refused:
         project_services.ticket_move(ticket=ticket, user=member, status=done)
-    assert "val_f1 >= 0.9 is fail" in str(refused.value)
+    assert "Metric gate val_f1 >= 0.9 failed (best 0.8 in weak)." in str(refused.value)
     with pytest.raises(ValidationError):
         project_services.ticket_move(ticket=ticket, user=member, status=done, override_reason="ship it")
     moved = project_services.ticket_move(ticket=ticket, user=admin, status=done,
