@@ -258,6 +258,8 @@ AIHUB_MLFLOW_CREDENTIAL_HOSTS = env_list("AIHUB_MLFLOW_CREDENTIAL_HOSTS")
 # "Test connection" of an MLflow source, per user.
 AIHUB_TEST_CONNECTION_THROTTLE = os.environ.get("AIHUB_TEST_CONNECTION_THROTTLE", "10/min")
 
+# gzip level for API JSON responses (aihub/compression.py); HTML is never compressed (BREACH).
+API_GZIP_LEVEL = int(os.environ.get("API_GZIP_LEVEL", "1"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerTokenAuthentication",
