@@ -1,9 +1,15 @@
 """The built-in search providers: tickets, docs, and runs when the experiments app has them.
 
-On PostgreSQL: websearch_to_tsquery against the GIN-indexed weighted vectors
-(titles A, bodies B; see vectors.py), ranked with ts_rank, snippets from ts_headline
-(computed for the returned rows only). Elsewhere: every
-word must appear in the title or body (icontains), title hits rank first."""
+On PostgreSQL: websearch_to_tsquery against the stored, GIN-indexed weighted vectors (titles
+A, bodies B, a ticket's acceptance criteria C; see vectors.py). Only the top candidates are
+ranked, so the cost does not grow with the number of matches: the CANDIDATES newest matches
+anywhere plus the TITLE_CANDIDATES newest title matches (each found through its GIN index,
+or by walking the primary key backwards when matches are common), all in the projects the
+user is a member of. Those are ranked with ts_rank on the stored vector (ts_rank_cd costs
+about six times more per row). Snippets come from ts_headline, computed once search() has
+merged the kinds, for the returned hits only, from the field that matched (a ticket's
+description, else its acceptance criteria). Elsewhere: every word must appear in the title or
+body (icontains), title hits rank first."""
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -13,25 +19,53 @@ from projects.models import Ticket
 from ..links import doc_url, ticket_url
 from ..models import Doc
 from .providers import SearchHit, register_search_provider
-from .snippets import HEADLINE_OPTIONS, marked_to_html, plain_snippet
-from .vectors import DOC_VECTOR, SEARCH_CONFIG, TICKET_TITLE_VECTOR, TICKET_VECTOR
+from .snippets import HEADLINE_OPTIONS, START, marked_to_html, plain_snippet
+from .vectors import DOC_TITLE_VECTOR, DOC_VECTOR, SEARCH_CONFIG, TICKET_TITLE_VECTOR, TICKET_VECTOR
 
 TSQUERY = f"websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)"
+CANDIDATES = 200  # the newest matches ranked, per kind (at least 4x the results asked for)
+TITLE_CANDIDATES = 50  # plus the newest title matches, so an old title hit still competes
 
 
-def _full_text(queryset, *, table: str, vector: str, rank_vector: str, body_column: str, query: str, limit: int,
-               rank_floor: float = 0.0):
+def _candidates(*, table: str, vector: str, title_vector: str, project_ids, query: str, limit: int,
+                where: str = "") -> tuple[str, list]:
+    """SQL for the ids worth ranking: the newest matches, plus the newest title matches, in the
+    visible projects. `project_id = ANY(ARRAY(...))` (not a join) lets PostgreSQL walk the
+    primary key backwards and stop after `n` matches when matches are common."""
+    ids_sql, ids_params = project_ids.order_by().query.sql_with_params()
+    scope = f"{table}.project_id = ANY(ARRAY({ids_sql})){where}"
+
+    def newest(match: str, n: int) -> tuple[str, list]:
+        return (f"(SELECT {table}.id FROM {table} WHERE {match} @@ {TSQUERY} AND {scope} "
+                f"ORDER BY {table}.id DESC LIMIT {int(n)})", [query, *ids_params])
+
+    anywhere, anywhere_params = newest(vector, max(CANDIDATES, 4 * limit))
+    titles, titles_params = newest(title_vector, max(TITLE_CANDIDATES, limit))
+    return f"{table}.id IN ({anywhere} UNION {titles})", [*anywhere_params, *titles_params]
+
+
+def _ranked(queryset, *, table: str, vector: str, title_vector: str, project_ids, query: str, limit: int,
+            where: str = ""):
+    """The best `limit` candidates, ranked on the stored vector. Candidates are already scoped
+    to the visible projects, so the outer query only looks them up by primary key."""
+    candidates, params = _candidates(table=table, vector=vector, title_vector=title_vector,
+                                     project_ids=project_ids, query=query, limit=limit, where=where)
     return (
-        queryset.annotate(
-            search_rank=RawSQL(f"{rank_floor} + ts_rank({rank_vector}, {TSQUERY})", [query]),
-            headline=RawSQL(
-                f"ts_headline('{SEARCH_CONFIG}'::regconfig, coalesce({table}.{body_column}, ''), {TSQUERY}, %s)",
-                [query, HEADLINE_OPTIONS],
-            ),
-        )
-        .extra(where=[f"{vector} @@ {TSQUERY}"], params=[query])
+        queryset.extra(where=[candidates], params=params)
+        .annotate(search_rank=RawSQL(f"ts_rank({vector}, {TSQUERY})", [query]))
         .order_by("-search_rank", "-id")[:limit]
     )
+
+
+def _headlines(model, *, table: str, ids: list[int], query: str, columns: list[str]) -> dict[int, list[str]]:
+    """ts_headline of each column, for the few rows that search() returns (parsing a body is
+    the costly part of search, so it is done after the merge, not for every ranked row)."""
+    snippets = {f"headline_{column}": RawSQL(f"ts_headline('{SEARCH_CONFIG}'::regconfig, "
+                                             f"coalesce({table}.{column}, ''), {TSQUERY}, %s)",
+                                             [query, HEADLINE_OPTIONS])
+                for column in columns}
+    rows = model.objects.filter(id__in=ids).annotate(**snippets).values_list("id", *snippets)
+    return {row[0]: list(row[1:]) for row in rows}
 
 
 def _words(query: str) -> list[str]:
@@ -57,13 +91,11 @@ def search_tickets(*, project_ids, query: str, limit: int, full_text: bool) -> l
     base = Ticket.objects.filter(project_id__in=project_ids).select_related("project", "status").only(
         "key", "title", "description", "updated_at", "project__key", "status__name")
     if full_text:
-        # Matched through the expression index; ranked on the title (a body-only hit gets the floor).
-        rows = _full_text(base.defer("description"), table='"projects_ticket"', vector=TICKET_VECTOR,
-                          rank_vector=TICKET_TITLE_VECTOR, rank_floor=0.05, body_column="description",
-                          query=query, limit=limit)
+        rows = _ranked(Ticket.objects.select_related("project").only("key", "title", "project__key"),
+                       table='"projects_ticket"', vector=TICKET_VECTOR, title_vector=TICKET_TITLE_VECTOR,
+                       project_ids=project_ids, query=query, limit=limit)
         return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.project.key, t.key),
-                          project=t.project.key, snippet=marked_to_html(t.headline), rank=float(t.search_rank),
-                          key=t.key)
+                          project=t.project.key, snippet="", rank=float(t.search_rank), key=t.key, ref=t.pk)
                 for t in rows]
     rows, words = _fallback(base, title="title", body="description", query=query, limit=limit)
     return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.project.key, t.key),
@@ -75,13 +107,36 @@ def search_docs(*, project_ids, query: str, limit: int, full_text: bool) -> list
     base = Doc.objects.filter(project_id__in=project_ids, deleted_at__isnull=True).select_related("project").only(
         "title", "slug", "body", "updated_at", "project__key")
     if full_text:
-        rows = _full_text(base.defer("body"), table='"docs_hub_doc"', vector=DOC_VECTOR, rank_vector=DOC_VECTOR,
-                          body_column="body", query=query, limit=limit)
+        rows = _ranked(Doc.objects.select_related("project").only("title", "slug", "project__key"),
+                       table='"docs_hub_doc"', vector=DOC_VECTOR, title_vector=DOC_TITLE_VECTOR,
+                       project_ids=project_ids, query=query, limit=limit,
+                       where=' AND "docs_hub_doc"."deleted_at" IS NULL')
         return [SearchHit(type="doc", title=d.title, url=doc_url(d.project.key, d.slug), project=d.project.key,
-                          snippet=marked_to_html(d.headline), rank=float(d.search_rank)) for d in rows]
+                          snippet="", rank=float(d.search_rank), ref=d.pk) for d in rows]
     rows, words = _fallback(base, title="title", body="body", query=query, limit=limit)
     return [SearchHit(type="doc", title=d.title, url=doc_url(d.project.key, d.slug), project=d.project.key,
                       snippet=plain_snippet(d.body, words), rank=_fallback_rank(d.title, words)) for d in rows]
+
+
+def _best_snippet(*headlines: str) -> str:
+    """The first field whose headline marks a match, else the first non-empty one."""
+    for text in headlines:
+        if text and START in text:
+            return marked_to_html(text)
+    return marked_to_html(next((text for text in headlines if text), ""))
+
+
+def ticket_snippets(*, ids: list[int], query: str) -> dict[int, str]:
+    """From the field that matched: the description, else the acceptance criteria (a title-only
+    hit shows the start of its description)."""
+    headlines = _headlines(Ticket, table='"projects_ticket"', ids=ids, query=query,
+                           columns=["description", "acceptance_criteria"])
+    return {pk: _best_snippet(*texts) for pk, texts in headlines.items()}
+
+
+def doc_snippets(*, ids: list[int], query: str) -> dict[int, str]:
+    headlines = _headlines(Doc, table='"docs_hub_doc"', ids=ids, query=query, columns=["body"])
+    return {pk: marked_to_html(texts[0]) for pk, texts in headlines.items()}
 
 
 def search_runs(*, project_ids, query: str, limit: int, full_text: bool) -> list[SearchHit]:
@@ -101,6 +156,6 @@ def search_runs(*, project_ids, query: str, limit: int, full_text: bool) -> list
     return hits
 
 
-register_search_provider("ticket", search_tickets)
-register_search_provider("doc", search_docs)
+register_search_provider("ticket", search_tickets, snippets=ticket_snippets)
+register_search_provider("doc", search_docs, snippets=doc_snippets)
 register_search_provider("run", search_runs)

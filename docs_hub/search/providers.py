@@ -1,6 +1,8 @@
 """Search is a set of providers (tickets, docs, runs...), each answering one query for the
 projects a user belongs to. `search()` merges them, best match first. An app adds a kind
-with `register_search_provider`."""
+with `register_search_provider`. A provider whose snippets are costly returns hits with
+`ref` (its row id) and no snippet, and registers a snippet loader: `search()` calls it once,
+for the hits of that kind that made the final list."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +20,7 @@ class SearchHit:
     snippet: str  # safe HTML: escaped text with <mark> around matches
     rank: float
     key: str = ""
+    ref: int | None = None  # row id whose snippet the kind's snippet loader still has to make
 
     def as_dict(self) -> dict:
         data = {"type": self.type, "title": self.title, "url": self.url, "project": self.project,
@@ -29,10 +32,14 @@ class SearchHit:
 
 # name -> provider(*, project_ids, query, limit, full_text) -> list[SearchHit]
 providers: dict[str, Callable] = {}
+# name -> loader(*, ids, query) -> {ref: snippet}
+snippet_loaders: dict[str, Callable] = {}
 
 
-def register_search_provider(name: str, provider: Callable) -> Callable:
+def register_search_provider(name: str, provider: Callable, *, snippets: Callable | None = None) -> Callable:
     providers[name] = provider
+    if snippets is not None:
+        snippet_loaders[name] = snippets
     return provider
 
 
@@ -50,7 +57,8 @@ def uses_full_text() -> bool:
 
 def search(*, user, query: str, project: Project | None = None, types: set[str] | None = None,
            limit: int = 20) -> list[SearchHit]:
-    """What the user may see that matches `query`: one query per provider."""
+    """What the user may see that matches `query`: one query per provider, plus one per kind
+    among the results whose snippets are made afterwards."""
     query = (query or "").strip()[:200]
     if not query or not getattr(user, "is_authenticated", False):
         return []
@@ -62,4 +70,13 @@ def search(*, user, query: str, project: Project | None = None, types: set[str] 
             continue
         hits.extend(provider(project_ids=project_ids, query=query, limit=limit, full_text=full_text))
     hits.sort(key=lambda hit: hit.rank, reverse=True)
-    return hits[:limit]
+    hits = hits[:limit]
+    waiting: dict[str, list[SearchHit]] = {}
+    for hit in hits:
+        if hit.ref is not None and hit.type in snippet_loaders:
+            waiting.setdefault(hit.type, []).append(hit)
+    for kind, kind_hits in waiting.items():
+        snippets = snippet_loaders[kind](ids=[hit.ref for hit in kind_hits], query=query)
+        for hit in kind_hits:
+            hit.snippet = snippets.get(hit.ref, "")
+    return hits

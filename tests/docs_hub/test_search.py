@@ -56,9 +56,9 @@ def test_full_text_uses_the_gin_indexes(world):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes "
-                       "WHERE indexname IN ('docs_hub_ticket_fts', 'docs_hub_doc_fts')")
-        assert {row[0] for row in cursor.fetchall()} == {"docs_hub_ticket_fts", "docs_hub_doc_fts"}
+        indexes = {"docs_hub_ticket_fts", "docs_hub_doc_fts", "docs_hub_ticket_title_fts", "docs_hub_doc_title_fts"}
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [list(indexes)])
+        assert {row[0] for row in cursor.fetchall()} == indexes
         from docs_hub.search.vectors import TICKET_VECTOR
 
         cursor.execute("SET enable_seqscan = off")
@@ -98,8 +98,10 @@ def test_search_costs_constant_queries(client, member_of, size, django_assert_ma
         make_ticket(project, title=f"Drift alert {n}", description="data drift detected")
         make_doc(project, title=f"Drift runbook {n}", body="what to do on drift")
     client.force_login(user)
-    # One query per provider (tickets, docs, runs) plus the scoping: constant.
-    with django_assert_max_num_queries(7):
+    # Session, user, one query per provider (tickets, docs, runs; each scoped by a subquery),
+    # one snippet query per kind among the results (tickets, docs), the menu's projects and
+    # notifications: constant.
+    with django_assert_max_num_queries(9):
         page = client.get("/search/?q=drift")
     assert page.status_code == 200 and "Drift runbook" in page.content.decode()
 
@@ -113,3 +115,84 @@ def test_odd_queries_never_fail_nor_dump_everything(api, member_of, query):
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert response.json()["results"] == []
+
+
+# --- Full-text ranking (PostgreSQL): the whole text is ranked, not only titles ------------------
+
+def test_a_body_only_ticket_match_is_ranked_on_its_full_text(member_of):
+    """Two tickets match only in their descriptions: the one about the word ranks first, even
+    though it is older (titles alone used to rank them equal, newest first)."""
+    require_postgres()
+    project = ProjectFactory()
+    user = member_of(project)
+    about = make_ticket(project, title="Nightly export",
+                        description="Quantization breaks the export. Quantization of the weights, "
+                                    "quantization-aware training, and quantization errors in the logs.")
+    make_ticket(project, title="Weekly report", description="Mentions quantization once among many other topics.")
+    hits = search(user=user, query="quantization", types={"ticket"})
+    assert [hit.key for hit in hits][0] == about.key
+    assert hits[0].rank > hits[1].rank
+
+
+def test_snippets_come_from_the_field_that_matched(member_of):
+    require_postgres()
+    from projects.services import ticket_create
+
+    project = ProjectFactory()
+    user = member_of(project)
+    ticket_create(project=project, reporter=None, title="Nightly job", description="Runs every night at two.",
+                  acceptance_criteria="The exporter writes parquet files to the bucket.")
+    described = make_ticket(project, title="Storage format",
+                            description="We switch the feature store to parquet for the holdout month.")
+    make_doc(project, title="Runbook", body="Intro.\n\n" + "Filler sentence about nothing. " * 60
+             + "\n\nAt the very end, parquet is the format.")
+    hits = {hit.title: hit for hit in search(user=user, query="parquet")}
+    # Acceptance criteria are searched, and their text is the snippet when only they match.
+    criteria = next(hit for title, hit in hits.items() if title.endswith("Nightly job"))
+    assert "<mark>parquet</mark>" in criteria.snippet and "exporter" in criteria.snippet
+    assert "<mark>parquet</mark>" in hits[f"{described.key} Storage format"].snippet
+    assert "feature store" in hits[f"{described.key} Storage format"].snippet
+    # A doc's snippet is cut around the match deep in its body, not its first words.
+    assert "<mark>parquet</mark>" in hits["Runbook"].snippet and "Intro" not in hits["Runbook"].snippet
+
+
+def test_an_old_title_hit_still_ranks_among_many_newer_body_hits(member_of, monkeypatch):
+    """Only the newest matches are ranked (a bounded pool), plus the newest title matches:
+    a ticket titled with the word is found even when more newer tickets mention it."""
+    require_postgres()
+    from docs_hub.search import builtin
+
+    monkeypatch.setattr(builtin, "CANDIDATES", 4)
+    monkeypatch.setattr(builtin, "TITLE_CANDIDATES", 2)
+    project = ProjectFactory()
+    user = member_of(project)
+    titled = make_ticket(project, title="Tokenizer drift", description="See the dashboards.")
+    for n in range(16):
+        make_ticket(project, title=f"Chore {n}", description="Something about the tokenizer.")
+    hits = search(user=user, query="tokenizer", types={"ticket"}, limit=3)
+    assert len(hits) == 3 and hits[0].key == titled.key
+
+
+def test_other_projects_matches_never_show_nor_crowd_out_mine(member_of, monkeypatch):
+    """Membership rules as before: the candidate pool is taken inside the user's projects, so
+    many newer matches elsewhere neither leak nor push the user's own hits out."""
+    from docs_hub.search import builtin
+
+    monkeypatch.setattr(builtin, "CANDIDATES", 4)
+    monkeypatch.setattr(builtin, "TITLE_CANDIDATES", 2)
+    mine, theirs, also_mine = ProjectFactory(key="MINE"), ProjectFactory(key="THEIRS"), ProjectFactory(key="ALSO")
+    user = member_of(mine)
+    member_of(also_mine)  # someone else
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(project=also_mine, user=user, role="viewer")
+    old = make_ticket(mine, title="Anchor", description="the gradient exploded")
+    doc = make_doc(also_mine, title="Notes", body="gradient clipping helps")
+    for n in range(12):
+        make_ticket(theirs, title=f"Gradient secret {n}", description="gradient gradient gradient")
+        make_doc(theirs, title=f"Gradient secret doc {n}", body="gradient")
+    hits = search(user=user, query="gradient")
+    assert {hit.project for hit in hits} == {"MINE", "ALSO"}
+    assert {hit.title for hit in hits} == {f"{old.key} Anchor", doc.title}
+    assert search(user=user, query="gradient", project=theirs) == []
+    assert [hit.title for hit in search(user=user, query="gradient", project=also_mine)] == [doc.title]
