@@ -91,10 +91,21 @@ class SprintDetail(SprintScopedView):
         return Response(self.sprint_json(sprint))
 
 
+class SprintStartSerializer(serializers.Serializer):
+    dates = serializers.ChoiceField(
+        choices=services.sprints.StartDates.CHOICES, required=False, default=services.sprints.StartDates.PLANNED,
+        help_text='"planned" keeps the planned dates; "today" sets the start date to today and keeps the end '
+                  'date; "today_shift" also moves the end date to keep the length. The burndown always begins '
+                  "at the actual start (started_at).")
+
+
 class SprintStart(SprintScopedView):
-    @extend_schema(operation_id="sprints_start", request=None, responses={200: SprintSerializer})
+    @extend_schema(operation_id="sprints_start", request=SprintStartSerializer, responses={200: SprintSerializer})
     def post(self, request, sprint_id):
-        sprint = services.sprint_start(sprint=self.get_sprint(sprint_id), user=request.user)
+        data = SprintStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sprint = services.sprint_start(sprint=self.get_sprint(sprint_id), user=request.user,
+                                       dates=data.validated_data["dates"])
         return Response(self.sprint_json(sprint))
 
 

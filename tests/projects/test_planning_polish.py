@@ -208,3 +208,17 @@ def test_a_stale_move_answers_409_with_the_current_ticket_and_who_changed_it(cv,
     body = response.json()
     assert body["key"] == ticket.key and body["status"] == "in_review" and body["changed_by"] == "Dana S"
     assert Ticket.objects.get(pk=ticket.pk).status.slug == "in_review"
+
+
+def test_the_api_starts_a_sprint_today_on_request_and_refuses_an_unknown_choice(cv, pm, api):
+    today = timezone.localdate()
+    sprint = SprintFactory(project=cv, start_date=today + datetime.timedelta(days=5),
+                           end_date=today + datetime.timedelta(days=11))
+    client = api.as_user(pm)
+    bad = client.post(f"/api/v1/sprints/{sprint.pk}/start/", {"dates": "yesterday"}, format="json")
+    assert bad.status_code == 400 and "dates" in bad.json()
+    response = client.post(f"/api/v1/sprints/{sprint.pk}/start/", {"dates": "today"}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["state"] == "active" and body["start_date"] == str(today)
+    assert body["end_date"] == str(today + datetime.timedelta(days=11))
