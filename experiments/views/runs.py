@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from projects.access import Action, can, project_for
@@ -106,9 +107,15 @@ def run_unlink_ticket(request, key, run_id, ticket_key):
     try:
         services.run_unlink(run=run, ticket=ticket, user=request.user)
         messages.success(request, f"Unlinked from {ticket.key}.")
+    unlinked = request.GET.get("unlinked", "")
+    if unlinked and context.get("can_edit") and unlinked not in {t.key for t in context["tickets"]}:
+        context["unlinked_ticket"] = Ticket.objects.filter(project=project, key=unlinked).first()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect("experiments:run", key=project.key, run_id=run.run_id)
+        return redirect("experiments:run", key=project.key, run_id=run.run_id)
+    # The run page then offers to undo it (a Link button for that ticket).
+    return redirect(f"{reverse('experiments:run', kwargs={'key': project.key, 'run_id': run.run_id})}"
+                    f"?unlinked={ticket.key}#run-tickets")
 
 
 @login_required
