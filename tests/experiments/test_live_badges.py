@@ -102,3 +102,17 @@ def test_gate_badges_in_the_panel_say_passed_failed_or_pending(client, project, 
     client.force_login(member_of(project, "member"))
     panel = client.get(reverse("experiments:ticket_panel", args=[project.key, ticket.key])).content.decode()
     assert 'badge-fail">failed</span>' in panel and '">fail</span>' not in panel
+
+
+def test_unlinking_on_the_run_page_offers_undo(client, project, experiment, member_of):
+    ticket = ticket_for(project)
+    run = RunFactory(experiment=experiment, name="baseline-resnet")
+    link(run, ticket)
+    client.force_login(member_of(project, "member"))
+    response = client.post(reverse("experiments:run_unlink", args=[project.key, run.run_id, ticket.key]), follow=True)
+    page = response.content.decode()
+    assert not RunLink.objects.get(run=run, ticket=ticket).active
+    assert "Unlinked from" in page and ">Undo</button>" in page
+    assert f'name="ticket_key" value="{ticket.key}"' in page
+    client.post(reverse("experiments:run_link", args=[project.key, run.run_id]), {"ticket_key": ticket.key})
+    assert RunLink.objects.get(run=run, ticket=ticket).active
