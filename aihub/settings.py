@@ -155,6 +155,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# One date format for every page (aihub/formats/en/formats.py): templates use the named formats.
+FORMAT_MODULE_PATH = ["aihub.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -70,7 +70,7 @@ Where the data lives, who may read it, how long it is kept, legal basis.
 - Version:
 - Type / architecture:
 - Owner:
-- Training run: `{{run:RUN_ID}}`
+- Training run: {{run:RUN_ID}}
 
 ## Intended use
 Primary uses and users. **Out of scope** uses.
@@ -94,8 +94,8 @@ We believe that … will improve … by …
 ## Setup
 - Ticket:
 - Data:
-- Baseline run: `{{run:BASELINE_RUN_ID metric:val_f1}}`
-- Candidate run: `{{run:CANDIDATE_RUN_ID metric:val_f1}}`
+- Baseline run: {{run:BASELINE_RUN_ID metric:val_f1}}
+- Candidate run: {{run:CANDIDATE_RUN_ID metric:val_f1}}
 
 ## Results
 | Run | Metric | Value |

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from experiments.models import Run
+from experiments.numbers import metric_text
 
 MACRO = re.compile(r"\{\{\s*(?P<kind>[a-z]+):(?P<arg>[^\s{}]+)(?P<options>(?:\s+[a-z_]+:[^\s{}]+)*)\s*\}\}")
 PLACEHOLDER = "\u27e6macro-{}\u27e7"
@@ -28,11 +29,25 @@ def parse_options(text: str) -> dict:
     return dict(part.split(":", 1) for part in text.split())
 
 
+# A template's stand-in such as RUN_ID or BASELINE_RUN_ID (MLflow run ids are lowercase hex,
+# ticket keys have a hyphen): shown as a hint to pick one, never looked up.
+PLACEHOLDER_ARG = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+
+
+def placeholder_value(macro: dict) -> dict:
+    kind = macro["kind"]
+    return {"text": f"pick a {kind}: replace {macro['arg']} with a {kind} {'key' if kind == 'ticket' else 'id'}",
+            "state": "placeholder"}
+
+
 def resolve(project, macros: list[dict]) -> list[dict]:
     """Values for every macro, in order, asking each kind's resolver once."""
     values: list[dict | None] = [None] * len(macros)
     by_kind: dict[str, list[int]] = {}
     for index, macro in enumerate(macros):
+        if PLACEHOLDER_ARG.match(macro["arg"]):
+            values[index] = placeholder_value(macro)
+            continue
         by_kind.setdefault(macro["kind"], []).append(index)
     for kind, indexes in by_kind.items():
         resolver = resolvers.get(kind)
@@ -103,9 +118,7 @@ def _short(run_id: str) -> str:
 
 
 def _format_metric(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    return metric_text(value)
 
 
 def resolve_runs(project, macros: list[dict]) -> list[dict]:

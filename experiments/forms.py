@@ -45,3 +45,15 @@ class SentinelForm(forms.ModelForm):
                   "tolerance"]
         help_texts = {"model_name": "The registered model whose alias names the champion.",
                       "tolerance": "How far below the champion a run may fall before it is flagged."}
+
+
+class RunColumnsForm(forms.Form):
+    """The runs table's column chooser: the keys offered are those the experiment's runs have."""
+
+    metrics = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple, label="Metrics")
+    params = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple, label="Parameters")
+
+    def __init__(self, *args, keys: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metrics"].choices = [(k, k) for k in keys["metrics"]]
+        self.fields["params"].choices = [(k, k) for k in keys["params"]]

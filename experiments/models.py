@@ -128,6 +128,15 @@ class Run(models.Model):
         return None
 
     @property
+    def author(self) -> str:
+        """Who ran it: the `mlflow.user` tag MLflow clients set, else the run's user id
+        ("unknown", MLflow's placeholder, counts as none)."""
+        tagged = (self.tags or {}).get("mlflow.user", "")
+        if isinstance(tagged, str) and tagged.strip():
+            return tagged.strip()
+        return "" if self.user_id in ("", "unknown") else self.user_id
+
+    @property
     def source_commit(self) -> str:
         return self.tags.get("mlflow.source.git.commit", "")
 
@@ -349,3 +358,22 @@ class RegressionFlag(models.Model):
     def delta(self) -> float:
         return self.run_value - self.champion_value
 
+
+
+class RunTablePreference(models.Model):
+    """Which metric and param columns a user sees in the runs tables of a project
+    (no row: the keys most runs have, as before)."""
+
+    MAX_COLUMNS = 30
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    metrics = models.JSONField(default=list, blank=True)
+    params = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "project"], name="unique_run_table_preference")]
+
+    def __str__(self) -> str:
+        return f"Run columns of {self.user_id} in {self.project_id}"

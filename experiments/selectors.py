@@ -20,6 +20,7 @@ from .models import (
     Run,
     RunLink,
     RunStatus,
+    RunTablePreference,
     SyncRecord,
     metric_from_json,
 )
@@ -108,6 +109,38 @@ def table_columns(runs: list[Run], *, limit: int = 12) -> dict:
             param_counts[key] += 1
     by_count = lambda counts: sorted(counts, key=lambda k: (-counts[k], k))[:limit]  # noqa: E731
     return {"metrics": by_count(metric_counts), "params": by_count(param_counts)}
+
+
+COLUMN_KEYS_SAMPLE = 500
+
+
+def run_table_preference(*, user, project: Project) -> RunTablePreference | None:
+    """The columns `user` chose for the runs tables of `project`, if any. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return RunTablePreference.objects.filter(user=user, project=project).first()
+
+
+def run_table_columns(runs: list[Run], *, preference: RunTablePreference | None) -> dict:
+    """The metric and param columns of a runs table: the user's choice, else the keys most runs have."""
+    if preference is None:
+        return table_columns(runs)
+    return {"metrics": list(preference.metrics), "params": list(preference.params), "chosen": True}
+
+
+def experiment_column_keys(*, experiment: Experiment, extra: dict | None = None) -> dict:
+    """Every metric and param key of the experiment's latest runs (what the column chooser
+    offers), plus the keys already chosen. One query, at most COLUMN_KEYS_SAMPLE runs read."""
+    metric_keys, param_keys = set(), set()
+    for metrics, params in (Run.objects.filter(experiment=experiment).order_by("-start_time", "-id")
+                            .values_list("metrics", "params")[:COLUMN_KEYS_SAMPLE]):
+        metric_keys.update(metrics or {})
+        param_keys.update(params or {})
+    for key in (extra or {}).get("metrics", []):
+        metric_keys.add(key)
+    for key in (extra or {}).get("params", []):
+        param_keys.add(key)
+    return {"metrics": sorted(metric_keys), "params": sorted(param_keys)}
 
 
 def run_for_user(*, user, run_id: str) -> Run | None:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sources/<int:source_id>/sync/", views.source_sync_now, name="source_sync"),
     path("sentinel/", views.sentinel_settings, name="sentinel"),
     path("e/<int:experiment_pk>/", views.experiment_runs, name="experiment"),
+    path("e/<int:experiment_pk>/columns/", views.experiment_columns, name="experiment_columns"),
     path("runs/<str:run_id>/", views.run_detail, name="run"),
     path("runs/<str:run_id>/link/", views.run_link_ticket, name="run_link"),
     path("runs/<str:run_id>/unlink/<str:ticket_key>/", views.run_unlink_ticket, name="run_unlink"),

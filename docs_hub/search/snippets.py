@@ -4,18 +4,22 @@ import re
 
 from django.utils.html import escape
 
+from ..plaintext import markdown_to_text
+
 START, STOP = "\u2e28", "\u2e29"
 HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter= … "
 
 
 def marked_to_html(text: str) -> str:
-    html = escape(text or "")
+    """A ts_headline excerpt of a Markdown field as the reader sees it: markup and macros
+    become plain text (docs_hub.plaintext), then escaped, the sentinels become <mark>."""
+    html = escape(markdown_to_text(text or ""))
     return html.replace(START, "<mark>").replace(STOP, "</mark>")
 
 
 def plain_snippet(text: str, words: list[str], width: int = 160) -> str:
-    """The fallback (SQLite): a window around the first match, matches marked."""
-    text = re.sub(r"\s+", " ", text or "").strip()
+    """The fallback (SQLite): a window around the first match of the plain text, matches marked."""
+    text = markdown_to_text(text or "")
     lowered = text.lower()
     first = min((i for i in (lowered.find(w.lower()) for w in words) if i >= 0), default=0)
     start = max(0, first - width // 3)

@@ -47,6 +47,9 @@ def doc_create(request, key):
     templates = selectors.template_catalog(project=project)
     initial = {"title": request.GET.get("title", ""), "parent": request.GET.get("parent") or None,
                "template": request.GET.get("template", "")}
+    chosen = next((t for t in templates if t["slug"] == initial["template"]), None)
+    if chosen is not None:  # a template picked by link: its text is in the editor (and preview) at once
+        initial["body"] = chosen["body"]
     form = DocCreateForm(request.POST or None, project=project, templates=templates, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -59,7 +62,9 @@ def doc_create(request, key):
         else:
             messages.success(request, f"Page “{doc.title}” created.")
             return redirect("docs_hub:detail", key=project.key, slug=doc.slug)
-    return render(request, "docs_hub/edit.html", page_context(project, form=form, templates=templates, creating=True))
+    template_bodies = {t["slug"]: t["body"] for t in templates}  # the editor loads one on choosing it (docs.js)
+    return render(request, "docs_hub/edit.html", page_context(project, form=form, templates=templates, creating=True,
+                                                              template_bodies=template_bodies))
 
 
 @login_required

@@ -2,6 +2,7 @@
 from .closeout import ticket_closeout_snapshot  # noqa: F401
 from .gates import gate_create, gate_delete, gate_parse, ticket_finish_guard  # noqa: F401
 from .links import run_link, run_unlink  # noqa: F401
+from .preferences import run_table_preference_reset, run_table_preference_save  # noqa: F401
 from .sentinel import sentinel_check, sentinel_configure  # noqa: F401
 from .sources import (  # noqa: F401
     ConnectionTestThrottled,

@@ -1,6 +1,8 @@
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import json_script
+from django.utils.html import format_html, json_script
+
+from ..numbers import metric_full, metric_text
 
 register = template.Library()
 
@@ -14,14 +16,12 @@ def get_item(mapping, key):
 
 @register.filter
 def metric(value):
-    """A metric as people read it: 4 significant digits; NaN and infinities as words."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return value
+    """A metric as people read it (experiments.numbers: 4 significant digits), the value as
+    logged in the title when the two differ."""
+    text, full = metric_text(value), metric_full(value)
+    if not full or full == text:
+        return text
+    return format_html('<span class="metric-value" title="{}">{}</span>', full, text)
 
 
 @register.filter

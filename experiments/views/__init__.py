@@ -1,5 +1,13 @@
 """Pages of the experiments app, split by purpose."""
-from .runs import compare, experiment_runs, index, run_detail, run_link_ticket, run_unlink_ticket  # noqa: F401
+from .runs import (  # noqa: F401
+    compare,
+    experiment_columns,
+    experiment_runs,
+    index,
+    run_detail,
+    run_link_ticket,
+    run_unlink_ticket,
+)
 from .sources import (  # noqa: F401
     hub_section,
     sentinel_settings,

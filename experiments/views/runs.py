@@ -12,7 +12,7 @@ from projects.access import Action, can, project_for
 from projects.models import Ticket
 
 from .. import selectors, services
-from ..forms import LinkTicketForm
+from ..forms import LinkTicketForm, RunColumnsForm
 from ..models import Experiment, RunStatus
 
 PAGE_SIZE = 50
@@ -50,12 +50,42 @@ def experiment_runs(request, key, experiment_pk):
     tickets = selectors.run_tickets(rows)
     for run in rows:
         run.linked_tickets = tickets.get(run.pk, [])
+    preference = selectors.run_table_preference(user=request.user, project=project)
+    columns = selectors.run_table_columns(rows, preference=preference)
+    keys = selectors.experiment_column_keys(experiment=experiment, extra=columns)
+    columns_form = RunColumnsForm(keys=keys, initial={"metrics": columns["metrics"], "params": columns["params"]})
     context = _context(project, experiment=experiment, page=page, runs=rows, filters=filters,
-                       columns=selectors.table_columns(rows), statuses=RunStatus.choices,
+                       columns=columns, columns_form=columns_form, statuses=RunStatus.choices,
                        querystring=request.GET.copy(), filter_error=filter_error)
     if request.htmx:  # htmx swaps 2xx only: the refused filter's message replaces the table
         return render(request, "experiments/experiment.html#runs-table", context)
     return render(request, "experiments/experiment.html", context, status=400 if filter_error else 200)
+
+
+@login_required
+@require_POST
+def experiment_columns(request, key, experiment_pk):
+    """Save (or reset) the runs table columns the user chose for this project."""
+    project = project_for(request.user, key)
+    experiment = get_object_or_404(Experiment, pk=experiment_pk, source__project=project)
+    if request.POST.get("reset"):
+        services.run_table_preference_reset(user=request.user, project=project)
+        messages.success(request, "Showing the default columns.")
+        return redirect("experiments:experiment", key=project.key, experiment_pk=experiment.pk)
+    preference = selectors.run_table_preference(user=request.user, project=project)
+    extra = {"metrics": preference.metrics, "params": preference.params} if preference else None
+    form = RunColumnsForm(request.POST, keys=selectors.experiment_column_keys(experiment=experiment, extra=extra))
+    if form.is_valid():
+        try:
+            services.run_table_preference_save(user=request.user, project=project,
+                                               metrics=form.cleaned_data["metrics"], params=form.cleaned_data["params"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Columns saved.")
+    else:
+        messages.error(request, "Choose columns from the lists offered.")
+    return redirect("experiments:experiment", key=project.key, experiment_pk=experiment.pk)
 
 
 def _run_or_404(request, key, run_id):

@@ -13,3 +13,23 @@
     body.focus();
   });
 })();
+
+// New page: choosing a template loads its text into the editor at once (the htmx preview
+// follows the editor's input event). Text the writer typed is replaced only on confirmation.
+(function () {
+  "use strict";
+  var data = document.getElementById("doc-template-bodies");
+  var select = document.getElementById("id_template");
+  var body = document.getElementById("id_body");
+  if (!data || !select || !body) return;
+  var bodies = JSON.parse(data.textContent);
+  var loaded = body.value;
+  select.addEventListener("change", function () {
+    var text = bodies[select.value] || "";
+    var untouched = body.value.trim() === "" || body.value === loaded;
+    if (!untouched && !window.confirm("Replace the text in the editor with this template?")) return;
+    body.value = text;
+    loaded = text;
+    body.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+})();
