@@ -16,7 +16,7 @@ BENCH_STEP_SECONDS (30 s by default) and stops; the steps go up until one fails 
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aihub_bench .venv/bin/python bench/load.py
 
-Environment: BENCH_STEPS (multipliers, default "0.25,0.5,1,1.5,2,3"), BENCH_STEP_SECONDS,
+Environment: BENCH_STEPS (multipliers, default "0.1,0.25,0.5,1,1.5,2,3"), BENCH_STEP_SECONDS,
 BENCH_WORKERS / BENCH_THREADS (gunicorn, default 2 and 4). The load generator runs on the
 same machine and takes CPU from the server: the figures are a floor.
 """
@@ -49,7 +49,7 @@ from projects.ranking import RANK_GAP  # noqa: E402
 BOARDS, POLL_EVERY = 200, 2.0
 PEOPLE, ACT_EVERY = 20, 5.0
 P95_TARGET_MS = 150.0
-STEPS = [float(x) for x in os.environ.get("BENCH_STEPS", "0.25,0.5,1,1.5,2,3").split(",")]
+STEPS = [float(x) for x in os.environ.get("BENCH_STEPS", "0.1,0.25,0.5,1,1.5,2,3").split(",")]
 STEP_SECONDS = float(os.environ.get("BENCH_STEP_SECONDS", "30"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
