@@ -81,14 +81,17 @@ def _board_context(request, project: Project) -> dict:
         project=project, sprint=context["sprint"], filters=context["filters"], empty=context["no_active_sprint"],
         per_column=_cards_per_column(request),
     )
-    epics = [card["key"] for column in context["columns"] for card in column.cards if card["type"] == "epic"]
-    if epics:  # an epic's card shows its children's progress
-        progress = selectors.epic_progress(project=project, keys=epics)
-        for column in context["columns"]:
-            for card in column.cards:
-                if card["type"] == "epic":
-                    card["epic_progress"] = progress.get(card["key"])
+    _add_epic_progress(project, [card for column in context["columns"] for card in column.cards])
     return context
+
+
+def _add_epic_progress(project: Project, cards: list[dict]) -> None:
+    """An epic's card shows its children's progress (one query, none without epics)."""
+    epics = [card for card in cards if card["type"] == "epic"]
+    if epics:
+        progress = selectors.epic_progress(project=project, keys=[card["key"] for card in epics])
+        for card in epics:
+            card["epic_progress"] = progress.get(card["key"])
 
 
 @login_required
@@ -118,6 +121,7 @@ def board_column_more(request, key, status):
         project=project, sprint=context["sprint"], status=column, filters=context["filters"],
         after=request.GET.get("after") or None,
     )
+    _add_epic_progress(project, cards)
     context.update(column={"slug": column.slug, "last_key": cards[-1]["key"] if cards else None,
                            "has_more": has_more}, cards=cards)
     return render(request, "projects/board.html#more-cards", context)

@@ -222,3 +222,12 @@ def test_the_api_starts_a_sprint_today_on_request_and_refuses_an_unknown_choice(
     body = response.json()
     assert body["state"] == "active" and body["start_date"] == str(today)
     assert body["end_date"] == str(today + datetime.timedelta(days=11))
+
+
+def test_an_epic_card_loaded_by_scrolling_shows_its_progress_too(cv, pm, client):
+    first = make_ticket(cv, "First", reporter=pm)
+    epic = make_ticket(cv, "Edge latency", reporter=pm, type="epic")
+    make_ticket(cv, "Quantize", reporter=pm, parent=epic, estimate=2)
+    more = client.get(f"/projects/CV/board/todo/more/?sprint=all&after={first.key}").content.decode()
+    card = more[more.index(f'id="ticket-{epic.key}"'):]
+    assert "0/1 done · 0/2 pts" in card[:card.index("</li>")]
