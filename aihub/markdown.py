@@ -36,7 +36,7 @@ ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title"},
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},
-    "input": {"type", "checked", "disabled"},
+    "input": {"type", "checked", "disabled", "aria-label"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan"},
     "ol": {"start"},
@@ -223,9 +223,23 @@ def _task_lists(html: str) -> str:
     def checkbox(match: re.Match) -> str:
         checked = " checked" if match.group(1).lower() == "x" else ""
         prefix = match.group(0)[: match.group(0).index("[")].replace("<li>", '<li class="task">', 1)
-        return f'{prefix}<input type="checkbox" disabled{checked}> '
+        label = "Done" if checked else "Not done"  # a name for screen readers (axe: label)
+        return f'{prefix}<input type="checkbox" disabled{checked} aria-label="{label}"> '
 
     return TASK_ITEM.sub(checkbox, html)
+
+
+# Ids written in Markdown (headings, footnotes, raw HTML) get this prefix, and in-page links
+# follow them, so no text can take the id of the page's own elements ("live", chart data).
+USER_ID_PREFIX = "md-"
+
+
+def _prefix_ids(tag: str, attribute: str, value: str) -> str:
+    if attribute == "id" and not value.startswith(USER_ID_PREFIX):
+        return USER_ID_PREFIX + value
+    if attribute == "href" and value.startswith("#") and not value.startswith("#" + USER_ID_PREFIX):
+        return "#" + USER_ID_PREFIX + value[1:]
+    return value
 
 
 def sanitize(html: str) -> str:
@@ -233,6 +247,7 @@ def sanitize(html: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_prefix_ids,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,

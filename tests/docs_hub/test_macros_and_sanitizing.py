@@ -57,9 +57,11 @@ def test_markdown_features_tables_code_tasks_anchors_toc(project):
     html = doc.body_html
     assert "<table>" in html and "<td>1</td>" in html
     assert 'class="codehilite"' in html and '<span class="k">def</span>' in html
-    assert '<input type="checkbox" disabled="" checked="">' in html and html.count('type="checkbox"') == 2
-    assert 'id="results"' in html and 'href="#results"' in html and "headerlink" in html
-    assert 'href="#overview"' in doc.toc_html and 'href="#results"' in doc.toc_html
+    assert '<input type="checkbox" disabled="" checked="" aria-label="Done">' in html and html.count('type="checkbox"') == 2
+    assert '<input type="checkbox" disabled="" aria-label="Not done">' in html  # named for screen readers (axe)
+    # Ids from Markdown carry a prefix so a doc cannot take the id of the page's own elements.
+    assert 'id="md-results"' in html and 'href="#md-results"' in html and "headerlink" in html
+    assert 'href="#md-overview"' in doc.toc_html and 'href="#md-results"' in doc.toc_html
 
 
 def test_ticket_macro_shows_current_status_and_revision_keeps_the_old_one(project):

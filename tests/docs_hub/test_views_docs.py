@@ -31,7 +31,7 @@ def test_create_edit_and_read_a_page(client, project, member):
                                                         "template": "", "parent": ""})
     assert response.status_code == 302 and response["Location"] == docs_url(project, "runbook/")
     page = client.get(docs_url(project, "runbook/")).content.decode()
-    assert "<h1>Runbook</h1>" in page and 'id="steps"' in page and "Version 1" in page
+    assert "<h1>Runbook</h1>" in page and 'id="md-steps"' in page and "Version 1" in page
     edit = client.get(docs_url(project, "runbook/edit/")).content.decode()
     assert 'name="version" value="1"' in edit and 'hx-post="/projects/' in edit
     response = client.post(docs_url(project, "runbook/edit/"), {"title": "Runbook", "body": "changed",
