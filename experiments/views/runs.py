@@ -107,6 +107,9 @@ def run_detail(request, key, run_id):
                 for k, v in sorted(charts.items())],
         regressions=selectors.regressions_for_runs([run.pk]).get(run.pk, []),
     )
+    unlinked = request.GET.get("unlinked", "")
+    if unlinked and context.get("can_edit") and unlinked not in {t.key for t in context["tickets"]}:
+        context["unlinked_ticket"] = Ticket.objects.filter(project=project, key=unlinked).first()
     return render(request, "experiments/run.html", context)
 
 
@@ -136,10 +139,6 @@ def run_unlink_ticket(request, key, run_id, ticket_key):
     ticket = get_object_or_404(Ticket, project=project, key=ticket_key)
     try:
         services.run_unlink(run=run, ticket=ticket, user=request.user)
-        messages.success(request, f"Unlinked from {ticket.key}.")
-    unlinked = request.GET.get("unlinked", "")
-    if unlinked and context.get("can_edit") and unlinked not in {t.key for t in context["tickets"]}:
-        context["unlinked_ticket"] = Ticket.objects.filter(project=project, key=unlinked).first()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("experiments:run", key=project.key, run_id=run.run_id)
