@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from .. import hooks
 from ..models import (
@@ -28,7 +29,8 @@ class TicketFilters:
     """Filters shared by the API, the backlog and saved views. Multiple values of one
     filter are comma separated (`?status=todo,in_progress`). `assignee=none` means
     unassigned; `sprint` is an id, `active`, or `none`/`backlog` (no sprint). Custom
-    fields filter as `cf_<key>=value`."""
+    fields filter as `cf_<key>=value`. `open=1` keeps unfinished tickets, `overdue=1` unfinished
+    tickets due before today (the dashboard's tiles link to these)."""
 
     status: tuple[str, ...] = ()
     assignee: tuple[str, ...] = ()
@@ -38,11 +40,17 @@ class TicketFilters:
     priority: tuple[str, ...] = ()
     q: str = ""
     parent: str = ""
+    open: bool = False
+    overdue: bool = False
     custom: tuple[tuple[str, str], ...] = field(default=())
 
     @staticmethod
     def _many(value) -> tuple[str, ...]:
         return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+    @staticmethod
+    def _flag(value) -> bool:
+        return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
     @classmethod
     def from_query(cls, query) -> "TicketFilters":
@@ -51,6 +59,7 @@ class TicketFilters:
             sprint=(query.get("sprint") or "").strip(), label=cls._many(query.get("label")),
             type=cls._many(query.get("type")), priority=cls._many(query.get("priority")),
             q=(query.get("q") or "").strip(), parent=(query.get("parent") or "").strip().upper(),
+            open=cls._flag(query.get("open")), overdue=cls._flag(query.get("overdue")),
             custom=tuple(sorted((k[3:], (v or "").strip()) for k, v in query.items()
                                 if k.startswith("cf_") and (v or "").strip())),
         )
@@ -58,7 +67,8 @@ class TicketFilters:
     def as_query(self) -> dict:
         data = {"status": ",".join(self.status), "assignee": ",".join(self.assignee), "sprint": self.sprint,
                 "label": ",".join(self.label), "type": ",".join(self.type), "priority": ",".join(self.priority),
-                "q": self.q, "parent": self.parent, **{f"cf_{k}": v for k, v in self.custom}}
+                "q": self.q, "parent": self.parent, "open": "1" if self.open else "",
+                "overdue": "1" if self.overdue else "", **{f"cf_{k}": v for k, v in self.custom}}
         return {k: v for k, v in data.items() if v}
 
     @property
@@ -97,6 +107,10 @@ def ticket_filter(tickets: QuerySet[Ticket], *, project: Project, filters: Ticke
         tickets = tickets.filter(type__in=filters.type)
     if filters.priority:
         tickets = tickets.filter(priority__in=filters.priority)
+    if filters.open or filters.overdue:
+        tickets = tickets.filter(status__is_finished=False)
+    if filters.overdue:
+        tickets = tickets.filter(due_date__lt=timezone.localdate())
     if filters.q:
         text = filters.q
         tickets = tickets.filter(Q(title__icontains=text) | Q(key__iexact=text) | Q(description__icontains=text))
