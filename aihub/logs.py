@@ -35,6 +35,22 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class OneLineForbiddenFilter(logging.Filter):
+    """A refused request (403, `PermissionDenied`) is expected traffic, not an error: Django's
+    `django.request` logger would write its whole traceback. Keep one line that names the
+    path and the reason instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403 and record.exc_info:
+            reason = str(record.exc_info[1] or "").strip()
+            message = record.getMessage()
+            record.msg = f"{message} ({reason})" if reason else message
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {

@@ -361,12 +361,14 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "aihub.logs.JsonFormatter"},
     },
-    "filters": {"request_id": {"()": "aihub.logs.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "aihub.logs.RequestIdFilter"},
+                "one_line_forbidden": {"()": "aihub.logs.OneLineForbiddenFilter"}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": sys.stdout,
                             "formatter": "json" if LOG_FORMAT == "json" else "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["one_line_forbidden"]},  # a 403 is one line, no traceback
         "mlflow": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
     },
