@@ -7,16 +7,38 @@
   function flash(text) { window.AIHub.flash(text); }
 
   // --- Live refreshes never wipe what someone is doing ------------------------------
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
-    if (!trigger || (trigger.type !== "aihub:live" && trigger.type !== "ticket:changed")) return;
-    var target = event.detail.elt;
+  // Checked when a refresh would start and again when its answer arrives (someone may have
+  // started typing meanwhile); a refresh held back is done once the editor or draft is gone.
+  function isLiveRefresh(detail) {
+    var trigger = detail.requestConfig && detail.requestConfig.triggeringEvent;
+    return !!trigger && (trigger.type === "aihub:live" || trigger.type === "ticket:changed");
+  }
+  function inUse(target) {
+    if (!target || !target.querySelector) return false;
     var busy = target.querySelector("form.inplace-form") ||
       target.querySelector("input.row-select:checked") ||
       document.body.hasAttribute("data-live-hold");
     var typing = document.activeElement && target.contains(document.activeElement) &&
       /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName) && document.activeElement.value;
-    if (busy || typing) event.preventDefault();
+    // A draft (a comment half written) counts even when focus moved to a button (a @mention pick).
+    var draft = Array.prototype.some.call(target.querySelectorAll("textarea"), function (field) {
+      return field.value && field.value !== field.defaultValue;
+    });
+    return !!(busy || typing || draft);
+  }
+  var heldBack = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!isLiveRefresh(event.detail)) return;
+    if (inUse(event.detail.elt)) { heldBack = event.detail.elt; event.preventDefault(); }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!isLiveRefresh(event.detail)) return;
+    if (inUse(event.detail.target)) { heldBack = event.detail.target; event.detail.shouldSwap = false; }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!heldBack || !document.body.contains(heldBack) || inUse(heldBack)) return;
+    heldBack = null;
+    document.body.dispatchEvent(new CustomEvent("aihub:live", { bubbles: true }));
   });
 
   // --- Backlog: drag to re-rank -------------------------------------------------------
@@ -80,7 +102,7 @@
     if (!found.length) return;
     mentionBox = document.createElement("ul");
     mentionBox.className = "mention-suggestions";
-    mentionBox.setAttribute("role", "listbox");
+    mentionBox.setAttribute("aria-label", "Mention suggestions");
     found.forEach(function (person) {
       var item = document.createElement("li");
       var pick = document.createElement("button");

@@ -116,10 +116,14 @@ def test_edit_in_place_comment_with_mention_and_see_another_persons_change_live(
     expect(page.locator("#field-priority")).to_contain_text("High")
     expect(page.locator("#ticket-history")).to_contain_text("changed priority from medium to high")
 
-    page.get_by_label("Comment").fill("Check the sweep, @da")
+    # Wait for what the user waits for at each step; never hold an element htmx may swap out.
+    comment = page.get_by_label("Comment")
+    comment.fill("Check the sweep, @da")
     page.get_by_role("button", name="@dana · Dana Scientist").click()  # the mention suggestion
-    page.get_by_label("Comment").press_sequentially("— see CV-1")
-    expect(page.get_by_label("Comment")).to_have_value("Check the sweep, @dana — see CV-1")
+    expect(comment).to_be_focused()
+    expect(comment).to_have_value("Check the sweep, @dana ")
+    page.keyboard.type("— see CV-1")
+    expect(comment).to_have_value("Check the sweep, @dana — see CV-1")
     page.get_by_role("button", name="Comment").click()
     expect(page.locator("#ticket-comments .comment")).to_contain_text("Check the sweep")
     expect(page.locator("#ticket-comments .comment a", has_text="CV-1")).to_have_attribute(
