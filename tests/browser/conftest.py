@@ -1,5 +1,6 @@
 import pytest
 
+from tests.browser.demo_workspace import demo, demo_mlflow_store  # noqa: F401  (fixtures: the demo workspace)
 from tests.factories import UserFactory
 
 

@@ -1,6 +1,6 @@
 """The demo workspace (`make demo`) for Chromium tests: CV and CHURN with sprints, docs and
-MLflow runs trained into a local store and synced in-process. Import the fixtures into a test
-module: `from tests.browser.demo_workspace import demo, demo_mlflow_store, sign_in  # noqa: F401`."""
+MLflow runs trained into a local store and synced in-process. tests/browser/conftest.py offers
+the fixtures `demo` and `demo_mlflow_store` to every browser test; `sign_in` signs a demo user in."""
 import pytest
 from django.core.management import call_command
 

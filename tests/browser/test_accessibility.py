@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.crawl import Watch, project_urls, visit
-from tests.browser.demo_workspace import demo, demo_mlflow_store, sign_in  # noqa: F401
+from tests.browser.demo_workspace import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -46,7 +46,7 @@ def test_403_says_why_and_links_back_and_logs_one_line(client, caplog):
     assert len(records) == 1
     record = records[0]
     assert record.exc_info is None and record.exc_text is None  # no traceback
-    assert record.getMessage() == (f"Forbidden (Permission denied): /projects/ERR/tickets/new/ "
+    assert record.getMessage() == ("Forbidden (Permission denied): /projects/ERR/tickets/new/ "
                                    "(Your role does not allow this (edit).)")
     formatted = logging.Formatter("%(levelname)s %(name)s %(message)s").format(record)
     assert "\n" not in formatted and "Traceback" not in formatted
