@@ -2,7 +2,7 @@
 
 Markdown is rendered in the request that saves it (aihub/markdown.py); these caps keep the
 longest text of each field within the renderer's work budget, so saving it takes at most
-about 200 ms of CPU however it is written (bench/markdown.py measures it). Services check
+about 200 ms of CPU however it is written (bench/markdown_render.py measures it). Services check
 them before rendering, so the API answers 400 with the field's error and the pages show it
 under the field.
 """

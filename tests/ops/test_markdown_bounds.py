@@ -4,7 +4,7 @@ Every user-written Markdown field has a length cap (aihub/limits.py): longer tex
 with the field's error in the API and a message under the field in the pages. Within the
 caps, rendering does bounded work: link scans stay in their window, a text that spends the
 work budget, or nests past the limit, is shown as written (escaped, under a note) instead
-of a 500. Speed itself is measured by bench/markdown.py, not asserted here.
+of a 500. Speed itself is measured by bench/markdown_render.py, not asserted here.
 """
 import markdown.inlinepatterns
 import pytest

@@ -9,7 +9,7 @@ when it is saved (ticket keys linked against a real project, docs with their lin
 macros), and prints CPU and wall milliseconds and whether the text was shown as written.
 Target: every accepted text renders in under 200 ms.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/aihub .venv/bin/python bench/markdown.py [--rounds 3] [--only NAME]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/aihub .venv/bin/python bench/markdown_render.py [--rounds 3] [--only NAME]
 
 It makes a project and three tickets in a transaction it rolls back at the end.
 """
