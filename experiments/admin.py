@@ -9,6 +9,7 @@ from .models import (
     RegressionFlag,
     Run,
     RunLink,
+    RunTablePreference,
     Sentinel,
     SyncRecord,
 )
@@ -82,3 +83,9 @@ class SentinelAdmin(admin.ModelAdmin):
 class RegressionFlagAdmin(admin.ModelAdmin):
     list_display = ["run", "metric", "run_value", "champion_value", "tolerance", "created_at"]
     raw_id_fields = ["run", "regression_ticket"]
+
+
+@admin.register(RunTablePreference)
+class RunTablePreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "project", "updated_at"]
+    raw_id_fields = ["user", "project"]
