@@ -105,9 +105,9 @@ def _signed_in(base: str, username: str) -> requests.Session:
 @pytest.mark.django_db(transaction=True)
 def test_fault_redis_stopped_and_started_under_gunicorn(private_redis, tmp_path):
     require_postgres()
-    from accounts.services import api_token_create
-
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from accounts.services import api_token_create
 
     admin = MembershipFactory(role=Role.ADMIN)
     project, user = admin.project, admin.user

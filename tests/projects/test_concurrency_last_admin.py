@@ -3,9 +3,8 @@ wins, the other is refused, and every project keeps an admin (issue 8, finding 7
 check ran unlocked and left 4 of 8 projects with no admin)."""
 import threading
 
-from django.core.exceptions import ValidationError
-
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 from rest_framework.test import APIClient
 
