@@ -284,7 +284,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("API_THROTTLE_USER", "2000/min"),
         "anon": os.environ.get("API_THROTTLE_ANON", "120/min"),
-        "login": os.environ.get("LOGIN_THROTTLE", "10/min"),
     },
     "EXCEPTION_HANDLER": "aihub.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
