@@ -33,7 +33,9 @@ TESTING = "pytest" in sys.modules
 
 # AIHUB_BUILD_ONLY=true is for commands that run while an image is built (collectstatic):
 # they get a random key nobody knows, and the web and worker processes refuse to start.
-BUILD_ONLY = env_bool("AIHUB_BUILD_ONLY", False)
+# collectstatic never reads the key, so it is always build-only: an operator can collect with
+# whatever SECRET_KEY the environment holds, even none.
+BUILD_ONLY = env_bool("AIHUB_BUILD_ONLY", False) or sys.argv[1:2] == ["collectstatic"]
 # Words of a placeholder (a key containing one is refused when DEBUG is off).
 PLACEHOLDER_SECRET_KEY_MARKERS = ("collectstatic-only", "change-me", "changeme", "change_me", "change-this",
                                   "replace-me", "replace_me", "replaceme", "your-secret", "placeholder")
