@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from aihub.forms import add_service_errors
+from aihub.htmx import partial_template, wants_partial
 
 from .. import selectors, services
 from ..access import Action, can, project_for
@@ -50,7 +51,7 @@ def backlog(request, key):
                "can_edit": can(project, Action.EDIT), "filters": filters,
                "ticket_url_prefix": ticket_url_prefix(project),
                "sprint_url_prefix": reverse("projects:sprints", kwargs={"key": project.key})}
-    if request.htmx and request.GET.get("page"):
+    if wants_partial(request) and request.GET.get("page"):  # the next rows, for the "load more" row
         return render(request, "projects/backlog.html#rows", context)
     choices = selectors.ticket_choices(project=project)
     context |= {
@@ -64,9 +65,7 @@ def backlog(request, key):
         "filter_query": urlencode(filters.as_query()),
         "total": page.paginator.count,
     }
-    if request.htmx and request.GET.get("fragment") == "list":
-        return render(request, "projects/backlog.html#list", context)
-    return render(request, "projects/backlog.html", context)
+    return render(request, partial_template(request, "projects/backlog.html", "list"), context)
 
 
 @login_required
@@ -86,7 +85,7 @@ def backlog_create(request, key):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if request.htmx:  # a fresh form, and the list refetches itself
+            if wants_partial(request):  # a fresh form, and the list refetches itself
                 response = render(request, "projects/backlog.html#create-form",
                                   {"project": project, "create_form": InlineCreateForm(), "can_edit": True,
                                    "created": ticket})
@@ -94,7 +93,7 @@ def backlog_create(request, key):
                 return response
             messages.success(request, f"{ticket.key} created.")
             return redirect("projects:backlog", key=project.key)
-    if request.htmx:
+    if wants_partial(request):
         return render(request, "projects/backlog.html#create-form",
                       {"project": project, "create_form": form, "can_edit": True}, status=200)
     messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from aihub.forms import add_service_errors
+from aihub.htmx import wants_partial
 
 from .. import live, selectors, services
 from ..access import Action, can, project_for
@@ -98,7 +99,7 @@ def _add_epic_progress(project: Project, cards: list[dict]) -> None:
 def board(request, key):
     project = project_for(request.user, key)
     context = _board_context(request, project)
-    if request.htmx and not request.htmx.boosted:
+    if wants_partial(request):
         return render(request, "projects/board.html#board", context)
     context.update(
         sprints=selectors.board_sprints(project=project),

@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from aihub.htmx import partial_template, wants_partial
+
 from .. import selectors
 from ..access import project_for
 
@@ -12,7 +14,7 @@ def project_dashboard(request, key):
     data = selectors.project_dashboard(project=project)
     context = {
         "project": project,
+        "as_section": wants_partial(request),  # the hub's section has a heading of its own
         **data,
     }
-    template = "projects/dashboard.html#dashboard" if request.htmx else "projects/dashboard.html"
-    return render(request, template, context)
+    return render(request, partial_template(request, "projects/dashboard.html", "dashboard"), context)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aihub.forms import add_service_errors
+from aihub.htmx import wants_partial
 
 from .. import selectors, services
 from ..access import Action, can, project_for
@@ -93,7 +94,7 @@ def sprint_detail(request, key, sprint_id):
     project = project_for(request.user, key)
     sprint = _sprint_or_404(project, sprint_id)
     context = _planning_context(request, project, sprint)
-    if request.htmx and request.GET.get("fragment") == "planning":
+    if wants_partial(request):
         return render(request, "projects/sprint_detail.html#planning", context)
     other_sprints = Sprint.objects.filter(project=project).exclude(pk=sprint.pk).exclude(
         state=SprintState.COMPLETED).order_by("start_date", "id")
@@ -125,7 +126,7 @@ def sprint_plan(request, key, sprint_id):
         services.sprint_add_tickets(sprint=target, tickets=tickets, user=request.user, project=project)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    if request.htmx:
+    if wants_partial(request):
         return render(request, "projects/sprint_detail.html#planning", _planning_context(request, project, sprint))
     return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
 

@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from aihub.exceptions import StaleVersion
 from aihub.forms import add_service_errors
+from aihub.htmx import partial_template, wants_partial
 
 from .. import selectors, services
 from ..access import Action, can, project_for
@@ -138,10 +139,7 @@ def ticket_detail(request, key, ticket_key):
     project = project_for(request.user, key)
     ticket = _ticket_or_404(project, ticket_key)
     context = _page_context(request, project, ticket)
-    template = "projects/ticket_detail.html"
-    if request.htmx and request.GET.get("fragment") == "body":
-        template += "#ticket-body"
-    return render(request, template, context)
+    return render(request, partial_template(request, "projects/ticket_detail.html", "ticket-body"), context)
 
 
 def _field_label(name: str, custom_fields) -> str:
@@ -284,7 +282,7 @@ def ticket_delete(request, key, ticket_key):
     services.ticket_delete(ticket=ticket, user=request.user)
     messages.success(request, f"{ticket_key} deleted.")
     url = reverse("projects:backlog", kwargs={"key": project.key})
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
 
 
 def _section(request, project, ticket, partial, **extra):
@@ -305,7 +303,7 @@ def ticket_comment(request, key, ticket_key):
             add_service_errors(form, error)
         else:
             form = CommentForm()
-    if not request.htmx:
+    if not wants_partial(request):
         if form.errors:
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect("projects:ticket", key=project.key, ticket_key=ticket.key)
@@ -322,7 +320,7 @@ def ticket_comment_delete(request, key, ticket_key, comment_id):
         services.comment_delete(comment=comment, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    if not request.htmx:
+    if not wants_partial(request):
         return redirect("projects:ticket", key=project.key, ticket_key=ticket.key)
     return _section(request, project, ticket, "comments")
 
@@ -344,7 +342,7 @@ def ticket_relation_add(request, key, ticket_key):
                 add_service_errors(form, error)
             else:
                 form = RelationForm()
-    if not request.htmx:
+    if not wants_partial(request):
         return redirect("projects:ticket", key=project.key, ticket_key=ticket.key)
     return _section(request, project, ticket, "relations", relation_form=form)
 
@@ -359,7 +357,7 @@ def ticket_relation_remove(request, key, ticket_key, relation_id):
     if ticket.pk not in (relation.source_id, relation.target_id):
         raise Http404
     services.relation_remove(relation=relation, ticket=ticket, user=request.user)
-    if not request.htmx:
+    if not wants_partial(request):
         return redirect("projects:ticket", key=project.key, ticket_key=ticket.key)
     return _section(request, project, ticket, "relations")
 
@@ -379,7 +377,7 @@ def ticket_subtask(request, key, ticket_key):
             add_service_errors(form, error)
         else:
             form = SubtaskForm()
-    if not request.htmx:
+    if not wants_partial(request):
         return redirect("projects:ticket", key=project.key, ticket_key=ticket.key)
     return _section(request, project, ticket, "children", subtask_form=form)
 
@@ -398,7 +396,7 @@ def notifications(request):
 def notifications_read(request):
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
     services.notifications_mark_read(user=request.user, ids=ids)
-    if request.htmx:
+    if wants_partial(request):
         response = HttpResponse(status=204)
         return trigger_client_event(response, "notifications:changed", {})
     return redirect("projects:notifications")
