@@ -10,6 +10,7 @@ is down), by the address `client_ip` trusts.
   (beyond the limit nothing is sent, and the page says the same as always, so it tells
   nobody whether the address has an account).
 """
+
 import hashlib
 
 from django.conf import settings
@@ -31,15 +32,20 @@ def _username_key(request, username: str) -> str:
 def login_locked(request, username: str) -> bool:
     """True once this address has failed too often, for this username or in all."""
     ip = client_ip(request)
-    return (count("login-failures-user", _username_key(request, username))
-            >= settings.AIHUB_LOGIN_FAILURES_PER_USERNAME
-            or count("login-failures-address", ip) >= settings.AIHUB_LOGIN_FAILURES_PER_ADDRESS)
+    return (
+        count("login-failures-user", _username_key(request, username)) >= settings.AIHUB_LOGIN_FAILURES_PER_USERNAME
+        or count("login-failures-address", ip) >= settings.AIHUB_LOGIN_FAILURES_PER_ADDRESS
+    )
 
 
 def login_failed(request, username: str) -> None:
     window = settings.AIHUB_LOGIN_FAILURE_WINDOW
-    hit("login-failures-user", _username_key(request, username),
-        limit=settings.AIHUB_LOGIN_FAILURES_PER_USERNAME, window=window)
+    hit(
+        "login-failures-user",
+        _username_key(request, username),
+        limit=settings.AIHUB_LOGIN_FAILURES_PER_USERNAME,
+        window=window,
+    )
     hit("login-failures-address", client_ip(request), limit=settings.AIHUB_LOGIN_FAILURES_PER_ADDRESS, window=window)
 
 
@@ -49,8 +55,12 @@ def login_locked_message() -> str:
 
 def password_reset_requested(request) -> bool:
     """Count a reset request from this address; False once the address asked too often."""
-    return hit("password-reset-address", client_ip(request), limit=settings.AIHUB_PASSWORD_RESETS_PER_ADDRESS,
-               window=settings.AIHUB_PASSWORD_RESET_WINDOW).allowed
+    return hit(
+        "password-reset-address",
+        client_ip(request),
+        limit=settings.AIHUB_PASSWORD_RESETS_PER_ADDRESS,
+        window=settings.AIHUB_PASSWORD_RESET_WINDOW,
+    ).allowed
 
 
 def password_reset_locked_message() -> str:
@@ -59,5 +69,9 @@ def password_reset_locked_message() -> str:
 
 def password_reset_mail_allowed(user) -> bool:
     """Count a reset e-mail for this account; False once it had its share in the window."""
-    return hit("password-reset-account", str(user.pk), limit=settings.AIHUB_PASSWORD_RESETS_PER_ACCOUNT,
-               window=settings.AIHUB_PASSWORD_RESET_WINDOW).allowed
+    return hit(
+        "password-reset-account",
+        str(user.pk),
+        limit=settings.AIHUB_PASSWORD_RESETS_PER_ACCOUNT,
+        window=settings.AIHUB_PASSWORD_RESET_WINDOW,
+    ).allowed

@@ -1,4 +1,5 @@
 """The Celery app. Every periodic schedule lives here, in one place."""
+
 import os
 
 from celery import Celery, signals
@@ -30,5 +31,6 @@ app.conf.beat_schedule = {}
 # full reconcile (default hourly) when due, and take over syncs whose
 # worker died (lease expired), so a lost sync resumes within a minute.
 app.conf.beat_schedule["experiments-dispatch-due-syncs"] = {
-    "task": "experiments.tasks.dispatch_due_syncs", "schedule": 30.0,
+    "task": "experiments.tasks.dispatch_due_syncs",
+    "schedule": 30.0,
 }

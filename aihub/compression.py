@@ -10,6 +10,7 @@ where it matters: ~230 bytes a card compress about 25x (10,000 cards: 2.3 MB -> 
 
 Level 1 by default (API_GZIP_LEVEL): on board JSON it keeps ~97% of level 6's saving for
 less than half the CPU time, and CPU is what a 2-core server runs out of first."""
+
 import gzip
 import re
 

@@ -6,6 +6,7 @@ about 200 ms of CPU however it is written (bench/markdown_render.py measures it)
 them before rendering, so the API answers 400 with the field's error and the pages show it
 under the field.
 """
+
 from django.core.exceptions import ValidationError
 
 # (model label, field) -> maximum number of characters.
@@ -33,7 +34,6 @@ def text_lengths_check(model: str, **values: str | None) -> None:
         limit = TEXT_LIMITS[(model, field)]
         length = len(value or "")
         if length > limit:
-            errors[field] = [f"At most {limit:,} characters (this text has {length:,}). "
-                             "Shorten it or split it up."]
+            errors[field] = [f"At most {limit:,} characters (this text has {length:,}). Shorten it or split it up."]
     if errors:
         raise ValidationError(errors)

@@ -5,13 +5,14 @@ sane token, else a new one), returns it in the response's `X-Request-ID` header,
 LOG_REQUESTS on logs one line per request. With LOG_FORMAT=json, `JsonFormatter` writes each
 log record as one JSON object per line; any record logged while a request is served carries
 its request id."""
+
 import contextvars
 import json
 import logging
 import re
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject, empty
@@ -54,7 +55,8 @@ class OneLineForbiddenFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "timestamp": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds")
+            "timestamp": datetime.fromtimestamp(record.created, tz=UTC)
+            .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
@@ -101,9 +103,17 @@ class RequestLogMiddleware:
                 status = response.status_code
                 request_logger.log(
                     logging.ERROR if status >= 500 else logging.INFO,
-                    "%s %s %s", request.method, request.path, status,
-                    extra={"user_id": _user_id(request), "method": request.method, "path": request.path,
-                           "status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
+                    "%s %s %s",
+                    request.method,
+                    request.path,
+                    status,
+                    extra={
+                        "user_id": _user_id(request),
+                        "method": request.method,
+                        "path": request.path,
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
                 )
             return response
         finally:

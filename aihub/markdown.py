@@ -16,6 +16,7 @@ it) and recurses once per nesting level. So:
   `<pre class="markdown-plain">` under a one-line note. Never a 500.
 Sizes are capped before rendering: see aihub/limits.py.
 """
+
 import re
 from collections.abc import Callable
 
@@ -27,10 +28,50 @@ from markdown.extensions import Extension
 from pygments.formatters.html import HtmlFormatter
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
-    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "ins", "kbd", "li",
-    "mark", "ol", "p", "pre", "s", "span", "strong", "sub", "summary", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title"},
@@ -102,7 +143,7 @@ class TooComplex(Exception):
 
 
 class RenderBudget:
-    __slots__ = ("left", "depth", "brackets")
+    __slots__ = ("brackets", "depth", "left")
 
     def __init__(self, units: int):
         self.left = units
@@ -139,7 +180,7 @@ def _closers(md, data: str, start: int) -> dict[int, int]:
 class _BoundedLinks:
     """getText through the bracket index; getLink within a window."""
 
-    def getText(self, data: str, index: int):  # noqa: N802 (Python-Markdown's name)
+    def getText(self, data: str, index: int):
         self.md.render_budget.charge(25)
         if index > 0 and data[index - 1] == "[":
             close = _closers(self.md, data, index - 1).get(index - 1)
@@ -148,8 +189,8 @@ class _BoundedLinks:
             return data[index:close], close + 1, True
         return super().getText(data, index)
 
-    def getLink(self, data: str, index: int):  # noqa: N802
-        window = data[index:index + MAX_LINK_TARGET]
+    def getLink(self, data: str, index: int):
+        window = data[index : index + MAX_LINK_TARGET]
         href, title, end, handled = super().getLink(window, 0)
         self.md.render_budget.charge(6 * (end if handled else len(window)))
         return href, title, index + end, handled
@@ -170,7 +211,7 @@ LINK_PROCESSORS = {
 
 
 class _BoundedInlineTreeprocessor(treeprocessors.InlineProcessor):
-    def _InlineProcessor__handleInline(self, data, patternIndex=0):  # noqa: N802, N803
+    def _InlineProcessor__handleInline(self, data, patternIndex=0):
         budget = self.md.render_budget
         budget.depth += 1
         try:
@@ -181,7 +222,7 @@ class _BoundedInlineTreeprocessor(treeprocessors.InlineProcessor):
             budget.depth -= 1
 
     # Each pass of a pattern reads the rest of its text (and a match rebuilds it).
-    def _InlineProcessor__applyPattern(self, pattern, data, patternIndex, startIndex=0):  # noqa: N802, N803
+    def _InlineProcessor__applyPattern(self, pattern, data, patternIndex, startIndex=0):
         units = 60 + (len(data) - startIndex) // 8
         if isinstance(pattern, inlinepatterns.DelimiterProcessor):  # pairs every * and _ in one go
             units += 40 * (data.count("*", startIndex) + data.count("_", startIndex))
@@ -190,7 +231,7 @@ class _BoundedInlineTreeprocessor(treeprocessors.InlineProcessor):
 
 
 class _BoundedBlockParser(blockparser.BlockParser):
-    def parseBlocks(self, parent, blocks):  # noqa: N802
+    def parseBlocks(self, parent, blocks):
         budget = self.md.render_budget
         budget.depth += 1
         try:
@@ -209,7 +250,7 @@ class _BoundedBlockParser(blockparser.BlockParser):
 class BoundedExtension(Extension):
     """Swap in the bounded parts above (listed last: after the other extensions registered theirs)."""
 
-    def extendMarkdown(self, md):  # noqa: N802
+    def extendMarkdown(self, md):
         md.render_budget = RenderBudget(RENDER_BUDGET)
         md.parser.__class__ = _BoundedBlockParser
         for name, cls in LINK_PROCESSORS.items():
@@ -256,8 +297,7 @@ def sanitize(html: str) -> str:
 
 def plain_html(text: str) -> str:
     """The text as written, escaped, under a note: what a too-complex text renders to."""
-    return (f'<p class="markdown-plain-note">{PLAIN_NOTE}</p>'
-            f'<pre class="markdown-plain">{escape(text)}</pre>')
+    return f'<p class="markdown-plain-note">{PLAIN_NOTE}</p><pre class="markdown-plain">{escape(text)}</pre>'
 
 
 def _check_shape(source: str) -> None:
@@ -279,15 +319,17 @@ def _convert(source: str, *, toc_permalink: bool) -> tuple[str, str]:
         configs["toc"] = {"permalink": "¶", "permalink_title": "Link to this section"}
     if len(FENCE.findall(source)) > MAX_HIGHLIGHTED_FENCES:
         configs["codehilite"] = {**configs["codehilite"], "use_pygments": False}
-    md = markdown.Markdown(extensions=[*EXTENSIONS, BoundedExtension()], extension_configs=configs,
-                           output_format="html")
+    md = markdown.Markdown(
+        extensions=[*EXTENSIONS, BoundedExtension()], extension_configs=configs, output_format="html"
+    )
     html = md.convert(source)
     toc = getattr(md, "toc", "") if getattr(md, "toc_tokens", None) else ""
     return html, toc
 
 
-def _render(text: str, preprocess: Callable[[str], str] | None, *, toc_permalink: bool,
-            plain_text: str | None = None) -> tuple[str, str]:
+def _render(
+    text: str, preprocess: Callable[[str], str] | None, *, toc_permalink: bool, plain_text: str | None = None
+) -> tuple[str, str]:
     text = text or ""
     try:
         source = preprocess(text) if preprocess else text
@@ -304,8 +346,9 @@ def render_markdown(text: str, *, preprocess: Callable[[str], str] | None = None
     return _render(text, preprocess, toc_permalink=False)[0]
 
 
-def render_markdown_with_toc(text: str, *, preprocess: Callable[[str], str] | None = None,
-                             plain_text: str | None = None) -> tuple[str, str]:
+def render_markdown_with_toc(
+    text: str, *, preprocess: Callable[[str], str] | None = None, plain_text: str | None = None
+) -> tuple[str, str]:
     """Like render_markdown, with a pilcrow anchor on each heading, and the table of
     contents (sanitized HTML, empty without headings) beside the body. `plain_text` is
     what to show as written if the text is too complex (default: `text`)."""

@@ -1,4 +1,5 @@
 """Health, readiness and Prometheus metrics."""
+
 import hmac
 import logging
 import os
@@ -13,9 +14,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 logger = logging.getLogger(__name__)
 
-REQUESTS = Counter(
-    "aihub_http_requests_total", "HTTP requests served", ["method", "view", "status"]
-)
+REQUESTS = Counter("aihub_http_requests_total", "HTTP requests served", ["method", "view", "status"])
 LATENCY = Histogram(
     "aihub_http_request_duration_seconds",
     "Time to answer an HTTP request",
@@ -138,8 +137,7 @@ class CeleryQueueCollector:
         import redis
 
         up = GaugeMetricFamily("aihub_celery_broker_up", "1 when the Celery broker (Redis) answered this scrape")
-        length = GaugeMetricFamily("aihub_celery_queue_length", "Tasks waiting in a Celery queue",
-                                   labels=["queue"])
+        length = GaugeMetricFamily("aihub_celery_queue_length", "Tasks waiting in a Celery queue", labels=["queue"])
         queues = list(settings.AIHUB_METRICS_QUEUES) or [getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")]
         try:
             client = _queue_clients.get(settings.REDIS_URL)
@@ -156,7 +154,7 @@ class CeleryQueueCollector:
             yield up
             return
         up.add_metric([], 1)
-        for queue, value in zip(queues, lengths):
+        for queue, value in zip(queues, lengths, strict=True):
             length.add_metric([queue], value)
         yield up
         yield length
@@ -174,8 +172,12 @@ def _authorized(request) -> bool:
 
 def metrics(request):
     if not _authorized(request):
-        return HttpResponse("A bearer token is required (AIHUB_METRICS_TOKEN).\n", status=401,
-                            content_type="text/plain", headers={"WWW-Authenticate": "Bearer"})
+        return HttpResponse(
+            "A bearer token is required (AIHUB_METRICS_TOKEN).\n",
+            status=401,
+            content_type="text/plain",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         # Several gunicorn processes: aggregate what each one wrote (see gunicorn.conf.py).
         from prometheus_client import multiprocess

@@ -25,6 +25,7 @@ A user-supplied URL could otherwise reach what only the server can: cloud metada
   of the target's answer. A refused target is refused before any connection is attempted,
   so open and closed ports of refused hosts look the same.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -52,8 +53,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
-__all__ = ["OutboundError", "OutboundFailed", "OutboundRefused", "Retry", "Target", "check_url", "request",
-           "session"]
+__all__ = ["OutboundError", "OutboundFailed", "OutboundRefused", "Retry", "Target", "check_url", "request", "session"]
 
 
 class OutboundError(Exception):
@@ -75,6 +75,7 @@ class OutboundFailed(OutboundError):
 
 # -- policy ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Policy:
     names: tuple[tuple[str, int | None], ...] = ()  # (host name, port or None for any)
@@ -87,9 +88,11 @@ class _Policy:
         candidates = [address]
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             candidates.append(address.ipv4_mapped)
-        return any(candidate.version == network.version and candidate in network
-                   and (allowed is None or allowed == port)
-                   for candidate in candidates for network, allowed in self.networks)
+        return any(
+            candidate.version == network.version and candidate in network and (allowed is None or allowed == port)
+            for candidate in candidates
+            for network, allowed in self.networks
+        )
 
 
 def _normalise_host(host: str) -> str:
@@ -189,8 +192,13 @@ def _resolve(host: str, port: int) -> list[tuple[int, IPAddress]]:
     return addresses
 
 
-def _checked_addresses(host: str, port: int, policy: _Policy, *, resolve_allowed: bool = True,
-                       ) -> tuple[list[tuple[int, IPAddress]], bool]:
+def _checked_addresses(
+    host: str,
+    port: int,
+    policy: _Policy,
+    *,
+    resolve_allowed: bool = True,
+) -> tuple[list[tuple[int, IPAddress]], bool]:
     """Resolve host and check every address: (addresses, allowed by name). Raises
     OutboundRefused for a refused address, socket.gaierror when the name does not resolve
     (unless resolve_allowed is False and an operator allowed the name)."""
@@ -212,7 +220,8 @@ def _checked_addresses(host: str, port: int, policy: _Policy, *, resolve_allowed
                 where = f"{host} is {problem}" if literal else f"{host} resolves to {problem}"
                 raise OutboundRefused(
                     f"{where}; outbound requests may not reach it (an operator can allow it in "
-                    "AIHUB_OUTBOUND_ALLOWED_HOSTS).")
+                    "AIHUB_OUTBOUND_ALLOWED_HOSTS)."
+                )
     return addresses, by_name
 
 
@@ -225,6 +234,7 @@ def _is_literal(host: str) -> bool:
 
 
 # -- URL check ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Target:
@@ -249,8 +259,9 @@ def _parse(url: str) -> tuple[str, str, int]:
     if scheme not in DEFAULT_PORTS:
         raise OutboundRefused("Only http:// and https:// URLs are allowed.")
     if "@" in split.netloc:
-        raise OutboundRefused("The URL may not contain a user name or password (user@host); "
-                              "give credentials separately.")
+        raise OutboundRefused(
+            "The URL may not contain a user name or password (user@host); give credentials separately."
+        )
     try:
         parsed = parse_url(url)  # how urllib3 will read it: both parsers must agree on the host
         split_port = split.port
@@ -280,12 +291,18 @@ def check_url(url: str) -> Target:
         raise OutboundRefused(f"The host {host} could not be resolved (DNS lookup failed).") from error
     except UnicodeError as error:
         raise OutboundRefused(f"{host} is not a valid host name.") from error
-    return Target(url=url.strip(), scheme=scheme, host=host, port=port,
-                  addresses=tuple(str(address) for _, address in addresses),
-                  allowed_by_operator=by_name or any(address_problem(a) for _, a in addresses))
+    return Target(
+        url=url.strip(),
+        scheme=scheme,
+        host=host,
+        port=port,
+        addresses=tuple(str(address) for _, address in addresses),
+        allowed_by_operator=by_name or any(address_problem(a) for _, a in addresses),
+    )
 
 
 # -- connections that check where they connect ---------------------------------------------
+
 
 class _GuardedConnectionMixin:
     """Resolve and check at connection time, then connect to a checked address only."""
@@ -300,8 +317,11 @@ class _GuardedConnectionMixin:
         for _, address in addresses:
             try:
                 sock = urllib3_connection.create_connection(
-                    (str(address), port), self.timeout, source_address=self.source_address,
-                    socket_options=self.socket_options)
+                    (str(address), port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
             except OSError as error:  # refused, unreachable or timed out: try the next address
                 last_error = error
                 continue
@@ -313,7 +333,8 @@ class _GuardedConnectionMixin:
             return sock
         if isinstance(last_error, TimeoutError):
             raise ConnectTimeoutError(
-                self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})") from last_error
+                self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+            ) from last_error
         raise NewConnectionError(self, f"Failed to establish a new connection: {last_error}") from last_error
 
 
@@ -336,8 +357,10 @@ class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
 class _GuardedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPConnectionPool,
-                                                   "https": _GuardedHTTPSConnectionPool}
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _GuardedHTTPConnectionPool,
+            "https": _GuardedHTTPSConnectionPool,
+        }
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):  # never through a proxy
         raise OutboundRefused("Outbound requests do not go through proxies.")
@@ -354,18 +377,26 @@ class OutboundSession(requests.Session):
     the URL first, follows no redirect, applies short default timeouts, reads at most
     `max_response_bytes`, and turns transport errors into OutboundFailed."""
 
-    def __init__(self, *, retries: int | Retry = 0, pool_maxsize: int = 10,
-                 timeout: tuple[float, float] | None = None, max_response_bytes: int | None = None):
+    def __init__(
+        self,
+        *,
+        retries: int | Retry = 0,
+        pool_maxsize: int = 10,
+        timeout: tuple[float, float] | None = None,
+        max_response_bytes: int | None = None,
+    ):
         super().__init__()
         self.trust_env = False  # no proxies, no ~/.netrc credentials from the environment
         self.proxies = {}
-        self.timeout = timeout or (float(_setting("AIHUB_OUTBOUND_CONNECT_TIMEOUT", 3)),
-                                   float(_setting("AIHUB_OUTBOUND_READ_TIMEOUT", 20)))
+        self.timeout = timeout or (
+            float(_setting("AIHUB_OUTBOUND_CONNECT_TIMEOUT", 3)),
+            float(_setting("AIHUB_OUTBOUND_READ_TIMEOUT", 20)),
+        )
         self.max_response_bytes = max_response_bytes or int(
-            _setting("AIHUB_OUTBOUND_MAX_RESPONSE_BYTES", 64 * 1024 * 1024))
+            _setting("AIHUB_OUTBOUND_MAX_RESPONSE_BYTES", 64 * 1024 * 1024)
+        )
         if isinstance(retries, int):
-            retries = Retry(total=retries, connect=retries, read=retries, status=0, redirect=0,
-                            raise_on_status=False)
+            retries = Retry(total=retries, connect=retries, read=retries, status=0, redirect=0, raise_on_status=False)
         adapter = _GuardedAdapter(max_retries=retries, pool_maxsize=pool_maxsize)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
@@ -385,14 +416,19 @@ class OutboundSession(requests.Session):
                 if response.is_redirect or 300 <= response.status_code < 400:
                     raise OutboundFailed(
                         f"{where} answered a redirect (HTTP {response.status_code}); redirects are not "
-                        "followed: give the final URL.", kind="redirect", status=response.status_code)
+                        "followed: give the final URL.",
+                        kind="redirect",
+                        status=response.status_code,
+                    )
                 body, total = [], 0
                 for chunk in response.iter_content(64 * 1024):
                     total += len(chunk)
                     if total > self.max_response_bytes:
                         raise OutboundFailed(
                             f"{where} answered more than {self.max_response_bytes // (1024 * 1024)} MB.",
-                            kind="too_large", status=response.status_code)
+                            kind="too_large",
+                            status=response.status_code,
+                        )
                     body.append(chunk)
                 response._content = b"".join(body)
                 response._content_consumed = True
@@ -409,8 +445,14 @@ def _chain(error: BaseException) -> list[BaseException]:
         if not isinstance(item, BaseException) or any(item is seen for seen in found):
             continue
         found.append(item)
-        stack.extend([item.__cause__, item.__context__, getattr(item, "reason", None),
-                      *[arg for arg in item.args if isinstance(arg, BaseException)]])
+        stack.extend(
+            [
+                item.__cause__,
+                item.__context__,
+                getattr(item, "reason", None),
+                *[arg for arg in item.args if isinstance(arg, BaseException)],
+            ]
+        )
     return found
 
 
@@ -426,7 +468,8 @@ def _failure(error: requests.RequestException, where: str) -> OutboundFailed:
     if wraps(ConnectionRefusedError):
         return OutboundFailed(f"connection refused by {where}", kind="refused")
     if isinstance(error, requests.ConnectTimeout) or any(
-            isinstance(item, ConnectTimeoutError) and not isinstance(item, NewConnectionError) for item in chain):
+        isinstance(item, ConnectTimeoutError) and not isinstance(item, NewConnectionError) for item in chain
+    ):
         return OutboundFailed(f"connecting to {where} timed out", kind="timeout")
     if isinstance(error, requests.ReadTimeout) or wraps(TimeoutError):
         return OutboundFailed(f"{where} timed out before answering", kind="timeout")
@@ -449,4 +492,3 @@ def request(method: str, url: str, **kwargs) -> requests.Response:
     options = {key: kwargs.pop(key) for key in ("retries", "max_response_bytes") if key in kwargs}
     with session(**options) as guarded:
         return guarded.request(method, url, **kwargs)
-

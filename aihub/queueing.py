@@ -5,6 +5,7 @@ raises `QueueUnavailable` with a message a person can read when the broker canno
 task. `enqueue_or_run_here(task, *args)` is for small jobs that may as well run in this
 process during an outage (an invitation e-mail, re-rendering docs): nothing is lost and
 nothing answers 500."""
+
 import logging
 
 from kombu.exceptions import OperationalError as BrokerError

@@ -8,6 +8,7 @@
   RecursionError): `JSONParser` refuses them with a 400. (NUL inside JSON strings is left
   to the serializers, whose CharFields answer with a field error.)
 """
+
 from django.http import JsonResponse
 from django.shortcuts import render
 from rest_framework import parsers
@@ -73,4 +74,3 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.") from None
         _check_depth(data)
         return data
-

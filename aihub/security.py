@@ -11,6 +11,7 @@ CSSOM, which CSP allows). The same policy holds for the Django admin and the Swa
 /api/docs/ (served from drf-spectacular-sidecar's local copy, its start-up script from a
 URL, its inline <style> moved to static/css/swagger.css): no page needs 'unsafe-inline'.
 """
+
 from django.conf import settings
 
 BASE_POLICY = {

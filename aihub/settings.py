@@ -4,6 +4,7 @@ With no environment at all the app runs embedded: SQLite and a local MLflow stor
 data folder, Celery tasks run eagerly, the cache is local memory. Production sets
 DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG=false and ALLOWED_HOSTS.
 """
+
 import os
 import sys
 from pathlib import Path
@@ -37,8 +38,18 @@ TESTING = "pytest" in sys.modules
 # whatever SECRET_KEY the environment holds, even none.
 BUILD_ONLY = env_bool("AIHUB_BUILD_ONLY", False) or sys.argv[1:2] == ["collectstatic"]
 # Words of a placeholder (a key containing one is refused when DEBUG is off).
-PLACEHOLDER_SECRET_KEY_MARKERS = ("collectstatic-only", "change-me", "changeme", "change_me", "change-this",
-                                  "replace-me", "replace_me", "replaceme", "your-secret", "placeholder")
+PLACEHOLDER_SECRET_KEY_MARKERS = (
+    "collectstatic-only",
+    "change-me",
+    "changeme",
+    "change_me",
+    "change-this",
+    "replace-me",
+    "replace_me",
+    "replaceme",
+    "your-secret",
+    "placeholder",
+)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
 if BUILD_ONLY:
@@ -49,8 +60,12 @@ elif not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-embedded-development-key-do-not-use-in-production"
-elif not DEBUG and (any(marker in SECRET_KEY.lower() for marker in PLACEHOLDER_SECRET_KEY_MARKERS)
-                    or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 32 or len(set(SECRET_KEY)) < 5):
+elif not DEBUG and (
+    any(marker in SECRET_KEY.lower() for marker in PLACEHOLDER_SECRET_KEY_MARKERS)
+    or SECRET_KEY.startswith("django-insecure")
+    or len(SECRET_KEY) < 32
+    or len(set(SECRET_KEY)) < 5
+):
     raise ImproperlyConfigured(
         "SECRET_KEY must be a real secret when DEBUG is off: at least 32 random characters, not a placeholder "
         "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
@@ -362,10 +377,18 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "aihub.logs.JsonFormatter"},
     },
-    "filters": {"request_id": {"()": "aihub.logs.RequestIdFilter"},
-                "one_line_forbidden": {"()": "aihub.logs.OneLineForbiddenFilter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": sys.stdout,
-                            "formatter": "json" if LOG_FORMAT == "json" else "plain", "filters": ["request_id"]}},
+    "filters": {
+        "request_id": {"()": "aihub.logs.RequestIdFilter"},
+        "one_line_forbidden": {"()": "aihub.logs.OneLineForbiddenFilter"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stdout,
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

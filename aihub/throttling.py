@@ -12,6 +12,7 @@
   down, counters fall back to this process's memory: limits still apply, per process.
 - `UserRateThrottle`, `AnonRateThrottle`: DRF throttles on top of `hit` and `client_ip`.
 """
+
 import ipaddress
 import logging
 import threading
@@ -70,7 +71,8 @@ def _mark_down(error: BaseException) -> None:
     if warn:
         logger.warning(
             "Redis is unavailable (%s): rate limits count per process and live updates are paused "
-            "until it answers again.", error.__class__.__name__,
+            "until it answers again.",
+            error.__class__.__name__,
         )
 
 
@@ -97,6 +99,7 @@ def guarded(fn, *args, **kwargs):
 
 
 # --- Atomic counters -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -204,6 +207,7 @@ def count(scope: str, ident: str) -> int:
 
 # --- The client's address --------------------------------------------------------------
 
+
 @lru_cache(maxsize=8)
 def _trusted_networks(proxies: tuple[str, ...]) -> tuple:
     return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
@@ -212,7 +216,7 @@ def _trusted_networks(proxies: tuple[str, ...]) -> tuple:
 def _parse_ip(value: str):
     value = (value or "").strip()
     if value.startswith("[") and "]" in value:  # "[::1]:443"
-        value = value[1:value.index("]")]
+        value = value[1 : value.index("]")]
     elif value.count(":") == 1:  # "1.2.3.4:5678"
         value = value.split(":", 1)[0]
     try:
@@ -243,6 +247,7 @@ def client_ip(request) -> str:
 
 
 # --- DRF -------------------------------------------------------------------------------
+
 
 class _AtomicRateThrottle(throttling.SimpleRateThrottle):
     """DRF's rate syntax and scopes, counted with `hit` (atomic, fixed window)."""

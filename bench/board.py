@@ -11,6 +11,7 @@ also given as a ratio to a trivial view (/healthz) measured the same way in the 
 
 Targets: board API and page p95 <= 60 ms, move median <= 20 ms, a few hundred bytes a card.
 """
+
 import os
 import random
 import secrets
@@ -18,7 +19,7 @@ import statistics
 import string
 import time
 
-from harness import CPU_MS, CountQueries, p95, setup_django, timed  # noqa: E402
+from harness import CPU_MS, CountQueries, p95, setup_django, timed
 
 setup_django()
 
@@ -40,29 +41,43 @@ def seed(user) -> tuple[Project, Sprint]:
     key = "BN" + "".join(random.choices(string.ascii_uppercase + string.digits, k=6))
     project = services.project_create(creator=user, key=key, name=f"Board bench {key}")
     today = time.strftime("%Y-%m-%d")
-    sprint = Sprint.objects.create(project=project, name="Bench sprint", start_date=today, end_date=today,
-                                   state=SprintState.ACTIVE)
-    labels = Label.objects.bulk_create(Label(project=project, name=name, color="#4f46e5")
-                                       for name in ("data", "model", "infra", "eval", "bug-bash"))
+    sprint = Sprint.objects.create(
+        project=project, name="Bench sprint", start_date=today, end_date=today, state=SprintState.ACTIVE
+    )
+    labels = Label.objects.bulk_create(
+        Label(project=project, name=name, color="#4f46e5") for name in ("data", "model", "infra", "eval", "bug-bash")
+    )
     statuses = list(project.statuses.order_by("position"))
     total = BOARD_TICKETS + BACKLOG_TICKETS
     types = ["story", "task", "bug", "experiment", "spike"]
     priorities = ["low", "medium", "high", "urgent"]
     tickets = Ticket.objects.bulk_create(
         (
-            Ticket(project=project, number=n, key=f"{key}-{n}",
-                   title=f"Evaluate augmentation variant {n} on the validation split",
-                   type=types[n % 5], priority=priorities[n % 4], status=statuses[n % len(statuses)],
-                   sprint=sprint if n <= BOARD_TICKETS else None, assignee=user if n % 3 else None,
-                   reporter=user, estimate=(n % 8) or None, rank=n * RANK_GAP)
+            Ticket(
+                project=project,
+                number=n,
+                key=f"{key}-{n}",
+                title=f"Evaluate augmentation variant {n} on the validation split",
+                type=types[n % 5],
+                priority=priorities[n % 4],
+                status=statuses[n % len(statuses)],
+                sprint=sprint if n <= BOARD_TICKETS else None,
+                assignee=user if n % 3 else None,
+                reporter=user,
+                estimate=(n % 8) or None,
+                rank=n * RANK_GAP,
+            )
             for n in range(1, total + 1)
         ),
         batch_size=2000,
     )
     Project.objects.filter(pk=project.pk).update(ticket_counter=total)
     Ticket.labels.through.objects.bulk_create(
-        (Ticket.labels.through(ticket_id=t.pk, label_id=labels[i % len(labels)].pk)
-         for i, t in enumerate(tickets) if i % 2 == 0),
+        (
+            Ticket.labels.through(ticket_id=t.pk, label_id=labels[i % len(labels)].pk)
+            for i, t in enumerate(tickets)
+            if i % 2 == 0
+        ),
         batch_size=5000,
     )
     with connection.cursor() as cursor:
@@ -79,8 +94,10 @@ def main() -> None:
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']}), client: django.test.Client in-process")
     started = time.perf_counter()
     project, sprint = seed(user)
-    print(f"seeded {project.key}: {BOARD_TICKETS} tickets on the board (active sprint), "
-          f"{BACKLOG_TICKETS} in the backlog, in {time.perf_counter() - started:.1f} s")
+    print(
+        f"seeded {project.key}: {BOARD_TICKETS} tickets on the board (active sprint), "
+        f"{BACKLOG_TICKETS} in the backlog, in {time.perf_counter() - started:.1f} s"
+    )
     try:
         run(project, sprint, user)
     finally:
@@ -134,8 +151,9 @@ def run(project: Project, sprint: Sprint, user) -> None:
         after = rng.choice(by_status[target][:50])
         if after == key:
             after = None
-        response = api.post(f"/api/v1/tickets/{key}/move/", {"status": target, "after": after},
-                            content_type="application/json")
+        response = api.post(
+            f"/api/v1/tickets/{key}/move/", {"status": target, "after": after}, content_type="application/json"
+        )
         assert response.status_code == 200, response.content
         for keys in by_status.values():
             if key in keys:
@@ -159,8 +177,10 @@ def run(project: Project, sprint: Sprint, user) -> None:
         median = statistics.median(samples)
         cpu = statistics.median(CPU_MS[id(samples)])
         print(f"{name:40} {median:10.2f} {p95(samples):8.2f} {median / baseline:10.1f} {cpu:8.2f}")
-    print(f"(load average while measuring: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
-          f"on {os.cpu_count()} cores; CPU ms = this process only, the database's work excluded)")
+    print(
+        f"(load average while measuring: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+        f"on {os.cpu_count()} cores; CPU ms = this process only, the database's work excluded)"
+    )
 
     def rebalance(around=None):
         with transaction.atomic():
@@ -176,18 +196,29 @@ def run(project: Project, sprint: Sprint, user) -> None:
     assert len(places) == len(set(places)) == BOARD_TICKETS + BACKLOG_TICKETS
 
     api_bytes = len(body.content)
-    print(f"\nboard API payload: {api_bytes / 1024:.0f} KB for {api_cards} cards = {api_bytes / api_cards:.0f} bytes a card")
-    print(f"board page: {len(page.content) / 1024:.0f} KB HTML for {page_cards} cards shown "
-          f"(~{len(page.content) / max(page_cards, 1):.0f} bytes a card, page chrome included); "
-          f"the rest loads per column on scroll")
-    print(f"SQL queries: page {len(page_queries)}, API {len(api_queries)}, move {len(move_queries)}, "
-          f"poll 304 {len(poll_queries)} (session, user, membership) + 1 cache read")
-    print(f"making room when a gap runs out (rare): around the spot {statistics.median(local_samples):.1f} ms "
-          f"median (what a move does); all {BOARD_TICKETS + BACKLOG_TICKETS} ranks "
-          f"{statistics.median(rebalance_samples):.1f} ms")
+    print(
+        f"\nboard API payload: {api_bytes / 1024:.0f} KB for {api_cards} cards"
+        f" = {api_bytes / api_cards:.0f} bytes a card"
+    )
+    print(
+        f"board page: {len(page.content) / 1024:.0f} KB HTML for {page_cards} cards shown "
+        f"(~{len(page.content) / max(page_cards, 1):.0f} bytes a card, page chrome included); "
+        f"the rest loads per column on scroll"
+    )
+    print(
+        f"SQL queries: page {len(page_queries)}, API {len(api_queries)}, move {len(move_queries)}, "
+        f"poll 304 {len(poll_queries)} (session, user, membership) + 1 cache read"
+    )
+    print(
+        f"making room when a gap runs out (rare): around the spot {statistics.median(local_samples):.1f} ms "
+        f"median (what a move does); all {BOARD_TICKETS + BACKLOG_TICKETS} ranks "
+        f"{statistics.median(rebalance_samples):.1f} ms"
+    )
     poll_median = statistics.median(results["live poll, 304"])
-    print(f"live poll: {len(poll_url)}-byte URL, empty 304 body; 200 open boards polling every 2 s = "
-          f"100 polls/s = {100 * poll_median / 1000:.2f} s of one worker per second ({poll_median:.2f} ms each)")
+    print(
+        f"live poll: {len(poll_url)}-byte URL, empty 304 body; 200 open boards polling every 2 s = "
+        f"100 polls/s = {100 * poll_median / 1000:.2f} s of one worker per second ({poll_median:.2f} ms each)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """What the benchmark scripts share: production-like settings, query counting and timing.
 
 Import it before Django: `from harness import setup_django; setup_django()`."""
+
 import os
 import secrets
 import statistics
@@ -29,8 +30,10 @@ def setup_django() -> None:
     django.setup()
     from django.conf import settings
 
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     # As the WSGI entry point does for every web worker (aihub/wsgi.py).
     from aihub.runtime import freeze_startup_heap
 

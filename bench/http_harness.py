@@ -13,6 +13,7 @@ collected into a temporary STATIC_ROOT (as the image's build does) and a random 
 that this process shares, so a session made here (Client.force_login) signs in over HTTP.
 The API throttle is lifted for the run (API_THROTTLE_USER): a benchmark sends thousands of
 requests a minute with one token."""
+
 import http.client
 import os
 import secrets
@@ -74,14 +75,30 @@ class Gunicorn:
         env.pop("DJANGO_SETTINGS_MODULE", None)
         if not getattr(Gunicorn, "_collected", False):  # once a run, as the image's build does
             Gunicorn._collected = True
-            subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT,
-                           env={**env, "AIHUB_BUILD_ONLY": "true"}, check=True)
-        command = [sys.executable, "-m", "gunicorn", "aihub.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                   "--workers", str(self.workers), "--no-control-socket", "--error-logfile", str(self.log)]
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                cwd=ROOT,
+                env={**env, "AIHUB_BUILD_ONLY": "true"},
+                check=True,
+            )
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "aihub.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--no-control-socket",
+            "--error-logfile",
+            str(self.log),
+        ]
         if self.threads > 1:
             command += ["--worker-class", "gthread", "--threads", str(self.threads)]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -113,14 +130,15 @@ def remove_collected_static() -> None:
 
 
 class Answer:
-    __slots__ = ("status", "headers", "body", "ms")
+    __slots__ = ("body", "headers", "ms", "status")
 
     def __init__(self, status, headers, body, ms):
         self.status, self.headers, self.body, self.ms = status, headers, body, ms
 
 
-def request(port: int, method: str, path: str, *, headers: dict | None = None, body: bytes | None = None,
-            timeout: float = 60) -> Answer:
+def request(
+    port: int, method: str, path: str, *, headers: dict | None = None, body: bytes | None = None, timeout: float = 60
+) -> Answer:
     """One request over a fresh TCP connection (connect, send, read all, close), timed."""
     start = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)

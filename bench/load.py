@@ -20,6 +20,7 @@ Environment: BENCH_STEPS (multipliers, default "0.1,0.25,0.5,1,1.5,2,3"), BENCH_
 BENCH_WORKERS / BENCH_THREADS (gunicorn, default 2 and 4). The load generator runs on the
 same machine and takes CPU from the server: the figures are a floor.
 """
+
 import json
 import os
 import random
@@ -31,8 +32,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import setup_django  # noqa: E402
-from http_harness import Gunicorn, load_average, prepare_environment, request  # noqa: E402
+from harness import setup_django
+from http_harness import Gunicorn, load_average, prepare_environment, request
 
 prepare_environment()
 setup_django()
@@ -65,14 +66,28 @@ def seed() -> tuple[Project, list[dict]]:
     key = "LD" + "".join(random.choices(string.ascii_uppercase + string.digits, k=6))
     project = services.project_create(creator=owner, key=key, name=f"Load bench {key}")
     today = time.strftime("%Y-%m-%d")
-    sprint = Sprint.objects.create(project=project, name="Load sprint", start_date=today, end_date=today,
-                                   state=SprintState.ACTIVE)
+    sprint = Sprint.objects.create(
+        project=project, name="Load sprint", start_date=today, end_date=today, state=SprintState.ACTIVE
+    )
     statuses = list(project.statuses.order_by("position"))
     Ticket.objects.bulk_create(
-        (Ticket(project=project, number=n, key=f"{key}-{n}", title=f"Load ticket {n} on the validation split",
-                status=statuses[n % len(statuses)], sprint=sprint if n <= BOARD_CARDS else None, reporter=owner,
-                assignee=owner if n % 3 else None, estimate=(n % 8) or None, rank=n * RANK_GAP)
-         for n in range(1, BOARD_CARDS + BACKLOG + 1)), batch_size=2000)
+        (
+            Ticket(
+                project=project,
+                number=n,
+                key=f"{key}-{n}",
+                title=f"Load ticket {n} on the validation split",
+                status=statuses[n % len(statuses)],
+                sprint=sprint if n <= BOARD_CARDS else None,
+                reporter=owner,
+                assignee=owner if n % 3 else None,
+                estimate=(n % 8) or None,
+                rank=n * RANK_GAP,
+            )
+            for n in range(1, BOARD_CARDS + BACKLOG + 1)
+        ),
+        batch_size=2000,
+    )
     Project.objects.filter(pk=project.pk).update(ticket_counter=BOARD_CARDS + BACKLOG)
     people = []
     for n in range(PEOPLE):
@@ -100,10 +115,16 @@ class Load:
     def __init__(self, server: Gunicorn, project: Project, people: list[dict]):
         self.server, self.project, self.people = server, project, people
         self.keys = list(Ticket.objects.filter(project=project, sprint__isnull=False).values_list("key", flat=True))
-        self.slugs = list(project.statuses.filter(is_finished=False).order_by("position").values_list("slug", flat=True))
+        self.slugs = list(
+            project.statuses.filter(is_finished=False).order_by("position").values_list("slug", flat=True)
+        )
         self.etag = ""
-        first = request(server.port, "GET", f"/projects/{project.key}/live/",
-                        headers={"Cookie": f"sessionid={people[0]['session']}"})
+        first = request(
+            server.port,
+            "GET",
+            f"/projects/{project.key}/live/",
+            headers={"Cookie": f"sessionid={people[0]['session']}"},
+        )
         self.etag = first.headers.get("ETag", "")
 
     def schedule(self, rate: float, seconds: float, rng: random.Random) -> list[tuple[float, str, dict]]:
@@ -113,8 +134,11 @@ class Load:
         for board in range(boards):
             phase = rng.uniform(0, POLL_EVERY)
             person = self.people[board % len(self.people)]
-            plan += [(phase + i * POLL_EVERY, "live poll", person) for i in range(int((seconds - phase) / POLL_EVERY) + 1)
-                     if phase + i * POLL_EVERY < seconds]
+            plan += [
+                (phase + i * POLL_EVERY, "live poll", person)
+                for i in range(int((seconds - phase) / POLL_EVERY) + 1)
+                if phase + i * POLL_EVERY < seconds
+            ]
         people = max(1, round(PEOPLE * rate))
         for n in range(people):
             phase = rng.uniform(0, ACT_EVERY)
@@ -129,19 +153,30 @@ class Load:
         key = self.project.key
         cookie = {"Cookie": f"sessionid={person['session']}"}
         if kind == "live poll":
-            return request(self.server.port, "GET", f"/projects/{key}/live/",
-                           headers={**cookie, "If-None-Match": self.etag}, timeout=30)
+            return request(
+                self.server.port,
+                "GET",
+                f"/projects/{key}/live/",
+                headers={**cookie, "If-None-Match": self.etag},
+                timeout=30,
+            )
         if kind == "board":
             return request(self.server.port, "GET", f"/projects/{key}/board/", headers=cookie, timeout=30)
         if kind == "ticket":
-            return request(self.server.port, "GET", f"/projects/{key}/tickets/{rng.choice(self.keys)}/",
-                           headers=cookie, timeout=30)
+            return request(
+                self.server.port, "GET", f"/projects/{key}/tickets/{rng.choice(self.keys)}/", headers=cookie, timeout=30
+            )
         if kind == "backlog":
             return request(self.server.port, "GET", f"/projects/{key}/backlog/", headers=cookie, timeout=30)
         body = json.dumps({"status": rng.choice(self.slugs), "after": None}).encode()  # to the top: always valid
-        return request(self.server.port, "POST", f"/api/v1/tickets/{rng.choice(self.keys)}/move/", body=body,
-                       headers={"Authorization": f"Bearer {person['token']}", "Content-Type": "application/json"},
-                       timeout=30)
+        return request(
+            self.server.port,
+            "POST",
+            f"/api/v1/tickets/{rng.choice(self.keys)}/move/",
+            body=body,
+            headers={"Authorization": f"Bearer {person['token']}", "Content-Type": "application/json"},
+            timeout=30,
+        )
 
     def step(self, rate: float) -> dict:
         rng = random.Random(int(rate * 1000))
@@ -181,14 +216,18 @@ def p95(values: list[float]) -> float:
 def main() -> None:
     call_command("migrate", verbosity=0)
     project, people = seed()
-    print(f"database: {connection.settings_dict['NAME']}; project {project.key}: {BOARD_CARDS:,} cards on the board, "
-          f"{BACKLOG:,} in the backlog; {PEOPLE} members with a session and a token")
+    print(
+        f"database: {connection.settings_dict['NAME']}; project {project.key}: {BOARD_CARDS:,} cards on the board, "
+        f"{BACKLOG:,} in the backlog; {PEOPLE} members with a session and a token"
+    )
     best = None
     try:
         with Gunicorn(workers=WORKERS, threads=THREADS) as server:
             print(f"{server.description}; open loop, {STEP_SECONDS:.0f} s a step, a fresh connection a request")
-            print(f"base load (rate 1): {BOARDS} boards polling every {POLL_EVERY:.0f} s + {PEOPLE} people acting "
-                  f"every {ACT_EVERY:.0f} s = {BOARDS / POLL_EVERY + PEOPLE / ACT_EVERY:.0f} requests/s")
+            print(
+                f"base load (rate 1): {BOARDS} boards polling every {POLL_EVERY:.0f} s + {PEOPLE} people acting "
+                f"every {ACT_EVERY:.0f} s = {BOARDS / POLL_EVERY + PEOPLE / ACT_EVERY:.0f} requests/s"
+            )
             load = Load(server, project, people)
             for rate in STEPS:
                 outcome = load.step(rate)
@@ -204,18 +243,24 @@ def main() -> None:
                     kind_p95 = p95(values)
                     passed &= not failed and kind_p95 <= P95_TARGET_MS
                     detail = f"  {sorted(set(map(str, failed)))[:3]}" if failed else ""
-                    print(f"  {kind:10} {len(values):6} {len(failed):7} {statistics.median(values):10.1f} "
-                          f"{kind_p95:8.1f}{detail}")
-                print(f"  -> {'meets' if passed else 'misses'} the target (0 errors, p95 <= {P95_TARGET_MS:.0f} ms "
-                      f"for every kind)")
+                    print(
+                        f"  {kind:10} {len(values):6} {len(failed):7} {statistics.median(values):10.1f} "
+                        f"{kind_p95:8.1f}{detail}"
+                    )
+                print(
+                    f"  -> {'meets' if passed else 'misses'} the target (0 errors, p95 <= {P95_TARGET_MS:.0f} ms "
+                    f"for every kind)"
+                )
                 if not passed:
                     break
                 best = (rate, per_second)
     finally:
         cleanup(project, people)
     if best:
-        print(f"\nhighest rate meeting the target: {best[0]:g}x the base load = {best[1]:.0f} requests/s "
-              f"({BOARDS * best[0]:.0f} open boards + {PEOPLE * best[0]:.0f} active people)")
+        print(
+            f"\nhighest rate meeting the target: {best[0]:g}x the base load = {best[1]:.0f} requests/s "
+            f"({BOARDS * best[0]:.0f} open boards + {PEOPLE * best[0]:.0f} active people)"
+        )
     else:
         print("\nno step met the target on this machine now")
     print(f"finished ({load_average()})")

@@ -9,10 +9,12 @@ when it is saved (ticket keys linked against a real project, docs with their lin
 macros), and prints CPU and wall milliseconds and whether the text was shown as written.
 Target: every accepted text renders in under 200 ms.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/aihub .venv/bin/python bench/markdown_render.py [--rounds 3] [--only NAME]
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/aihub
+    .venv/bin/python bench/markdown_render.py [--rounds 3] [--only NAME]
 
 It makes a project and three tickets in a transaction it rolls back at the end.
 """
+
 import argparse
 import importlib.util
 import statistics
@@ -30,11 +32,16 @@ CPU_MS, setup_django, timed = harness.CPU_MS, harness.setup_django, harness.time
 
 TARGET_MS = 200
 
-ORDINARY_PARAGRAPH = ("Some **bold** text with a [link](https://example.com/x) and `code`, an _emphasis_, "
-                      "CV-1 and @alice. More words make a realistic paragraph of prose for a page.\n\n")
-ORDINARY_BLOCK = ("## Heading {n}\n\n" + ORDINARY_PARAGRAPH * 3
-                  + "- item one\n- item two\n  - nested\n\n```python\nx = 1\nprint(x)\n```\n\n"
-                  + "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n\n> a quote\n> more\n\n1. one\n2. two\n\n")
+ORDINARY_PARAGRAPH = (
+    "Some **bold** text with a [link](https://example.com/x) and `code`, an _emphasis_, "
+    "CV-1 and @alice. More words make a realistic paragraph of prose for a page.\n\n"
+)
+ORDINARY_BLOCK = (
+    "## Heading {n}\n\n"
+    + ORDINARY_PARAGRAPH * 3
+    + "- item one\n- item two\n  - nested\n\n```python\nx = 1\nprint(x)\n```\n\n"
+    + "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n\n> a quote\n> more\n\n1. one\n2. two\n\n"
+)
 
 
 def fill(unit: str, size: int) -> str:
@@ -155,9 +162,12 @@ def main() -> None:
                     wall = timed(lambda: render(text), rounds=args.rounds, warmup=0)  # noqa: B023
                     cpu = CPU_MS[id(wall)]
                     flag = "  OVER" if max(cpu) > TARGET_MS else ""
-                    print(f"  {name:28s} cpu median {statistics.median(cpu):6.1f} max {max(cpu):6.1f} ms"
-                          f"   wall max {max(wall):6.1f} ms   {'as written' if shown_as_written else 'formatted':10s}"
-                          f"{flag}", flush=True)
+                    print(
+                        f"  {name:28s} cpu median {statistics.median(cpu):6.1f} max {max(cpu):6.1f} ms"
+                        f"   wall max {max(wall):6.1f} ms   {'as written' if shown_as_written else 'formatted':10s}"
+                        f"{flag}",
+                        flush=True,
+                    )
                     rows.append(max(cpu))
                     if max(cpu) > worst[0]:
                         worst = (max(cpu), f"{label}: {name}")

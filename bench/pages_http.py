@@ -12,7 +12,9 @@ round by round. Queries per page are counted once in this process (django.test.C
 Target: every page within 5x of the trivial view, a constant number of queries (the query
 budgets at two sizes are tests: tests/projects/test_views_hub_queries.py and the others).
 """
+
 import datetime
+import functools
 import os
 import random
 import secrets
@@ -22,8 +24,8 @@ import sys
 import time
 import uuid
 
-from harness import CountQueries, p95, setup_django  # noqa: E402
-from http_harness import Gunicorn, get, load_average, prepare_environment  # noqa: E402
+from harness import CountQueries, p95, setup_django
+from http_harness import Gunicorn, get, load_average, prepare_environment
 
 prepare_environment()
 setup_django()
@@ -48,36 +50,79 @@ def seed(user) -> tuple[Project, Sprint, Experiment]:
     key = "PG" + "".join(random.choices(string.ascii_uppercase + string.digits, k=6))
     project = services.project_create(creator=user, key=key, name=f"Pages bench {key}")
     today = timezone.localdate()
-    sprint = Sprint.objects.create(project=project, name="Bench sprint", start_date=today - datetime.timedelta(days=5),
-                                   end_date=today + datetime.timedelta(days=9), state=SprintState.ACTIVE)
-    labels = Label.objects.bulk_create(Label(project=project, name=name, color="#4f46e5")
-                                       for name in ("data", "model", "infra"))
+    sprint = Sprint.objects.create(
+        project=project,
+        name="Bench sprint",
+        start_date=today - datetime.timedelta(days=5),
+        end_date=today + datetime.timedelta(days=9),
+        state=SprintState.ACTIVE,
+    )
+    labels = Label.objects.bulk_create(
+        Label(project=project, name=name, color="#4f46e5") for name in ("data", "model", "infra")
+    )
     statuses = list(project.statuses.order_by("position"))
     tickets = Ticket.objects.bulk_create(
-        (Ticket(project=project, number=n, key=f"{key}-{n}", title=f"Evaluate augmentation variant {n}",
-                status=statuses[n % len(statuses)], sprint=sprint if n <= SPRINT_TICKETS else None, reporter=user,
-                assignee=user if n % 3 else None, estimate=(n % 8) or None, rank=n * RANK_GAP)
-         for n in range(1, TICKETS + 1)), batch_size=2000)
+        (
+            Ticket(
+                project=project,
+                number=n,
+                key=f"{key}-{n}",
+                title=f"Evaluate augmentation variant {n}",
+                status=statuses[n % len(statuses)],
+                sprint=sprint if n <= SPRINT_TICKETS else None,
+                reporter=user,
+                assignee=user if n % 3 else None,
+                estimate=(n % 8) or None,
+                rank=n * RANK_GAP,
+            )
+            for n in range(1, TICKETS + 1)
+        ),
+        batch_size=2000,
+    )
     Project.objects.filter(pk=project.pk).update(ticket_counter=TICKETS)
     Ticket.labels.through.objects.bulk_create(
         (Ticket.labels.through(ticket_id=t.pk, label_id=labels[i % 3].pk) for i, t in enumerate(tickets) if i % 2),
-        batch_size=5000)
+        batch_size=5000,
+    )
     Doc.objects.bulk_create(
-        (Doc(project=project, title=f"Design note {n}", slug=f"note-{n}", position=n,
-             body=f"Notes on {key}-{n}.", body_html=f"<p>Notes on {key}-{n}.</p>")
-         for n in range(1, DOCS + 1)), batch_size=1000)
-    source = MlflowSource.objects.create(project=project, tracking_uri="http://127.0.0.1:5999",
-                                         experiment_names=["bench"])
+        (
+            Doc(
+                project=project,
+                title=f"Design note {n}",
+                slug=f"note-{n}",
+                position=n,
+                body=f"Notes on {key}-{n}.",
+                body_html=f"<p>Notes on {key}-{n}.</p>",
+            )
+            for n in range(1, DOCS + 1)
+        ),
+        batch_size=1000,
+    )
+    source = MlflowSource.objects.create(
+        project=project, tracking_uri="http://127.0.0.1:5999", experiment_names=["bench"]
+    )
     experiment = Experiment.objects.create(source=source, experiment_id="1", name="bench")
     start = timezone.now() - datetime.timedelta(days=30)
     rng = random.Random(3)
     Run.objects.bulk_create(
-        (Run(project=project, source=source, experiment=experiment, run_id=uuid.uuid4().hex, name=f"run-{n}",
-             status="FINISHED", start_time=start + datetime.timedelta(minutes=n),
-             end_time=start + datetime.timedelta(minutes=n + 20), params={"lr": str(rng.choice([0.1, 0.01, 0.001])),
-                                                                          "batch": "32"},
-             metrics={"val_f1": rng.random(), "loss": rng.random()}, fingerprint="bench")
-         for n in range(RUNS)), batch_size=2000)
+        (
+            Run(
+                project=project,
+                source=source,
+                experiment=experiment,
+                run_id=uuid.uuid4().hex,
+                name=f"run-{n}",
+                status="FINISHED",
+                start_time=start + datetime.timedelta(minutes=n),
+                end_time=start + datetime.timedelta(minutes=n + 20),
+                params={"lr": str(rng.choice([0.1, 0.01, 0.001])), "batch": "32"},
+                metrics={"val_f1": rng.random(), "loss": rng.random()},
+                fingerprint="bench",
+            )
+            for n in range(RUNS)
+        ),
+        batch_size=2000,
+    )
     with connection.cursor() as cursor:
         for model in (Ticket, Doc, Run):
             cursor.execute(f"ANALYZE {model._meta.db_table}")
@@ -95,16 +140,17 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.create_user(username=f"bench-{secrets.token_hex(4)}",
-                                                password=secrets.token_hex(8))
+    user = get_user_model().objects.create_user(username=f"bench-{secrets.token_hex(4)}", password=secrets.token_hex(8))
     _, token = api_token_create(user=user, name="bench")
     browser = Client()
     browser.force_login(user)
     cookie = {"Cookie": f"sessionid={browser.cookies['sessionid'].value}"}
     started = time.perf_counter()
     project, sprint, experiment = seed(user)
-    print(f"seeded {project.key}: {TICKETS:,} tickets ({SPRINT_TICKETS:,} in the active sprint), {DOCS:,} docs, "
-          f"{RUNS:,} runs in {time.perf_counter() - started:.0f} s")
+    print(
+        f"seeded {project.key}: {TICKETS:,} tickets ({SPRINT_TICKETS:,} in the active sprint), {DOCS:,} docs, "
+        f"{RUNS:,} runs in {time.perf_counter() - started:.0f} s"
+    )
     key = project.key
     pages = {
         "hub": f"/projects/{key}/",
@@ -117,20 +163,25 @@ def main() -> None:
     try:
         counts = {}
         api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-        for name, call in [("healthz", lambda: browser.get("/healthz")),
-                           ("trivial API", lambda: api.get(f"/api/v1/projects/{key}/"))] + [
-                (name, (lambda url: lambda: browser.get(url))(url)) for name, url in pages.items()]:
+        for name, call in [
+            ("healthz", lambda: browser.get("/healthz")),
+            ("trivial API", lambda: api.get(f"/api/v1/projects/{key}/")),
+        ] + [(name, functools.partial(browser.get, url)) for name, url in pages.items()]:
             call()
             with CountQueries() as queries:
                 assert call().status_code == 200, name
             counts[name] = len(queries)
         with Gunicorn(workers=2) as server:
             print(f"{server.description}; every request on a fresh connection")
-            kinds = {"healthz": lambda: get(server.port, "/healthz"),
-                     "trivial API": lambda: get(server.port, f"/api/v1/projects/{key}/",
-                                                headers={"Authorization": f"Bearer {token}"})}
-            kinds.update({name: (lambda url: lambda: get(server.port, url, headers=cookie))(url)
-                          for name, url in pages.items()})
+            kinds = {
+                "healthz": lambda: get(server.port, "/healthz"),
+                "trivial API": lambda: get(
+                    server.port, f"/api/v1/projects/{key}/", headers={"Authorization": f"Bearer {token}"}
+                ),
+            }
+            kinds.update(
+                {name: functools.partial(get, server.port, url, headers=cookie) for name, url in pages.items()}
+            )
             samples = {name: [] for name in kinds}
             for call in kinds.values():
                 call()
@@ -145,12 +196,17 @@ def main() -> None:
         print(f"{'':26} {'median ms':>10} {'p95 ms':>8} {'x healthz':>10} {'x trivial API':>14} {'queries':>8}")
         for name, values in samples.items():
             median = statistics.median(values)
-            verdict = "" if name in ("healthz", "trivial API") else (
-                "  within 5x" if median / trivial <= 5 else "  over 5x")
-            print(f"{name:26} {median:10.1f} {p95(values):8.1f} {median / healthz:10.1f} {median / trivial:14.1f} "
-                  f"{counts[name]:8}{verdict}")
-        print("(5x target read against the trivial authenticated API call, the comparable trivial view: "
-              "/healthz answers before sessions, authentication and the database)")
+            verdict = (
+                "" if name in ("healthz", "trivial API") else ("  within 5x" if median / trivial <= 5 else "  over 5x")
+            )
+            print(
+                f"{name:26} {median:10.1f} {p95(values):8.1f} {median / healthz:10.1f} {median / trivial:14.1f} "
+                f"{counts[name]:8}{verdict}"
+            )
+        print(
+            "(5x target read against the trivial authenticated API call, the comparable trivial view: "
+            "/healthz answers before sessions, authentication and the database)"
+        )
     finally:
         cleanup(project)
         user.delete()

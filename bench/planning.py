@@ -8,6 +8,7 @@ a ratio to a trivial view (/healthz) measured the same way in the same run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aihub_planning .venv/bin/python bench/planning.py
 """
+
 import datetime
 import random
 import secrets
@@ -15,7 +16,7 @@ import statistics
 import string
 import time
 
-from harness import CountQueries, p95, setup_django, timed  # noqa: E402
+from harness import CountQueries, p95, setup_django, timed
 
 setup_django()
 
@@ -39,40 +40,69 @@ def seed(user) -> tuple[Project, Sprint]:
     project = services.project_create(creator=user, key=key, name=f"Planning bench {key}")
     today = timezone.localdate()
     started = timezone.now() - datetime.timedelta(days=6)
-    sprint = Sprint.objects.create(project=project, name="Bench sprint", start_date=today - datetime.timedelta(days=6),
-                                   end_date=today + datetime.timedelta(days=7), state=SprintState.ACTIVE,
-                                   started_at=started, capacity=3000)
+    sprint = Sprint.objects.create(
+        project=project,
+        name="Bench sprint",
+        start_date=today - datetime.timedelta(days=6),
+        end_date=today + datetime.timedelta(days=7),
+        state=SprintState.ACTIVE,
+        started_at=started,
+        capacity=3000,
+    )
     labels = Label.objects.bulk_create(Label(project=project, name=n) for n in ("data", "model", "eval", "bug-bash"))
     statuses = list(project.statuses.order_by("position"))
     done = next(s for s in statuses if s.is_finished)
     total = BACKLOG_TICKETS + SPRINT_TICKETS
     long_ago = started - datetime.timedelta(days=3)
     tickets = Ticket.objects.bulk_create(
-        (Ticket(project=project, number=n, key=f"{key}-{n}", title=f"Evaluate augmentation variant {n}",
+        (
+            Ticket(
+                project=project,
+                number=n,
+                key=f"{key}-{n}",
+                title=f"Evaluate augmentation variant {n}",
                 type=("story", "task", "bug", "experiment", "spike")[n % 5],
                 priority=("low", "medium", "high", "urgent")[n % 4],
                 status=done if n <= SPRINT_TICKETS and n % 3 == 0 else statuses[n % (len(statuses) - 1)],
-                finished_at=started + datetime.timedelta(days=n % 6, hours=3) if n <= SPRINT_TICKETS and n % 3 == 0
+                finished_at=started + datetime.timedelta(days=n % 6, hours=3)
+                if n <= SPRINT_TICKETS and n % 3 == 0
                 else None,
-                sprint=sprint if n <= SPRINT_TICKETS else None, assignee=user if n % 2 else None, reporter=user,
-                estimate=(n % 8) or None, rank=n * RANK_GAP, created_at=long_ago)
-         for n in range(1, total + 1)),
+                sprint=sprint if n <= SPRINT_TICKETS else None,
+                assignee=user if n % 2 else None,
+                reporter=user,
+                estimate=(n % 8) or None,
+                rank=n * RANK_GAP,
+                created_at=long_ago,
+            )
+            for n in range(1, total + 1)
+        ),
         batch_size=2000,
     )
     Ticket.objects.filter(project=project).update(created_at=long_ago)
     Project.objects.filter(pk=project.pk).update(ticket_counter=total)
     Ticket.labels.through.objects.bulk_create(
         (Ticket.labels.through(ticket_id=t.pk, label_id=labels[i % len(labels)].pk) for i, t in enumerate(tickets)),
-        batch_size=5000)
+        batch_size=5000,
+    )
     # History: every sprint ticket was planned in before the start; some were added mid-sprint.
     TicketEvent.objects.bulk_create(
-        (TicketEvent(ticket=t, actor=user, kind="changed", field="sprint", new_value="Bench sprint",
-                     data={"old_id": None, "new_id": sprint.pk},
-                     created_at=started - datetime.timedelta(hours=1) if i % 10 else started + datetime.timedelta(days=2))
-         for i, t in enumerate(tickets[:SPRINT_TICKETS])),
-        batch_size=2000)
+        (
+            TicketEvent(
+                ticket=t,
+                actor=user,
+                kind="changed",
+                field="sprint",
+                new_value="Bench sprint",
+                data={"old_id": None, "new_id": sprint.pk},
+                created_at=started - datetime.timedelta(hours=1) if i % 10 else started + datetime.timedelta(days=2),
+            )
+            for i, t in enumerate(tickets[:SPRINT_TICKETS])
+        ),
+        batch_size=2000,
+    )
     TicketEvent.objects.filter(ticket__project=project, field="sprint", data__new_id=sprint.pk).update(
-        created_at=started - datetime.timedelta(hours=1))
+        created_at=started - datetime.timedelta(hours=1)
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Ticket._meta.db_table}")
@@ -114,9 +144,11 @@ def run(project: Project, sprint: Sprint, user) -> None:
     versions = {"v": ticket.version}
 
     def edit():
-        response = api.patch(f"/api/v1/tickets/{ticket.key}/", {"title": f"Edited {random.random()}",
-                                                                "version": versions["v"]},
-                             content_type="application/json")
+        response = api.patch(
+            f"/api/v1/tickets/{ticket.key}/",
+            {"title": f"Edited {random.random()}", "version": versions["v"]},
+            content_type="application/json",
+        )
         assert response.status_code == 200, response.content
         versions["v"] = response.json()["version"]
 
@@ -135,8 +167,10 @@ def run(project: Project, sprint: Sprint, user) -> None:
         median = statistics.median(samples)
         print(f"{name:48} {median:10.2f} {p95(samples):8.2f} {median / baseline:10.1f} {queries.get(name, ''):>5}")
     burndown = get_ok(api, urls[f"burndown API ({SPRINT_TICKETS} tickets, 14 days)"]).json()
-    print(f"\nburndown: {len(burndown['days'])} days so far, committed {burndown['committed_points']} pts, "
-          f"remaining today {burndown['days'][-1]['remaining_points']} pts")
+    print(
+        f"\nburndown: {len(burndown['days'])} days so far, committed {burndown['committed_points']} pts, "
+        f"remaining today {burndown['days'][-1]['remaining_points']} pts"
+    )
 
 
 def main() -> None:
@@ -147,8 +181,10 @@ def main() -> None:
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']}), client: django.test.Client in-process")
     started = time.perf_counter()
     project, sprint = seed(user)
-    print(f"seeded {project.key}: {BACKLOG_TICKETS} backlog tickets and {SPRINT_TICKETS} in the active sprint "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(
+        f"seeded {project.key}: {BACKLOG_TICKETS} backlog tickets and {SPRINT_TICKETS} in the active sprint "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     try:
         run(project, sprint, user)
     finally:

@@ -4,6 +4,7 @@ Templates never spell a format: they write `|date` (a day), `|date:"DATETIME_FOR
 moment), `|date:"MONTH_DAY_FORMAT"` (a day within a range that shows its year at the end),
 `|date:"TIME_FORMAT"` or `|date:"c"` (ISO 8601, for `<time datetime>`);
 tests/test_date_format.py holds every template to that."""
+
 DATE_FORMAT = "M j, Y"
 DATETIME_FORMAT = "M j, Y H:i"
 MONTH_DAY_FORMAT = "M j"
