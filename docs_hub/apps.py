@@ -8,7 +8,10 @@ class DocsHubConfig(AppConfig):
     def ready(self):
         from projects import hooks
 
-        from . import macros  # noqa: F401  (built-in macro resolvers)
+        from . import (
+            macros,  # noqa: F401  (built-in macro resolvers)
+            tasks,  # noqa: F401  (registers the task names queue.py sends)
+        )
         from .demo import seed_demo_docs
         from .search import builtin  # noqa: F401  (built-in search providers)
         from .selectors import doc_backlinks_for_tickets

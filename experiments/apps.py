@@ -9,7 +9,13 @@ class ExperimentsConfig(AppConfig):
         from aihub import observability
         from projects import hooks
 
-        from . import demo, metrics, selectors, services
+        from . import (
+            demo,
+            metrics,
+            selectors,
+            services,
+            tasks,  # noqa: F401  (registers the task names queue.py sends)
+        )
 
         observability.register_scrape_collector(metrics.ExperimentsCollector())
 

@@ -1,4 +1,6 @@
-"""Celery tasks: they take ids and call the sync runner or a service."""
+"""Celery tasks: they take ids and call the sync runner and the services. The only module
+that calls both (the runner does not know the services: the sentinel is handed to it).
+Enqueued through experiments/queue.py, by name."""
 import logging
 import random
 import time
@@ -8,6 +10,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import SyncRecord
+from .services import sentinel_check, sources_dispatch_due
 from .sync.client import MlflowError, MlflowUnreachable
 from .sync.runner import SourceBusy, sync_run
 from .sync.watermark import LeaseLost, lease_seconds
@@ -40,7 +43,7 @@ def source_sync(self, record_id: int, waits: int = 0) -> str:
     attempt = self.request.retries
     while True:
         try:
-            return sync_run(record_id=record_id).status
+            return sync_run(record_id=record_id, after_import=sentinel_check).status
         except SourceBusy:
             record = SyncRecord.objects.get(pk=record_id)
             if record.kind == SyncRecord.Kind.FAST or eager or waits >= BUSY_MAX_WAITS:
@@ -75,6 +78,4 @@ def source_sync(self, record_id: int, waits: int = 0) -> str:
 @shared_task
 def dispatch_due_syncs() -> int:
     """Beat calls this every 30 s: enqueue the fast loops and full reconciles that are due."""
-    from .services.sources import sources_dispatch_due
-
     return sources_dispatch_due()

@@ -14,6 +14,7 @@ from projects.models import Project
 
 from .. import macros, selectors
 from ..models import RESERVED_SLUGS, Doc, DocLink, DocRevision, DocSlugAlias, DocTicketLink
+from ..queue import enqueue_rerender_docs
 from ..rendering import Rendered, render_doc
 
 User = get_user_model()
@@ -93,11 +94,7 @@ def _refresh_linking_docs(*, project: Project, doc: Doc | None, texts: set[str],
     if len(source_ids) <= INLINE_RERENDER_LIMIT and sum(size or 0 for _, size in sources) <= INLINE_RERENDER_CHARS:
         doc_rerender(doc_ids=source_ids)
         return
-    from aihub.queueing import enqueue_or_run_here
-
-    from ..tasks import rerender_docs
-
-    transaction.on_commit(lambda: enqueue_or_run_here(rerender_docs, source_ids))
+    enqueue_rerender_docs(source_ids)
 
 
 def doc_rerender(*, doc_ids: list[int], batch_size: int = 100) -> int:

@@ -1,4 +1,5 @@
 """Writes for experiments, split by purpose. Import from here."""
+from ..queue import SyncQueueUnavailable  # noqa: F401  (source_sync_request raises it)
 from .closeout import ticket_closeout_snapshot  # noqa: F401
 from .gates import gate_create, gate_delete, gate_parse, ticket_finish_guard  # noqa: F401
 from .links import run_link, run_unlink  # noqa: F401
@@ -6,7 +7,6 @@ from .preferences import run_table_preference_reset, run_table_preference_save  
 from .sentinel import sentinel_check, sentinel_configure  # noqa: F401
 from .sources import (  # noqa: F401
     ConnectionTestThrottled,
-    SyncQueueUnavailable,
     source_create,
     source_delete,
     source_sync_request,

@@ -11,6 +11,7 @@ from projects.services import ticket_event_record
 
 from ..models import MetricGate
 from ..numbers import metric_text
+from ..selectors import gate_statuses_for_tickets
 
 GATE_PATTERN = re.compile(r"^\s*([^\s<>=]+)\s*(>=|<=|>|<)\s*([-+]?[0-9.eE+-]+)\s*$")
 
@@ -56,8 +57,6 @@ def gate_delete(*, gate: MetricGate, user) -> None:
 
 def ticket_finish_guard(ticket: Ticket, user) -> list[str]:
     """Registered in projects.hooks: failing or pending gates keep a ticket from finishing."""
-    from ..selectors import gate_statuses_for_tickets
-
     reasons = []
     for status in gate_statuses_for_tickets([ticket.pk]).get(ticket.pk, []):
         if status["status"] != "pass":

@@ -14,10 +14,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from aihub.outbound import OutboundRefused, check_url
-from aihub.queueing import QueueUnavailable, enqueue
 from projects.models import Project
 
 from ..models import MlflowSource, SyncRecord
+from ..queue import enqueue_source_sync
 from ..secrets import encrypt
 from ..sync.client import (
     LocalStoreClient,
@@ -33,15 +33,6 @@ logger = logging.getLogger(__name__)
 
 # A queued request no worker picked up in this long is given up and replaced by the next one.
 QUEUED_TIMEOUT = timedelta(minutes=30)
-SYNC_QUEUE_DOWN_MESSAGE = ("The sync could not be queued: the task queue (Redis) is not reachable. "
-                           "Nothing was queued; try again in a moment.")
-
-
-class SyncQueueUnavailable(QueueUnavailable):
-    """The task queue could not take the sync; its record ended as `error`, nothing is queued."""
-
-    def __init__(self, message: str = SYNC_QUEUE_DOWN_MESSAGE):
-        super().__init__(message)
 
 
 def _validate_uri(tracking_uri: str) -> str:
@@ -245,21 +236,6 @@ def syncs_take_over_expired(*, source: MlflowSource | None = None) -> list[SyncR
     return lost
 
 
-def _enqueue(record_id: int) -> None:
-    """Hand a committed record to the broker. If the broker cannot take it, the record ends
-    as `error` at once (nothing stays queued that no worker will ever run) and
-    SyncQueueUnavailable is raised for the caller to say so."""
-    from ..tasks import source_sync
-
-    try:
-        enqueue(source_sync, record_id)
-    except QueueUnavailable as error:
-        SyncRecord.objects.filter(pk=record_id, status=SyncRecord.Status.QUEUED).update(
-            status=SyncRecord.Status.ERROR, error=SYNC_QUEUE_DOWN_MESSAGE, finished_at=timezone.now(),
-            lease_expires_at=None)
-        raise SyncQueueUnavailable() from error
-
-
 def source_sync_request(*, source: MlflowSource, kind: str = SyncRecord.Kind.FULL, user=None) -> SyncRecord | None:
     """Ask for a sync on a worker. A full reconcile asked for while one is queued or running
     (and alive: its lease has not expired) joins it (the same record comes back); a fast
@@ -279,7 +255,7 @@ def source_sync_request(*, source: MlflowSource, kind: str = SyncRecord.Kind.FUL
             return None
         record = SyncRecord.objects.create(source=source, kind=kind, requested_by=user,
                                            lease_expires_at=timezone.now() + QUEUED_TIMEOUT)
-        transaction.on_commit(lambda: _enqueue(record.pk))
+        enqueue_source_sync(record.pk)
     return record
 
 

@@ -1,6 +1,8 @@
 """One requested sync, end to end: take the source's lease, run the fast loop or the full
-reconcile, record the outcome, release the lease. Called by the Celery task."""
+reconcile, record the outcome, release the lease. Called by the Celery task, which hands
+it the regression sentinel to run once the runs are written (sync never imports services)."""
 import logging
+from collections.abc import Callable
 
 from django.db.models import F
 from django.utils import timezone
@@ -32,10 +34,12 @@ def client_for(source: MlflowSource, **options):
     return RestClient(source.tracking_uri, credentials_for(source), **options)
 
 
-def sync_run(*, record_id: int) -> SyncRecord:
+def sync_run(*, record_id: int, after_import: Callable[..., object] | None = None) -> SyncRecord:
     """Run the sync a record asks for. A finished record is left alone (a re-delivered
     task does nothing). Raises SourceBusy if another sync holds the source, and the
-    client's MlflowError (after writing it into the record) if the server fails."""
+    client's MlflowError (after writing it into the record) if the server fails.
+    `after_import(source=, changed_since=)` runs once the runs are written, before the
+    record is marked ok (the task passes the regression sentinel, sentinel_check)."""
     record = SyncRecord.objects.select_related("source__project").get(pk=record_id)
     if record.status not in (SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING):
         return record
@@ -63,9 +67,8 @@ def sync_run(*, record_id: int) -> SyncRecord:
             outcome = cycle(source=source, client=client, record=record, lease=heartbeat)
             heartbeat.check()  # still ours: nobody took over while the last page was written
             watermark_advance(source.pk, cycle_started_ms=cycle_started_ms, full=kind == SyncRecord.Kind.FULL)
-        from ..services.sentinel import sentinel_check
-
-        sentinel_check(source=source, changed_since=started)
+        if after_import is not None:
+            after_import(source=source, changed_since=started)
         SyncRecord.objects.filter(pk=record.pk, status=SyncRecord.Status.RUNNING).update(
             status=SyncRecord.Status.OK, finished_at=timezone.now(), warnings=outcome.warnings, error="",
             lease_expires_at=None)
