@@ -59,6 +59,10 @@ def test_full_text_uses_the_gin_indexes(world):
         indexes = {"docs_hub_ticket_fts", "docs_hub_doc_fts", "docs_hub_ticket_title_fts", "docs_hub_doc_title_fts"}
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [list(indexes)])
         assert {row[0] for row in cursor.fetchall()} == indexes
+        # No pending list for searches to scan (migration 0005): entries are written at once.
+        cursor.execute("SELECT relname FROM pg_class WHERE relname = ANY(%s) AND 'fastupdate=off' = ANY(reloptions)",
+                       [list(indexes)])
+        assert {row[0] for row in cursor.fetchall()} == indexes
         from docs_hub.search.vectors import TICKET_VECTOR
 
         cursor.execute("SET enable_seqscan = off")
