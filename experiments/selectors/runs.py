@@ -1,58 +1,30 @@
-"""Reads for experiments: each function owns its joins and costs a fixed number of queries
-whatever the number of rows."""
+"""Reads of runs: experiments, the runs tables and their columns, a run's page, compare,
+charts, a ticket's runs."""
 import math
 from collections import defaultdict
 
-from django.db.models import Count, Exists, F, FloatField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, FloatField, Max, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from projects.access import scope
 from projects.models import Project, Ticket
 
-from .models import (
+from ..models import (
     Experiment,
-    MetricGate,
     MetricPoint,
-    MlflowSource,
     ModelVersion,
     RegressionFlag,
     Run,
     RunLink,
-    RunStatus,
     RunTablePreference,
-    SyncRecord,
-    metric_from_json,
 )
-from .run_filters import run_filter
+from ..run_filters import run_filter
 
 SORTABLE_ATTRIBUTES = {"name", "start_time", "end_time", "status", "user_id"}
 MAX_COMPARE = 10
 MAX_CHART_POINTS = 500
 
-
-# --- sources ------------------------------------------------------------------------------
-
-def sources_for_project(*, project: Project) -> list[MlflowSource]:
-    sources = list(project.mlflow_sources.order_by("pk"))
-    last = last_syncs([s.pk for s in sources])
-    for source in sources:
-        source.last_sync = last.get(source.pk)
-    return sources
-
-
-def last_syncs(source_ids) -> dict[int, SyncRecord]:
-    """The latest sync record of each source, in one query."""
-    latest = SyncRecord.objects.filter(source=OuterRef("source")).order_by("-created_at", "-id").values("pk")[:1]
-    records = SyncRecord.objects.filter(source_id__in=list(source_ids), pk=Subquery(latest))
-    return {record.source_id: record for record in records}
-
-
-def source_syncs(*, source: MlflowSource, limit: int = 10) -> list[SyncRecord]:
-    return list(source.syncs.order_by("-created_at", "-id")[:limit])
-
-
-# --- runs ---------------------------------------------------------------------------------
 
 def experiments_for_project(*, project: Project) -> QuerySet[Experiment]:
     return Experiment.objects.filter(source__project=project).annotate(
@@ -208,7 +180,7 @@ def compare_table(runs: list[Run]) -> dict:
     return {"params": rows("params"), "metrics": rows("metrics")}
 
 
-# --- tickets: runs, gates, badges ---------------------------------------------------------
+# --- a ticket's runs ---------------------------------------------------------------------
 
 def ticket_runs(*, ticket: Ticket) -> list[Run]:
     return list(Run.objects.filter(links__ticket=ticket, links__active=True).select_related("experiment")
@@ -217,101 +189,6 @@ def ticket_runs(*, ticket: Ticket) -> list[Run]:
 
 def compute_actuals(runs: list[Run]) -> float:
     return sum(run.duration_seconds or 0.0 for run in runs if not run.deleted)
-
-
-def _linked_runs_by_ticket(ticket_ids) -> dict[int, list[dict]]:
-    by_ticket = defaultdict(list)
-    for row in RunLink.objects.filter(ticket_id__in=list(ticket_ids), active=True, run__deleted=False).values(
-            "ticket_id", "run__run_id", "run__name", "run__status", "run__metrics"):
-        by_ticket[row["ticket_id"]].append(row)
-    return by_ticket
-
-
-def evaluate_gate(gate: MetricGate, runs: list[dict]) -> dict:
-    """pass: a finished run meets the gate; pending: no finished run has the metric yet, or
-    one still running might; fail: finished runs have it and none meets it."""
-    best = None
-    finished_seen = running = False
-    for row in runs:
-        raw = (row["run__metrics"] or {}).get(gate.metric)
-        if raw is None:
-            if row["run__status"] in (RunStatus.RUNNING, RunStatus.SCHEDULED):
-                running = True
-            continue
-        value = metric_from_json(raw)
-        if math.isnan(value):
-            continue
-        if row["run__status"] in (RunStatus.RUNNING, RunStatus.SCHEDULED):
-            running = True
-            continue
-        if row["run__status"] != RunStatus.FINISHED:
-            continue
-        finished_seen = True
-        better = best is None or (value > best[0] if gate.higher_is_better else value < best[0])
-        if better:
-            best = (value, row["run__run_id"], row["run__name"])
-    if best and gate.passes(best[0]):
-        status = "pass"
-    elif running or not finished_seen:
-        status = "pending"
-    else:
-        status = "fail"
-    return {"id": gate.pk, "gate": str(gate), "metric": gate.metric, "op": gate.op, "threshold": gate.threshold,
-            "status": status, "best_value": best[0] if best else None, "best_run": best[1] if best else None,
-            "best_run_name": best[2] if best else None}
-
-
-def gate_statuses_for_tickets(ticket_ids) -> dict[int, list[dict]]:
-    """Every gate of these tickets with its status, in two queries."""
-    ticket_ids = list(ticket_ids)
-    gates = defaultdict(list)
-    for gate in MetricGate.objects.filter(ticket_id__in=ticket_ids).order_by("pk"):
-        gates[gate.ticket_id].append(gate)
-    if not gates:
-        return {}
-    runs = _linked_runs_by_ticket(gates.keys())
-    return {ticket_id: [evaluate_gate(gate, runs.get(ticket_id, [])) for gate in ticket_gates]
-            for ticket_id, ticket_gates in gates.items()}
-
-
-def ticket_badges(*, project_id: int, sprint_id: int | None = None) -> dict[int, list[dict]]:
-    """Board-card badges of a board's tickets (the project's, in `sprint_id` unless None):
-    linked run count, gate status, regressions. Two queries in all, each joined to the
-    tickets by project and sprint, never given a list of ticket ids: their cost follows the
-    gates and links found, not the number of cards (gates; linked runs with a regression flag)."""
-    on_board = Q(ticket__project_id=project_id)
-    if sprint_id is not None:
-        on_board &= Q(ticket__sprint_id=sprint_id)
-    gates = defaultdict(list)
-    for gate in MetricGate.objects.filter(on_board).order_by("pk"):
-        gates[gate.ticket_id].append(gate)
-    fields = ["ticket_id", "run__run_id", "run__name", "run__status", "regressed"]
-    if gates:
-        fields.append("run__metrics")  # only read when some gate needs the values
-    links = defaultdict(list)
-    for row in RunLink.objects.filter(on_board, active=True, run__deleted=False).annotate(
-            regressed=Exists(RegressionFlag.objects.filter(run=OuterRef("run")))).values(*fields):
-        links[row["ticket_id"]].append(row)
-    badges: dict[int, list[dict]] = {}
-    for ticket_id in sorted(gates.keys() | links.keys()):
-        items = []
-        rows = links.get(ticket_id, [])
-        if rows:
-            n = len(rows)
-            items.append({"label": f"{n} run{'s' if n != 1 else ''}", "title": f"{n} linked MLflow runs",
-                          "state": "ok"})
-        if gates.get(ticket_id):
-            statuses = [evaluate_gate(gate, rows) for gate in gates[ticket_id]]
-            states = {g["status"] for g in statuses}
-            state = "fail" if "fail" in states else "pending" if "pending" in states else "ok"
-            passed = sum(1 for g in statuses if g["status"] == "pass")
-            items.append({"label": f"gates {passed}/{len(statuses)}",
-                          "title": "; ".join(f"{g['gate']}: {g['status']}" for g in statuses), "state": state})
-        if any(row["regressed"] for row in rows):
-            items.append({"label": "regression", "title": "A linked run fell below the champion", "state": "fail"})
-        if items:
-            badges[ticket_id] = items
-    return badges
 
 
 def regressions_for_runs(run_pks) -> dict[int, list[RegressionFlag]]:

@@ -11,7 +11,7 @@ from projects.services import ticket_event_record
 
 from ..models import MetricGate
 from ..numbers import metric_text
-from ..selectors import gate_statuses_for_tickets
+from ..selectors.gates import gate_statuses_for_tickets
 
 GATE_PATTERN = re.compile(r"^\s*([^\s<>=]+)\s*(>=|<=|>|<)\s*([-+]?[0-9.eE+-]+)\s*$")
 
