@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run migrate demo collectstatic serve-prod worker beat test test-fast check-deploy bench clean
+.PHONY: install run migrate demo collectstatic serve-prod worker beat test test-fast lint check-deploy bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,16 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+# Static checks, a few seconds in all (CI runs them before the tests): ruff's rules and format,
+# the templates, the import contracts of pyproject.toml and migrations in step with the models
+# (against an in-memory SQLite, so no database and no environment are needed).
+lint: install
+	$(BIN)/ruff check --output-format concise .
+	$(BIN)/ruff format --check --output-format concise .
+	$(BIN)/djlint templates --lint
+	$(BIN)/lint-imports --no-cache --no-logo
+	DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 check-deploy: collectstatic
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
