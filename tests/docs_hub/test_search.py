@@ -200,3 +200,18 @@ def test_other_projects_matches_never_show_nor_crowd_out_mine(member_of, monkeyp
     assert {hit.title for hit in hits} == {f"{old.key} Anchor", doc.title}
     assert search(user=user, query="gradient", project=theirs) == []
     assert [hit.title for hit in search(user=user, query="gradient", project=also_mine)] == [doc.title]
+
+
+def test_snippets_of_long_bodies_are_cut_around_the_first_match(member_of):
+    """ts_headline parses only a window around the first match of a long body; a word whose
+    stem is not a substring of it ("happy" -> "happi") falls back to the whole body."""
+    require_postgres()
+    project = ProjectFactory()
+    user = member_of(project)
+    filler = "Filler sentence about nothing. " * 200
+    make_doc(project, title="Long one", body=f"{filler}The gradient exploded here. {filler}")
+    make_doc(project, title="Long two", body=f"{filler}A happy ending. {filler}")
+    [gradient] = search(user=user, query="gradients", types={"doc"})
+    assert "<mark>gradient</mark> exploded" in gradient.snippet
+    [happy] = search(user=user, query="happy", types={"doc"})
+    assert "<mark>happy</mark> ending" in happy.snippet
