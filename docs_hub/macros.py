@@ -11,6 +11,9 @@ from django.utils.html import escape
 
 from experiments.models import Run
 from experiments.numbers import metric_text
+from projects.models import Ticket
+
+from .links import ticket_url
 
 MACRO = re.compile(r"\{\{\s*(?P<kind>[a-z]+):(?P<arg>[^\s{}]+)(?P<options>(?:\s+[a-z_]+:[^\s{}]+)*)\s*\}\}")
 PLACEHOLDER = "\u27e6macro-{}\u27e7"
@@ -93,10 +96,6 @@ def fill(html: str, macros: list[dict], values: list[dict]) -> str:
 # --- Built-in resolvers -------------------------------------------------------------------
 
 def resolve_tickets(project, macros: list[dict]) -> list[dict]:
-    from projects.models import Ticket
-
-    from .links import ticket_url
-
     keys = {macro["arg"].upper() for macro in macros}
     tickets = {
         t.key: t for t in Ticket.objects.filter(project=project, key__in=keys).select_related("status")

@@ -1,7 +1,9 @@
 """Shapes only: the services hold the rules."""
 from rest_framework import serializers
 
+from ..links import doc_url
 from ..models import Doc, DocRevision
+from ..selectors import revision_html
 
 
 class DocSerializer(serializers.ModelSerializer):
@@ -20,8 +22,6 @@ class DocSerializer(serializers.ModelSerializer):
         return self.context.get("html", {}).get(doc.id, doc.body_html)
 
     def get_url(self, doc) -> str:
-        from ..links import doc_url
-
         return doc_url(doc.project.key, doc.slug)
 
 
@@ -61,8 +61,6 @@ class DocRevisionDetailSerializer(DocRevisionSerializer):
         fields = [*DocRevisionSerializer.Meta.fields, "body", "html", "macro_values"]
 
     def get_html(self, revision) -> str:
-        from ..selectors import revision_html
-
         return revision_html(revision=revision)
 
 
