@@ -19,14 +19,7 @@ from projects.models import Project
 from ..models import MlflowSource, SyncRecord
 from ..queue import enqueue_source_sync
 from ..secrets import encrypt
-from ..sync.client import (
-    LocalStoreClient,
-    MlflowError,
-    RestClient,
-    environment_credentials_refusal,
-    is_local_uri,
-    source_credentials,
-)
+from ..sync.client import MlflowError, client_for_uri, environment_credentials_refusal, is_local_uri
 from ..sync.watermark import lease_seconds
 
 logger = logging.getLogger(__name__)
@@ -139,12 +132,8 @@ def source_test_connection(*, tracking_uri: str, experiment_names, username: str
     except ValidationError as error:
         return False, " ".join(error.messages)
     try:
-        if is_local_uri(tracking_uri):
-            client = LocalStoreClient(tracking_uri)
-        else:
-            credentials = source_credentials(tracking_uri=tracking_uri, from_env=credentials_from_env,
-                                             username=username, secret=secret)
-            client = RestClient(tracking_uri, credentials, timeout=(3, 8), transport_retries=0)
+        client = client_for_uri(tracking_uri, from_env=credentials_from_env, username=username, secret=secret,
+                                timeout=(3, 8), transport_retries=0)
         client.ping()
         found = [name for name in names if client.experiment_by_name(name) is not None]
     except MlflowError as error:

@@ -332,3 +332,12 @@ class LocalStoreClient:
 def is_local_uri(tracking_uri: str) -> bool:
     return tracking_uri.startswith("sqlite:")
 
+
+def client_for_uri(tracking_uri: str, *, from_env: bool = False, username: str = "", secret: str = "", **options):
+    """The client for a tracking URI: the app's local store as it is, a tracking server with
+    the credentials source_credentials() gives (MlflowRefused: environment credentials for a
+    host not allowed). `options` go to RestClient (timeout, transport_retries)."""
+    if is_local_uri(tracking_uri):
+        return LocalStoreClient(tracking_uri)
+    credentials = source_credentials(tracking_uri=tracking_uri, from_env=from_env, username=username, secret=secret)
+    return RestClient(tracking_uri, credentials, **options)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ..models import MlflowSource, SyncRecord
 from ..secrets import decrypt
-from .client import Credentials, LocalStoreClient, RestClient, is_local_uri, source_credentials
+from .client import Credentials, client_for_uri, source_credentials
 from .cycles import fast_cycle, full_reconcile
 from .watermark import Heartbeat, lease_acquire, lease_deadline, lease_release, now_ms, watermark_advance
 
@@ -24,14 +24,16 @@ def credentials_for(source: MlflowSource) -> Credentials:
     """The source's credentials; MlflowRefused if it takes the workers' environment ones
     for a host an operator did not allow (AIHUB_MLFLOW_CREDENTIAL_HOSTS)."""
     return source_credentials(tracking_uri=source.tracking_uri, from_env=source.credentials_from_env,
-                              username=source.username,
-                              secret="" if source.credentials_from_env else decrypt(source.secret_encrypted))
+                              username=source.username, secret=_secret(source))
+
+
+def _secret(source: MlflowSource) -> str:
+    return "" if source.credentials_from_env else decrypt(source.secret_encrypted)
 
 
 def client_for(source: MlflowSource, **options):
-    if is_local_uri(source.tracking_uri):
-        return LocalStoreClient(source.tracking_uri)
-    return RestClient(source.tracking_uri, credentials_for(source), **options)
+    return client_for_uri(source.tracking_uri, from_env=source.credentials_from_env, username=source.username,
+                          secret=_secret(source), **options)
 
 
 def sync_run(*, record_id: int, after_import: Callable[..., object] | None = None) -> SyncRecord:
