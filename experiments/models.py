@@ -116,6 +116,11 @@ class Run(models.Model):
             models.Index(fields=["project", "run_id"], name="run_project_run_id"),
             models.Index(fields=["experiment", "start_time"], name="run_experiment_start"),
             models.Index(fields=["source", "status"], name="run_source_status"),
+            # The fast loop's watch list (sync/cycles.py): a source's stored runs still running or
+            # deleted, read on every cycle, a few among tens of thousands of finished runs.
+            models.Index(fields=["source", "id"], name="run_fast_loop_watch",
+                         condition=models.Q(purged=False)
+                         & (models.Q(status__in=[RunStatus.RUNNING, RunStatus.SCHEDULED]) | models.Q(deleted=True))),
         ]
 
     def __str__(self) -> str:
