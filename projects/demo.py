@@ -86,7 +86,6 @@ def _seed_project(project: Project, demo_user, teammate, specs, custom_fields) -
     people = [demo_user, teammate]
     epics, created = [], []
     for i, (title, kind, points, labels, epic, where) in enumerate(specs):
-        values = services.ticket_inputs_resolve(project=project, data={"labels": labels})
         extra = {}
         if custom_fields and kind == "experiment":
             extra["custom_fields"] = {custom_fields[0][0]: custom_fields[0][3][i % len(custom_fields[0][3])]}
@@ -95,7 +94,7 @@ def _seed_project(project: Project, demo_user, teammate, specs, custom_fields) -
             priority=["medium", "high", "low", "urgent"][i % 4] if kind == "bug" else ["medium", "high"][i % 2],
             assignee=people[i % 2] if where != "backlog" else None, parent=epics[epic] if epic is not None else None,
             description=f"{title}.\n\nPart of {epics[epic].key}." if epic is not None else f"{title}.",
-            labels=values["labels"], **extra)
+            labels=labels, **extra)
         if kind == "epic":
             epics.append(ticket)
         created.append((ticket, where))

@@ -42,7 +42,6 @@ urlpatterns = [
     path("<str:key>/tickets/<str:ticket_key>/delete/", ticket_views.ticket_delete, name="ticket_delete"),
     path("<str:key>/backlog/", backlog_views.backlog, name="backlog"),
     path("<str:key>/backlog/create/", backlog_views.backlog_create, name="backlog_create"),
-    path("<str:key>/backlog/rank/", backlog_views.backlog_rank, name="backlog_rank"),
     path("<str:key>/backlog/plan/", backlog_views.backlog_plan, name="backlog_plan"),
     path("<str:key>/views/", backlog_views.saved_view_create, name="saved_view_create"),
     path("<str:key>/views/<int:view_id>/delete/", backlog_views.saved_view_delete, name="saved_view_delete"),

@@ -1,8 +1,11 @@
-"""The board over REST: the columns with their cards, and moving a card.
+"""The board over REST: the columns with their cards, moving a card, and ranking a ticket.
 
 `GET /api/v1/projects/{key}/board/?sprint={id|active}` reads through the board selector
 (values() rows, a constant number of queries); `POST /api/v1/tickets/{ticket_key}/move/`
-calls `services.ticket_move`, the same write the board page uses."""
+calls `services.ticket_move` (the board page drags through it) and
+`POST /api/v1/tickets/{ticket_key}/rank/` calls `services.ticket_rank` (the backlog page
+drags through it). Both answer where the ticket is now (TicketPlaceSerializer), and both
+refuse with the API's one error shape: 400 `{"field": ["message"]}`."""
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,7 +16,7 @@ from aihub.api import Conflict
 from aihub.exceptions import StaleVersion
 from aihub.renderers import ORJSONRenderer
 
-from .. import selectors, services
+from .. import live, selectors, services
 from ..models import Sprint, Ticket
 from .base import ProjectScopedAPIView
 from .tickets import TicketSerializer, ticket_json
@@ -72,6 +75,30 @@ class TicketMoveSerializer(serializers.Serializer):
                                             help_text="Admins only: move into a finished status despite its checks.")
 
 
+class TicketRankSerializer(serializers.Serializer):
+    after = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
+                                  help_text="A ticket key: the ticket goes right after it in the project order.")
+    before = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
+                                   help_text="Without `after`: the ticket goes right before this one. "
+                                             "Neither: the top of the order.")
+
+
+class TicketPlaceSerializer(serializers.Serializer):
+    """Where a moved or ranked ticket is now: what the board and the backlog need."""
+
+    key = serializers.CharField()
+    status = serializers.CharField(help_text="The status slug.")
+    rank = serializers.IntegerField()
+    version = serializers.IntegerField()
+    revision = serializers.IntegerField(allow_null=True, help_text="The project's live revision after the "
+                                        "change; null while live updates are paused.")
+
+
+def ticket_place_json(ticket: Ticket) -> dict:
+    return {"key": ticket.key, "status": ticket.status.slug, "rank": ticket.rank, "version": ticket.version,
+            "revision": live.project_revision(ticket.project_id)}
+
+
 class BoardView(ProjectScopedAPIView):
     serializer_class = BoardSerializer
     pagination_class = None
@@ -119,10 +146,10 @@ class BoardView(ProjectScopedAPIView):
 
 
 class TicketMoveView(ProjectScopedAPIView):
-    serializer_class = TicketSerializer
+    serializer_class = TicketPlaceSerializer
 
     @extend_schema(operation_id="tickets_move", request=TicketMoveSerializer,
-                   responses={200: TicketSerializer, 409: TicketSerializer})
+                   responses={200: TicketPlaceSerializer, 409: TicketSerializer})
     def post(self, request, ticket_key):
         # Only what the access check needs: the service re-reads the ticket under a lock.
         ticket = self.get_scoped_ticket(Ticket.objects.only("id", "project_id", "key"), ticket_key)
@@ -131,9 +158,21 @@ class TicketMoveView(ProjectScopedAPIView):
         try:
             moved = services.ticket_move(ticket=ticket, user=request.user, **data.validated_data)
         except StaleVersion as stale:
-            # The current ticket, and who changed it last, so the board can say who moved it.
-            raise Conflict({**ticket_json(stale.current, request=request),
-                            "changed_by": selectors.ticket_last_changed_by(ticket=stale.current)}) from None
-        # The ticket as GET /api/v1/tickets/{key}/ shows it (the contract's "200 ticket"):
-        # the service read everything it shows with the lock, so only backlinks are asked.
-        return Response(ticket_json(moved, request=request))
+            # The current ticket (the contract's 409 body), and who changed it last, so the
+            # board can say who moved it.
+            current = selectors.ticket_list(project=stale.current.project).get(pk=stale.current.pk)
+            raise Conflict({**ticket_json(current, request=request),
+                            "changed_by": selectors.ticket_last_changed_by(ticket=current)}) from None
+        return Response(ticket_place_json(moved))
+
+
+class TicketRankView(ProjectScopedAPIView):
+    serializer_class = TicketPlaceSerializer
+
+    @extend_schema(operation_id="tickets_rank", request=TicketRankSerializer, responses={200: TicketPlaceSerializer})
+    def post(self, request, ticket_key):
+        ticket = self.get_scoped_ticket(Ticket.objects.only("id", "project_id", "key"), ticket_key)
+        data = TicketRankSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ranked = services.ticket_rank(ticket=ticket, user=request.user, **data.validated_data)
+        return Response(ticket_place_json(ranked))

@@ -137,13 +137,9 @@ class StatusDetail(ProjectScopedAPIView):
         data = StatusPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        position = values.pop("position", None)
         services.status_update(status=current, name=values.get("name"), is_finished=values.get("is_finished"),
-                               wip_limit=values["wip_limit"] if "wip_limit" in values else "")
-        if position is not None:
-            slugs = [s for s in project.statuses.order_by("position", "id").values_list("slug", flat=True) if s != slug]
-            slugs.insert(min(position, len(slugs)), slug)
-            services.statuses_reorder(project=project, slugs=slugs)
+                               wip_limit=values["wip_limit"] if "wip_limit" in values else "",
+                               position=values.get("position"))
         current.refresh_from_db()
         return Response(StatusSerializer(current).data)
 

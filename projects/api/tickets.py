@@ -3,7 +3,6 @@ create; read, PATCH (409 with the current ticket on a stale `version`) and delet
 
 Input serializers check shape; services check the rules (membership, workflow, custom
 field types) and their ValidationError becomes a 400 with field errors."""
-from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -50,9 +49,6 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_labels(self, ticket) -> list[str]:
-        names = getattr(ticket, "label_names", None)  # read with the ticket (a move's response)
-        if names is not None:
-            return sorted(names)
         return sorted(label.name for label in ticket.labels.all())  # prefetched
 
     @extend_schema_field(BacklinkSerializer(many=True))
@@ -145,9 +141,7 @@ class TicketListCreate(ProjectScopedAPIView):
         project = self.get_project()
         data = TicketWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            values = services.ticket_inputs_resolve(project=project, data=_client_values(data.validated_data))
-            ticket = services.ticket_create(project=project, reporter=request.user, **values)
+        ticket = services.ticket_create(project=project, reporter=request.user, **_client_values(data.validated_data))
         ticket = selectors.ticket_list(project=project).get(pk=ticket.pk)
         return Response(ticket_json(ticket, request=request), status=status.HTTP_201_CREATED)
 
@@ -175,9 +169,7 @@ class TicketDetail(ProjectScopedAPIView):
         values = _client_values(data.validated_data)
         version = values.pop("version", None)
         try:
-            with transaction.atomic():
-                values = services.ticket_inputs_resolve(project=ticket.project, data=values)
-                services.ticket_update(ticket=ticket, user=request.user, version=version, **values)
+            services.ticket_update(ticket=ticket, user=request.user, version=version, **values)
         except StaleVersion:
             raise Conflict(ticket_json(self.get_ticket(ticket_key), request=request)) from None
         return Response(ticket_json(self.get_ticket(ticket_key), request=request))

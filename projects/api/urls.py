@@ -13,6 +13,7 @@ urlpatterns = [
     path("projects/<str:key>/members/<str:username>/", views.MemberDetail.as_view(), name="member-detail"),
     path("projects/<str:key>/board/", board_api.BoardView.as_view(), name="project-board"),
     path("tickets/<str:ticket_key>/move/", board_api.TicketMoveView.as_view(), name="ticket-move"),
+    path("tickets/<str:ticket_key>/rank/", board_api.TicketRankView.as_view(), name="ticket-rank"),
     path("projects/<str:key>/tickets/", ticket_api.TicketListCreate.as_view(), name="ticket-list"),
     path("tickets/<str:ticket_key>/", ticket_api.TicketDetail.as_view(), name="ticket-detail"),
     path("tickets/<str:ticket_key>/comments/", ticket_api.CommentListCreate.as_view(), name="ticket-comments"),

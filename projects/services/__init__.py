@@ -36,7 +36,7 @@ from .tickets import (  # noqa: F401
     ticket_create,
     ticket_delete,
     ticket_event_record,
-    ticket_inputs_resolve,
     ticket_update,
+    tickets_bulk_update,
 )
 from .workflow import status_add, status_delete, status_move, status_update, statuses_reorder  # noqa: F401

@@ -32,13 +32,26 @@ def _neighbour_rank(project: Project, ticket: Ticket, anchor: Ticket, *, after: 
     return others.values_list("rank", flat=True).first()
 
 
+def _anchor(project: Project, value: Ticket | str | None, field: str) -> Ticket | None:
+    """A neighbour given as a ticket or a key (None or "": none)."""
+    if value is None or value == "" or isinstance(value, Ticket):
+        return value or None
+    found = Ticket.objects.filter(project=project, key=str(value)).first()
+    if found is None:
+        raise ValidationError({field: [f"No ticket {value} in {project.key}."]})
+    return found
+
+
 @transaction.atomic
-def ticket_rank(*, ticket: Ticket, user, after: Ticket | None = None, before: Ticket | None = None) -> Ticket:
-    """Put `ticket` right after `after` in the project order or, when `after` is None,
-    right before `before` (the top of the list when both are None). One row is written,
-    unless the gap ran out and the project is renumbered under its row lock."""
+def ticket_rank(*, ticket: Ticket, user, after: Ticket | str | None = None,
+                before: Ticket | str | None = None) -> Ticket:
+    """Put `ticket` right after `after` (a ticket or key) in the project order or, when
+    `after` is None, right before `before` (the top of the list when both are None). One
+    row is written, unless the gap ran out and the project is renumbered under its row
+    lock. The answer carries its status (what the backlog's drag is told)."""
     project = Project.objects.select_for_update().get(pk=ticket.project_id)
-    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    after, before = _anchor(project, after, "after"), _anchor(project, before, "before")
+    current = Ticket.objects.select_for_update(of=("self",)).select_related("status").get(pk=ticket.pk)
     for anchor in (after, before):
         if anchor is not None and (anchor.project_id != project.pk or anchor.pk == current.pk):
             raise ValidationError({"after": ["Place a ticket next to another ticket of the same project."]})

@@ -11,7 +11,6 @@ ticket (every column and the backlog) is kept. This happens after about 16 moves
 very same spot, never on an ordinary move.
 """
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
@@ -20,7 +19,7 @@ from django.utils import timezone
 from aihub.exceptions import StaleVersion
 
 from .. import hooks, live
-from ..models import Label, Membership, Project, Role, Ticket, TicketEvent, WorkflowStatus
+from ..models import Membership, Project, Role, Ticket, TicketEvent, WorkflowStatus
 from ..ranking import RANK_GAP
 from .tickets import ticket_event_record
 
@@ -192,16 +191,10 @@ def _write_move(ticket: Ticket, *, status_changes: bool, actor: User | None, old
 
 
 def ticket_for_move(*, pk: int) -> Ticket:
-    """The ticket with its project, both rows locked (moves of a project queue on its row,
-    so two moves never compute the same midpoint), and what its JSON shows (status,
-    people, parent, label names): one query when nobody else is moving it."""
-    tickets = (Ticket.objects.select_for_update(of=("self", "project"))
-               .select_related("project", "status", "assignee", "reporter", "parent").filter(pk=pk))
-    if connection.vendor == "postgresql":
-        tickets = tickets.annotate(label_names=ArraySubquery(
-            Label.objects.filter(tickets=OuterRef("pk")).order_by("name").values("name")))
-    else:
-        tickets = tickets.prefetch_related("labels")
+    """The ticket with its project and status, both rows locked (moves of a project queue
+    on its row, so two moves never compute the same midpoint): one query when nobody else
+    is moving it."""
+    tickets = Ticket.objects.select_for_update(of=("self", "project")).select_related("project", "status").filter(pk=pk)
     found = list(tickets.all())
     if found:
         return found[0]

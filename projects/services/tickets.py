@@ -84,6 +84,51 @@ def _check_labels(project: Project, labels) -> list[Label]:
     return labels
 
 
+def _inputs_resolve(project: Project, data: dict) -> dict:
+    """Turn what a client sends (status slug, assignee username, sprint id, label names,
+    parent key) into objects, with field errors for anything that does not exist in this
+    project; objects pass as they are. Unknown label names become new labels (inside the
+    caller's transaction: a refused ticket leaves no label behind)."""
+    resolved, errors = dict(data), {}
+    if "status" in data and not isinstance(data["status"], WorkflowStatus):
+        status = WorkflowStatus.objects.filter(project=project, slug=data["status"] or "").first()
+        if status is None:
+            errors["status"] = [f"“{data['status']}” is not a status of this project's workflow."]
+        resolved["status"] = status
+    if "assignee" in data and data["assignee"] is not None and not isinstance(data["assignee"], User):
+        username = str(data["assignee"]).strip()
+        user = User.objects.filter(username=username, memberships__project=project).first() if username else None
+        if username and user is None:
+            errors["assignee"] = [f"{username} is not a member of {project.key}."]
+        resolved["assignee"] = user
+    if "sprint" in data and data["sprint"] is not None and not isinstance(data["sprint"], Sprint):
+        sprint = Sprint.objects.filter(project=project, pk=data["sprint"]).first()
+        if sprint is None:
+            errors["sprint"] = [f"No sprint {data['sprint']} in {project.key}."]
+        resolved["sprint"] = sprint
+    if "parent" in data and data["parent"] is not None and not isinstance(data["parent"], Ticket):
+        key = str(data["parent"]).strip()
+        parent = Ticket.objects.filter(project=project, key=key).first() if key else None
+        if key and parent is None:
+            errors["parent"] = [f"No ticket {key} in {project.key}."]
+        resolved["parent"] = parent
+    if "labels" in data and data["labels"] is not None and not all(isinstance(n, Label) for n in data["labels"]):
+        names = list(dict.fromkeys(str(n).strip() for n in data["labels"] if str(n).strip()))
+        too_long = [n for n in names if len(n) > 50]
+        if too_long:
+            errors["labels"] = ["A label is at most 50 characters."]
+        else:
+            existing = {label.name: label for label in Label.objects.filter(project=project, name__in=names)}
+            missing = [Label(project=project, name=n) for n in names if n not in existing]
+            if missing:
+                Label.objects.bulk_create(missing, ignore_conflicts=True)
+                existing = {label.name: label for label in Label.objects.filter(project=project, name__in=names)}
+            resolved["labels"] = [existing[n] for n in names]
+    if errors:
+        raise ValidationError(errors)
+    return resolved
+
+
 def _announce_assignment(ticket: Ticket, actor: User | None) -> None:
     if ticket.assignee_id and (actor is None or ticket.assignee_id != actor.pk):
         Notification.objects.create(recipient_id=ticket.assignee_id, actor=actor, kind=Notification.Kind.ASSIGNED,
@@ -91,10 +136,14 @@ def _announce_assignment(ticket: Ticket, actor: User | None) -> None:
 
 
 @transaction.atomic
-def ticket_create(*, project: Project, reporter: User | None, title: str, status: WorkflowStatus | None = None,
-                  **fields) -> Ticket:
+def ticket_create(*, project: Project, reporter: User | None, title: str,
+                  status: WorkflowStatus | str | None = None, **fields) -> Ticket:
     """Create a ticket numbered KEY-N. The project row is locked while the number is taken,
-    so two creators at the same moment never get the same key."""
+    so two creators at the same moment never get the same key. Fields may be given as
+    objects or as a client writes them (status slug, assignee username, sprint id, label
+    names, parent key: see _inputs_resolve)."""
+    fields = _inputs_resolve(project, fields if status is None else {**fields, "status": status})
+    status = fields.pop("status", None)
     locked = Project.objects.select_for_update().get(pk=project.pk)
     if status is None:  # `todo` (the contract's default) while the workflow has it, else its first column
         status = locked.statuses.filter(slug="todo").first() or locked.statuses.order_by("position", "id").first()
@@ -151,7 +200,8 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
     one history line; the version grows; open pages are told.
 
     A status change goes through ticket_move, so finish guards apply; the ticket goes to
-    the end of its new column."""
+    the end of its new column. Fields may be given as objects or as a client writes them
+    (see _inputs_resolve)."""
     from .board import ticket_move
 
     unknown = set(fields) - set(TICKET_EDITABLE_FIELDS)
@@ -160,6 +210,7 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
     project = Project.objects.get(pk=ticket.project_id)
     if "status" in fields:  # moves lock the project row first; so do we, in the same order
         project = Project.objects.select_for_update().get(pk=ticket.project_id)
+    fields = _inputs_resolve(project, fields)
     current = Ticket.objects.select_for_update(of=("self",)).select_related("status", "assignee", "sprint", "parent").get(
         pk=ticket.pk)
     if version is not None and int(version) != current.version:
@@ -236,53 +287,26 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
     return current
 
 
+def tickets_bulk_update(*, tickets: list[Ticket], user: User | None, field: str, value) -> tuple[int, list[str]]:
+    """Set one field (as a client writes it: "high", a username, a status slug) on each
+    ticket through ticket_update: a history line each, finish guards for a status. Each
+    ticket is its own transaction, so one refusal does not undo the others. Answers how
+    many tickets changed and the refusals ("KEY: reason")."""
+    changed, refused = 0, []
+    for ticket in tickets:
+        before = ticket.version
+        try:
+            updated = ticket_update(ticket=ticket, user=user, **{field: value})
+        except ValidationError as error:
+            refused.append(f"{ticket.key}: {' '.join(error.messages)}")
+        else:
+            changed += updated.version != before
+    return changed, refused
+
+
 @transaction.atomic
 def ticket_delete(*, ticket: Ticket, user: User | None) -> None:
     project_id, key = ticket.project_id, ticket.key
     Ticket.objects.filter(parent=ticket).update(parent=None)
     ticket.delete()
     live.announce(project_id=project_id, kind="ticket.deleted", ticket_key=key)
-
-
-def ticket_inputs_resolve(*, project: Project, data: dict) -> dict:
-    """Turn what a client sends (status slug, assignee username, sprint id, label names,
-    parent key) into the objects ticket_create/ticket_update take, with field errors for
-    anything that does not exist in this project. Unknown label names become new labels."""
-    resolved, errors = dict(data), {}
-    if "status" in data and not isinstance(data["status"], WorkflowStatus):
-        status = WorkflowStatus.objects.filter(project=project, slug=data["status"] or "").first()
-        if status is None:
-            errors["status"] = [f"“{data['status']}” is not a status of this project's workflow."]
-        resolved["status"] = status
-    if "assignee" in data and data["assignee"] is not None and not isinstance(data["assignee"], User):
-        username = str(data["assignee"]).strip()
-        user = User.objects.filter(username=username, memberships__project=project).first() if username else None
-        if username and user is None:
-            errors["assignee"] = [f"{username} is not a member of {project.key}."]
-        resolved["assignee"] = user
-    if "sprint" in data and data["sprint"] is not None and not isinstance(data["sprint"], Sprint):
-        sprint = Sprint.objects.filter(project=project, pk=data["sprint"]).first()
-        if sprint is None:
-            errors["sprint"] = [f"No sprint {data['sprint']} in {project.key}."]
-        resolved["sprint"] = sprint
-    if "parent" in data and data["parent"] is not None and not isinstance(data["parent"], Ticket):
-        key = str(data["parent"]).strip()
-        parent = Ticket.objects.filter(project=project, key=key).first() if key else None
-        if key and parent is None:
-            errors["parent"] = [f"No ticket {key} in {project.key}."]
-        resolved["parent"] = parent
-    if "labels" in data and data["labels"] is not None:
-        names = list(dict.fromkeys(str(n).strip() for n in data["labels"] if str(n).strip()))
-        too_long = [n for n in names if len(n) > 50]
-        if too_long:
-            errors["labels"] = ["A label is at most 50 characters."]
-        else:
-            existing = {label.name: label for label in Label.objects.filter(project=project, name__in=names)}
-            missing = [Label(project=project, name=n) for n in names if n not in existing]
-            if missing:
-                Label.objects.bulk_create(missing, ignore_conflicts=True)
-                existing = {label.name: label for label in Label.objects.filter(project=project, name__in=names)}
-            resolved["labels"] = [existing[n] for n in names]
-    if errors:
-        raise ValidationError(errors)
-    return resolved

@@ -32,9 +32,10 @@ def status_add(*, project: Project, name: str, is_finished: bool = False, wip_li
 
 @transaction.atomic
 def status_update(*, status: WorkflowStatus, name: str | None = None, is_finished: bool | None = None,
-                  wip_limit: int | None | str = "") -> WorkflowStatus:
+                  wip_limit: int | None | str = "", position: int | None = None) -> WorkflowStatus:
     """Rename a status, mark it finished or not, set its WIP limit (None: no limit; the
-    default "" leaves it). The slug stays, so API clients and saved views keep working."""
+    default "" leaves it), and put it at `position` in the workflow (0 first; None leaves
+    it). The slug stays, so API clients and saved views keep working."""
     if name is not None:
         status.name = name.strip()
     if is_finished is not None and is_finished != status.is_finished:
@@ -48,6 +49,12 @@ def status_update(*, status: WorkflowStatus, name: str | None = None, is_finishe
     status.full_clean()
     status.save()
     _announce(status.project)
+    if position is not None:
+        slugs = [s for s in status.project.statuses.order_by("position", "id").values_list("slug", flat=True)
+                 if s != status.slug]
+        slugs.insert(min(position, len(slugs)), status.slug)
+        reordered = statuses_reorder(project=status.project, slugs=slugs)
+        status.position = next(s.position for s in reordered if s.pk == status.pk)
     return status
 
 

@@ -4,8 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -100,32 +99,6 @@ def backlog_create(request, key):
     return redirect("projects:backlog", key=project.key)
 
 
-def _project_ticket(project, ticket_key):
-    if not ticket_key:
-        return None
-    ticket = Ticket.objects.filter(project=project, key=ticket_key).first()
-    if ticket is None:
-        raise ValidationError({"after": [f"No ticket {ticket_key} in {project.key}."]})
-    return ticket
-
-
-@login_required
-@require_POST
-def backlog_rank(request, key):
-    """Drag and drop: `ticket` goes right after `after` (or right before `before`)."""
-    project = project_for(request.user, key, Action.EDIT)
-    ticket = Ticket.objects.filter(project=project, key=request.POST.get("ticket", "")).first()
-    if ticket is None:
-        raise Http404("No such ticket.")
-    try:
-        services.ticket_rank(ticket=ticket, user=request.user,
-                             after=_project_ticket(project, request.POST.get("after")),
-                             before=_project_ticket(project, request.POST.get("before")))
-    except ValidationError as error:
-        return JsonResponse({"errors": error.message_dict}, status=400)
-    return JsonResponse({"ticket": ticket.key, "ok": True})
-
-
 @login_required
 @require_POST
 def backlog_plan(request, key):
@@ -168,16 +141,8 @@ def _bulk_edit(request, project, tickets):
     if not tickets:
         messages.error(request, "Select at least one ticket.")
         return _back_to_backlog(request, project)
-    changed, refused = 0, []
-    for ticket in tickets:
-        try:
-            with transaction.atomic():
-                values = services.ticket_inputs_resolve(project=project, data={field: value or None})
-                before = ticket.version
-                updated = services.ticket_update(ticket=ticket, user=request.user, **values)
-                changed += updated.version != before
-        except ValidationError as error:
-            refused.append(f"{ticket.key}: {' '.join(error.messages)}")
+    changed, refused = services.tickets_bulk_update(tickets=tickets, user=request.user, field=field,
+                                                    value=value or None)
     if changed:
         messages.success(request, f"{field.capitalize()} set on {changed} ticket{'s' if changed != 1 else ''}.")
     for reason in refused:

@@ -6,7 +6,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -204,12 +203,10 @@ def ticket_field(request, key, ticket_key, field):
     if form.is_valid():
         kwargs = field_service_kwargs(field, form.cleaned_data["value"])
         try:
-            with transaction.atomic():
-                resolved = services.ticket_inputs_resolve(project=project, data=kwargs)
-                if "override_reason" in form.cleaned_data:
-                    resolved["override_reason"] = form.cleaned_data["override_reason"]
-                ticket = services.ticket_update(ticket=ticket, user=request.user,
-                                                version=form.cleaned_data["version"], **resolved)
+            if "override_reason" in form.cleaned_data:
+                kwargs["override_reason"] = form.cleaned_data["override_reason"]
+            ticket = services.ticket_update(ticket=ticket, user=request.user, version=form.cleaned_data["version"],
+                                            **kwargs)
         except StaleVersion:
             return _conflict_partial(request, project, ticket_key, field, choices)
         except ValidationError as error:
@@ -263,9 +260,7 @@ def ticket_create(request, key):
     form = TicketForm(request.POST or None, choices=choices, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                data = services.ticket_inputs_resolve(project=project, data=form.service_data())
-                ticket = services.ticket_create(project=project, reporter=request.user, **data)
+            ticket = services.ticket_create(project=project, reporter=request.user, **form.service_data())
         except ValidationError as error:
             add_service_errors(form, error)
         else:

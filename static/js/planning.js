@@ -59,16 +59,23 @@
         while (prev && !prev.classList.contains("backlog-row")) prev = prev.previousElementSibling;
         var next = row.nextElementSibling;
         while (next && !next.classList.contains("backlog-row")) next = next.nextElementSibling;
-        var body = new URLSearchParams();
-        body.set("ticket", row.dataset.key);
-        if (prev) body.set("after", prev.dataset.key);
-        else if (next) body.set("before", next.dataset.key);
-        fetch(rows.dataset.rankUrl, {
-          method: "POST", credentials: "same-origin", body: body,
-          headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" }
+        // The same REST API and error shape as the board's move: 400 {"field": ["message"]}.
+        var payload = prev ? { after: prev.dataset.key } : (next ? { before: next.dataset.key } : {});
+        fetch(rows.dataset.rankUrl.replace("KEY-0", encodeURIComponent(row.dataset.key)), {
+          method: "POST", credentials: "same-origin", body: JSON.stringify(payload),
+          headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/json", "Accept": "application/json" }
         }).then(function (response) {
-          if (!response.ok) flash("The new order was not saved (" + response.status + "). Reload to see the current order.");
-          else row.setAttribute("data-ranked", "1");
+          if (response.ok) { row.setAttribute("data-ranked", "1"); return; }
+          return response.json().catch(function () { return null; }).then(function (body) {
+            var reasons = [];
+            if (body && typeof body === "object") {
+              Object.keys(body).forEach(function (field) {
+                [].concat(body[field]).forEach(function (text) { reasons.push(String(text)); });
+              });
+            }
+            flash("The new order was not saved (" + response.status + (reasons.length ? ": " + reasons.join(" ") : "") +
+                  "). Reload to see the current order.");
+          });
         }).catch(function () { flash("The new order was not saved: the server did not answer."); });
       }
     });
