@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from aihub.forms import add_service_errors
+from aihub.htmx import wants_partial
 from projects.access import Action, project_for
 
 from .. import services
@@ -26,10 +27,10 @@ def attachment_upload(request, key, slug):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if not request.htmx:
+            if not wants_partial(request):
                 messages.success(request, f"Attached {attachment.name}.")
             form = AttachmentForm()
-    if request.htmx:
+    if wants_partial(request):
         context = page_context(project, doc=doc, attachments=list(doc.attachments.all()), attachment_form=form,
                                in_editor=request.POST.get("in_editor") == "1")
         return render(request, "docs_hub/_attachments.html", context, status=200 if not form.errors else 400)

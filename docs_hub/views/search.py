@@ -2,6 +2,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from aihub.htmx import partial_template
 from projects.access import projects_for
 
 from ..search import search
@@ -23,5 +24,4 @@ def search_page(request):
                for kind in ("ticket", "doc", "run") if kind in groups]
     context = {"query": query, "project_filter": project, "groups": grouped, "total": len(hits),
                "hits": hits}
-    template = "docs_hub/search.html#results" if request.htmx and request.GET.get("partial") else "docs_hub/search.html"
-    return render(request, template, context)
+    return render(request, partial_template(request, "docs_hub/search.html", "results"), context)

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from aihub.forms import add_service_errors
+from aihub.htmx import wants_partial
 from projects.access import Action, project_for
 
 from .. import export, selectors, services
@@ -45,7 +46,7 @@ def doc_shift(request, key):
         return HttpResponseBadRequest("shift must be <slug>:up or <slug>:down")
     project, doc = doc_for(request, key, slug, Action.EDIT)
     services.doc_shift(doc=doc, offset=-1 if direction == "up" else 1)
-    if request.htmx:
+    if wants_partial(request):
         context = page_context(project, tree=selectors.flatten_tree(selectors.doc_tree(project=project)))
         return render(request, "docs_hub/index.html#tree", context)
     target = request.POST.get("next", "")

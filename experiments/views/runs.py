@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from aihub.htmx import wants_partial
 from projects.access import Action, can, project_for
 from projects.models import Ticket
 
@@ -57,7 +58,7 @@ def experiment_runs(request, key, experiment_pk):
     context = _context(project, experiment=experiment, page=page, runs=rows, filters=filters,
                        columns=columns, columns_form=columns_form, statuses=RunStatus.choices,
                        querystring=request.GET.copy(), filter_error=filter_error)
-    if request.htmx:  # htmx swaps 2xx only: the refused filter's message replaces the table
+    if wants_partial(request):  # htmx swaps 2xx only: the refused filter's message replaces the table
         return render(request, "experiments/experiment.html#runs-table", context)
     return render(request, "experiments/experiment.html", context, status=400 if filter_error else 200)
 

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from aihub.forms import add_service_errors
+from aihub.htmx import wants_partial
 from projects.access import Action, can, project_for
 
 from .. import selectors, services
@@ -53,7 +54,7 @@ def source_test(request, key):
         services.source_test_throttle(user=request.user)
     except services.ConnectionTestThrottled as error:
         response = render(request, "experiments/sources.html#test-result", {"ok": False, "message": str(error)},
-                          status=200 if request.htmx else 429)
+                          status=200 if wants_partial(request) else 429)
         response["Retry-After"] = str(error.wait)
         return response
     form = SourceForm(request.POST)
@@ -92,7 +93,7 @@ def source_detail(request, key, source_id):
     records = selectors.source_syncs(source=source)
     context = _context(project, source=source, form=form, records=records, latest=records[0] if records else None,
                        experiments=source.experiments.order_by("name"))
-    if request.htmx and request.method == "GET":
+    if wants_partial(request) and request.method == "GET":
         return render(request, "experiments/source.html#sync-status", context)
     return render(request, "experiments/source.html", context)
 
@@ -107,7 +108,7 @@ def source_sync_now(request, key, source_id):
         services.source_sync_request(source=source, kind="full", user=request.user)
     except services.SyncQueueUnavailable as error:
         queue_error = str(error)
-    if request.htmx:
+    if wants_partial(request):
         records = selectors.source_syncs(source=source)
         return render(request, "experiments/source.html#sync-status",
                       _context(project, source=source, records=records, latest=records[0] if records else None,

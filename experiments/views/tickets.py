@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from aihub.forms import add_service_errors
+from aihub.htmx import wants_partial
 from projects.access import Action, can, get_scoped_or_404
 from projects.models import Ticket
 
@@ -55,12 +56,12 @@ def ticket_run_search(request, key, ticket_key):
     return render(request, "experiments/ticket_panel.html#search-results",
                   {"ticket": ticket, "project": ticket.project, "results": results, "q": q, "error": error,
                    "can_edit": can(ticket, Action.EDIT)},
-                  status=400 if error and not request.htmx else 200)
+                  status=400 if error and not wants_partial(request) else 200)
 
 
 def _done(request, ticket, **panel_kwargs):
     """htmx: the refreshed panel. Without htmx: back to the page the form was on."""
-    if request.htmx:
+    if wants_partial(request):
         return _panel(request, ticket, **panel_kwargs)
     back = request.META.get("HTTP_REFERER", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},

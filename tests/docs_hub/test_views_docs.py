@@ -7,8 +7,9 @@ from django.test import override_settings
 
 from docs_hub import services
 from docs_hub.models import Doc, DocAttachment
-from tests.docs_hub.factories import make_doc, make_ticket
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
+from tests.docs_hub.factories import make_doc
+from tests.projects.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def test_stale_edit_shows_both_texts_and_loses_nothing(client, project, member):
 
 
 def test_live_preview_is_an_htmx_fragment(client, project, member):
-    ticket = make_ticket(project, title="Check")
+    ticket = TicketFactory(project=project, title="Check")
     response = client.post(docs_url(project, "preview/"), {"body": f"**bold** {ticket.key} <script>x</script>"},
                            HTTP_HX_REQUEST="true")
     html = response.content.decode()
@@ -179,7 +180,7 @@ def test_export_page_and_tree_zip(client, project, member):
 
 
 def test_ticket_panel_and_hub_section_fragments(client, project, member):
-    ticket = make_ticket(project, title="Labels")
+    ticket = TicketFactory(project=project, title="Labels")
     make_doc(project, title="Label guide", body=f"Tracked in {ticket.key}")
     panel = client.get(docs_url(project, f"ticket-panel/{ticket.key}/"), HTTP_HX_REQUEST="true").content.decode()
     assert "Label guide" in panel and "<html" not in panel
@@ -195,6 +196,17 @@ def test_docs_tab_and_header_search_box(client, project, member):
     assert f'href="/projects/{project.key}/docs/"' in page and ">Docs<" in page
     assert 'action="/search/"' in page and 'name="q"' in page
     assert f"/projects/{project.key}/docs/hub-section/" in page
+
+
+def test_search_page_serves_its_results_partial_to_htmx_only(client, project, member):
+    make_doc(project, title="Label guide", body="How we label camera frames.")
+    page = client.get("/search/?q=camera").content.decode()
+    assert "<html" in page and 'id="search-results"' in page and "Label guide" in page
+    partial = client.get("/search/?q=camera", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and partial.lstrip().startswith('<div id="search-results">')
+    assert "Label guide" in partial
+    boosted = client.get("/search/?q=camera", HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true").content.decode()
+    assert "<html" in boosted  # a boosted link swaps the whole body: it gets the page
 
 
 @pytest.mark.parametrize("size", [3, 30])
