@@ -12,18 +12,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup_django() -> None:
-    """Production-like settings (no DEBUG: no query log, cached templates; no HTTPS
-    redirect) on the database of DATABASE_URL, and static files unhashed so no
-    collectstatic run is needed."""
-    sys.path.insert(0, str(ROOT))
+def production_environment(*, allowed_hosts: str = "testserver") -> None:
+    """Production-like settings (no DEBUG: no query log, cached templates; no HTTPS redirect
+    nor secure-only cookies over plain loopback HTTP) unless the environment sets them. The
+    HTTP benchmarks share them with their server (http_harness.prepare_environment)."""
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ.setdefault("ALLOWED_HOSTS", allowed_hosts)
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
     os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def setup_django() -> None:
+    """Django on the database of DATABASE_URL with production_environment(), and static
+    files unhashed so no collectstatic run is needed in this process."""
+    sys.path.insert(0, str(ROOT))
+    production_environment()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aihub.settings")
     import django
 
@@ -81,4 +87,9 @@ def timed(fn, rounds: int, warmup: int = 5) -> list[float]:
 
 
 def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[-1]
+    return statistics.quantiles(samples, n=20)[-1] if len(samples) >= 2 else samples[0]
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {os.cpu_count()} cores"

@@ -25,23 +25,19 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ROOT, production_environment
+from harness import load_average as load_average  # re-exported: the HTTP scripts print it
+
 _STATIC_ROOT = Path(tempfile.gettempdir()) / "aihub-bench-static"
 
 
 def prepare_environment() -> None:
-    """Settings both this process and the server read; call before setup_django(), after
-    importing harness. bench/ leaves the import path: bench/markdown.py would shadow the
-    Markdown package that Django REST framework imports."""
+    """Settings both this process and the server read (harness.production_environment, plus
+    what serving over loopback needs); call before setup_django(), after importing harness.
+    bench/ leaves the import path, so a script here never shadows an installed package."""
     bench = Path(__file__).resolve().parent
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != bench]
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
-    os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    production_environment(allowed_hosts="127.0.0.1,localhost,testserver")
     os.environ.setdefault("API_THROTTLE_USER", "1000000/min")
     os.environ.setdefault("CACHE_KEY_PREFIX", f"bench-{secrets.token_hex(4)}")
     os.environ.setdefault("STATIC_ROOT", str(_STATIC_ROOT))
@@ -153,8 +149,3 @@ def request(
 
 def get(port: int, path: str, **kwargs) -> Answer:
     return request(port, "GET", path, **kwargs)
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {os.cpu_count()} cores"

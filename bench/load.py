@@ -16,9 +16,13 @@ BENCH_STEP_SECONDS (30 s by default) and stops; the steps go up until one fails 
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aihub_bench .venv/bin/python bench/load.py
 
+Once a step fails, BENCH_REFINE more steps (default 2) bisect between the highest rate that
+met the target and the lowest that missed it, so the figure printed is within a quarter of
+that interval.
+
 Environment: BENCH_STEPS (multipliers, default "0.1,0.25,0.5,1,1.5,2,3"), BENCH_STEP_SECONDS,
-BENCH_WORKERS / BENCH_THREADS (gunicorn, default 2 and 4). The load generator runs on the
-same machine and takes CPU from the server: the figures are a floor.
+BENCH_REFINE, BENCH_WORKERS / BENCH_THREADS (gunicorn, default 2 and 4). The load generator
+runs on the same machine and takes CPU from the server: the figures are a floor.
 """
 
 import json
@@ -32,7 +36,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import setup_django
+from harness import p95, setup_django
 from http_harness import Gunicorn, load_average, prepare_environment, request
 
 prepare_environment()
@@ -52,6 +56,7 @@ PEOPLE, ACT_EVERY = 20, 5.0
 P95_TARGET_MS = 150.0
 STEPS = [float(x) for x in os.environ.get("BENCH_STEPS", "0.1,0.25,0.5,1,1.5,2,3").split(",")]
 STEP_SECONDS = float(os.environ.get("BENCH_STEP_SECONDS", "30"))
+REFINE = int(os.environ.get("BENCH_REFINE", "2"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 BOARD_CARDS, BACKLOG = 1000, 1000
@@ -209,10 +214,6 @@ class Load:
         return {"results": results, "errors": errors, "requests": len(plan), "seconds": STEP_SECONDS}
 
 
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
-
-
 def main() -> None:
     call_command("migrate", verbosity=0)
     project, people = seed()
@@ -229,7 +230,9 @@ def main() -> None:
                 f"every {ACT_EVERY:.0f} s = {BOARDS / POLL_EVERY + PEOPLE / ACT_EVERY:.0f} requests/s"
             )
             load = Load(server, project, people)
-            for rate in STEPS:
+            rates, missed, refined = list(STEPS), None, 0
+            while rates:
+                rate = rates.pop(0)
                 outcome = load.step(rate)
                 per_second = outcome["requests"] / outcome["seconds"]
                 print(f"\nrate {rate:g} ({per_second:.0f} requests/s scheduled; {load_average()})")
@@ -251,9 +254,14 @@ def main() -> None:
                     f"  -> {'meets' if passed else 'misses'} the target (0 errors, p95 <= {P95_TARGET_MS:.0f} ms "
                     f"for every kind)"
                 )
-                if not passed:
-                    break
-                best = (rate, per_second)
+                if passed:
+                    best = (rate, per_second)
+                else:
+                    missed = rate if missed is None else min(missed, rate)
+                    rates = []
+                if missed is not None and refined < REFINE:  # bisect between the best pass and the first miss
+                    refined += 1
+                    rates = [round(((best[0] if best else 0) + missed) / 2, 3)]
     finally:
         cleanup(project, people)
     if best:

@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as `python bench/search.py`, Python puts bench/ first on the path, where bench/markdown.py
-# would shadow the Markdown package: import from the project root instead.
+# Run as a script, Python puts bench/ first on the path: import from the project root instead,
+# so a script here never shadows an installed package (as bench/markdown.py once shadowed Markdown).
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
