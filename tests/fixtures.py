@@ -9,7 +9,8 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 from tests.services import CHROMIUM, require_chromium, require_postgres, require_redis
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@ from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 
+from tests.accounts.factories import UserFactory
 from tests.browser.demo_workspace import demo, demo_mlflow_store  # noqa: F401  (fixtures: the demo workspace)
-from tests.factories import UserFactory
 
 
 @pytest.fixture

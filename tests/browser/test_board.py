@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 from projects import hooks, services
 from projects.models import Role, Ticket
 from projects.selectors.board import COLUMN_PAGE_SIZE
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

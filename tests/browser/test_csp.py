@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from projects.models import Membership, Project, Role, Ticket
 from tests.browser.crawl import Watch, project_urls, visit
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from docs_hub import services
 from projects import services as project_services
 from projects.models import Role
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,8 +5,15 @@ from playwright.sync_api import expect
 
 from experiments.models import MetricPoint
 from projects.models import Role
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, gate, link, ticket_for
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.experiments.factories import (
+    ExperimentFactory,
+    ExperimentTicketFactory,
+    MlflowSourceFactory,
+    RunFactory,
+    gate,
+    link,
+)
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +29,7 @@ def workspace(signed_in_page):
 
 def test_ticket_panel_shows_the_linked_run_and_its_gate_status(workspace, live_server):
     page, project, experiment = workspace
-    ticket = ticket_for(project, "Reach 0.90 F1 on scratches")
+    ticket = ExperimentTicketFactory(project=project, title="Reach 0.90 F1 on scratches")
     run = RunFactory(experiment=experiment, name="resnet50-lr0.01", metrics={"val_f1": 0.93, "loss": 0.21})
     link(run, ticket)
     gate(ticket, "val_f1", ">=", 0.9)
@@ -73,7 +80,7 @@ def test_ticket_page_loads_the_panel_and_links_a_run_with_htmx(workspace, live_s
     from django.urls import reverse
 
     page, project, experiment = workspace
-    ticket = ticket_for(project, "Tune the detector")
+    ticket = ExperimentTicketFactory(project=project, title="Tune the detector")
     url = reverse("projects:ticket", kwargs={"key": project.key, "ticket_key": ticket.key})
     RunFactory(experiment=experiment, name="effnet-b0", metrics={"val_f1": 0.91})
     gate(ticket, "val_f1", ">=", 0.9)

@@ -9,8 +9,14 @@ from playwright.sync_api import expect
 from docs_hub import services as doc_services
 from experiments.models import MetricPoint
 from projects.models import Role
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, link, ticket_for
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.experiments.factories import (
+    ExperimentFactory,
+    ExperimentTicketFactory,
+    MlflowSourceFactory,
+    RunFactory,
+    link,
+)
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +41,7 @@ def fits(page) -> bool:
 def test_wide_runs_table_scrolls_inside_its_card(workspace, live_server, width, height):
     page, _, project, experiment = workspace
     page.set_viewport_size({"width": width, "height": height})
-    tickets = [ticket_for(project, f"Ticket {i}") for i in range(3)]
+    tickets = [ExperimentTicketFactory(project=project, title=f"Ticket {i}") for i in range(3)]
     for i in range(4):
         run = RunFactory(experiment=experiment, name=f"wide-run-{i}", metrics=WIDE_METRICS, params=WIDE_PARAMS)
         for ticket in tickets:

@@ -2,7 +2,8 @@ import pytest
 from playwright.sync_api import expect
 
 from projects.models import Role
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,8 +8,14 @@ import pytest
 from playwright.sync_api import expect
 
 from projects.models import Role
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, link, ticket_for
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.experiments.factories import (
+    ExperimentFactory,
+    ExperimentTicketFactory,
+    MlflowSourceFactory,
+    RunFactory,
+    link,
+)
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +29,7 @@ def test_keys_and_run_names_read_exactly_as_logged(signed_in_page, live_server):
                      params={"learning_rate": "0.01"}, tags={"mlflow.runName": "resnet50-lowLR"})
     other = RunFactory(experiment=experiment, name="baseline", metrics={"val_f1": 0.9, "Val_F1": 0.4},
                        params={"learning_rate": "0.1"})
-    ticket = ticket_for(project, "Reach 0.90 F1")
+    ticket = ExperimentTicketFactory(project=project, title="Reach 0.90 F1")
     link(run, ticket)
 
     def seen(locator):

@@ -5,8 +5,8 @@ from playwright.sync_api import expect
 
 from projects import services
 from projects.models import Role
-from tests.factories import MembershipFactory, ProjectFactory
 from tests.ops.redis_server import redis_cache_settings
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

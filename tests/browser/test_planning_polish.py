@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 
 from projects import services
 from projects.models import Role, Ticket
+from tests.accounts.factories import UserFactory
 from tests.browser.test_board import add_tickets, column, drag, kanban_project
-from tests.factories import MembershipFactory, UserFactory
+from tests.projects.factories import MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

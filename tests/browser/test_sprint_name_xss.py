@@ -7,8 +7,9 @@ import pytest
 
 from projects import services
 from projects.models import Role
+from tests.accounts.factories import UserFactory
 from tests.browser.crawl import Watch, visit
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -18,9 +18,9 @@ from django.db import connection
 from django.test import Client
 
 from projects.models import Project
+from tests.accounts.factories import UserFactory
 from tests.browser.crawl import Watch, project_urls, visit
 from tests.experiments.mlflow_server import MlflowServer
-from tests.factories import UserFactory
 from tests.services import IN_CI, missing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,15 +1,9 @@
 import factory
 
 from docs_hub import services
-from projects import services as project_services
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory  # noqa: F401
 
 
 def make_doc(project, *, author=None, title=None, body="", parent=None, template=None):
     """A doc made the way users make them: through the service (revision 1, links stored)."""
     return services.doc_create(project=project, author=author, title=title or factory.Faker("sentence").evaluate(
         None, None, {"locale": None}).rstrip("."), body=body, parent=parent, template=template)
-
-
-def make_ticket(project, *, title="A ticket", description="", reporter=None):
-    return project_services.ticket_create(project=project, reporter=reporter, title=title, description=description)

@@ -1,8 +1,9 @@
 import pytest
 
 from docs_hub import services
-from tests.docs_hub.factories import make_doc, make_ticket
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
+from tests.docs_hub.factories import make_doc
+from tests.projects.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,7 @@ def url(project, rest=""):
 
 def test_create_read_update_with_links_and_html(api, project, member_of):
     client = api.as_user(member_of(project, "member"))
-    ticket = make_ticket(project, title="Baseline")
+    ticket = TicketFactory(project=project, title="Baseline")
     response = client.post(url(project), {"title": "Model card", "body": f"Built in {ticket.key}. <script>x</script>"},
                            format="json")
     assert response.status_code == 201, response.json()
@@ -86,7 +87,7 @@ def test_unauthenticated_is_401(api, project):
 @pytest.mark.parametrize("size", [4, 40])
 def test_list_costs_constant_queries(api, project, member_of, size, django_assert_max_num_queries):
     client = api.as_user(member_of(project, "member"))
-    ticket = make_ticket(project)
+    ticket = TicketFactory(project=project)
     parent = None
     for n in range(size):
         parent = make_doc(project, title=f"Doc {n}", body=f"{{{{ticket:{ticket.key}}}}} [[Doc 0]]", parent=parent)
@@ -128,7 +129,7 @@ def test_templates_listed(api, project, member_of):
 def test_search_api_costs_constant_queries(api, project, member_of, size, django_assert_max_num_queries):
     client = api.as_user(member_of(project, "member"))
     for n in range(size):
-        make_ticket(project, title=f"Drift alert {n}", description="drift")
+        TicketFactory(project=project, title=f"Drift alert {n}", description="drift")
         make_doc(project, title=f"Drift runbook {n}", body="drift")
     # Auth, one query per provider (tickets, docs, runs), one snippet query per kind among the
     # results (tickets, docs): constant.

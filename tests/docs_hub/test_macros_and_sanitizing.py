@@ -3,7 +3,8 @@ import pytest
 from docs_hub import macros, selectors, services
 from docs_hub.models import DocRevision
 from projects.models import Ticket, WorkflowStatus
-from tests.docs_hub.factories import make_doc, make_ticket
+from tests.docs_hub.factories import make_doc
+from tests.projects.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,7 @@ def test_markdown_features_tables_code_tasks_anchors_toc(project):
 
 
 def test_ticket_macro_shows_current_status_and_revision_keeps_the_old_one(project):
-    ticket = make_ticket(project, title="Baseline model")
+    ticket = TicketFactory(project=project, title="Baseline model")
     doc = make_doc(project, title="Status page", body=f"State: {{{{ticket:{ticket.key}}}}}")
     assert "[To do]" in selectors.doc_current_html(doc=doc)
     done = WorkflowStatus.objects.get(project=project, slug="done")
@@ -82,9 +83,9 @@ def test_ticket_macro_shows_current_status_and_revision_keeps_the_old_one(projec
 
 
 def test_ticket_macro_of_another_project_is_not_found(project):
-    from tests.factories import ProjectFactory
+    from tests.projects.factories import ProjectFactory
 
-    secret = make_ticket(ProjectFactory(), title="Secret plan")
+    secret = TicketFactory(project=ProjectFactory(), title="Secret plan")
     doc = make_doc(project, title="Probe", body=f"{{{{ticket:{secret.key}}}}}")
     html = selectors.doc_current_html(doc=doc)
     assert "Secret plan" not in html and "ticket not found" in html
@@ -109,7 +110,7 @@ def test_run_macro_without_runs_says_not_found_and_registry_takes_new_kinds(proj
 
 
 def test_macro_values_are_escaped(project):
-    ticket = make_ticket(project, title="<img src=x onerror=alert(1)>")
+    ticket = TicketFactory(project=project, title="<img src=x onerror=alert(1)>")
     doc = make_doc(project, title="Escaping", body=f"{{{{ticket:{ticket.key}}}}}")
     html = selectors.doc_current_html(doc=doc)
     assert "<img" not in html and "&lt;img" in html

@@ -7,7 +7,7 @@ from docs_hub.models import DocRevision
 from experiments.models import Run
 from tests.docs_hub.factories import make_doc
 from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 

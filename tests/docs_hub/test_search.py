@@ -2,8 +2,9 @@ import pytest
 
 from docs_hub import services
 from docs_hub.search import search
-from tests.docs_hub.factories import make_doc, make_ticket
-from tests.factories import ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.docs_hub.factories import make_doc
+from tests.projects.factories import ProjectFactory, TicketFactory
 from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db
@@ -14,10 +15,10 @@ def world(member_of):
     """Two projects with the same words; the user belongs to one."""
     mine, theirs = ProjectFactory(key="MINE"), ProjectFactory(key="THEIRS")
     user = member_of(mine, "viewer")
-    make_ticket(mine, title="Calibrate the camera", description="Lens distortion on line three")
+    TicketFactory(project=mine, title="Calibrate the camera", description="Lens distortion on line three")
     make_doc(mine, title="Camera calibration guide", body="Use the checkerboard. Distortion matters.")
     make_doc(mine, title="Unrelated", body="We mention the camera only once, deep in the body text.")
-    make_ticket(theirs, title="Camera secret ticket", description="camera distortion secret")
+    TicketFactory(project=theirs, title="Camera secret ticket", description="camera distortion secret")
     make_doc(theirs, title="Camera secret doc", body="camera distortion secret")
     trashed = make_doc(mine, title="Camera trashed page", body="camera")
     services.doc_trash(doc=trashed, user=None)
@@ -99,7 +100,7 @@ def test_search_costs_constant_queries(client, member_of, size, django_assert_ma
     project = ProjectFactory()
     user = member_of(project)
     for n in range(size):
-        make_ticket(project, title=f"Drift alert {n}", description="data drift detected")
+        TicketFactory(project=project, title=f"Drift alert {n}", description="data drift detected")
         make_doc(project, title=f"Drift runbook {n}", body="what to do on drift")
     client.force_login(user)
     # Session, user, one query per provider (tickets, docs, runs; each scoped by a subquery),
@@ -129,10 +130,10 @@ def test_a_body_only_ticket_match_is_ranked_on_its_full_text(member_of):
     require_postgres()
     project = ProjectFactory()
     user = member_of(project)
-    about = make_ticket(project, title="Nightly export",
+    about = TicketFactory(project=project, title="Nightly export",
                         description="Quantization breaks the export. Quantization of the weights, "
                                     "quantization-aware training, and quantization errors in the logs.")
-    make_ticket(project, title="Weekly report", description="Mentions quantization once among many other topics.")
+    TicketFactory(project=project, title="Weekly report", description="Mentions quantization once among many other topics.")
     hits = search(user=user, query="quantization", types={"ticket"})
     assert [hit.key for hit in hits][0] == about.key
     assert hits[0].rank > hits[1].rank
@@ -146,7 +147,7 @@ def test_snippets_come_from_the_field_that_matched(member_of):
     user = member_of(project)
     ticket_create(project=project, reporter=None, title="Nightly job", description="Runs every night at two.",
                   acceptance_criteria="The exporter writes parquet files to the bucket.")
-    described = make_ticket(project, title="Storage format",
+    described = TicketFactory(project=project, title="Storage format",
                             description="We switch the feature store to parquet for the holdout month.")
     make_doc(project, title="Runbook", body="Intro.\n\n" + "Filler sentence about nothing. " * 60
              + "\n\nAt the very end, parquet is the format.")
@@ -170,9 +171,9 @@ def test_an_old_title_hit_still_ranks_among_many_newer_body_hits(member_of, monk
     monkeypatch.setattr(builtin, "TITLE_CANDIDATES", 2)
     project = ProjectFactory()
     user = member_of(project)
-    titled = make_ticket(project, title="Tokenizer drift", description="See the dashboards.")
+    titled = TicketFactory(project=project, title="Tokenizer drift", description="See the dashboards.")
     for n in range(16):
-        make_ticket(project, title=f"Chore {n}", description="Something about the tokenizer.")
+        TicketFactory(project=project, title=f"Chore {n}", description="Something about the tokenizer.")
     hits = search(user=user, query="tokenizer", types={"ticket"}, limit=3)
     assert len(hits) == 3 and hits[0].key == titled.key
 
@@ -187,13 +188,13 @@ def test_other_projects_matches_never_show_nor_crowd_out_mine(member_of, monkeyp
     mine, theirs, also_mine = ProjectFactory(key="MINE"), ProjectFactory(key="THEIRS"), ProjectFactory(key="ALSO")
     user = member_of(mine)
     member_of(also_mine)  # someone else
-    from tests.factories import MembershipFactory
+    from tests.projects.factories import MembershipFactory
 
     MembershipFactory(project=also_mine, user=user, role="viewer")
-    old = make_ticket(mine, title="Anchor", description="the gradient exploded")
+    old = TicketFactory(project=mine, title="Anchor", description="the gradient exploded")
     doc = make_doc(also_mine, title="Notes", body="gradient clipping helps")
     for n in range(12):
-        make_ticket(theirs, title=f"Gradient secret {n}", description="gradient gradient gradient")
+        TicketFactory(project=theirs, title=f"Gradient secret {n}", description="gradient gradient gradient")
         make_doc(theirs, title=f"Gradient secret doc {n}", body="gradient")
     hits = search(user=user, query="gradient")
     assert {hit.project for hit in hits} == {"MINE", "ALSO"}

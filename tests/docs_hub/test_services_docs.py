@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from aihub.exceptions import StaleVersion
 from docs_hub import selectors, services
 from docs_hub.models import Doc, DocLink, DocRevision, DocTicketLink
-from tests.docs_hub.factories import make_doc, make_ticket
-from tests.factories import ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.docs_hub.factories import make_doc
+from tests.projects.factories import ProjectFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,8 +93,8 @@ def test_wiki_link_by_slug_and_never_inside_code(project, writer):
 
 
 def test_ticket_keys_link_and_backlinks_go_both_ways(project, writer):
-    ticket = make_ticket(project, title="Label the images")
-    other_project_ticket = make_ticket(ProjectFactory(), title="Secret")
+    ticket = TicketFactory(project=project, title="Label the images")
+    other_project_ticket = TicketFactory(project=ProjectFactory(), title="Secret")
     doc = make_doc(project, author=writer, title="Data plan",
                    body=f"Work is in {ticket.key}. Not {other_project_ticket.key}.")
     assert f'href="/projects/{project.key}/tickets/{ticket.key}/"' in doc.body_html
@@ -106,7 +107,7 @@ def test_ticket_keys_link_and_backlinks_go_both_ways(project, writer):
                                      "url": f"/projects/{project.key}/docs/{doc.slug}/"}]
     assert backlinks[other_project_ticket.id] == []
     # A ticket whose description names the doc shows on the doc.
-    make_ticket(project, title="Follow-up", description="Update [[Data plan]] please")
+    TicketFactory(project=project, title="Follow-up", description="Update [[Data plan]] please")
     assert [t["title"] for t in selectors.doc_backlinks(doc=doc)["tickets_mentioning"]] == ["Follow-up"]
     # Editing the mention away removes the backlink.
     services.doc_update(doc=doc, author=writer, body="No ticket now.")
@@ -182,7 +183,7 @@ def test_a_ticket_named_before_it_exists_gets_the_backlink_when_created(project,
     future_key = f"{project.key}-1"
     doc = make_doc(project, author=writer, title="Plan", body=f"Next: {future_key}.")
     assert f'href="/projects/{project.key}/tickets/{future_key}/"' in doc.body_html
-    ticket = make_ticket(project, title="Created later")
+    ticket = TicketFactory(project=project, title="Created later")
     assert ticket.key == future_key
     assert [b["slug"] for b in hooks.backlinks_for([ticket.id])[ticket.id]] == ["plan"]
     assert [t["key"] for t in selectors.doc_backlinks(doc=doc)["tickets_mentioned"]] == [future_key]

@@ -8,7 +8,7 @@ from docs_hub import services
 from docs_hub.models import Doc
 from docs_hub.services.docs import INLINE_RERENDER_LIMIT
 from tests.docs_hub.factories import make_doc
-from tests.factories import ProjectFactory
+from tests.projects.factories import ProjectFactory
 
 
 @pytest.mark.celery_worker

@@ -6,8 +6,8 @@ import factory
 from django.utils import timezone
 
 from experiments.models import Experiment, MetricGate, MlflowSource, Run, RunLink
-from projects.models import Ticket
-from tests.factories import ProjectFactory
+from projects.models import TicketType
+from tests.projects.factories import ProjectFactory, TicketFactory
 
 
 class MlflowSourceFactory(factory.django.DjangoModelFactory):
@@ -45,10 +45,12 @@ class RunFactory(factory.django.DjangoModelFactory):
     fingerprint = "x"
 
 
-def ticket_for(project, title="Train a model", **fields) -> Ticket:
-    from projects.services import ticket_create
+class ExperimentTicketFactory(TicketFactory):
+    """An experiment ticket (the kind runs link to and gates guard), reported by nobody."""
 
-    return ticket_create(project=project, reporter=None, title=title, type="experiment", **fields)
+    reporter = None
+    title = "Train a model"
+    type = TicketType.EXPERIMENT
 
 
 def link(run, ticket, origin=RunLink.Origin.MANUAL) -> RunLink:

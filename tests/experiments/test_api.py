@@ -5,8 +5,16 @@ import pytest
 
 from experiments.models import MetricPoint, MlflowSource, RunLink, SyncRecord
 from projects.models import TicketEvent
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, gate, link, ticket_for
-from tests.factories import ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.experiments.factories import (
+    ExperimentFactory,
+    ExperimentTicketFactory,
+    MlflowSourceFactory,
+    RunFactory,
+    gate,
+    link,
+)
+from tests.projects.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +86,7 @@ def test_source_detail_shows_last_sync_and_sync_answers_202(api, project, member
 
 def test_runs_list_filters_and_run_detail(api, project, experiment, member_of):
     viewer = member_of(project, "viewer")
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     good = RunFactory(experiment=experiment, name="good", metrics={"val_f1": 0.93, "loss": "NaN"},
                       params={"lr": "0.01"})
     RunFactory(experiment=experiment, name="bad", status="FAILED", metrics={"val_f1": 0.5})
@@ -118,7 +126,7 @@ def test_metric_history_in_step_order_with_non_finite_values(api, project, exper
 
 def test_link_and_unlink_runs_on_a_ticket(api, project, experiment, member_of):
     member, viewer = member_of(project, "member"), member_of(project, "viewer")
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     run = RunFactory(experiment=experiment)
     url = f"/api/v1/tickets/{ticket.key}/runs/"
     assert api.as_user(viewer).post(url, {"run_id": run.run_id}, format="json").status_code == 403
@@ -138,7 +146,7 @@ def test_link_and_unlink_runs_on_a_ticket(api, project, experiment, member_of):
 
 def test_gates_report_pass_fail_pending_with_best_value_and_run(api, project, experiment, member_of):
     member, viewer = member_of(project, "member"), member_of(project, "viewer")
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     url = f"/api/v1/tickets/{ticket.key}/gates/"
     created = api.as_user(member).post(url, {"metric": "val_f1", "op": ">=", "threshold": 0.9}, format="json")
     assert created.status_code == 201 and created.json()["status"] == "pending"
@@ -167,7 +175,7 @@ def test_gates_report_pass_fail_pending_with_best_value_and_run(api, project, ex
 @pytest.mark.parametrize("size", [2, 25])
 def test_runs_list_api_costs_constant_queries(api, project, experiment, member_of, django_assert_max_num_queries,
                                               size):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     for i in range(size):
         link(RunFactory(experiment=experiment, name=f"r{i}"), ticket)
     client = api.as_user(member_of(project, "viewer"))

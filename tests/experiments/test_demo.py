@@ -5,7 +5,8 @@ import pytest
 from experiments.demo import seed_demo_experiments
 from experiments.models import MetricPoint, ModelVersion, Run, RunLink, SyncRecord
 from projects.models import Ticket
-from tests.factories import ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

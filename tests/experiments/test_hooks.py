@@ -12,8 +12,15 @@ from experiments.models import ModelVersion, RegressionFlag, Sentinel, SyncRecor
 from experiments.services import sentinel_check, sentinel_configure, sources_dispatch_due
 from projects import hooks
 from projects.models import Sprint, Ticket, TicketEvent
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, gate, link, ticket_for
-from tests.factories import ProjectFactory
+from tests.experiments.factories import (
+    ExperimentFactory,
+    ExperimentTicketFactory,
+    MlflowSourceFactory,
+    RunFactory,
+    gate,
+    link,
+)
+from tests.projects.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +48,7 @@ def test_registrations_are_in_place():
 
 
 def test_failing_or_pending_gates_block_finishing_and_passing_ones_do_not(project, experiment):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     assert hooks.reasons_ticket_may_not_finish(ticket, None) == []  # no gates: nothing to block
     gate(ticket, "val_f1", ">=", 0.9)
     [reason] = hooks.reasons_ticket_may_not_finish(ticket, None)
@@ -55,7 +62,7 @@ def test_failing_or_pending_gates_block_finishing_and_passing_ones_do_not(projec
 
 
 def test_closeout_snapshot_keeps_the_evidence_in_the_ticket_history(project, experiment):
-    ticket = ticket_for(project, estimate=3)
+    ticket = ExperimentTicketFactory(project=project, estimate=3)
     run = RunFactory(experiment=experiment, name="final", params={"lr": "0.01"}, metrics={"val_f1": 0.93},
                      tags={"mlflow.source.git.commit": "deadbeef"}, artifact_uri="s3://bucket/1/abc/artifacts")
     link(run, ticket)
@@ -71,7 +78,7 @@ def test_closeout_snapshot_keeps_the_evidence_in_the_ticket_history(project, exp
 
 
 def test_badges_for_board_cards_in_bulk(project, experiment, django_assert_max_num_queries):
-    done, failing, bare = ticket_for(project), ticket_for(project), ticket_for(project)
+    done, failing, bare = ExperimentTicketFactory(project=project), ExperimentTicketFactory(project=project), ExperimentTicketFactory(project=project)
     for i in range(3):
         link(RunFactory(experiment=experiment, metrics={"val_f1": 0.91 + i / 100}), done)
     gate(done, "val_f1", ">=", 0.9)
@@ -88,9 +95,9 @@ def test_badges_are_asked_for_a_board_never_for_a_list_of_ids(project, experimen
     same short SQL, and a board shows only its own tickets' badges."""
     today = timezone.now().date()
     sprint = Sprint.objects.create(project=project, name="S1", start_date=today, end_date=today)
-    in_sprint, outside = ticket_for(project), ticket_for(project)
+    in_sprint, outside = ExperimentTicketFactory(project=project), ExperimentTicketFactory(project=project)
     Ticket.objects.filter(pk=in_sprint.pk).update(sprint=sprint)
-    elsewhere = ticket_for(ProjectFactory(key="NLP"))
+    elsewhere = ExperimentTicketFactory(project=ProjectFactory(key="NLP"))
     for ticket in (in_sprint, outside, elsewhere):
         link(RunFactory(experiment=experiment), ticket)
     gate(outside, "val_f1", ">=", 0.9)
@@ -111,7 +118,7 @@ def test_sentinel_flags_a_new_run_below_the_champion_and_opens_a_regression_tick
                                 aliases=["champion"])
     sentinel_configure(project=project, metric="val_f1", model_name="detector", alias="champion", tolerance=0.02)
     started = timezone.now() - timedelta(seconds=1)
-    ticket = ticket_for(project, "Try a smaller backbone")
+    ticket = ExperimentTicketFactory(project=project, title="Try a smaller backbone")
     close = RunFactory(experiment=experiment, name="close", metrics={"val_f1": 0.92})
     worse = RunFactory(experiment=experiment, name="worse", metrics={"val_f1": 0.85}, params={"lr": "0.1"},
                        start_time=timezone.now())

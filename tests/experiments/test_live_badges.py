@@ -8,8 +8,14 @@ from experiments import services
 from experiments.models import RunLink, SyncRecord
 from experiments.sync.importer import PageImporter
 from projects import live
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, link, ticket_for
-from tests.factories import ProjectFactory
+from tests.experiments.factories import (
+    ExperimentFactory,
+    ExperimentTicketFactory,
+    MlflowSourceFactory,
+    RunFactory,
+    link,
+)
+from tests.projects.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +37,7 @@ def revision(project):
 
 
 def test_adding_and_removing_a_gate_announces_it(project, django_capture_on_commit_callbacks):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     before = revision(project)
     with django_capture_on_commit_callbacks(execute=True):
         gate = services.gate_create(ticket=ticket, user=None, metric="val_f1", op=">=", threshold=0.9)
@@ -55,7 +61,7 @@ def raw_run(run_id, ticket_key, status="RUNNING"):
 
 def test_a_synced_page_is_announced_once_whatever_its_number_of_runs(project, experiment,
                                                                       django_capture_on_commit_callbacks):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     importer = PageImporter(source=experiment.source, client=NoHistories(), experiments={"7": experiment},
                             record=SyncRecord.objects.create(source=experiment.source, kind=SyncRecord.Kind.FULL))
     page = [raw_run(f"r{i}", ticket.key) for i in range(5)]
@@ -74,7 +80,7 @@ def test_a_synced_page_is_announced_once_whatever_its_number_of_runs(project, ex
 
 
 def test_unlinking_a_run_offers_undo_and_undo_links_it_again(client, project, experiment, member_of):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     run = RunFactory(experiment=experiment, name="baseline-resnet")
     link(run, ticket)
     client.force_login(member_of(project, "member"))
@@ -96,7 +102,7 @@ def test_unlinking_a_run_offers_undo_and_undo_links_it_again(client, project, ex
 
 
 def test_gate_badges_in_the_panel_say_passed_failed_or_pending(client, project, experiment, member_of):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     services.gate_create(ticket=ticket, user=None, metric="val_f1", op=">=", threshold=0.95)
     link(RunFactory(experiment=experiment, metrics={"val_f1": 0.9}), ticket)
     client.force_login(member_of(project, "member"))
@@ -105,7 +111,7 @@ def test_gate_badges_in_the_panel_say_passed_failed_or_pending(client, project, 
 
 
 def test_unlinking_on_the_run_page_offers_undo(client, project, experiment, member_of):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     run = RunFactory(experiment=experiment, name="baseline-resnet")
     link(run, ticket)
     client.force_login(member_of(project, "member"))

@@ -4,8 +4,8 @@ anything else. ORM lookups in the key (`lr__gt=0.015`, `a__regex=(`) never reach
 import pytest
 from django.urls import reverse
 
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, ticket_for
-from tests.factories import ProjectFactory
+from tests.experiments.factories import ExperimentFactory, ExperimentTicketFactory, MlflowSourceFactory, RunFactory
+from tests.projects.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,7 @@ def test_runs_page_shows_the_refusal(client, project, member_of):
 
 
 def test_ticket_run_search_shows_the_refusal(client, project, member_of):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     client.force_login(member_of(project, "member"))
     url = reverse("experiments:ticket_run_search", args=[project.key, ticket.key])
     refused = client.get(url, {"q": "lr__isnull=maybe"}, HTTP_HX_REQUEST="true")

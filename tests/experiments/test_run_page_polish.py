@@ -12,8 +12,15 @@ from django.urls import reverse
 from experiments import services
 from experiments.models import RunTablePreference
 from experiments.services.gates import ticket_finish_guard
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, gate, link, ticket_for
-from tests.factories import ProjectFactory
+from tests.experiments.factories import (
+    ExperimentFactory,
+    ExperimentTicketFactory,
+    MlflowSourceFactory,
+    RunFactory,
+    gate,
+    link,
+)
+from tests.projects.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +40,7 @@ def run_url(project, run):
 
 
 def test_run_page_links_its_tickets_and_names_the_mlflow_user(client, project, experiment, member_of):
-    ticket = ticket_for(project, "Reach 0.90 F1")
+    ticket = ExperimentTicketFactory(project=project, title="Reach 0.90 F1")
     run = RunFactory(experiment=experiment, user_id="unknown", tags={"mlflow.user": "dana"},
                      artifact_uri="s3://bucket/" + "very-long-segment/" * 12 + "artifacts")
     link(run, ticket)
@@ -52,7 +59,7 @@ def test_run_page_without_a_user_says_nobody(client, project, experiment, member
 
 
 def test_one_number_format_for_the_gate_message_and_the_run_page(client, project, experiment, member_of):
-    ticket = ticket_for(project, "Beat 0.99")
+    ticket = ExperimentTicketFactory(project=project, title="Beat 0.99")
     run = RunFactory(experiment=experiment, name="best", metrics={"val_f1": 0.977169})
     link(run, ticket)
     gate(ticket, "val_f1", ">=", 0.99)
@@ -161,7 +168,7 @@ def test_preference_service_validates_and_keeps_key_case(project, member_of):
 @pytest.mark.parametrize("size", [3, 30])
 def test_runs_table_with_chosen_columns_costs_constant_queries(client, project, experiment, member_of,
                                                                django_assert_max_num_queries, size):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     make_runs(experiment, size, ticket)
     user = member_of(project, "viewer")
     services.run_table_preference_save(user=user, project=project, metrics=["val_f1"], params=["lr"])

@@ -18,7 +18,7 @@ from experiments.services import source_create
 from tests.experiments.mlflow_logging import log_run
 from tests.experiments.mlflow_server import MlflowServer
 from tests.experiments.workers import WorkerProcess
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 from tests.services import missing, require_postgres, require_redis
 
 pytestmark = [pytest.mark.mlflow_server, pytest.mark.celery_worker, pytest.mark.postgres,

@@ -8,10 +8,10 @@ import pytest
 from experiments.models import MetricPoint, ModelVersion, Run, RunLink, SyncRecord
 from experiments.services import source_create, source_sync_request, source_update
 from experiments.sync.runner import SourceBusy, sync_run
-from tests.experiments.factories import ticket_for
+from tests.experiments.factories import ExperimentTicketFactory
 from tests.experiments.mlflow_logging import add_metric, add_tag, log_run, now_ms
 from tests.experiments.mlflow_server import free_port
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 from tests.services import require_postgres
 
 pytestmark = [pytest.mark.mlflow_server, pytest.mark.django_db(transaction=True)]
@@ -46,8 +46,8 @@ def history(run, key):
 
 def test_first_sync_imports_runs_histories_tags_links_and_registered_versions(
         run_sync, source, project, mlflow_client, experiment_id):
-    ticket = ticket_for(project, "Tune the detector")
-    other = ticket_for(project, "Write the report")
+    ticket = ExperimentTicketFactory(project=project, title="Tune the detector")
+    other = ExperimentTicketFactory(project=project, title="Write the report")
     losses = [1 / (step + 1) for step in range(20)]
     best = log_run(mlflow_client, experiment_id, name="resnet-lr0.01", params={"lr": 0.01, "layers": 50},
                    metrics={"loss": losses, "val_f1": [0.81, 0.88, 0.93]},

@@ -2,8 +2,14 @@
 ticket itself (issue 8, finding 11: `cv-1/runs/` answered 200 where `cv-1` was a 404)."""
 import pytest
 
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, link, ticket_for
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.experiments.factories import (
+    ExperimentFactory,
+    ExperimentTicketFactory,
+    MlflowSourceFactory,
+    RunFactory,
+    link,
+)
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +19,7 @@ ENDPOINTS = ["", "runs/", "gates/", "comments/", "relations/"]
 @pytest.fixture
 def ticket():
     project = ProjectFactory(key="CV")
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     link(RunFactory(experiment=ExperimentFactory(source=MlflowSourceFactory(project=project))), ticket)
     return ticket
 

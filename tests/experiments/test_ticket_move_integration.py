@@ -10,8 +10,15 @@ from experiments.models import ModelVersion, Sentinel
 from experiments.services import sentinel_check, sentinel_configure
 from projects import services as project_services
 from projects.models import TicketEvent
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, gate, link, ticket_for
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.experiments.factories import (
+    ExperimentFactory,
+    ExperimentTicketFactory,
+    MlflowSourceFactory,
+    RunFactory,
+    gate,
+    link,
+)
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +36,7 @@ def experiment(project):
 def test_gates_block_done_admin_override_is_recorded_and_snapshot_written(project, experiment):
     member = MembershipFactory(project=project, role="member").user
     admin = MembershipFactory(project=project, role="admin").user
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     gate(ticket, "val_f1", ">=", 0.9)
     link(RunFactory(experiment=experiment, name="weak", metrics={"val_f1": 0.8}), ticket)
     done = project.statuses.get(slug="done")
@@ -49,7 +56,7 @@ def test_gates_block_done_admin_override_is_recorded_and_snapshot_written(projec
 
 def test_passing_gates_let_a_member_finish(project, experiment):
     member = MembershipFactory(project=project, role="member").user
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     gate(ticket, "val_f1", ">=", 0.9)
     link(RunFactory(experiment=experiment, metrics={"val_f1": 0.95}), ticket)
     moved = project_services.ticket_move(ticket=ticket, user=member, status=project.statuses.get(slug="done"))

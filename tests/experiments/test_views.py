@@ -3,8 +3,16 @@ import pytest
 from django.urls import reverse
 
 from experiments.models import MetricPoint, RunLink
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, gate, link, ticket_for
-from tests.factories import ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.experiments.factories import (
+    ExperimentFactory,
+    ExperimentTicketFactory,
+    MlflowSourceFactory,
+    RunFactory,
+    gate,
+    link,
+)
+from tests.projects.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +38,7 @@ def make_runs(experiment, n, ticket=None):
 
 @pytest.mark.parametrize("size", [3, 30])
 def test_runs_table_costs_constant_queries(client, project, experiment, member_of, django_assert_max_num_queries, size):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     make_runs(experiment, size, ticket)
     client.force_login(member_of(project, "viewer"))
     url = reverse("experiments:experiment", args=[project.key, experiment.pk])
@@ -59,7 +67,7 @@ def test_runs_table_filters_paginates_and_serves_its_partial(client, project, ex
 @pytest.mark.parametrize("size", [2, 20])
 def test_ticket_panel_costs_constant_queries(client, project, experiment, member_of, django_assert_max_num_queries,
                                              size):
-    ticket = ticket_for(project, estimate=5)
+    ticket = ExperimentTicketFactory(project=project, estimate=5)
     make_runs(experiment, size, ticket)
     gate(ticket, "val_f1", ">=", 0.15)
     gate(ticket, "loss", "<", 0.0)
@@ -75,7 +83,7 @@ def test_ticket_panel_costs_constant_queries(client, project, experiment, member
 
 
 def test_ticket_panel_gate_states_and_actuals(client, project, experiment, member_of):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     run = RunFactory(experiment=experiment, name="best", metrics={"val_f1": 0.93})  # 30 minutes
     link(run, ticket)
     gate(ticket, "val_f1", ">=", 0.9)
@@ -88,7 +96,7 @@ def test_ticket_panel_gate_states_and_actuals(client, project, experiment, membe
 
 
 def test_ticket_panel_link_search_unlink_and_gate_form(client, project, experiment, member_of):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     run = RunFactory(experiment=experiment, name="resnet-lr0.01", params={"lr": "0.01"})
     client.force_login(member_of(project, "member"))
     search = client.get(reverse("experiments:ticket_run_search", args=[project.key, ticket.key]), {"q": "lr=0.01"})
@@ -105,7 +113,7 @@ def test_ticket_panel_link_search_unlink_and_gate_form(client, project, experime
 
 
 def test_viewer_cannot_write_and_outsider_gets_404(client, project, experiment, member_of):
-    ticket = ticket_for(project)
+    ticket = ExperimentTicketFactory(project=project)
     run = RunFactory(experiment=experiment)
     client.force_login(member_of(project, "viewer"))
     assert client.post(reverse("experiments:ticket_link_run", args=[project.key, ticket.key]),

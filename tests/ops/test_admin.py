@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.services import api_token_create
 from projects import services
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from django.utils.functional import empty
 from docs_hub.models import attachment_storage
 from docs_hub.services.attachments import attachment_add
 from projects import services as project_services
+from tests.accounts.factories import UserFactory
 from tests.docs_hub.factories import make_doc
-from tests.factories import UserFactory
 from tests.services import require_postgres
 
 ROOT = Path(__file__).resolve().parent.parent.parent

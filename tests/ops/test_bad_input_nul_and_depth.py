@@ -4,7 +4,7 @@ field errors in the API, a page with the message for the HTML views."""
 import pytest
 
 from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 

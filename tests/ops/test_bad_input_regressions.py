@@ -3,7 +3,8 @@ import pytest
 from django.core.management import call_command
 
 from projects.models import Project, Role
-from tests.factories import MembershipFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 
 from projects import services
 from projects.models import Role
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 
 @pytest.mark.celery_worker

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Role
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 

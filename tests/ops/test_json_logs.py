@@ -12,7 +12,7 @@ import pytest
 from django.test import override_settings
 
 from aihub.logs import JsonFormatter, RequestIdFilter
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -16,8 +16,7 @@ from docs_hub.models import Doc, DocTemplate
 from docs_hub.rendering import render_doc
 from projects.models import Comment, Role, Sprint, Ticket
 from projects.ticket_links import MAX_TICKET_LINKS, render_ticket_markdown
-from tests.factories import MembershipFactory, ProjectFactory
-from tests.projects.planning_factories import make_ticket
+from tests.projects.factories import MembershipFactory, ProjectFactory, TicketFactory
 
 # Lists nested 600 deep (a RecursionError, so a 500, before the fix), well within every cap.
 DEEP_LIST = "- " * 600 + "deep\n\n<script>alert(1)</script>\n"
@@ -102,7 +101,7 @@ def test_ordinary_markdown_still_renders_and_is_sanitized():
 def test_a_wall_of_ticket_keys_links_at_most_the_cap(django_assert_max_num_queries):
     project = ProjectFactory(key="CV")
     for n in range(3):
-        make_ticket(project, f"T{n}")
+        TicketFactory(project=project, title=f"T{n}")
     text = "CV-1 CV-2 CV-3 " * (DESCRIPTION_CAP // 15)
     with django_assert_max_num_queries(1):
         html = render_ticket_markdown(text, project=project)
@@ -154,7 +153,7 @@ def test_api_refuses_oversized_ticket_texts(api, cv, admin):
         assert response.status_code == 400, response.content
         assert "characters" in response.json()[field][0]
     assert not Ticket.objects.exists()
-    ticket = make_ticket(cv, "Small")
+    ticket = TicketFactory(project=cv, title="Small")
     response = client.patch(f"/api/v1/tickets/{ticket.key}/",
                             {"description": too_long("projects.Ticket", "description")}, format="json")
     assert response.status_code == 400 and "description" in response.json()
@@ -163,7 +162,7 @@ def test_api_refuses_oversized_ticket_texts(api, cv, admin):
 
 
 def test_api_refuses_an_oversized_comment(api, cv, admin):
-    ticket = make_ticket(cv, "Small")
+    ticket = TicketFactory(project=cv, title="Small")
     response = api.as_user(admin).post(f"/api/v1/tickets/{ticket.key}/comments/",
                                        {"body": too_long("projects.Comment", "body")}, format="json")
     assert response.status_code == 400 and "body" in response.json()
@@ -216,7 +215,7 @@ def test_api_accepts_600_deep_nesting_and_stores_it_as_written(api, cv, admin):
 
 def test_pages_say_when_a_text_is_too_long(client, cv, admin):
     client.force_login(admin)
-    ticket = make_ticket(cv, "Small")
+    ticket = TicketFactory(project=cv, title="Small")
     response = client.post(reverse("projects:ticket_comment", kwargs={"key": "CV", "ticket_key": ticket.key}),
                            {"body": too_long("projects.Comment", "body")}, follow=True)
     assert response.status_code == 200
@@ -249,7 +248,7 @@ def test_pages_say_when_a_text_is_too_long(client, cv, admin):
 
 def test_pages_take_600_deep_nesting_without_an_error(client, cv, admin):
     client.force_login(admin)
-    ticket = make_ticket(cv, "Small")
+    ticket = TicketFactory(project=cv, title="Small")
     response = client.post(reverse("projects:ticket_comment", kwargs={"key": "CV", "ticket_key": ticket.key}),
                            {"body": DEEP_LIST}, follow=True)
     assert response.status_code == 200

@@ -37,7 +37,7 @@ def test_metrics_are_prometheus_text(client):
 
 @pytest.mark.django_db
 def test_openapi_schema_and_docs(client):
-    from tests.factories import UserFactory
+    from tests.accounts.factories import UserFactory
 
     client.force_login(UserFactory())
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
@@ -95,7 +95,7 @@ def test_compose_file_is_valid_and_defines_the_stack():
 
 @pytest.mark.django_db
 def test_schema_documents_the_contracts_error_answers(client):
-    from tests.factories import UserFactory
+    from tests.accounts.factories import UserFactory
 
     client.force_login(UserFactory())
     schema = json.loads(client.get("/api/schema/", HTTP_ACCEPT="application/json").content)
@@ -109,7 +109,7 @@ def test_schema_documents_the_contracts_error_answers(client):
 
 @pytest.mark.django_db
 def test_schema_marks_nullable_answers_and_list_shapes(client):
-    from tests.factories import UserFactory
+    from tests.accounts.factories import UserFactory
 
     client.force_login(UserFactory())
     schema = json.loads(client.get("/api/schema/", HTTP_ACCEPT="application/json").content)

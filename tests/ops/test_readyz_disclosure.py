@@ -4,7 +4,7 @@ host and port)."""
 import pytest
 from django.test import override_settings
 
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,10 @@ from django.db import connection
 from django.urls import reverse
 
 from projects.models import Role
-from tests.factories import MembershipFactory, UserFactory
+from tests.accounts.factories import UserFactory
 from tests.fixtures import _database_url_for
 from tests.ops.redis_server import free_port, redis_cache_settings
+from tests.projects.factories import MembershipFactory
 from tests.services import require_postgres
 
 ROOT = Path(__file__).resolve().parent.parent.parent

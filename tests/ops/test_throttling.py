@@ -2,7 +2,7 @@ import pytest
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

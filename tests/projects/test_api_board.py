@@ -5,8 +5,8 @@ import pytest
 
 from projects import hooks, services
 from projects.models import Label, Role, Sprint, SprintState, Ticket, TicketEvent, WorkflowStatus
-from tests.factories import ProjectFactory, UserFactory
-from tests.projects.board_factories import seed_board
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import ProjectFactory, seed_board
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 import pytest
 
 from projects.models import Role, TicketRelation
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
-from tests.projects.planning_factories import make_ticket
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def test_custom_fields_admins_define_members_read(api, cv):
     assert api.as_user(admin).post("/api/v1/projects/CV/custom-fields/", {"name": "Empty", "field_type": "select"},
                                    format="json").status_code == 400
     assert [f["key"] for f in api.as_user(member).get("/api/v1/projects/CV/custom-fields/").json()] == ["dataset"]
-    make_ticket(cv, "Uses coco", custom_fields={"dataset": "coco"})
+    TicketFactory(project=cv, title="Uses coco", custom_fields={"dataset": "coco"})
     refused = api.as_user(admin).patch("/api/v1/projects/CV/custom-fields/dataset/", {"options": ["line3"]},
                                        format="json")
     assert refused.status_code == 400 and "coco" in refused.json()["options"][0]
@@ -70,7 +70,7 @@ def test_saved_views_private_and_shared(api, cv):
 
 def test_relations_blocks_and_is_blocked_by(api, cv):
     member = MembershipFactory(project=cv, role=Role.MEMBER).user
-    a, b = make_ticket(cv, "Export ONNX"), make_ticket(cv, "Quantise")
+    a, b = TicketFactory(project=cv, title="Export ONNX"), TicketFactory(project=cv, title="Quantise")
     client = api.as_user(member)
     created = client.post(f"/api/v1/tickets/{b.key}/relations/", {"kind": "is_blocked_by", "ticket": a.key},
                           format="json")

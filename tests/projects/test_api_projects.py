@@ -3,7 +3,8 @@ a viewer 403 on writes, a member what work needs, an admin everything."""
 import pytest
 
 from projects.models import Membership, Project, Role
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 

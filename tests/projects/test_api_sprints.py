@@ -6,8 +6,8 @@ from django.utils import timezone
 from projects import services
 from projects.models import Role, Sprint, TicketEvent
 from projects.selectors import project_velocity, sprint_burndown
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
-from tests.projects.planning_factories import SprintFactory, make_ticket
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory, SprintFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +63,8 @@ def test_sprint_role_matrix(api, cv):
 
 def test_complete_moves_unfinished_tickets_to_the_chosen_sprint_or_backlog(api, cv, member):
     first, second = SprintFactory(project=cv, name="S1"), SprintFactory(project=cv, name="S2")
-    done = make_ticket(cv, "Done work", sprint=first, estimate=3)
-    open_one = make_ticket(cv, "Open work", sprint=first, estimate=5)
+    done = TicketFactory(project=cv, title="Done work", sprint=first, estimate=3)
+    open_one = TicketFactory(project=cv, title="Open work", sprint=first, estimate=5)
     services.ticket_update(ticket=done, user=member, status="done")
     client = api.as_user(member)
     client.post(f"/api/v1/sprints/{first.pk}/start/")
@@ -90,9 +90,9 @@ def test_burndown_follows_finished_tickets_and_history(api, cv, member):
     today = timezone.localdate()
     sprint = SprintFactory(project=cv, start_date=today - datetime.timedelta(days=2),
                            end_date=today + datetime.timedelta(days=2))
-    a = make_ticket(cv, "A", sprint=sprint, estimate=5)
-    b = make_ticket(cv, "B", sprint=sprint, estimate=3)
-    make_ticket(cv, "Not in sprint", estimate=8)
+    a = TicketFactory(project=cv, title="A", sprint=sprint, estimate=5)
+    b = TicketFactory(project=cv, title="B", sprint=sprint, estimate=3)
+    TicketFactory(project=cv, title="Not in sprint", estimate=8)
     services.sprint_start(sprint=sprint)
     Sprint.objects.filter(pk=sprint.pk).update(started_at=timezone.now() - datetime.timedelta(days=2, hours=1))
     # The tickets existed from the first day; A finished yesterday, B is still open.

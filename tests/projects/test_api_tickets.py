@@ -2,8 +2,15 @@ import pytest
 
 from projects import hooks, services
 from projects.models import Notification, Role, Ticket
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
-from tests.projects.planning_factories import CustomFieldFactory, LabelFactory, SprintFactory, make_ticket
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import (
+    CustomFieldFactory,
+    LabelFactory,
+    MembershipFactory,
+    ProjectFactory,
+    SprintFactory,
+    TicketFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +56,7 @@ def test_bad_input_is_a_400_with_field_errors(api, cv, member, payload, field):
 
 
 def test_role_matrix(api, cv):
-    ticket = make_ticket(cv, "Existing")
+    ticket = TicketFactory(project=cv, title="Existing")
     outsider, viewer = UserFactory(), MembershipFactory(project=cv, role=Role.VIEWER).user
     admin = MembershipFactory(project=cv, role=Role.ADMIN).user
     member = MembershipFactory(project=cv, role=Role.MEMBER).user
@@ -77,7 +84,7 @@ def test_role_matrix(api, cv):
 
 
 def test_patch_with_stale_version_is_409_with_the_current_ticket_and_changes_nothing(api, cv, member):
-    ticket = make_ticket(cv, "Original")
+    ticket = TicketFactory(project=cv, title="Original")
     client = api.as_user(member)
     first = client.patch(f"/api/v1/tickets/{ticket.key}/", {"title": "Theirs", "version": 1}, format="json")
     assert first.status_code == 200 and first.json()["version"] == 2
@@ -91,7 +98,7 @@ def test_patch_with_stale_version_is_409_with_the_current_ticket_and_changes_not
 
 
 def test_patch_status_moves_the_ticket_and_records_history(api, cv, member):
-    ticket = make_ticket(cv, "Train")
+    ticket = TicketFactory(project=cv, title="Train")
     response = api.as_user(member).patch(f"/api/v1/tickets/{ticket.key}/", {"status": "done"}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "done" and response.json()["finished_at"]
@@ -102,10 +109,10 @@ def test_list_filters(api, cv, member):
     sprint = SprintFactory(project=cv)
     data = LabelFactory(project=cv, name="data")
     CustomFieldFactory(project=cv, key="dataset", name="Dataset", field_type="select", options=["coco", "line3"])
-    a = make_ticket(cv, "Label scratches", assignee=member, labels=[data], sprint=sprint, type="bug",
+    a = TicketFactory(project=cv, title="Label scratches", assignee=member, labels=[data], sprint=sprint, type="bug",
                     custom_fields={"dataset": "line3"})
-    b = make_ticket(cv, "Tune threshold", priority="high", status=cv.statuses.get(slug="in_progress"))
-    make_ticket(cv, "Write report", type="spike")
+    b = TicketFactory(project=cv, title="Tune threshold", priority="high", status=cv.statuses.get(slug="in_progress"))
+    TicketFactory(project=cv, title="Write report", type="spike")
     client = api.as_user(member)
 
     def keys(query):
@@ -123,13 +130,13 @@ def test_list_filters(api, cv, member):
     assert keys("cf_dataset=line3") == [a.key]
     assert keys("sprint=none") == [b.key, "CV-3"]
     assert keys("assignee=none&type=spike") == ["CV-3"]
-    child = make_ticket(cv, "Sub-task of A", parent=a)
+    child = TicketFactory(project=cv, title="Sub-task of A", parent=a)
     assert keys(f"parent={a.key}") == [child.key]
     assert client.get("/api/v1/projects/CV/tickets/").json()["next"] is None
 
 
 def test_list_includes_backlinks_from_providers_in_bulk(api, cv, member, django_assert_max_num_queries):
-    tickets = [make_ticket(cv, f"T{i}") for i in range(5)]
+    tickets = [TicketFactory(project=cv, title=f"T{i}") for i in range(5)]
     calls = []
 
     def provider(ticket_ids):
@@ -151,17 +158,17 @@ def test_list_includes_backlinks_from_providers_in_bulk(api, cv, member, django_
 def test_list_query_count_does_not_grow_with_tickets(api, cv, member, django_assert_max_num_queries):
     client = api.as_user(member)
     for i in range(3):
-        make_ticket(cv, f"T{i}", labels=[LabelFactory(project=cv)], assignee=member)
+        TicketFactory(project=cv, title=f"T{i}", labels=[LabelFactory(project=cv)], assignee=member)
     with django_assert_max_num_queries(10):
         assert client.get("/api/v1/projects/CV/tickets/").status_code == 200
     for i in range(30):
-        make_ticket(cv, f"More {i}", labels=[LabelFactory(project=cv)], assignee=member)
+        TicketFactory(project=cv, title=f"More {i}", labels=[LabelFactory(project=cv)], assignee=member)
     with django_assert_max_num_queries(10):
         assert len(client.get("/api/v1/projects/CV/tickets/").json()["results"]) == 33
 
 
 def test_comments_render_markdown_and_notify_mentioned_members(api, cv, member):
-    ticket = make_ticket(cv, "Review")
+    ticket = TicketFactory(project=cv, title="Review")
     sam = MembershipFactory(project=cv, role=Role.VIEWER, user__username="sam").user
     UserFactory(username="stranger")
     response = api.as_user(member).post(

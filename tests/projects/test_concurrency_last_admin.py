@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from accounts.services import api_token_create
 from projects import services
 from projects.models import Membership, Role
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 from tests.services import require_postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,8 @@ from django.db import close_old_connections, connection
 
 from projects import services
 from projects.models import Project, Ticket
-from tests.factories import ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import ProjectFactory
 from tests.services import require_postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

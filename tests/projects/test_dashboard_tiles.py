@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from projects import services
 from projects.models import Priority, Role
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 

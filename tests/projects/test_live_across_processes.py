@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from projects import services
 from projects.models import Role
-from tests.factories import MembershipFactory, ProjectFactory
 from tests.fixtures import ROOT, _database_url_for
+from tests.projects.factories import MembershipFactory, ProjectFactory
 from tests.services import require_postgres, require_redis
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from projects import services
 from projects.models import Membership, Notification, Role
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 

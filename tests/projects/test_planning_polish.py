@@ -9,8 +9,7 @@ from django.utils import timezone
 from projects import services
 from projects.models import Role, Sprint, Ticket
 from projects.selectors import project_velocity, sprint_burndown, sprint_summaries
-from tests.factories import MembershipFactory, ProjectFactory
-from tests.projects.planning_factories import SprintFactory, make_ticket
+from tests.projects.factories import MembershipFactory, ProjectFactory, SprintFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +30,10 @@ def _sprint_with_scope_changes(cv, pm):
     """Committed 3 + 5 + 2 = 10 at the start; 4 added and the 2 removed while it runs; the
     3 finished; at completion 5 + 4 carry over to the next sprint."""
     sprint, following = SprintFactory(project=cv, name="Sprint 1"), SprintFactory(project=cv, name="Sprint 2")
-    finished = make_ticket(cv, "Finished", reporter=pm, sprint=sprint, estimate=3)
-    carried = make_ticket(cv, "Carried", reporter=pm, sprint=sprint, estimate=5)
-    removed = make_ticket(cv, "Removed", reporter=pm, sprint=sprint, estimate=2)
-    added = make_ticket(cv, "Added", reporter=pm, estimate=4)
+    finished = TicketFactory(project=cv, title="Finished", reporter=pm, sprint=sprint, estimate=3)
+    carried = TicketFactory(project=cv, title="Carried", reporter=pm, sprint=sprint, estimate=5)
+    removed = TicketFactory(project=cv, title="Removed", reporter=pm, sprint=sprint, estimate=2)
+    added = TicketFactory(project=cv, title="Added", reporter=pm, estimate=4)
     services.sprint_start(sprint=sprint, user=pm)
     services.sprint_add_tickets(sprint=sprint, tickets=[added], user=pm, project=cv)
     services.sprint_add_tickets(sprint=None, tickets=[removed], user=pm, project=cv)
@@ -68,9 +67,9 @@ def test_completed_sprint_figures_are_the_same_in_summary_burndown_and_velocity(
 
 def test_a_ticket_created_straight_into_a_running_sprint_counts_as_added(cv, pm):
     sprint = SprintFactory(project=cv)
-    make_ticket(cv, "Planned", reporter=pm, sprint=sprint, estimate=5)
+    TicketFactory(project=cv, title="Planned", reporter=pm, sprint=sprint, estimate=5)
     services.sprint_start(sprint=sprint, user=pm)
-    make_ticket(cv, "Urgent fix", reporter=pm, sprint=sprint, estimate=2)
+    TicketFactory(project=cv, title="Urgent fix", reporter=pm, sprint=sprint, estimate=2)
     sprint.refresh_from_db()
     figures = sprint_summaries(sprints=[sprint])[sprint.pk]
     assert (figures["committed"], figures["added"], figures["remaining"]) == (5, 2, 7)
@@ -81,7 +80,7 @@ def test_starting_before_the_start_date_offers_today_and_the_burndown_starts_at_
     planned_start = today + datetime.timedelta(days=3)
     sprint = SprintFactory(project=cv, name="Sprint 4", start_date=planned_start,
                            end_date=planned_start + datetime.timedelta(days=13))
-    make_ticket(cv, "Work", reporter=pm, sprint=sprint, estimate=5)
+    TicketFactory(project=cv, title="Work", reporter=pm, sprint=sprint, estimate=5)
     page = client.get(f"/projects/CV/sprints/{sprint.pk}/").content.decode()
     assert 'name="dates" value="today" checked' in page and 'value="today_shift"' in page
     assert f"shift the end date to {(today + datetime.timedelta(days=13)):%b} " in page
@@ -99,7 +98,7 @@ def test_keeping_the_planned_dates_the_burndown_still_shows_remaining_points_fro
     today = timezone.localdate()
     sprint = SprintFactory(project=cv, start_date=today + datetime.timedelta(days=2),
                            end_date=today + datetime.timedelta(days=9))
-    make_ticket(cv, "Work", reporter=pm, sprint=sprint, estimate=8)
+    TicketFactory(project=cv, title="Work", reporter=pm, sprint=sprint, estimate=8)
     services.sprint_start(sprint=sprint, user=pm)  # dates="planned" by default
     sprint.refresh_from_db()
     assert sprint.start_date == today + datetime.timedelta(days=2)
@@ -126,7 +125,7 @@ def test_starting_today_with_an_end_date_already_past_is_refused_with_a_reason(c
 def test_complete_sprint_asks_first_with_the_carry_over_choice(cv, pm, client):
     sprint = SprintFactory(project=cv, name="Sprint 1")
     following = SprintFactory(project=cv, name="Sprint 2")
-    make_ticket(cv, "Open", reporter=pm, sprint=sprint, estimate=5)
+    TicketFactory(project=cv, title="Open", reporter=pm, sprint=sprint, estimate=5)
     services.sprint_start(sprint=sprint, user=pm)
     detail = client.get(f"/projects/CV/sprints/{sprint.pk}/").content.decode()
     # The sprint page links to the question; it has no form that completes at once.
@@ -154,7 +153,7 @@ def test_start_sprint_is_disabled_with_the_reason_while_another_is_active(cv, pm
 
 
 def test_only_admins_see_the_override_reason_in_the_status_editor(cv, pm, client):
-    ticket = make_ticket(cv, "Train", reporter=pm)
+    ticket = TicketFactory(project=cv, title="Train", reporter=pm)
     url = f"/projects/CV/tickets/{ticket.key}/fields/status/"
     assert "Override reason (admins)" in client.get(url).content.decode()
     member = MembershipFactory(project=cv, role=Role.MEMBER, user__username="dana").user
@@ -167,7 +166,7 @@ def test_only_admins_see_the_override_reason_in_the_status_editor(cv, pm, client
 def test_wording_sprint_names_points_and_history(cv, pm, client):
     sprint = SprintFactory(project=cv, name="Sprint 2", capacity=4)
     services.sprint_start(sprint=sprint, user=pm)
-    ticket = make_ticket(cv, "Label images", reporter=pm, sprint=sprint, estimate=5)
+    ticket = TicketFactory(project=cv, title="Label images", reporter=pm, sprint=sprint, estimate=5)
     services.ticket_move(ticket=ticket, user=pm, status="in_progress")
     board = client.get("/projects/CV/board/").content.decode()
     assert "Sprint 2" in board and "Sprint <strong>Sprint 2" not in board and "Sprint Sprint 2" not in board
@@ -184,8 +183,8 @@ def test_epic_type_with_its_childrens_progress_on_its_page_backlog_and_board(cv,
     assert created.status_code == 201, created.content
     assert created.json()["type"] == "epic"
     epic = Ticket.objects.get(key=created.json()["key"])
-    done = make_ticket(cv, "Collect hard cases", reporter=pm, parent=epic, estimate=3)
-    make_ticket(cv, "Retrain", reporter=pm, parent=epic, estimate=5)
+    done = TicketFactory(project=cv, title="Collect hard cases", reporter=pm, parent=epic, estimate=3)
+    TicketFactory(project=cv, title="Retrain", reporter=pm, parent=epic, estimate=5)
     services.ticket_update(ticket=done, user=pm, status="done")
     page = client.get(f"/projects/CV/tickets/{epic.key}/").content.decode()
     assert "Stories in this epic" in page and "1/2 done · 3/8 pts" in page
@@ -200,7 +199,7 @@ def test_epic_type_with_its_childrens_progress_on_its_page_backlog_and_board(cv,
 
 def test_a_stale_move_answers_409_with_the_current_ticket_and_who_changed_it(cv, pm, api):
     dana = MembershipFactory(project=cv, role=Role.MEMBER, user__username="dana", user__display_name="Dana S").user
-    ticket = make_ticket(cv, "Train", reporter=pm)
+    ticket = TicketFactory(project=cv, title="Train", reporter=pm)
     services.ticket_move(ticket=ticket, user=dana, status="in_review")
     response = api.as_user(pm).post(f"/api/v1/tickets/{ticket.key}/move/", {"status": "in_progress", "version": 1},
                                     format="json")
@@ -225,9 +224,9 @@ def test_the_api_starts_a_sprint_today_on_request_and_refuses_an_unknown_choice(
 
 
 def test_an_epic_card_loaded_by_scrolling_shows_its_progress_too(cv, pm, client):
-    first = make_ticket(cv, "First", reporter=pm)
-    epic = make_ticket(cv, "Edge latency", reporter=pm, type="epic")
-    make_ticket(cv, "Quantize", reporter=pm, parent=epic, estimate=2)
+    first = TicketFactory(project=cv, title="First", reporter=pm)
+    epic = TicketFactory(project=cv, title="Edge latency", reporter=pm, type="epic")
+    TicketFactory(project=cv, title="Quantize", reporter=pm, parent=epic, estimate=2)
     more = client.get(f"/projects/CV/board/todo/more/?sprint=all&after={first.key}").content.decode()
     card = more[more.index(f'id="ticket-{epic.key}"'):]
     assert "0/1 done · 0/2 pts" in card[:card.index("</li>")]

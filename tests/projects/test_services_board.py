@@ -11,8 +11,7 @@ from projects import hooks, services
 from projects.models import Label, Role, Ticket, TicketEvent
 from projects.ranking import RANK_GAP
 from projects.services.board import RESPREAD_SPACING
-from tests.factories import MembershipFactory, ProjectFactory
-from tests.projects.board_factories import seed_board
+from tests.projects.factories import MembershipFactory, ProjectFactory, TicketFactory, seed_board
 from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +22,6 @@ def column(project, slug):
                 .values_list("key", flat=True))
 
 
-def make_tickets(project, user, count, status_slug="todo"):
-    status = project.statuses.get(slug=status_slug)
-    return [services.ticket_create(project=project, reporter=user, title=f"Card {i}", status=status)
-            for i in range(count)]
 
 
 @pytest.fixture
@@ -38,8 +33,8 @@ def board(db):
 
 def test_move_to_another_column_after_a_card(board):
     project, member = board
-    a, b, c = make_tickets(project, member, 3)
-    x, y = make_tickets(project, member, 2, "in_progress")
+    a, b, c = TicketFactory.create_batch(3, project=project, reporter=member)
+    x, y = TicketFactory.create_batch(2, project=project, reporter=member, status="in_progress")
 
     moved = services.ticket_move(ticket=b, user=member, status="in_progress", after=x)
 
@@ -53,7 +48,7 @@ def test_move_to_another_column_after_a_card(board):
 
 def test_move_to_top_and_within_a_column_by_key(board):
     project, member = board
-    a, b, c = make_tickets(project, member, 3)
+    a, b, c = TicketFactory.create_batch(3, project=project, reporter=member)
 
     services.ticket_move(ticket=c, user=member, status="todo", after=None)
     assert column(project, "todo") == [c.key, a.key, b.key]
@@ -65,14 +60,14 @@ def test_move_to_top_and_within_a_column_by_key(board):
 
 def test_move_into_an_empty_column(board):
     project, member = board
-    (a,) = make_tickets(project, member, 1)
+    a = TicketFactory(project=project, reporter=member)
     services.ticket_move(ticket=a, user=member, status="in_review")
     assert column(project, "in_review") == [a.key]
 
 
 def test_move_writes_one_ticket_row(board):
     project, member = board
-    tickets = make_tickets(project, member, 30)
+    tickets = TicketFactory.create_batch(30, project=project, reporter=member)
     before = dict(Ticket.objects.values_list("key", "rank"))
     services.ticket_move(ticket=tickets[0], user=member, status="todo", after=tickets[10])
     after = dict(Ticket.objects.values_list("key", "rank"))
@@ -81,8 +76,8 @@ def test_move_writes_one_ticket_row(board):
 
 def test_bad_status_and_bad_after_are_field_errors(board):
     project, member = board
-    a, b = make_tickets(project, member, 2)
-    (x,) = make_tickets(project, member, 1, "in_progress")
+    a, b = TicketFactory.create_batch(2, project=project, reporter=member)
+    x = TicketFactory(project=project, reporter=member, status="in_progress")
     with pytest.raises(ValidationError) as error:
         services.ticket_move(ticket=a, user=member, status="nope")
     assert "status" in error.value.message_dict
@@ -100,7 +95,7 @@ def test_bad_status_and_bad_after_are_field_errors(board):
 
 def test_stale_version_is_refused_and_changes_nothing(board):
     project, member = board
-    (a,) = make_tickets(project, member, 1)
+    a = TicketFactory(project=project, reporter=member)
     services.ticket_move(ticket=a, user=member, status="in_progress", version=1)
     with pytest.raises(StaleVersion) as error:
         services.ticket_move(ticket=a, user=member, status="done", version=1)
@@ -111,8 +106,8 @@ def test_stale_version_is_refused_and_changes_nothing(board):
 
 def test_renumbers_when_the_gap_runs_out_and_keeps_every_order(board):
     project, member = board
-    tickets = make_tickets(project, member, 6)
-    doing = make_tickets(project, member, 2, "in_progress")
+    tickets = TicketFactory.create_batch(6, project=project, reporter=member)
+    doing = TicketFactory.create_batch(2, project=project, reporter=member, status="in_progress")
     first, second = tickets[0], tickets[1]
     # Squeeze cards between the first two until no integer is left between neighbours:
     # a gap of 2**16 halves 16 times before running out.
@@ -131,7 +126,7 @@ def test_renumbers_when_the_gap_runs_out_and_keeps_every_order(board):
 
 def test_rebalance_keeps_project_order_and_spreads_ranks(board):
     project, member = board
-    tickets = make_tickets(project, member, 5)
+    tickets = TicketFactory.create_batch(5, project=project, reporter=member)
     Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(rank=7)  # all tied: order falls back on id
     services.project_ranks_rebalance(project=project)
     ranks = list(Ticket.objects.filter(project=project).order_by("id").values_list("rank", flat=True))
@@ -163,7 +158,7 @@ def test_renumbering_around_a_crowded_spot_touches_few_rows_and_keeps_the_order(
 
 def test_a_move_into_a_crowded_spot_renumbers_and_lands_right(board):
     project, member = board
-    a, b, c = make_tickets(project, member, 3)
+    a, b, c = TicketFactory.create_batch(3, project=project, reporter=member)
     Ticket.objects.filter(pk=b.pk).update(rank=a.rank + 1)  # no integer left between a and b
     a.refresh_from_db()
     services.ticket_move(ticket=c, user=member, status="todo", after=a)
@@ -217,7 +212,7 @@ def test_finish_guard_refuses_and_admin_override_is_recorded(board, metric_gate)
 
 def test_ungated_ticket_finishes_and_calls_handlers(board, metric_gate):
     project, member = board
-    (a,) = make_tickets(project, member, 1)
+    a = TicketFactory(project=project, reporter=member)
     moved = services.ticket_move(ticket=a, user=member, status="done")
     assert moved.finished_at is not None
     assert metric_gate == [a.key]
@@ -232,7 +227,7 @@ def test_twenty_threads_moving_cards_leave_a_consistent_order():
     require_postgres()
     project = ProjectFactory()
     member = MembershipFactory(project=project, role=Role.MEMBER).user
-    tickets = make_tickets(project, member, 12)
+    tickets = TicketFactory.create_batch(12, project=project, reporter=member)
     keys = [t.key for t in tickets]
     statuses = ["todo", "in_progress", "in_review"]
     errors = []

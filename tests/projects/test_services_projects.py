@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from projects import services
 from projects.access import Action, can, project_for, projects_for
 from projects.models import Membership, Role
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 
 from projects import services
 from projects.models import Role, Sprint, Ticket, TicketEvent
-from tests.factories import MembershipFactory, ProjectFactory
-from tests.projects.planning_factories import CustomFieldFactory, SprintFactory, make_ticket
+from tests.projects.factories import CustomFieldFactory, MembershipFactory, ProjectFactory, SprintFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ def pm(cv):
 
 def test_planning_records_sprint_moves_and_bumps_versions(cv, pm):
     sprint = SprintFactory(project=cv, name="S1")
-    a, b = make_ticket(cv, "A"), make_ticket(cv, "B")
+    a, b = TicketFactory(project=cv, title="A"), TicketFactory(project=cv, title="B")
     assert services.sprint_add_tickets(sprint=sprint, tickets=[a, b], user=pm, project=cv) == 2
     assert services.sprint_add_tickets(sprint=sprint, tickets=[a], user=pm, project=cv) == 0  # already there
     a.refresh_from_db()
@@ -47,7 +46,7 @@ def test_only_planned_sprints_start_and_only_active_ones_complete(cv, pm):
         services.sprint_update(sprint=Sprint.objects.get(pk=sprint.pk), name="Renamed")
     assert "completed" in str(error.value)
     with pytest.raises(ValidationError):
-        services.sprint_add_tickets(sprint=Sprint.objects.get(pk=sprint.pk), tickets=[make_ticket(cv, "x")], user=pm,
+        services.sprint_add_tickets(sprint=Sprint.objects.get(pk=sprint.pk), tickets=[TicketFactory(project=cv, title="x")], user=pm,
                                     project=cv)
 
 
@@ -58,7 +57,7 @@ def test_sprint_dates_and_deletion(cv, pm):
                                end_date=today - datetime.timedelta(days=1))
     assert "end_date" in error.value.message_dict
     sprint = services.sprint_create(project=cv, name="S", start_date=today, end_date=today, capacity=10)
-    ticket = make_ticket(cv, "Planned", sprint=sprint)
+    ticket = TicketFactory(project=cv, title="Planned", sprint=sprint)
     services.sprint_delete(sprint=sprint, user=pm)
     ticket.refresh_from_db()
     assert ticket.sprint_id is None and not Sprint.objects.filter(pk=sprint.pk).exists()
@@ -73,7 +72,7 @@ def test_workflow_statuses(cv, pm):
         services.status_update(status=qa, wip_limit=0)
     services.status_move(status=qa, offset=-10)
     assert list(cv.statuses.order_by("position").values_list("slug", flat=True))[0] == "qa_review"
-    ticket = make_ticket(cv, "In QA", status=qa)
+    ticket = TicketFactory(project=cv, title="In QA", status=qa)
     with pytest.raises(ValidationError) as error:
         services.status_delete(status=qa)
     assert "move_to" in error.value.message_dict
@@ -88,7 +87,7 @@ def test_workflow_statuses(cv, pm):
 def test_deleting_a_custom_field_removes_its_values(cv, pm):
     field = CustomFieldFactory(project=cv, key="dataset", name="Dataset", field_type="text")
     CustomFieldFactory(project=cv, key="notes", name="Notes", field_type="text")
-    ticket = make_ticket(cv, "T", custom_fields={"dataset": "coco", "notes": "keep"})
+    ticket = TicketFactory(project=cv, title="T", custom_fields={"dataset": "coco", "notes": "keep"})
     services.custom_field_delete(field=field)
     ticket.refresh_from_db()
     assert ticket.custom_fields == {"notes": "keep"}
@@ -116,7 +115,7 @@ def test_custom_field_values_of_the_wrong_type_are_refused(cv, field_type, value
 
 
 def test_backlog_rank_renumbers_when_two_neighbours_leave_no_room(cv, pm):
-    a, b, c = (make_ticket(cv, t) for t in ("A", "B", "C"))
+    a, b, c = (TicketFactory(project=cv, title=t) for t in ("A", "B", "C"))
     Ticket.objects.filter(pk=a.pk).update(rank=10)
     Ticket.objects.filter(pk=b.pk).update(rank=11)  # no integer between A and B
     Ticket.objects.filter(pk=c.pk).update(rank=500)
@@ -125,4 +124,4 @@ def test_backlog_rank_renumbers_when_two_neighbours_leave_no_room(cv, pm):
     services.ticket_rank(ticket=b, user=pm)  # no anchor: the top
     assert list(cv.tickets.order_by("rank", "id").values_list("title", flat=True)) == ["B", "A", "C"]
     with pytest.raises(ValidationError):
-        services.ticket_rank(ticket=b, user=pm, after=make_ticket(ProjectFactory(), "Elsewhere"))
+        services.ticket_rank(ticket=b, user=pm, after=TicketFactory(project=ProjectFactory(), title="Elsewhere"))

@@ -5,8 +5,7 @@ from aihub.exceptions import StaleVersion
 from projects import hooks, services
 from projects.models import Role, TicketEvent
 from projects.ticket_links import linkify_ticket_keys, mentions_in, ticket_keys_in
-from tests.factories import MembershipFactory, ProjectFactory
-from tests.projects.planning_factories import CustomFieldFactory, SprintFactory, make_ticket
+from tests.projects.factories import CustomFieldFactory, MembershipFactory, ProjectFactory, SprintFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ def dana(cv):
 
 
 def test_update_records_one_event_per_changed_field_and_bumps_version(cv, dana):
-    ticket = make_ticket(cv, "Label images")
+    ticket = TicketFactory(project=cv, title="Label images")
     updated = services.ticket_update(ticket=ticket, user=dana, version=1, title="Label 5k images",
                                      priority="high", estimate=5, assignee=dana, description="See CV-1")
     assert updated.version == 2
@@ -35,14 +34,14 @@ def test_update_records_one_event_per_changed_field_and_bumps_version(cv, dana):
 
 
 def test_unchanged_values_leave_no_history_and_keep_the_version(cv, dana):
-    ticket = make_ticket(cv, "Same")
+    ticket = TicketFactory(project=cv, title="Same")
     again = services.ticket_update(ticket=ticket, user=dana, title="Same", priority="medium")
     assert again.version == 1
     assert not TicketEvent.objects.filter(kind="changed").exists()
 
 
 def test_stale_version_is_refused_and_changes_nothing(cv, dana):
-    ticket = make_ticket(cv, "Original")
+    ticket = TicketFactory(project=cv, title="Original")
     services.ticket_update(ticket=ticket, user=dana, version=1, title="Theirs")
     with pytest.raises(StaleVersion) as raised:
         services.ticket_update(ticket=ticket, user=dana, version=1, title="Mine")
@@ -53,8 +52,8 @@ def test_stale_version_is_refused_and_changes_nothing(cv, dana):
 
 def test_status_change_goes_through_the_move_and_its_finish_guards(cv, dana):
     blocker = lambda ticket, user: ["The recall gate has not passed."]  # noqa: E731
-    first = make_ticket(cv, "First")
-    make_ticket(cv, "Second", status=cv.statuses.get(slug="in_progress"))
+    first = TicketFactory(project=cv, title="First")
+    TicketFactory(project=cv, title="Second", status=cv.statuses.get(slug="in_progress"))
     hooks.register_finish_guard(blocker)
     try:
         with pytest.raises(ValidationError) as refused:
@@ -71,9 +70,9 @@ def test_status_change_goes_through_the_move_and_its_finish_guards(cv, dana):
 
 
 def test_assignee_must_be_a_member_and_sprint_of_the_project(cv, dana):
-    from tests.factories import UserFactory
+    from tests.accounts.factories import UserFactory
 
-    ticket = make_ticket(cv, "Scoped")
+    ticket = TicketFactory(project=cv, title="Scoped")
     with pytest.raises(ValidationError) as error:
         services.ticket_update(ticket=ticket, user=dana, assignee=UserFactory(username="outsider"))
     assert "assignee" in error.value.message_dict
@@ -83,8 +82,8 @@ def test_assignee_must_be_a_member_and_sprint_of_the_project(cv, dana):
 
 
 def test_parent_cycles_are_refused(cv, dana):
-    epic = make_ticket(cv, "Epic")
-    story = make_ticket(cv, "Story", parent=epic)
+    epic = TicketFactory(project=cv, title="Epic")
+    story = TicketFactory(project=cv, title="Story", parent=epic)
     with pytest.raises(ValidationError):
         services.ticket_update(ticket=epic, user=dana, parent=story)
 
@@ -93,7 +92,7 @@ def test_custom_fields_are_validated_by_type(cv, dana):
     CustomFieldFactory(project=cv, key="dataset", name="Dataset", field_type="select", options=["coco", "line3"])
     CustomFieldFactory(project=cv, key="gpu_hours", name="GPU hours", field_type="number")
     CustomFieldFactory(project=cv, key="paper", name="Paper", field_type="url")
-    ticket = make_ticket(cv, "Train", custom_fields={"dataset": "line3", "gpu_hours": "12"})
+    ticket = TicketFactory(project=cv, title="Train", custom_fields={"dataset": "line3", "gpu_hours": "12"})
     assert ticket.custom_fields == {"dataset": "line3", "gpu_hours": 12}
     with pytest.raises(ValidationError) as error:
         services.ticket_update(ticket=ticket, user=dana, custom_fields={"dataset": "imagenet", "paper": "nope",
@@ -107,9 +106,9 @@ def test_custom_fields_are_validated_by_type(cv, dana):
 
 def test_ticket_key_linkifier_links_real_tickets_and_leaves_code_and_links_alone(cv):
     for i in range(7):
-        make_ticket(cv, f"T{i}")
+        TicketFactory(project=cv, title=f"T{i}")
     elsewhere = ProjectFactory(key="NLP")
-    make_ticket(elsewhere, "Other project")
+    TicketFactory(project=elsewhere, title="Other project")
     text = "Fixes CV-3, see [CV-4](http://x/CV-4) and `CV-5`; not ABCV-6x nor /CV-7. GPT-4 beats CV-99? NLP-1"
     out = linkify_ticket_keys(text, project=cv)
     assert "GPT-4 beats CV-99? NLP-1" in out  # no such tickets here: plain words
@@ -121,7 +120,7 @@ def test_ticket_key_linkifier_links_real_tickets_and_leaves_code_and_links_alone
 
 
 def test_acceptance_criteria_render_as_a_sanitized_checklist(cv, dana):
-    ticket = make_ticket(cv, "Ship", acceptance_criteria="- [x] recall ≥ 0.95\n- [ ] latency <script>x</script>")
+    ticket = TicketFactory(project=cv, title="Ship", acceptance_criteria="- [x] recall ≥ 0.95\n- [ ] latency <script>x</script>")
     assert 'type="checkbox"' in ticket.acceptance_criteria_html and "<script" not in ticket.acceptance_criteria_html
     updated = services.ticket_update(ticket=ticket, user=dana, acceptance_criteria="Blocked by CV-1")
     assert 'href="/projects/CV/tickets/CV-1/"' in updated.acceptance_criteria_html
@@ -131,7 +130,7 @@ def test_assigning_someone_else_notifies_them(cv, dana):
     from projects.models import Notification
 
     sam = MembershipFactory(project=cv, role=Role.MEMBER, user__username="sam").user
-    ticket = make_ticket(cv, "Review the sweep")
+    ticket = TicketFactory(project=cv, title="Review the sweep")
     services.ticket_update(ticket=ticket, user=dana, assignee=sam)
     services.ticket_update(ticket=ticket, user=dana, assignee=dana)  # taking it yourself: no notice
     assert list(Notification.objects.values_list("recipient__username", "kind")) == [("sam", "assigned")]

@@ -2,7 +2,8 @@ import pytest
 
 from projects import services
 from projects.models import TicketEvent
-from tests.factories import ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 

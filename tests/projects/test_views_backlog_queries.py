@@ -3,8 +3,7 @@ import pytest
 from django.utils import timezone
 
 from projects.models import Label, Role, Ticket
-from tests.factories import MembershipFactory, ProjectFactory
-from tests.projects.planning_factories import SprintFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory, SprintFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,14 +42,14 @@ def test_backlog_page_query_count_is_constant(client, django_assert_max_num_quer
 
 def _ticket_with_activity(project, user, n):
     from projects import services
-    from tests.projects.planning_factories import make_ticket
+    from tests.projects.factories import TicketFactory
 
-    parent = make_ticket(project, "Epic", reporter=user)
-    ticket = make_ticket(project, "Busy ticket", reporter=user, parent=parent)
+    parent = TicketFactory(project=project, title="Epic", reporter=user)
+    ticket = TicketFactory(project=project, title="Busy ticket", reporter=user, parent=parent)
     for i in range(n):
         services.comment_create(ticket=ticket, author=user, body=f"Comment {i} on CV-1 @{user.username}")
         services.ticket_update(ticket=ticket, user=user, title=f"Busy ticket {i}")
-        child = make_ticket(project, f"Sub-task {i}", reporter=user, parent=ticket, assignee=user)
+        child = TicketFactory(project=project, title=f"Sub-task {i}", reporter=user, parent=ticket, assignee=user)
         services.relation_add(ticket=ticket, other=child, kind="relates_to", user=user)
     return ticket
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from projects import live, services
 from projects.models import Label, Role, Sprint, SprintState, Ticket, WorkflowStatus
 from projects.selectors.board import COLUMN_PAGE_SIZE
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
-from tests.projects.board_factories import seed_board
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory, seed_board
 
 pytestmark = pytest.mark.django_db
 

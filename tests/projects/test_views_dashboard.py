@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from projects import services
 from projects.models import Priority, Role
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from projects import services
 from projects.models import Role
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from django.urls import reverse
 from projects.models import Label, Role, Sprint, SprintState
 from tests.docs_hub.factories import make_doc
 from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, link
-from tests.factories import MembershipFactory, ProjectFactory
-from tests.projects.board_factories import seed_board
+from tests.projects.factories import MembershipFactory, ProjectFactory, seed_board
 
 pytestmark = pytest.mark.django_db
 

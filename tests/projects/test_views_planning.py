@@ -2,8 +2,7 @@ import pytest
 
 from projects import services
 from projects.models import Role
-from tests.factories import MembershipFactory, ProjectFactory
-from tests.projects.planning_factories import CustomFieldFactory, SprintFactory, make_ticket
+from tests.projects.factories import CustomFieldFactory, MembershipFactory, ProjectFactory, SprintFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +22,8 @@ def pm(cv, client):
 def test_pages_render_for_a_member(cv, pm, client):
     CustomFieldFactory(project=cv, key="dataset", name="Dataset", field_type="select", options=["coco"])
     sprint = SprintFactory(project=cv, capacity=10)
-    epic = make_ticket(cv, "Epic: recall", reporter=pm, type="story")
-    ticket = make_ticket(cv, "Label images", reporter=pm, parent=epic, sprint=sprint, estimate=3,
+    epic = TicketFactory(project=cv, title="Epic: recall", reporter=pm, type="story")
+    ticket = TicketFactory(project=cv, title="Label images", reporter=pm, parent=epic, sprint=sprint, estimate=3,
                          description="Depends on CV-1", custom_fields={"dataset": "coco"})
     services.comment_create(ticket=ticket, author=pm, body="Looks good @pm")
     for url in [f"/projects/CV/tickets/{ticket.key}/", "/projects/CV/backlog/", "/projects/CV/sprints/",
@@ -38,11 +37,11 @@ def test_pages_render_for_a_member(cv, pm, client):
 
 
 def test_mention_in_a_comment_shows_in_the_bell_and_the_notification_opens_the_ticket(cv, client):
-    from tests.factories import UserFactory
+    from tests.accounts.factories import UserFactory
 
     author = MembershipFactory(project=cv, role=Role.MEMBER, user__username="dana").user
     sam = MembershipFactory(project=cv, role=Role.MEMBER, user__username="sam").user
-    ticket = make_ticket(cv, "Check recall", reporter=author)
+    ticket = TicketFactory(project=cv, title="Check recall", reporter=author)
     client.force_login(author)
     response = client.post(f"/projects/CV/tickets/{ticket.key}/comments/", {"body": "@sam can you check?"},
                            HTTP_HX_REQUEST="true")
@@ -59,7 +58,7 @@ def test_mention_in_a_comment_shows_in_the_bell_and_the_notification_opens_the_t
 
 
 def test_in_place_edit_saves_and_a_stale_edit_shows_both_versions(cv, pm, client):
-    ticket = make_ticket(cv, "Original title", reporter=pm)
+    ticket = TicketFactory(project=cv, title="Original title", reporter=pm)
     editor = client.get(f"/projects/CV/tickets/{ticket.key}/fields/title/", HTTP_HX_REQUEST="true").content.decode()
     assert 'name="title-version" value="1"' in editor
     saved = client.post(f"/projects/CV/tickets/{ticket.key}/fields/title/",
@@ -83,7 +82,7 @@ def test_in_place_edit_saves_and_a_stale_edit_shows_both_versions(cv, pm, client
 
 def test_viewer_sees_no_edit_controls_and_cannot_post(cv, client):
     viewer = MembershipFactory(project=cv, role=Role.VIEWER).user
-    ticket = make_ticket(cv, "Read only")
+    ticket = TicketFactory(project=cv, title="Read only")
     client.force_login(viewer)
     page = client.get(f"/projects/CV/tickets/{ticket.key}/").content.decode()
     assert "inplace-edit" not in page and "Delete ticket" not in page and 'name="body"' not in page
@@ -99,8 +98,8 @@ def test_viewer_sees_no_edit_controls_and_cannot_post(cv, client):
 
 def test_sprint_planning_shows_committed_points_against_capacity(cv, pm, client):
     sprint = SprintFactory(project=cv, capacity=5)
-    a = make_ticket(cv, "Small", estimate=3)
-    b = make_ticket(cv, "Big", estimate=5)
+    a = TicketFactory(project=cv, title="Small", estimate=3)
+    b = TicketFactory(project=cv, title="Big", estimate=5)
     response = client.post(f"/projects/CV/sprints/{sprint.pk}/plan/", {"ticket": [a.key]}, HTTP_HX_REQUEST="true")
     assert '<strong id="committed-points">3</strong>' in response.content.decode()
     response = client.post(f"/projects/CV/sprints/{sprint.pk}/plan/", {"ticket": [b.key]}, HTTP_HX_REQUEST="true")
@@ -110,7 +109,7 @@ def test_sprint_planning_shows_committed_points_against_capacity(cv, pm, client)
 
 def test_backlog_multi_select_and_drag_rank(cv, pm, client):
     sprint = SprintFactory(project=cv)
-    a, b, c = (make_ticket(cv, t) for t in ("A", "B", "C"))
+    a, b, c = (TicketFactory(project=cv, title=t) for t in ("A", "B", "C"))
     client.post("/projects/CV/backlog/plan/", {"tickets": [a.key, c.key], "sprint": str(sprint.pk)})
     assert set(sprint.tickets.values_list("key", flat=True)) == {a.key, c.key}
     assert client.post("/projects/CV/backlog/rank/", {"ticket": c.key, "before": a.key}).status_code == 200
@@ -144,7 +143,7 @@ def test_workflow_and_custom_field_admin_pages(cv, pm, client):
 def test_comment_author_or_admin_deletes_a_comment(cv, client):
     author = MembershipFactory(project=cv, role=Role.MEMBER).user
     other = MembershipFactory(project=cv, role=Role.MEMBER).user
-    ticket = make_ticket(cv, "Talk", reporter=author)
+    ticket = TicketFactory(project=cv, title="Talk", reporter=author)
     comment = services.comment_create(ticket=ticket, author=author, body="Mine")
     client.force_login(other)
     assert "Delete comment" not in client.get(f"/projects/CV/tickets/{ticket.key}/").content.decode()
@@ -159,7 +158,7 @@ def test_comment_author_or_admin_deletes_a_comment(cv, client):
 def test_custom_field_edits_in_place_and_history_names_the_field(cv, pm, client):
     CustomFieldFactory(project=cv, key="dataset", name="Dataset", field_type="select", options=["coco", "line3"])
     CustomFieldFactory(project=cv, key="gpu_hours", name="GPU hours", field_type="number")
-    ticket = make_ticket(cv, "Train", reporter=pm)
+    ticket = TicketFactory(project=cv, title="Train", reporter=pm)
     response = client.post(f"/projects/CV/tickets/{ticket.key}/fields/cf_dataset/",
                            {"cf_dataset-value": "line3", "cf_dataset-version": "1"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "line3" in response.content.decode()
@@ -173,7 +172,7 @@ def test_custom_field_edits_in_place_and_history_names_the_field(cv, pm, client)
 
 
 def test_backlog_bulk_edit_sets_a_field_on_selected_tickets_with_history(cv, pm, client):
-    a, b, c = (make_ticket(cv, t) for t in ("A", "B", "C"))
+    a, b, c = (TicketFactory(project=cv, title=t) for t in ("A", "B", "C"))
     client.post("/projects/CV/backlog/plan/", {"tickets": [a.key, b.key], "action": "apply", "bulk": "priority:urgent"})
     assert list(cv.tickets.order_by("number").values_list("priority", flat=True)) == ["urgent", "urgent", "medium"]
     assert a.events.filter(field="priority", new_value="urgent", actor=pm).exists()
@@ -188,7 +187,7 @@ def test_backlog_bulk_edit_sets_a_field_on_selected_tickets_with_history(cv, pm,
 
 def test_full_create_form_shows_errors_in_the_page_and_creates(cv, pm, client):
     CustomFieldFactory(project=cv, key="gpu_hours", name="GPU hours", field_type="number")
-    epic = make_ticket(cv, "Epic", reporter=pm)
+    epic = TicketFactory(project=cv, title="Epic", reporter=pm)
     base = {"title": "Quantise", "type": "experiment", "status": "todo", "priority": "high", "assignee": "pm",
             "estimate": "5", "sprint": "", "labels": "edge, experiment", "description": "After CV-1",
             "acceptance_criteria": "- [ ] under 40 ms"}
@@ -207,7 +206,7 @@ def test_status_edit_shows_finish_check_reasons_and_admin_override(cv, pm, clien
     def gate(ticket, user):
         return ["Recall gate: 0.91 < 0.95."]
 
-    ticket = make_ticket(cv, "Ship model", reporter=pm)
+    ticket = TicketFactory(project=cv, title="Ship model", reporter=pm)
     hooks.register_finish_guard(gate)
     try:
         refused = client.post(f"/projects/CV/tickets/{ticket.key}/fields/status/",

@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Membership, Project, Role
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Role
-from tests.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
