@@ -112,11 +112,18 @@ def test_backlog_multi_select_and_drag_rank(cv, pm, client):
     a, b, c = (TicketFactory(project=cv, title=t) for t in ("A", "B", "C"))
     client.post("/projects/CV/backlog/plan/", {"tickets": [a.key, c.key], "sprint": str(sprint.pk)})
     assert set(sprint.tickets.values_list("key", flat=True)) == {a.key, c.key}
-    assert client.post("/projects/CV/backlog/rank/", {"ticket": c.key, "before": a.key}).status_code == 200
-    assert client.post("/projects/CV/backlog/rank/", {"ticket": b.key, "after": c.key}).status_code == 200
+    # The backlog's drag goes through the REST API, like the board's move, with its answer
+    # (where the ticket is now) and its error shape ({"field": ["message"]}).
+    rank = f"/api/v1/tickets/{c.key}/rank/"
+    assert client.post(rank, {"before": a.key}, content_type="application/json").status_code == 200
+    ranked = client.post(f"/api/v1/tickets/{b.key}/rank/", {"after": c.key}, content_type="application/json")
+    assert ranked.status_code == 200
+    assert set(ranked.json()) == {"key", "status", "rank", "version", "revision"} and ranked.json()["key"] == b.key
     order = list(cv.tickets.order_by("rank", "id").values_list("title", flat=True))
     assert order == ["C", "B", "A"]
-    assert client.post("/projects/CV/backlog/rank/", {"ticket": b.key, "after": "CV-999"}).status_code == 400
+    refused = client.post(f"/api/v1/tickets/{b.key}/rank/", {"after": "CV-999"}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json() == {"after": ["No ticket CV-999 in CV."]}
+    assert client.post("/api/v1/tickets/CV-999/rank/", {}, content_type="application/json").status_code == 404
 
 
 def test_workflow_and_custom_field_admin_pages(cv, pm, client):
