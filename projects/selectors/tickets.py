@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .. import hooks
+from ..fields import custom_field_lookup
 from ..models import (
     Comment,
     CustomField,
@@ -78,8 +79,6 @@ class TicketFilters:
 
 def ticket_filter(tickets: QuerySet[Ticket], *, project: Project, filters: TicketFilters,
                   user=None, custom_fields: list[CustomField] | None = None) -> QuerySet[Ticket]:
-    from ..services.fields import custom_field_lookup
-
     if filters.status:
         tickets = tickets.filter(status__slug__in=filters.status)
     if filters.assignee:

@@ -1,12 +1,13 @@
 """Writes for the projects app, split by purpose. Import from here:
 `from projects import services; services.ticket_create(...)`."""
+from ..events import ticket_event_record  # noqa: F401  (other apps record history lines)
+from ..ranking import project_ranks_rebalance  # noqa: F401
 from .backlog import ticket_rank  # noqa: F401
-from .board import project_ranks_rebalance, ticket_move  # noqa: F401
+from .board import ticket_move  # noqa: F401
 from .comments import comment_create, comment_delete, comment_update, notifications_mark_read  # noqa: F401
 from .fields import (  # noqa: F401
     custom_field_create,
     custom_field_delete,
-    custom_field_lookup,
     custom_field_update,
     custom_field_values_clean,
 )
@@ -35,7 +36,6 @@ from .tickets import (  # noqa: F401
     TICKET_EDITABLE_FIELDS,
     ticket_create,
     ticket_delete,
-    ticket_event_record,
     ticket_update,
     tickets_bulk_update,
 )

@@ -6,19 +6,7 @@ from django.db.models import Q
 
 from .. import live
 from ..models import Project, Ticket
-from ..ranking import RANK_GAP
-from .board import project_ranks_rebalance
-
-
-def _rank_between(low: int | None, high: int | None) -> int | None:
-    """A rank strictly between two neighbours (None: no integer left between them)."""
-    if low is None and high is None:
-        return RANK_GAP
-    if low is None:
-        return high - RANK_GAP
-    if high is None:
-        return low + RANK_GAP
-    return (low + high) // 2 if high - low >= 2 else None
+from ..ranking import project_ranks_rebalance, rank_between
 
 
 def _neighbour_rank(project: Project, ticket: Ticket, anchor: Ticket, *, after: bool) -> int | None:
@@ -58,13 +46,13 @@ def ticket_rank(*, ticket: Ticket, user, after: Ticket | str | None = None,
     for _attempt in range(2):
         if after is not None:
             after.refresh_from_db(fields=["rank"])
-            rank = _rank_between(after.rank, _neighbour_rank(project, current, after, after=True))
+            rank = rank_between(after.rank, _neighbour_rank(project, current, after, after=True))
         elif before is not None:
             before.refresh_from_db(fields=["rank"])
-            rank = _rank_between(_neighbour_rank(project, current, before, after=False), before.rank)
+            rank = rank_between(_neighbour_rank(project, current, before, after=False), before.rank)
         else:
             first = Ticket.objects.filter(project=project).exclude(pk=current.pk).order_by("rank", "id").first()
-            rank = _rank_between(None, first.rank) if first else current.rank
+            rank = rank_between(None, first.rank) if first else current.rank
         if rank is not None:
             break
         project_ranks_rebalance(project=project)

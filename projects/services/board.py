@@ -8,7 +8,7 @@ integer left between them, the tickets in the smallest window of ranks around th
 can hold them RESPREAD_SPACING apart are spread evenly over that window in one UPDATE
 statement, under the project-row lock that serialises moves. The relative order of every
 ticket (every column and the backlog) is kept. This happens after about 16 moves into the
-very same spot, never on an ordinary move.
+very same spot, never on an ordinary move. The ranking rules are in projects/ranking.py.
 """
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -19,9 +19,9 @@ from django.utils import timezone
 from aihub.exceptions import StaleVersion
 
 from .. import hooks, live
+from ..events import ticket_event_record
 from ..models import Membership, Project, Role, Ticket, TicketEvent, WorkflowStatus
-from ..ranking import RANK_GAP
-from .tickets import ticket_event_record
+from ..ranking import project_ranks_rebalance, rank_between
 
 User = get_user_model()
 
@@ -32,7 +32,8 @@ MOVE_FIELDS = ("status", "rank", "version", "finished_at")
 CLEANED_FIELDS = ("rank", "version", "finished_at")
 
 
-def _resolve_status(project: Project, status: WorkflowStatus | str) -> WorkflowStatus:
+def resolve_status(project: Project, status: WorkflowStatus | str) -> WorkflowStatus:
+    """A status of `project`, given as a status or its slug (a field error otherwise)."""
     if isinstance(status, WorkflowStatus):
         if status.project_id != project.pk:
             raise ValidationError({"status": ["This status belongs to another project."]})
@@ -72,7 +73,7 @@ def _place(project: Project, ticket: Ticket, status: WorkflowStatus | str, after
         wanted = status.pk if isinstance(status, WorkflowStatus) else None
         if anchor is not None and (anchor.status.slug == status if wanted is None else anchor.status_id == wanted):
             return anchor.status, anchor, anchor.following
-        target = _resolve_status(project, status)  # a clear error for an unknown status first
+        target = resolve_status(project, status)  # a clear error for an unknown status first
         raise ValidationError({"after": [f"{key} is not in the column “{target.name}”."]})
     statuses = WorkflowStatus.objects.filter(project=project)
     statuses = statuses.filter(pk=status.pk) if isinstance(status, WorkflowStatus) else statuses.filter(
@@ -81,69 +82,9 @@ def _place(project: Project, ticket: Ticket, status: WorkflowStatus | str, after
         Ticket.objects.filter(project_id=OuterRef("project_id"), status_id=OuterRef("pk")).exclude(pk=ticket.pk)
         .order_by("rank", "id").values("rank")[:1])).first()
     if target is None:
-        _resolve_status(project, status)  # raises the error that says what is wrong
+        resolve_status(project, status)  # raises the error that says what is wrong
         raise ValidationError({"status": [f"“{status}” is not a status of this project's workflow."]})
     return target, None, target.following
-
-
-def _rank_between(low: int | None, high: int | None) -> int | None:
-    """A rank strictly between two neighbours, or None when no integer is left."""
-    if low is None and high is None:
-        return RANK_GAP
-    if low is None:
-        return high - RANK_GAP
-    if high is None:
-        return low + RANK_GAP
-    if high - low < 2:
-        return None
-    return (low + high) // 2
-
-
-# After a renumbering around a crowded spot, neighbours sit at least this far apart, so
-# a dozen more cards fit at that very spot before the next renumbering.
-RESPREAD_SPACING = RANK_GAP // 16
-
-
-def _respread(project: Project, low: int, high: int, spacing: int) -> None:
-    """Spread the project's tickets ranked strictly between low and high evenly over that
-    interval, in their (rank, id) order: one UPDATE statement."""
-    table = Ticket._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET rank = %s + ordered.position * %s "
-            f"FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY rank, id) AS position "
-            f"      FROM {table} WHERE project_id = %s AND rank > %s AND rank < %s) AS ordered "
-            f"WHERE {table}.id = ordered.id",
-            [low, spacing, project.pk, low, high],
-        )
-
-
-def project_ranks_rebalance(*, project: Project, around: int | None = None) -> None:
-    """Make room in the project's order without changing it. The caller holds the project
-    row lock (ticket_move and the backlog's ticket_rank do).
-
-    With `around` (a crowded rank), only the smallest window of ranks around it that can
-    hold its tickets RESPREAD_SPACING apart is renumbered: a handful of rows, not the
-    project. Without it, every ticket is renumbered RANK_GAP apart."""
-    if around is None:
-        table = Ticket._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET rank = ordered.position * %s "
-                f"FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY rank, id) AS position "
-                f"      FROM {table} WHERE project_id = %s) AS ordered WHERE {table}.id = ordered.id",
-                [RANK_GAP, project.pk],
-            )
-        return
-    half_width = RANK_GAP
-    while True:
-        low, high = around - half_width, around + half_width
-        crowd = Ticket.objects.filter(project=project, rank__gt=low, rank__lt=high).count()
-        spacing = (high - low) // (crowd + 1)
-        if spacing >= RESPREAD_SPACING:
-            _respread(project, low=low, high=high, spacing=spacing)
-            return
-        half_width *= 4
 
 
 def _new_rank(project: Project, ticket: Ticket, place: tuple, status, after) -> int:
@@ -152,7 +93,7 @@ def _new_rank(project: Project, ticket: Ticket, place: tuple, status, after) -> 
         _target, anchor, following = place
         if anchor is None and following is None:  # an empty column: the card keeps its rank
             return ticket.rank
-        rank = _rank_between(anchor.rank if anchor is not None else None, following)
+        rank = rank_between(anchor.rank if anchor is not None else None, following)
         if rank is not None:
             return rank
         project_ranks_rebalance(project=project, around=anchor.rank if anchor is not None else ticket.rank)

@@ -7,9 +7,9 @@ from django.utils import timezone
 from aihub.limits import text_lengths_check
 
 from .. import live
+from ..events import mentions_notify, ticket_event_record
 from ..models import Comment, Membership, Notification, Ticket, TicketEvent
 from ..ticket_links import mentions_in, render_ticket_markdown
-from .tickets import ticket_event_record
 
 User = get_user_model()
 
@@ -35,12 +35,7 @@ def comment_create(*, ticket: Ticket, author: User, body: str) -> Comment:
     comment = Comment(ticket=ticket, author=author, body=body, body_html=render_ticket_markdown(body, project=ticket.project))
     comment.full_clean()
     comment.save()
-    excerpt = body.replace("\n", " ")[:200]
-    Notification.objects.bulk_create(
-        Notification(recipient=user, actor=author, kind=Notification.Kind.MENTION, ticket=ticket, comment=comment,
-                     excerpt=excerpt)
-        for user in _mentioned_members(ticket, body, exclude=author)
-    )
+    mentions_notify(comment=comment, author=author, recipients=_mentioned_members(ticket, body, exclude=author))
     ticket_event_record(ticket=ticket, actor=author, kind=TicketEvent.Kind.COMMENTED, data={"comment_id": comment.pk})
     live.announce(project_id=ticket.project_id, kind="comment.created", ticket_key=ticket.key)
     return comment

@@ -9,9 +9,8 @@ from django.db.models import Max
 from django.utils.text import slugify
 
 from .. import live
+from ..fields import CHOICE_TYPES, custom_field_lookup
 from ..models import CustomField, CustomFieldType, Project, Ticket
-
-CHOICE_TYPES = (CustomFieldType.SELECT, CustomFieldType.MULTI_SELECT)
 
 
 def _clean_value(field: CustomField, value):
@@ -147,7 +146,7 @@ def custom_field_update(*, field: CustomField, name: str | None = None, options=
         if removed:
             in_use = [
                 option for option in removed
-                if Ticket.objects.filter(project_id=field.project_id, **_value_lookup(field, option)).exists()
+                if Ticket.objects.filter(project_id=field.project_id, **custom_field_lookup(field, option)).exists()
             ]
             if in_use:
                 raise ValidationError({"options": [f"Still used by tickets: {', '.join(sorted(in_use))}."]})
@@ -168,26 +167,3 @@ def custom_field_delete(*, field: CustomField) -> None:
     Ticket.objects.bulk_update(changed, ["custom_fields"], batch_size=500)
     live.announce(project_id=field.project_id, kind="fields.changed")
     field.delete()
-
-
-def _value_lookup(field: CustomField, value) -> dict:
-    """An ORM lookup for tickets whose `field` holds `value` (a multi-select: contains)."""
-    from django.db import connection
-
-    path = f"custom_fields__{field.key}"
-    if field.field_type == CustomFieldType.MULTI_SELECT:
-        if connection.vendor == "postgresql":
-            return {f"{path}__contains": [value]}
-        return {f"{path}__icontains": f'"{value}"'}
-    if field.field_type == CustomFieldType.CHECKBOX:
-        return {path: str(value).lower() in {"true", "1", "yes", "on"}}
-    if field.field_type == CustomFieldType.NUMBER:
-        try:
-            number = Decimal(str(value))
-            return {path: int(number) if number == number.to_integral_value() else float(number)}
-        except InvalidOperation:
-            return {"pk__in": []}
-    return {path: value}
-
-
-custom_field_lookup = _value_lookup

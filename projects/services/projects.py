@@ -4,9 +4,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from accounts.services import user_invite
 from aihub.limits import text_lengths_check
 from aihub.markdown import render_markdown
 
+from .. import queue
 from ..models import DEFAULT_WORKFLOW, Membership, Notification, Project, Role, Ticket, WorkflowStatus
 
 User = get_user_model()
@@ -113,10 +115,6 @@ def membership_invite(*, project: Project, inviter: User, role: str, username: s
                       base_url: str = "") -> Membership:
     """Add an existing user (by username or e-mail) or invite a new one by e-mail; they are
     told by e-mail, sent by a Celery task once the membership is committed."""
-    from accounts.services import user_invite
-    from accounts.tasks import send_invitation_email
-    from aihub.queueing import enqueue_or_run_here
-
     user = None
     if username:
         user = User.objects.filter(username=username.strip()).first()
@@ -128,9 +126,8 @@ def membership_invite(*, project: Project, inviter: User, role: str, username: s
         user, _ = user_invite(email=email, username=username)
     membership = membership_add(project=project, user=user, role=role, added_by=inviter)
     if user.email:
-        transaction.on_commit(
-            lambda: enqueue_or_run_here(send_invitation_email, user.pk, project.name, inviter.label, base_url)
-        )
+        queue.invitation_email(user_id=user.pk, project_name=project.name, inviter_name=inviter.label,
+                               base_url=base_url)
     return membership
 
 

@@ -5,8 +5,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from .. import live
+from ..events import ticket_event_record
 from ..models import RelationKind, Ticket, TicketEvent, TicketRelation
-from .tickets import ticket_event_record
 
 User = get_user_model()
 

@@ -1,7 +1,5 @@
 """Writes for tickets: creation with a race-free key, edits that refuse stale versions and
-leave one history line per changed field, deletion, and the history every change leaves."""
-import datetime
-
+leave one history line per changed field (projects/events.py), bulk edits, deletion."""
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,9 +9,11 @@ from aihub.exceptions import StaleVersion
 from aihub.limits import text_lengths_check
 
 from .. import live
-from ..models import Label, Membership, Notification, Project, Sprint, SprintState, Ticket, TicketEvent, WorkflowStatus
+from ..events import assignment_notify, history_value, ticket_event_record
+from ..models import Label, Membership, Project, Sprint, SprintState, Ticket, TicketEvent, WorkflowStatus
 from ..ranking import rank_at_end
 from ..ticket_links import render_ticket_markdown
+from .board import resolve_status, ticket_move
 from .fields import custom_field_values_clean
 
 User = get_user_model()
@@ -24,33 +24,6 @@ TICKET_EDITABLE_FIELDS = (
     "due_date", "parent", "acceptance_criteria", "custom_fields",
 )
 SCALAR_FIELDS = ("title", "description", "type", "priority", "estimate", "due_date", "acceptance_criteria")
-
-
-def ticket_event_record(*, ticket: Ticket, actor: User | None, kind: str, field: str = "",
-                        old_value="", new_value="", data: dict | None = None) -> TicketEvent:
-    """Append one line to a ticket's history. Other apps use this too (gate overrides,
-    evidence snapshots), so the history stays the one place to read what happened."""
-    return TicketEvent.objects.create(
-        ticket=ticket, actor=actor, kind=kind, field=field,
-        old_value="" if old_value is None else str(old_value),
-        new_value="" if new_value is None else str(new_value), data=data or {},
-    )
-
-
-def _display(value) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, User):
-        return value.username
-    if isinstance(value, (Sprint, WorkflowStatus)):
-        return getattr(value, "slug", None) or value.name
-    if isinstance(value, Ticket):
-        return value.key
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 def _check_relations(project: Project, *, assignee=None, sprint=None, parent=None, ticket: Ticket | None = None):
@@ -129,12 +102,6 @@ def _inputs_resolve(project: Project, data: dict) -> dict:
     return resolved
 
 
-def _announce_assignment(ticket: Ticket, actor: User | None) -> None:
-    if ticket.assignee_id and (actor is None or ticket.assignee_id != actor.pk):
-        Notification.objects.create(recipient_id=ticket.assignee_id, actor=actor, kind=Notification.Kind.ASSIGNED,
-                                    ticket=ticket, excerpt=ticket.title[:200])
-
-
 @transaction.atomic
 def ticket_create(*, project: Project, reporter: User | None, title: str,
                   status: WorkflowStatus | str | None = None, **fields) -> Ticket:
@@ -168,7 +135,7 @@ def ticket_create(*, project: Project, reporter: User | None, title: str,
         ticket.labels.set(labels)
     ticket_event_record(ticket=ticket, actor=reporter, kind=TicketEvent.Kind.CREATED, new_value=ticket.title,
                         data={"sprint_id": ticket.sprint_id})
-    _announce_assignment(ticket, reporter)
+    assignment_notify(ticket, reporter)
     live.announce(project_id=project.pk, kind="ticket.created", ticket_key=ticket.key)
     return ticket
 
@@ -181,17 +148,6 @@ def _column_end(ticket: Ticket, status: WorkflowStatus) -> str | None:
     )
 
 
-def _resolve_status(project: Project, status) -> WorkflowStatus:
-    if isinstance(status, WorkflowStatus):
-        if status.project_id != project.pk:
-            raise ValidationError({"status": ["This status belongs to another project."]})
-        return status
-    found = WorkflowStatus.objects.filter(project=project, slug=status or "").first()
-    if found is None:
-        raise ValidationError({"status": [f"“{status}” is not a status of this project's workflow."]})
-    return found
-
-
 @transaction.atomic
 def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = None, override_reason: str = "",
                   **fields) -> Ticket:
@@ -202,8 +158,6 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
     A status change goes through ticket_move, so finish guards apply; the ticket goes to
     the end of its new column. Fields may be given as objects or as a client writes them
     (see _inputs_resolve)."""
-    from .board import ticket_move
-
     unknown = set(fields) - set(TICKET_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
@@ -219,7 +173,7 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
                                              if name in fields})
 
     if "status" in fields:
-        target = _resolve_status(project, fields.pop("status"))
+        target = resolve_status(project, fields.pop("status"))
         if target.pk != current.status_id:
             ticket_move(ticket=current, user=user, status=target, after=_column_end(current, target),
                         override_reason=override_reason)
@@ -280,9 +234,9 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
         current.labels.set(label_change)
     for name, old, new, data in changes:
         ticket_event_record(ticket=current, actor=user, kind=TicketEvent.Kind.CHANGED, field=name,
-                            old_value=_display(old), new_value=_display(new), data=data)
+                            old_value=history_value(old), new_value=history_value(new), data=data)
     if any(name == "assignee" for name, *_ in changes):
-        _announce_assignment(current, user)
+        assignment_notify(current, user)
     live.announce(project_id=project.pk, kind="ticket.updated", ticket_key=current.key)
     return current
 

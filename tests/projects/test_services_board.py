@@ -10,7 +10,7 @@ from aihub.exceptions import StaleVersion
 from projects import hooks, services
 from projects.models import Label, Role, Ticket, TicketEvent
 from projects.ranking import RANK_GAP
-from projects.services.board import RESPREAD_SPACING
+from projects.ranking import RESPREAD_SPACING
 from tests.projects.factories import MembershipFactory, ProjectFactory, TicketFactory, seed_board
 from tests.services import require_postgres
 
