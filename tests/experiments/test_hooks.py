@@ -1,16 +1,20 @@
 """What the experiments app registers into projects.hooks: the finish guard (gates), the
 close-out snapshot, board badges, panels and tabs; plus the regression sentinel and the
 beat dispatcher."""
+import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from experiments.models import ModelVersion, RegressionFlag, Sentinel, SyncRecord
 from experiments.services import sentinel_check, sentinel_configure, sources_dispatch_due
 from projects import hooks
+from projects import services as project_services
 from projects.models import Sprint, Ticket, TicketEvent
 from tests.experiments.factories import (
     ExperimentFactory,
@@ -20,7 +24,7 @@ from tests.experiments.factories import (
     gate,
     link,
 )
-from tests.projects.factories import ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +39,54 @@ def experiment(project):
     return ExperimentFactory(source=MlflowSourceFactory(project=project), name="detector")
 
 
-def test_registrations_are_in_place():
-    from experiments import selectors, services
+def _project_tabs(html: str) -> list[tuple[str, bool]]:
+    """(label, current) of each tab in the project navigation, in page order."""
+    nav = html.split('<nav class="project-nav"', 1)[1].split("</nav>", 1)[0]
+    tabs = re.findall(r'<a href="[^"]*"( aria-current="page")?>([^<]+)</a>', nav)
+    return [(label, bool(current)) for current, label in tabs]
 
-    assert services.ticket_finish_guard in hooks.finish_guards
-    assert services.ticket_closeout_snapshot in hooks.ticket_finished_handlers
-    assert selectors.ticket_badges in hooks.badge_providers
-    assert any(p["url_name"] == "experiments:ticket_panel" for p in hooks.ticket_panels)
-    assert any(t["name"] == "experiments" and t["order"] == 50 for t in hooks.project_tabs)
-    assert any(s["url_name"] == "experiments:hub_section" for s in hooks.hub_sections)
-    assert any(d["name"] == "experiments" and d["order"] == 30 for d in hooks.demo_seeders)
+
+def test_experiments_pages_join_the_project_pages(client, project, experiment):
+    """What ExperimentsConfig.ready() registers, as a member sees it: an Experiments tab after
+    Docs and before Members, current on a run's page; the runs-and-gates panel on a ticket page
+    and the experiments section on the hub, each fetched from an experiments URL."""
+    client.force_login(MembershipFactory(project=project).user)
+    run = RunFactory(experiment=experiment)
+    ticket = ExperimentTicketFactory(project=project)
+
+    tabs = _project_tabs(client.get(reverse("experiments:run", args=[project.key, run.run_id])).content.decode())
+    labels = [label for label, _ in tabs]
+    assert labels.index("Docs") < labels.index("Experiments") < labels.index("Members")
+    assert [label for label, current in tabs if current] == ["Experiments"]
+    ticket_page = client.get(reverse("projects:ticket", args=[project.key, ticket.key])).content.decode()
+    assert f'hx-get="{reverse("experiments:ticket_panel", args=[project.key, ticket.key])}"' in ticket_page
+    hub = client.get(reverse("projects:hub", args=[project.key])).content.decode()
+    assert f'hx-get="{reverse("experiments:hub_section", args=[project.key])}"' in hub
+
+
+def test_a_failing_gate_refuses_done_before_the_finished_handlers_run(project, experiment):
+    """The guard runs before the move, the close-out snapshot after it: a refused move to done
+    leaves the ticket where it was and writes no snapshot; once a linked run passes the gate,
+    the same move goes through and the snapshot holds that run."""
+    member = MembershipFactory(project=project).user
+    ticket = ExperimentTicketFactory(project=project)
+    gate(ticket, "val_f1", ">=", 0.9)
+    link(RunFactory(experiment=experiment, name="weak", metrics={"val_f1": 0.8}), ticket)
+    done = project.statuses.get(slug="done")
+
+    with pytest.raises(ValidationError, match=r"val_f1 >= 0\.9 failed"):
+        project_services.ticket_move(ticket=Ticket.objects.get(pk=ticket.pk), user=member, status=done)
+    ticket.refresh_from_db()
+    assert not ticket.status.is_finished and ticket.finished_at is None
+    assert not TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.SNAPSHOT).exists()
+
+    strong = RunFactory(experiment=experiment, name="strong", metrics={"val_f1": 0.95})
+    link(strong, ticket)
+    project_services.ticket_move(ticket=Ticket.objects.get(pk=ticket.pk), user=member, status=done)
+    ticket.refresh_from_db()
+    assert ticket.status == done and ticket.finished_at is not None
+    snapshot = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.SNAPSHOT)
+    assert strong.run_id in [run["run_id"] for run in snapshot.data["runs"]]
 
 
 def test_failing_or_pending_gates_block_finishing_and_passing_ones_do_not(project, experiment):
@@ -78,7 +120,7 @@ def test_closeout_snapshot_keeps_the_evidence_in_the_ticket_history(project, exp
 
 
 def test_badges_for_board_cards_in_bulk(project, experiment, django_assert_max_num_queries):
-    done, failing, bare = ExperimentTicketFactory(project=project), ExperimentTicketFactory(project=project), ExperimentTicketFactory(project=project)
+    done, failing, bare = ExperimentTicketFactory.create_batch(3, project=project)
     for i in range(3):
         link(RunFactory(experiment=experiment, metrics={"val_f1": 0.91 + i / 100}), done)
     gate(done, "val_f1", ">=", 0.9)
@@ -162,8 +204,27 @@ def test_dispatcher_enqueues_full_then_fast_when_due(project, django_capture_on_
     assert sources_dispatch_due(now=now) == 0
 
 
-def test_beat_schedules_the_dispatcher():
-    from aihub.celery import app
+def test_a_beat_tick_queues_the_syncs_that_are_due(project, django_capture_on_commit_callbacks):
+    """What beat does on each tick of its schedule: send the entry's task by name (a name no
+    worker knows would be dropped), which queues the sync of each source that is due and of no
+    other. A sync whose worker died is taken over within a minute: its lease plus one tick."""
+    from celery.beat import Scheduler
 
-    entry = app.conf.beat_schedule["experiments-dispatch-due-syncs"]
-    assert entry["task"] == "experiments.tasks.dispatch_due_syncs" and entry["schedule"] == 30.0
+    from aihub.celery import app
+    from experiments.sync.watermark import lease_seconds
+    from experiments.tasks import dispatch_due_syncs
+
+    now = timezone.now()
+    due = MlflowSourceFactory(project=project)  # never synced: its full reconcile is due
+    MlflowSourceFactory(project=project, last_full_at=now, last_fast_at=now)  # synced just now
+    scheduler = Scheduler(app=app, lazy=True)
+    scheduler.setup_schedule()
+    [entry] = [e for e in scheduler.schedule.values() if e.task == dispatch_due_syncs.name]
+    assert entry.task in app.tasks  # registered in every process by ExperimentsConfig.ready()
+
+    with django_capture_on_commit_callbacks(execute=False) as sends:
+        scheduler.apply_async(entry)  # tasks run in-process in tests, as a worker would run it
+    [record] = SyncRecord.objects.all()
+    assert record.source == due and record.kind == "full" and record.status == "queued"
+    assert len(sends) == 1  # the sync task, sent once the dispatcher's transaction commits
+    assert lease_seconds() + entry.schedule.run_every.total_seconds() <= 60
