@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from experiments.models import MetricPoint, ModelVersion, Run, RunLink, SyncRecord
-from experiments.services import source_create, source_sync_request, source_update
+from experiments.models import MetricPoint, ModelVersion, RegressionFlag, Run, RunLink, SyncRecord
+from experiments.services import sentinel_configure, source_create, source_sync_request, source_update
 from experiments.sync.runner import SourceBusy, sync_run
 from tests.experiments.factories import ExperimentTicketFactory
 from tests.experiments.mlflow_logging import add_metric, add_tag, log_run, now_ms
@@ -138,6 +138,26 @@ def test_deleted_run_is_marked_and_odd_values_are_kept_or_rejected_with_a_reason
     assert "bad" not in run.tags and "NUL" in run.rejected["tag:bad"]
     first = SyncRecord.objects.filter(source=source).order_by("created_at").first()
     assert any("NUL" in warning for warning in first.warnings)
+
+
+def test_a_sync_runs_the_regression_sentinel_on_the_runs_it_wrote(run_sync, source, project, mlflow_client,
+                                                                   experiment_id):
+    """The task hands the sentinel to the runner (sync never imports services): a finished
+    run below the champion is flagged by the sync that imported it."""
+    model = f"detector-{experiment_id}"
+    champion = log_run(mlflow_client, experiment_id, name="champ", metrics={"val_f1": [0.93]},
+                       start_ms=now_ms() - 3 * DAY)
+    mlflow_client.create_registered_model(model)
+    version = mlflow_client.create_model_version(model, f"runs:/{champion}/model", run_id=champion)
+    mlflow_client.set_registered_model_alias(model, "champion", version.version)
+    sentinel_configure(project=project, metric="val_f1", model_name=model, alias="champion", tolerance=0.02)
+    worse = log_run(mlflow_client, experiment_id, name="worse", metrics={"val_f1": [0.85]})
+    log_run(mlflow_client, experiment_id, name="close", metrics={"val_f1": [0.92]})
+
+    record = run_sync(source)
+
+    assert record.status == "ok", record.error
+    assert list(RegressionFlag.objects.filter(run__source=source).values_list("run__run_id", flat=True)) == [worse]
 
 
 def test_unreachable_server_is_an_error_then_the_next_sync_completes(
