@@ -2,7 +2,12 @@ from django.urls import path
 
 from . import views
 from .views import backlog as backlog_views
+from .views import comments as comment_views
+from .views import notifications as notification_views
+from .views import relations as relation_views
 from .views import sprints as sprint_views
+from .views import subtasks as subtask_views
+from .views import ticket_fields as ticket_field_views
 from .views import tickets as ticket_views
 from .views import workflow as workflow_views
 
@@ -11,9 +16,9 @@ app_name = "projects"
 urlpatterns = [
     path("", views.project_list, name="list"),
     path("new/", views.project_create, name="create"),
-    path("notifications/", ticket_views.notifications, name="notifications"),
-    path("notifications/read/", ticket_views.notifications_read, name="notifications_read"),
-    path("notifications/<int:notification_id>/", ticket_views.notification_open, name="notification_open"),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
+    path("notifications/<int:notification_id>/", notification_views.notification_open, name="notification_open"),
     path("<str:key>/", views.project_hub, name="hub"),
     path("<str:key>/dashboard/", views.project_dashboard, name="dashboard"),
     path("<str:key>/settings/", views.project_settings, name="settings"),
@@ -30,15 +35,16 @@ urlpatterns = [
     # Planning: tickets, backlog, sprints, workflow and custom fields.
     path("<str:key>/tickets/new/", ticket_views.ticket_create, name="ticket_create"),
     path("<str:key>/tickets/<str:ticket_key>/", ticket_views.ticket_detail, name="ticket"),
-    path("<str:key>/tickets/<str:ticket_key>/fields/<str:field>/", ticket_views.ticket_field, name="ticket_field"),
-    path("<str:key>/tickets/<str:ticket_key>/comments/", ticket_views.ticket_comment, name="ticket_comment"),
-    path("<str:key>/tickets/<str:ticket_key>/comments/<int:comment_id>/delete/", ticket_views.ticket_comment_delete,
+    path("<str:key>/tickets/<str:ticket_key>/fields/<str:field>/", ticket_field_views.ticket_field,
+         name="ticket_field"),
+    path("<str:key>/tickets/<str:ticket_key>/comments/", comment_views.ticket_comment, name="ticket_comment"),
+    path("<str:key>/tickets/<str:ticket_key>/comments/<int:comment_id>/delete/", comment_views.ticket_comment_delete,
          name="ticket_comment_delete"),
-    path("<str:key>/tickets/<str:ticket_key>/relations/", ticket_views.ticket_relation_add,
+    path("<str:key>/tickets/<str:ticket_key>/relations/", relation_views.ticket_relation_add,
          name="ticket_relation_add"),
     path("<str:key>/tickets/<str:ticket_key>/relations/<int:relation_id>/remove/",
-         ticket_views.ticket_relation_remove, name="ticket_relation_remove"),
-    path("<str:key>/tickets/<str:ticket_key>/subtasks/", ticket_views.ticket_subtask, name="ticket_subtask"),
+         relation_views.ticket_relation_remove, name="ticket_relation_remove"),
+    path("<str:key>/tickets/<str:ticket_key>/subtasks/", subtask_views.ticket_subtask, name="ticket_subtask"),
     path("<str:key>/tickets/<str:ticket_key>/delete/", ticket_views.ticket_delete, name="ticket_delete"),
     path("<str:key>/backlog/", backlog_views.backlog, name="backlog"),
     path("<str:key>/backlog/create/", backlog_views.backlog_create, name="backlog_create"),

@@ -4,35 +4,23 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.response import Response
 
 from .. import selectors, services
 from ..access import Action, can
-from ..models import CustomField, CustomFieldType, SavedView, Ticket, TicketRelation, WorkflowStatus
-from ..services.relations import RELATION_CHOICES
+from ..models import CustomField, SavedView, Ticket, TicketRelation
 from .base import ProjectScopedAPIView
-
-
-class CustomFieldSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = CustomField
-        fields = ("key", "name", "field_type", "options", "position", "show_on_card")
-        read_only_fields = ("position",)
-
-
-class CustomFieldWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=60)
-    key = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    field_type = serializers.ChoiceField(choices=CustomFieldType.choices)
-    options = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
-    show_on_card = serializers.BooleanField(required=False, default=False)
-
-
-class CustomFieldPatchSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=60, required=False)
-    options = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
-    show_on_card = serializers.BooleanField(required=False)
+from .serializers import (
+    CustomFieldPatchSerializer,
+    CustomFieldSerializer,
+    CustomFieldWriteSerializer,
+    RelationSerializer,
+    SavedViewSerializer,
+    StatusPatchSerializer,
+    StatusSerializer,
+    StatusWriteSerializer,
+)
 
 
 class CustomFieldListCreate(ProjectScopedAPIView):
@@ -84,27 +72,6 @@ class CustomFieldDetail(ProjectScopedAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class StatusSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = WorkflowStatus
-        fields = ("slug", "name", "position", "is_finished", "wip_limit")
-        read_only_fields = ("position",)
-
-
-class StatusWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=60)
-    slug = serializers.SlugField(max_length=40, required=False, allow_blank=True, default="")
-    is_finished = serializers.BooleanField(required=False, default=False)
-    wip_limit = serializers.IntegerField(required=False, allow_null=True, min_value=1, default=None)
-
-
-class StatusPatchSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=60, required=False)
-    is_finished = serializers.BooleanField(required=False)
-    wip_limit = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    position = serializers.IntegerField(required=False, min_value=0, help_text="The new place, 0 first.")
-
-
 class StatusListCreate(ProjectScopedAPIView):
     serializer_class = StatusSerializer
     pagination_class = None
@@ -142,15 +109,6 @@ class StatusDetail(ProjectScopedAPIView):
                                position=values.get("position"))
         current.refresh_from_db()
         return Response(StatusSerializer(current).data)
-
-
-class SavedViewSerializer(serializers.ModelSerializer):
-    owner = serializers.CharField(source="owner.username", read_only=True)
-
-    class Meta:
-        model = SavedView
-        fields = ("id", "name", "filters", "shared", "owner", "created_at")
-        read_only_fields = ("id", "owner", "created_at")
 
 
 class SavedViewListCreate(ProjectScopedAPIView):
@@ -191,13 +149,6 @@ class SavedViewDetail(ProjectScopedAPIView):
             raise Http404
         services.saved_view_delete(view=view, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class RelationSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    kind = serializers.ChoiceField(choices=RELATION_CHOICES, help_text="As seen from this ticket.")
-    ticket = serializers.CharField(help_text="The other ticket's key.")
-    title = serializers.CharField(read_only=True)
 
 
 class TicketRelationListCreate(ProjectScopedAPIView):

@@ -1,7 +1,7 @@
-"""Forms of the board page (kept apart from forms.py, which the ticket pages grow)."""
+"""Forms of the board page: the quick "new ticket" dialog."""
 from django import forms
 
-from .models import Project, TicketType, WorkflowStatus
+from ..models import Project, TicketType, WorkflowStatus
 
 
 class QuickCreateForm(forms.Form):

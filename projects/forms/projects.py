@@ -1,6 +1,7 @@
+"""Forms of the project pages: create, settings, members (invite, role)."""
 from django import forms
 
-from .models import Phase, Project, Role
+from ..models import Phase, Project, Role
 
 
 class ProjectForm(forms.ModelForm):

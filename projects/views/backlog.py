@@ -15,7 +15,7 @@ from aihub.htmx import partial_template, wants_partial
 
 from .. import selectors, services
 from ..access import Action, can, project_for
-from ..forms_tickets import InlineCreateForm, SavedViewForm
+from ..forms import InlineCreateForm, SavedViewForm
 from ..models import Priority, SavedView, Sprint, Ticket, TicketType
 from .sprints import ticket_url_prefix
 

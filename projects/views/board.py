@@ -15,7 +15,7 @@ from aihub.htmx import wants_partial
 
 from .. import live, selectors, services
 from ..access import Action, can, project_for
-from ..forms_board import QuickCreateForm
+from ..forms import QuickCreateForm
 from ..models import BoardMode, Project, Sprint, WorkflowStatus
 from ..templatetags.board_ui import project_live_etag
 

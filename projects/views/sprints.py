@@ -15,7 +15,7 @@ from aihub.htmx import wants_partial
 
 from .. import selectors, services
 from ..access import Action, can, project_for
-from ..forms_tickets import SprintCompleteForm, SprintForm
+from ..forms import SprintCompleteForm, SprintForm
 from ..models import Sprint, SprintState, Ticket
 
 PLANNING_BACKLOG_SIZE = 50

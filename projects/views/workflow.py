@@ -10,7 +10,7 @@ from aihub.forms import add_service_errors
 
 from .. import services
 from ..access import Action, project_for
-from ..forms_tickets import CustomFieldForm, StatusForm
+from ..forms import CustomFieldForm, StatusForm
 from ..models import CustomField, WorkflowStatus
 
 

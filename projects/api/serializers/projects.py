@@ -1,6 +1,7 @@
+"""Serializers of the projects API: projects and memberships."""
 from rest_framework import serializers
 
-from ..models import PROJECT_KEY_PATTERN, BoardMode, Membership, Phase, Project, Role, project_key_validator
+from ...models import PROJECT_KEY_PATTERN, BoardMode, Membership, Phase, Project, Role, project_key_validator
 
 
 class ProjectSerializer(serializers.ModelSerializer):
