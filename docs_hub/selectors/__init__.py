@@ -8,7 +8,10 @@ from .backlinks import (  # noqa: F401
     linking_sources,
 )
 from .docs import (  # noqa: F401
+    TREE_BUDGET,
+    TREE_CAP,
     TreeNode,
+    TreeRow,
     doc_by_slug,
     doc_counts,
     doc_current_html,
@@ -19,6 +22,8 @@ from .docs import (  # noqa: F401
     recent_docs,
     subtree_ids,
     trash_list,
+    tree_ancestors,
+    tree_rows,
 )
 from .revisions import (  # noqa: F401
     DiffLine,

@@ -69,6 +69,117 @@ def flatten_tree(roots: list[TreeNode]) -> list[TreeNode]:
     return out
 
 
+TREE_CAP = 100  # children shown per parent before a "Show N more" link
+TREE_BUDGET = 250  # nodes a tree renders before deeper levels stay collapsed (loaded on demand)
+
+
+@dataclass(slots=True)
+class TreeRow:
+    """One line of the rendered tree: a page (`node`), or a "Show N more" link in a list of
+    siblings (`more` pages hidden, loaded from `start` up to `stop`, None for the end). `opens`
+    says its children follow (a nested list); `closes` how many nested lists end after it;
+    `collapsed` how many children load on demand behind its toggle."""
+    depth: int
+    node: TreeNode | None = None
+    opens: bool = False
+    collapsed: int = 0
+    more: int = 0
+    start: int = 0
+    stop: int | None = None
+    parent_slug: str = ""
+    closes: range = range(0)
+
+    @property
+    def more_query(self) -> str:
+        """The query of the "Show N more" link (urlencoded, slugs only hold safe characters)."""
+        query = f"under={self.parent_slug}&from={self.start}" if self.parent_slug else f"from={self.start}"
+        return f"{query}&to={self.stop}" if self.stop is not None else query
+
+
+def tree_rows(roots: list[TreeNode], *, keep_open: set[int] = frozenset(), shown: dict[int | None, int] | None = None,
+              start: int = 0, stop: int | None = None, cap: int = TREE_CAP, budget: int = TREE_BUDGET,
+              parent: TreeNode | None = None) -> list[TreeRow]:
+    """A bounded rendering of a tree (the whole of it from doc_tree, or pages `start` to `stop`
+    of one list): each list of siblings shows at most `cap` pages (or as many as
+    `shown[parent id]` asks), then a "Show N more" row; levels open breadth first while the rows
+    stay within `budget`, deeper pages show a toggle that loads their children. The pages in
+    `keep_open` (the current page and its ancestors) are always shown and open: one past the
+    cap is shown after a "Show N more" row for the pages between."""
+    shown = shown or {}
+
+    def visible(items: list[TreeNode], owner: TreeNode | None, first: int = 0, last: int | None = None) -> list:
+        """The pages of a list in view, with (start, stop) gaps where a "more" row goes."""
+        last = len(items) if last is None else min(last, len(items))
+        end = min(max(first + cap, shown.get(owner.id if owner else None, 0)), last)
+        out: list = items[first:end]
+        for index in range(end, last):
+            if items[index].id in keep_open:
+                if index > end:
+                    out.append((end, index))
+                out.append(items[index])
+                end = index + 1
+        if end < last:
+            out.append((end, last if last < len(items) else None))
+        return out
+
+    for index, item in enumerate(roots):
+        item.first, item.last = index == 0, index == len(roots) - 1
+    top = visible(roots, parent, start, stop)
+    opened: set[int] = set()
+    level = [item for item in top if isinstance(item, TreeNode)]
+    total = len(level)
+    while level:
+        following = [child for node in level if node.children for child in visible(node.children, node)
+                     if isinstance(child, TreeNode)]
+        if total + len(following) > budget:
+            break
+        opened.update(node.id for node in level if node.children)
+        total += len(following)
+        level = following
+    opened.update(keep_open)
+
+    rows: list[TreeRow] = []
+
+    def walk(items: list, depth: int, owner: TreeNode | None) -> None:
+        for item in items:
+            if not isinstance(item, TreeNode):
+                gap_start, gap_stop = item
+                rows.append(TreeRow(depth, more=(gap_stop or total_of(owner)) - gap_start, start=gap_start,
+                                    stop=gap_stop, parent_slug=owner.slug if owner else ""))
+                continue
+            siblings = item.children
+            is_open = bool(siblings) and item.id in opened
+            rows.append(TreeRow(depth, item, opens=is_open, collapsed=0 if is_open else len(siblings)))
+            if is_open:
+                for index, child in enumerate(siblings):
+                    child.first, child.last = index == 0, index == len(siblings) - 1
+                walk(visible(siblings, item), depth + 1, item)
+
+    def total_of(owner: TreeNode | None) -> int:
+        return len(owner.children) if owner is not None else len(roots)
+
+    walk(top, 0, parent)
+    for row, after in zip(rows, [*rows[1:], None], strict=True):
+        if not row.opens:
+            row.closes = range(row.depth - (after.depth if after else 0))
+    return rows
+
+
+def tree_ancestors(roots: list[TreeNode], doc_id: int | None) -> list[TreeNode]:
+    """The node of `doc_id` and its ancestors (nearest first), found in a doc_tree."""
+    index: dict[int, TreeNode] = {}
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        index[node.id] = node
+        stack.extend(node.children)
+    out, node = [], index.get(doc_id)
+    while node is not None:
+        out.append(node)
+        node = index.get(node.parent_id)
+    return out
+
+
 def subtree_ids(*, doc: Doc) -> list[int]:
     """The doc and every live descendant (one query for the project's parent links)."""
     pairs = Doc.objects.filter(project_id=doc.project_id, deleted_at__isnull=True).values_list("id", "parent_id")

@@ -2,6 +2,7 @@
 role that may not), then the doc by slug (an old slug redirects to the current one)."""
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from projects.access import Action, can, project_for
 
@@ -44,6 +45,44 @@ def moved_slug_redirects(view):
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
     return wrapper
+
+
+def tree_context(project, *, current_id: int | None = None, under: str | None = None, start: int = 0) -> dict:
+    """The side tree, bounded (selectors.tree_rows): the current page and its ancestors open,
+    or, for the `?under=<slug>&from=N` links without htmx, that list shown up to N + a cap."""
+    roots = selectors.doc_tree(project=project)
+    shown = {}
+    if under is not None:
+        parent = selectors.tree_ancestors(roots, _id_of(roots, under)) if under else []
+        if under and not parent:
+            raise Http404("No such page.")
+        shown[parent[0].id if parent else None] = start + selectors.TREE_CAP
+        current_id = current_id or (parent[0].id if parent else None)
+    keep_open = {node.id for node in selectors.tree_ancestors(roots, current_id)}
+    return {"tree": selectors.tree_rows(roots, keep_open=keep_open, shown=shown),
+            "tree_url": reverse("docs_hub:index", kwargs={"key": project.key})}
+
+
+def tree_fragment_context(project, *, under: str, start: int, stop: int | None = None) -> dict:
+    """The rows an htmx tree link loads: a page's children (`under`, "" for the top level)
+    from `start` (up to `stop`), as bounded as the tree itself."""
+    roots = selectors.doc_tree(project=project)
+    parent = selectors.tree_ancestors(roots, _id_of(roots, under))[:1] if under else []
+    if under and not parent:
+        raise Http404("No such page.")
+    siblings = parent[0].children if parent else roots
+    return {"tree": selectors.tree_rows(siblings, start=start, stop=stop, parent=parent[0] if parent else None),
+            "tree_url": reverse("docs_hub:index", kwargs={"key": project.key})}
+
+
+def _id_of(roots, slug: str) -> int | None:
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node.slug == slug:
+            return node.id
+        stack.extend(node.children)
+    return None
 
 
 def page_context(project, **extra) -> dict:

@@ -10,20 +10,31 @@ from django.views.decorators.http import require_POST
 
 from aihub.exceptions import StaleVersion
 from aihub.forms import add_service_errors
+from aihub.htmx import wants_partial
 from aihub.limits import text_limit
 from projects.access import Action, project_for
 
 from .. import macros, selectors, services
 from ..forms import AttachmentForm, DocCreateForm, DocForm, PreviewForm
 from ..rendering import render_doc
-from .common import doc_for, moved_slug_redirects, page_context
+from .common import doc_for, moved_slug_redirects, page_context, tree_context, tree_fragment_context
 
 
 @login_required
 def doc_index(request, key):
+    """The docs home. Its tree's links (a page's sub-pages, "Show N more") come back here with
+    `?under=<slug>&from=N&to=M`: htmx gets those rows alone, a plain link the page with them shown."""
     project = project_for(request.user, key)
-    tree = selectors.flatten_tree(selectors.doc_tree(project=project))
-    context = page_context(project, tree=tree, recent=selectors.recent_docs(project=project, limit=10),
+    start, stop = request.GET.get("from", ""), request.GET.get("to", "")
+    under = request.GET.get("under", "" if start else None)  # "" is the top level
+    start, stop = int(start) if start.isdigit() else 0, int(stop) if stop.isdigit() else None
+    if wants_partial(request) and under is not None:
+        context = page_context(project, **tree_fragment_context(project, under=under, start=start, stop=stop))
+        # A page's toggle swaps in its nested list; "Show N more" swaps in more rows.
+        return render(request, "docs_hub/_tree.html#children" if under and not start else "docs_hub/_tree.html#rows",
+                      context)
+    tree = tree_context(project, under=under, start=start)
+    context = page_context(project, **tree, recent=selectors.recent_docs(project=project, limit=10),
                            counts=selectors.doc_counts(project=project))
     return render(request, "docs_hub/index.html", context)
 
@@ -34,7 +45,7 @@ def doc_detail(request, key, slug):
     project, doc = doc_for(request, key, slug)
     context = page_context(
         project, doc=doc, html=selectors.doc_current_html(doc=doc),
-        tree=selectors.flatten_tree(selectors.doc_tree(project=project)),
+        **tree_context(project, current_id=doc.id),
         backlinks=selectors.doc_backlinks(doc=doc), attachments=list(doc.attachments.select_related("uploaded_by")),
         attachment_form=AttachmentForm(),
     )

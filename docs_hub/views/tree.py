@@ -16,7 +16,7 @@ from projects.access import Action, project_for
 from .. import export, selectors, services
 from ..forms import DocMoveForm, DocTemplateForm
 from ..models import Doc, DocTemplate
-from .common import doc_for, moved_slug_redirects, page_context
+from .common import doc_for, moved_slug_redirects, page_context, tree_context
 
 
 @login_required
@@ -47,7 +47,7 @@ def doc_shift(request, key):
     project, doc = doc_for(request, key, slug, Action.EDIT)
     services.doc_shift(doc=doc, offset=-1 if direction == "up" else 1)
     if wants_partial(request):
-        context = page_context(project, tree=selectors.flatten_tree(selectors.doc_tree(project=project)))
+        context = page_context(project, **tree_context(project, current_id=doc.id))
         return render(request, "docs_hub/index.html#tree", context)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
