@@ -116,6 +116,10 @@ class Run(models.Model):
             models.Index(fields=["project", "run_id"], name="run_project_run_id"),
             models.Index(fields=["experiment", "start_time"], name="run_experiment_start"),
             models.Index(fields=["source", "status"], name="run_source_status"),
+            # An experiment's runs table in its default order (selectors.runs_sorted: newest first,
+            # runs without a start last), live runs only: the first page reads 50 index entries.
+            models.Index(models.F("experiment"), models.F("start_time").desc(nulls_last=True), models.F("id"),
+                         name="run_experiment_table", condition=models.Q(deleted=False)),
             # The fast loop's watch list (sync/cycles.py): a source's stored runs still running or
             # deleted, read on every cycle, a few among tens of thousands of finished runs.
             models.Index(fields=["source", "id"], name="run_fast_loop_watch",

@@ -25,6 +25,7 @@ from .runs import (  # noqa: F401
     runs_filtered,
     runs_for_compare,
     runs_sorted,
+    runs_table,
     table_columns,
     ticket_runs,
 )

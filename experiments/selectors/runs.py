@@ -54,6 +54,16 @@ def runs_filtered(*, project: Project, experiment: str = "", experiment_pk: int 
     return runs_sorted(runs, sort)
 
 
+RUN_TABLE_FIELDS = ("id", "run_id", "name", "status", "start_time", "end_time", "deleted", "lifecycle",
+                    "metrics", "params", "project_id", "experiment_id", "source_id")
+
+
+def runs_table(runs: QuerySet[Run]) -> QuerySet[Run]:
+    """The columns a runs table shows, without the experiment's row (not tags, marks,
+    artifacts or sync bookkeeping)."""
+    return runs.select_related(None).only(*RUN_TABLE_FIELDS)
+
+
 def runs_sorted(runs: QuerySet[Run], sort: str) -> QuerySet[Run]:
     """`sort`: an attribute, `metrics.KEY` or `params.KEY`, with `-` for descending."""
     descending = sort.startswith("-")

@@ -2,13 +2,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from aihub.htmx import wants_partial
+from aihub.pagination import CappedPaginator
 from projects.access import Action, can, project_for
 from projects.models import Ticket
 
@@ -17,6 +17,7 @@ from ..forms import LinkTicketForm, RunColumnsForm
 from ..models import Experiment, RunStatus
 
 PAGE_SIZE = 50
+RUN_COUNT_CAP = 10_000  # a longer runs table says "10,000+ runs" (aihub/pagination.py)
 
 
 def _context(project, **extra):
@@ -46,7 +47,7 @@ def experiment_runs(request, key, experiment_pk):
     except ValidationError as error:  # the filter language refused `q`: say why, show no runs
         filter_error = " ".join(error.messages)
         runs = selectors.run_queryset(project=project).none()
-    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.runs_table(runs), PAGE_SIZE, cap=RUN_COUNT_CAP).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     tickets = selectors.run_tickets(rows)
     for run in rows:

@@ -1,0 +1,64 @@
+"""The runs table on a long experiment (issue 12, target 6): the rows it shows read through
+an index in the default order, and the count stops at a cap ("10,000+ runs") until someone
+pages to the end of the capped range."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from aihub.pagination import CappedPaginator
+from experiments import selectors
+from experiments.models import Run
+from experiments.views import runs as run_views
+from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory
+from tests.projects.factories import ProjectFactory
+from tests.services import require_postgres
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def experiment():
+    return ExperimentFactory(source=MlflowSourceFactory(project=ProjectFactory(key="CV")), name="detector")
+
+
+def test_capped_paginator_counts_up_to_the_cap_then_exactly_at_the_end(experiment, django_assert_num_queries):
+    RunFactory.create_batch(12, experiment=experiment)
+    runs = Run.objects.filter(experiment=experiment).order_by("pk")
+    paginator = CappedPaginator(runs, 2, cap=5)
+    with django_assert_num_queries(2):  # the capped count, the page
+        page = paginator.get_page(2)
+        assert len(page.object_list) == 2
+    assert paginator.capped and paginator.count == 6 and paginator.num_pages == 3
+    end = CappedPaginator(runs, 2, cap=5).get_page(3)  # the last page of the capped range
+    assert not end.paginator.capped and end.paginator.num_pages == 6 and end.has_next()
+    assert CappedPaginator(runs, 2, cap=5).get_page(99).number == 6
+    assert CappedPaginator(runs, 2, cap=5).get_page("x").number == 1
+    short = CappedPaginator(runs, 5, cap=50)
+    assert short.get_page(9).number == 3 and not short.capped and short.count == 12
+
+
+def test_runs_table_says_more_than_the_cap_and_pages_on(client, experiment, member_of, monkeypatch):
+    monkeypatch.setattr(run_views, "RUN_COUNT_CAP", 5)
+    monkeypatch.setattr(run_views, "PAGE_SIZE", 2)
+    for n in range(12):
+        RunFactory(experiment=experiment, name=f"run-{n:03d}")
+    client.force_login(member_of(experiment.source.project, "viewer"))
+    url = reverse("experiments:experiment", args=[experiment.source.project.key, experiment.pk])
+    first = client.get(url).content.decode()
+    assert "5+ runs" in first and "Page 1 of 3+" in first and "Next" in first
+    last = client.get(url, {"page": 3}).content.decode()
+    assert "12 runs" in last and "Page 3 of 6" in last
+
+
+def test_the_default_order_reads_through_the_runs_table_index(experiment):
+    require_postgres()
+    RunFactory.create_batch(3, experiment=experiment)
+    runs = selectors.runs_table(selectors.runs_filtered(project=experiment.source.project, experiment_pk=experiment.pk))
+    sql, params = runs[:50].query.sql_with_params()
+    assert "experiments_experiment" not in sql and '"tags"' not in sql  # the shown columns, no join
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "run_experiment_table" in plan and "Sort" not in plan, plan
