@@ -96,13 +96,13 @@ def celery_worker_process(transactional_db, tmp_path):
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
         "AIHUB_DATA_DIR": str(settings.DATA_DIR),
     }
-    log = open(tmp_path / "worker.log", "w")
     queue = f"tests-{os.getpid()}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "aihub", "worker", "--pool=solo", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-Q", queue, "-n", f"{queue}@%h", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    with open(tmp_path / "worker.log", "w") as log:  # the worker writes to its own copy of the file
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "aihub", "worker", "--pool=solo", "--without-gossip",
+             "--without-mingle", "--without-heartbeat", "-Q", queue, "-n", f"{queue}@%h", "--loglevel=INFO"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
     previous_eager = app.conf.task_always_eager
     previous_queue = app.conf.task_default_queue
     app.conf.task_always_eager = False
@@ -125,7 +125,6 @@ def celery_worker_process(transactional_db, tmp_path):
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -8,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _seed():
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
 
 
 def test_demo_docs_link_each_other_and_seeding_twice_changes_nothing():

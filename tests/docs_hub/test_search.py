@@ -135,7 +135,7 @@ def test_a_body_only_ticket_match_is_ranked_on_its_full_text(member_of):
                                     "quantization-aware training, and quantization errors in the logs.")
     TicketFactory(project=project, title="Weekly report", description="Mentions quantization once among many other topics.")
     hits = search(user=user, query="quantization", types={"ticket"})
-    assert [hit.key for hit in hits][0] == about.key
+    assert hits[0].key == about.key
     assert hits[0].rank > hits[1].rank
 
 

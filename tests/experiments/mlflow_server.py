@@ -32,12 +32,12 @@ class MlflowServer:
 
     def start(self, timeout: float = 120) -> "MlflowServer":
         mlflow_bin = Path(sys.executable).with_name("mlflow")
-        log = open(self.log_path, "w")
-        self.process = subprocess.Popen(
-            [str(mlflow_bin), "server", "--backend-store-uri", self.backend_uri, "--default-artifact-root",
-             str(self.artifacts), "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
-            env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.root,
-        )
+        with open(self.log_path, "w") as log:  # the server writes to its own copy of the file
+            self.process = subprocess.Popen(
+                [str(mlflow_bin), "server", "--backend-store-uri", self.backend_uri, "--default-artifact-root",
+                 str(self.artifacts), "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
+                env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.root,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

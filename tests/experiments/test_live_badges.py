@@ -75,7 +75,7 @@ def test_a_synced_page_is_announced_once_whatever_its_number_of_runs(project, ex
         importer.import_page(page)
     assert revision(project) == before + 1
     with django_capture_on_commit_callbacks(execute=True):
-        importer.import_page([raw_run("r0", ticket.key, status="FINISHED")] + page[1:])
+        importer.import_page([raw_run("r0", ticket.key, status="FINISHED"), *page[1:]])
     assert revision(project) == before + 2
 
 

@@ -30,9 +30,10 @@ def test_admin_pages_open_for_every_model(client):
     client.force_login(superuser)
     for model, model_admin in admin.site._registry.items():
         info = (model._meta.app_label, model._meta.model_name)
-        assert client.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200, info
+        prefix = f"admin:{info[0]}_{info[1]}"
+        assert client.get(reverse(f"{prefix}_changelist")).status_code == 200, info
         if model_admin.has_add_permission(type("R", (), {"user": superuser})()):
-            assert client.get(reverse("admin:%s_%s_add" % info)).status_code == 200, info
+            assert client.get(reverse(f"{prefix}_add")).status_code == 200, info
         obj = model._default_manager.first()
         if obj is not None:
-            assert client.get(reverse("admin:%s_%s_change" % info, args=[obj.pk])).status_code == 200, info
+            assert client.get(reverse(f"{prefix}_change", args=[obj.pk])).status_code == 200, info

@@ -60,7 +60,7 @@ def test_nul_in_an_api_filter_is_a_400_field_error(api, member, api_name, name):
 
 
 def test_nul_in_a_filter_name_or_the_path_is_a_400(client, api, member):
-    user, project, experiment, _ = member
+    user, project, _experiment, _ = member
     client.force_login(user)
     assert client.get(f"/projects/{project.key}/backlog/?cf_a%00b=1").status_code == 400
     assert client.get("/projects/NUL%00/board/").status_code == 400
@@ -75,7 +75,7 @@ def test_nul_in_a_posted_form_is_a_400(client, member):
 
 
 def test_clean_filters_still_answer(client, api, member):
-    user, project, experiment, runs = member
+    user, project, experiment, _runs = member
     client.force_login(user)
     for page in ("board", "backlog", "runs"):
         assert client.get(_url(PAGES[page], project, experiment), {"q": "a b", "status": "todo"}).status_code == 200

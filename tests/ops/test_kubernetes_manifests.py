@@ -162,7 +162,7 @@ def test_exactly_one_beat_and_autoscalers_for_web_and_workers_only():
     beat = objects[("Deployment", "aihub-beat")]
     assert beat["spec"]["replicas"] == 1 and beat["spec"]["strategy"]["type"] == "Recreate"
     targets = {}
-    for (kind, name), hpa in objects.items():
+    for (kind, _name), hpa in objects.items():
         if kind == "HorizontalPodAutoscaler":
             assert hpa["apiVersion"] == "autoscaling/v2"
             target = hpa["spec"]["scaleTargetRef"]

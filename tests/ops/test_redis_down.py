@@ -85,12 +85,12 @@ def test_in_process_without_redis_everything_answers_and_comes_back(client, api,
 # --- The same over HTTP: gunicorn with a real Celery broker, both on the private Redis ---
 
 def _gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
-    log = open(log_path, "w")
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "aihub.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--no-control-socket", "--timeout", "60"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    with open(log_path, "w") as log:  # gunicorn writes to its own copy of the file
+        return subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "aihub.wsgi:application", "--bind", f"127.0.0.1:{port}",
+             "--workers", "1", "--no-control-socket", "--timeout", "60"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
 
 
 def _signed_in(base: str, username: str) -> requests.Session:

@@ -71,7 +71,7 @@ def test_workflow_statuses(cv, pm):
     with pytest.raises(ValidationError):
         services.status_update(status=qa, wip_limit=0)
     services.status_move(status=qa, offset=-10)
-    assert list(cv.statuses.order_by("position").values_list("slug", flat=True))[0] == "qa_review"
+    assert cv.statuses.order_by("position").values_list("slug", flat=True).first() == "qa_review"
     ticket = TicketFactory(project=cv, title="In QA", status=qa)
     with pytest.raises(ValidationError) as error:
         services.status_delete(status=qa)
