@@ -12,8 +12,7 @@ from django.utils.html import escape
 from experiments.models import Run
 from experiments.numbers import metric_text
 from projects.models import Ticket
-
-from .links import ticket_url
+from projects.ticket_links import ticket_url
 
 MACRO = re.compile(r"\{\{\s*(?P<kind>[a-z]+):(?P<arg>[^\s{}]+)(?P<options>(?:\s+[a-z_]+:[^\s{}]+)*)\s*\}\}")
 PLACEHOLDER = "\u27e6macro-{}\u27e7"
@@ -108,7 +107,7 @@ def resolve_tickets(project, macros: list[dict]) -> list[dict]:
             continue
         state = "done" if ticket.status.is_finished else "open"
         values.append({"text": f"{ticket.key} {ticket.title} [{ticket.status.name}]", "state": state,
-                       "url": ticket_url(project.key, ticket.key)})
+                       "url": ticket_url(ticket.key)})
     return values
 
 

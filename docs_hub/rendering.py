@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from aihub.markdown import render_markdown_with_toc
 from projects.models import Project
+from projects.ticket_links import ticket_url
 
 from . import macros as macro_registry
-from .links import doc_url, ticket_url
+from .links import doc_url
 from .models import Doc, DocSlugAlias
 
 # Fence lines (``` or ~~~ at the start of a line) and inline code spans. Fences are paired
@@ -148,7 +149,7 @@ def render_doc(*, project: Project, body: str) -> Rendered:
             return key
         ticket_links_made.append(1)
         if key not in ticket_urls:
-            ticket_urls[key] = ticket_url(project.key, key)
+            ticket_urls[key] = ticket_url(key)
         return f"[{key}]({ticket_urls[key]}){{: .ticket-link }}"
 
     source = "".join(text if is_code else TOKENS.sub(replace, text) for is_code, text in parts)

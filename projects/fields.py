@@ -1,5 +1,6 @@
-"""Custom fields, read side: how a value is looked up in queries. Selectors (filters) and
-services (a choice still in use) both use it; the writes are in services/fields.py."""
+"""Custom fields, read side: how a value is looked up in queries (selectors' filters, and
+services asking whether a choice is still in use) and how it is shown (cards, the ticket
+page, the board API: one wording). The writes are in services/fields.py."""
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection
@@ -25,3 +26,15 @@ def custom_field_lookup(field: CustomField, value) -> dict:
         except InvalidOperation:
             return {"pk__in": []}
     return {path: value}
+
+
+def custom_field_display(field_type: str, value) -> str:
+    """A custom field's value as every page and the board API show it: "" when unset,
+    Yes or No for a checkbox, choices comma separated."""
+    if value in (None, "", []):
+        return ""
+    if field_type == CustomFieldType.CHECKBOX:
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)

@@ -1,5 +1,6 @@
-"""Ticket keys in Markdown (CV-12) become links to their ticket page, and @username
-mentions become highlighted. Other apps (docs) call `linkify_ticket_keys` and
+"""Links to tickets: the ticket page's URL (ticket_url, ticket_url_parts: the one place a
+ticket URL is built), and ticket keys in Markdown (CV-12) turned into links, @username
+mentions highlighted. Other apps (docs) call `ticket_url`, `linkify_ticket_keys` and
 `ticket_keys_in` so a key means the same thing everywhere."""
 import re
 
@@ -23,8 +24,18 @@ MAX_TICKET_LINKS = 200
 
 
 def ticket_url(key: str) -> str:
+    """The ticket page of `key` (CV-12). Every app links to a ticket through this."""
     project_key = key.rsplit("-", 1)[0]
     return reverse("projects:ticket", kwargs={"key": project_key, "ticket_key": key})
+
+
+def ticket_url_parts(project_key: str) -> tuple[str, str]:
+    """The ticket page URL of `project_key` around a key, as (prefix, suffix): reversed once
+    for a page or an answer that links many tickets (prefix + key + suffix each), instead
+    of once per ticket."""
+    marker = f"{project_key}-0"
+    prefix, _, suffix = reverse("projects:ticket", kwargs={"key": project_key, "ticket_key": marker}).partition(marker)
+    return prefix, suffix
 
 
 def _outside_code(text: str, replace) -> str:

@@ -15,8 +15,9 @@ from django.db.models.expressions import RawSQL
 
 from experiments.models import Run
 from projects.models import Ticket
+from projects.ticket_links import ticket_url
 
-from ..links import doc_url, ticket_url
+from ..links import doc_url
 from ..models import Doc
 from .providers import SearchHit, register_search_provider
 from .snippets import HEADLINE_OPTIONS, START, marked_to_html, plain_snippet
@@ -112,11 +113,11 @@ def search_tickets(*, project_ids, query: str, limit: int, full_text: bool) -> l
         rows = _ranked(Ticket.objects.select_related("project").only("key", "title", "project__key"),
                        table='"projects_ticket"', vector=TICKET_VECTOR, title_vector=TICKET_TITLE_VECTOR,
                        project_ids=project_ids, query=query, limit=limit)
-        return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.project.key, t.key),
+        return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.key),
                           project=t.project.key, snippet="", rank=float(t.search_rank), key=t.key, ref=t.pk)
                 for t in rows]
     rows, words = _fallback(base, title="title", body="description", query=query, limit=limit)
-    return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.project.key, t.key),
+    return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.key),
                       project=t.project.key, snippet=plain_snippet(t.description, words),
                       rank=_fallback_rank(t.title, words), key=t.key) for t in rows]
 

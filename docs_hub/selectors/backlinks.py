@@ -4,8 +4,9 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 
 from projects.models import Project, Ticket
+from projects.ticket_links import ticket_url
 
-from ..links import doc_url, ticket_url
+from ..links import doc_url
 from ..models import Doc, DocLink, DocTicketLink
 
 
@@ -31,10 +32,10 @@ def doc_backlinks(*, doc: Doc) -> dict:
     key = doc.project.key
     return {
         "docs": [{"title": d.title, "slug": d.slug, "url": doc_url(key, d.slug)} for d in linking_docs],
-        "tickets_mentioning": [{"key": t.key, "title": t.title, "url": ticket_url(key, t.key)}
+        "tickets_mentioning": [{"key": t.key, "title": t.title, "url": ticket_url(t.key)}
                                for t in mentioning_tickets],
         "tickets_mentioned": [{"key": t.key, "title": t.title, "status": t.status.name,
-                               "url": ticket_url(key, t.key)} for t in mentioned_tickets],
+                               "url": ticket_url(t.key)} for t in mentioned_tickets],
     }
 
 

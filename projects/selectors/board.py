@@ -7,11 +7,15 @@ provider once.
 """
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from .. import hooks
+from ..fields import custom_field_display
 from ..models import CustomField, Label, Project, Sprint, SprintState, Ticket, TicketType, WorkflowStatus
+
+User = get_user_model()
 
 # Cards a column shows before "more" is fetched as the user scrolls (a screen shows ~8).
 COLUMN_PAGE_SIZE = 20
@@ -95,21 +99,11 @@ def _filtered(tickets: QuerySet[Ticket], filters: BoardFilters) -> QuerySet[Tick
 
 
 def _initials(username: str | None, display_name: str, first_name: str, last_name: str) -> str:
+    """The assignee's initials, from a values() row, as User.initials makes them."""
     if not username:
         return ""
-    label = display_name or f"{first_name or ''} {last_name or ''}".strip() or username
-    parts = label.replace(".", " ").replace("_", " ").split()
-    return "".join(p[0] for p in parts[:2]).upper() or username[:2].upper()
-
-
-def _card_field_value(field_type: str, value) -> str:
-    if value in (None, "", []):
-        return ""
-    if field_type == "checkbox":
-        return "yes" if value else ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+    return User(username=username, display_name=display_name or "", first_name=first_name or "",
+                last_name=last_name or "").initials
 
 
 def card_custom_fields(*, project: Project) -> list[tuple[str, str, str]]:
@@ -162,7 +156,7 @@ def _cards(rows: list[tuple], card_fields=(), tickets: QuerySet[Ticket] | None =
         if card_fields:
             values = row[13] or {}
             for field_key, name, field_type in card_fields:
-                shown = _card_field_value(field_type, values.get(field_key))
+                shown = custom_field_display(field_type, values.get(field_key))
                 if shown:
                     card["fields"].append({"key": field_key, "name": name, "value": shown})
         cards.append(card)
@@ -186,7 +180,7 @@ def _api_cards(rows: list[tuple], card_fields, labels: dict, badges: dict) -> li
             values = row[13] or {}
             fields = {}
             for field_key, _name, field_type in card_fields:
-                shown = _card_field_value(field_type, values.get(field_key))
+                shown = custom_field_display(field_type, values.get(field_key))
                 if shown:
                     fields[field_key] = shown
         cards.append({

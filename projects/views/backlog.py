@@ -17,7 +17,7 @@ from .. import selectors, services
 from ..access import Action, can, project_for
 from ..forms import InlineCreateForm, SavedViewForm
 from ..models import Priority, SavedView, Sprint, Ticket, TicketType
-from .sprints import ticket_url_prefix
+from ..ticket_links import ticket_url_parts
 
 PAGE_SIZE = 100
 
@@ -48,7 +48,7 @@ def backlog(request, key):
         ticket.epic_progress = progress.get(ticket.key)
     context = {"project": project, "page": page, "tickets": tickets, "next_url": next_url,
                "can_edit": can(project, Action.EDIT), "filters": filters,
-               "ticket_url_prefix": ticket_url_prefix(project),
+               "ticket_url_parts": ticket_url_parts(project.key),
                "sprint_url_prefix": reverse("projects:sprints", kwargs={"key": project.key})}
     if wants_partial(request) and request.GET.get("page"):  # the next rows, for the "load more" row
         return render(request, "projects/backlog.html#rows", context)

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -18,6 +17,7 @@ from ..access import Action, can, project_for
 from ..forms import QuickCreateForm
 from ..models import BoardMode, Project, Sprint, WorkflowStatus
 from ..templatetags.board_ui import project_live_etag
+from ..ticket_links import ticket_url_parts
 
 MAX_CARDS_PER_COLUMN = 400
 
@@ -34,17 +34,6 @@ def _chosen_sprint(project: Project, value: str | None) -> tuple[Sprint | None, 
         return sprint, str(sprint.pk)
     sprint = selectors.active_sprint(project=project)
     return sprint, (str(sprint.pk) if sprint else "")
-
-
-def _ticket_url_template(project: Project) -> tuple[str, str] | None:
-    """The ticket page URL around its key, reversed once per page instead of once per card."""
-    marker = f"{project.key}-999999999"
-    try:
-        url = reverse("projects:ticket", kwargs={"key": project.key, "ticket_key": marker})
-    except NoReverseMatch:
-        return None
-    prefix, _, suffix = url.partition(marker)
-    return prefix, suffix
 
 
 def _cards_per_column(request) -> int:
@@ -68,7 +57,7 @@ def _board_scope(request, project: Project) -> dict:
         "no_active_sprint": sprint is None and sprint_value == "",  # a Scrum project with no active sprint
         "filters": filters,
         "query": {**filters.as_query(), **({"sprint": sprint_value} if request.GET.get("sprint") else {})},
-        "ticket_url_prefix": _ticket_url_template(project),
+        "ticket_url_parts": ticket_url_parts(project.key),
     }
 
 

@@ -17,6 +17,7 @@ from .. import selectors, services
 from ..access import Action, can, project_for
 from ..forms import SprintCompleteForm, SprintForm
 from ..models import Sprint, SprintState, Ticket
+from ..ticket_links import ticket_url_parts
 
 PLANNING_BACKLOG_SIZE = 50
 SPRINT_LIST_SIZE = 100
@@ -61,12 +62,6 @@ def sprint_list(request, key):
     return render(request, "projects/sprints.html", context)
 
 
-def ticket_url_prefix(project) -> str:
-    """The ticket page URL up to the key, reversed once per page instead of once per row."""
-    marker = f"{project.key}-0"
-    return reverse("projects:ticket", kwargs={"key": project.key, "ticket_key": marker}).removesuffix(f"{marker}/")
-
-
 def _planning_context(request, project, sprint) -> dict:
     """The sprint's first tickets, the backlog's top, and the points meter (one aggregate,
     whatever the sprint's size)."""
@@ -84,7 +79,7 @@ def _planning_context(request, project, sprint) -> dict:
         "over_capacity": points["over_capacity"],
         "over_by": committed - (sprint.capacity or 0),
         "capacity_percent": min(100, round(100 * committed / sprint.capacity)) if sprint.capacity else None,
-        "ticket_url_prefix": ticket_url_prefix(project),
+        "ticket_url_parts": ticket_url_parts(project.key),
         "plan_url": reverse("projects:sprint_plan", kwargs={"key": project.key, "sprint_id": sprint.pk}),
     }
 

@@ -19,8 +19,10 @@ from aihub.htmx import partial_template, wants_partial
 
 from .. import selectors, services
 from ..access import Action, can, project_for
+from ..fields import custom_field_display
 from ..forms import CommentForm, RelationForm, SubtaskForm, TicketForm
 from ..models import CustomFieldType, Project, Ticket, TicketEvent
+from ..ticket_links import ticket_url
 
 BUILTIN_FIELDS = (
     ("status", "Status"), ("type", "Type"), ("priority", "Priority"), ("assignee", "Assignee"),
@@ -35,15 +37,6 @@ def ticket_or_404(project: Project, ticket_key: str) -> Ticket:
     if ticket is None:
         raise Http404("No such ticket in this project.")
     return ticket
-
-def _custom_display(definition, value) -> str:
-    if value in (None, "", []):
-        return ""
-    if definition.field_type == CustomFieldType.MULTI_SELECT:
-        return ", ".join(value)
-    if definition.field_type == CustomFieldType.CHECKBOX:
-        return "Yes" if value else "No"
-    return str(value)
 
 def field_value(ticket: Ticket, name: str, custom_fields) -> dict:
     """What the sidebar shows for one field: text, and a link or labels where it has them."""
@@ -65,13 +58,13 @@ def field_value(ticket: Ticket, name: str, custom_fields) -> dict:
     elif name == "parent":
         if ticket.parent:
             item["text"] = f"{ticket.parent.key} {ticket.parent.title}"
-            item["url"] = reverse("projects:ticket", kwargs={"key": ticket.project.key, "ticket_key": ticket.parent.key})
+            item["url"] = ticket_url(ticket.parent.key)
     elif name == "labels":
         item["labels"] = list(ticket.labels.all())
     elif name.startswith("cf_"):
         definition = next(f for f in custom_fields if f"cf_{f.key}" == name)
         value = ticket.custom_fields.get(definition.key)
-        item["text"] = _custom_display(definition, value)
+        item["text"] = custom_field_display(definition.field_type, value)
         if definition.field_type == CustomFieldType.URL and value:
             item["url"] = value
     return item

@@ -1,5 +1,4 @@
 """Serializers of the tickets API: a ticket as the contract describes it, its writes, comments."""
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,6 +9,7 @@ from ...models import (
     Ticket,
     TicketType,
 )
+from ...ticket_links import ticket_url_parts
 
 
 class BacklinkSerializer(serializers.Serializer):
@@ -55,15 +55,14 @@ class TicketSerializer(serializers.ModelSerializer):
 
     def get_url(self, ticket) -> str:
         # The ticket page URL around its key, reversed once per project per response.
-        prefixes = self.context.setdefault("url_prefixes", {})
+        parts = self.context.setdefault("url_parts", {})
         project_key = ticket.project.key
-        if project_key not in prefixes:
-            marker = f"{project_key}-0"
-            path = reverse("projects:ticket", kwargs={"key": project_key, "ticket_key": marker})
+        if project_key not in parts:
+            prefix, suffix = ticket_url_parts(project_key)
             request = self.context.get("request")
-            full = request.build_absolute_uri(path) if request else path
-            prefixes[project_key] = full.removesuffix(f"{marker}/")
-        return f"{prefixes[project_key]}{ticket.key}/"
+            parts[project_key] = (request.build_absolute_uri(prefix) if request else prefix), suffix
+        prefix, suffix = parts[project_key]
+        return f"{prefix}{ticket.key}{suffix}"
 
 
 class TicketWriteSerializer(serializers.Serializer):
