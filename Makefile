@@ -1,4 +1,4 @@
-# AI Hub: `make run` serves a demo workspace, `make test` runs the whole suite.
+# AI Hub: `make run` serves a demo workspace, `make test` runs the whole suite, `make lint` the static checks.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -69,4 +69,4 @@ bench: install
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache .ruff_cache
