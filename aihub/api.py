@@ -1,4 +1,6 @@
-"""Pieces every API endpoint shares: pagination, errors, the project-scoped base views."""
+"""Pieces every API endpoint shares: pagination, the error answers (a service's
+ValidationError is a 400, a stale version a 409) and their OpenAPI documentation. The
+project-scoped base view every app's API stands on is projects/api/base.py."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404

@@ -4,11 +4,21 @@ normal views), only which project changed and, where known, which ticket.
 
 Every announcement bumps the project's revision in the cache, which pages poll cheaply
 (304 when nothing changed). While the cache (Redis) is unavailable the revision is None:
-pages say "live updates paused" and refetch once it is back; writes go on regardless."""
+pages say "live updates paused" and refetch once it is back; writes go on regardless.
+What changed (`kind`, and the ticket's key) is counted and logged for operators, not sent
+to pages."""
+import logging
+
 from django.core.cache import cache
 from django.db import transaction
+from prometheus_client import Counter
 
 from aihub.throttling import CacheUnavailable, guarded
+
+logger = logging.getLogger(__name__)
+
+ANNOUNCEMENTS = Counter("aihub_live_announcements_total", "Changes announced to open pages, after commit",
+                        ["kind"])
 
 
 def revision_key(project_id: int) -> str:
@@ -40,6 +50,16 @@ def _bump(project_id: int) -> int | None:
         return None
 
 
+def _announced(project_id: int, kind: str, ticket_key: str | None) -> None:
+    revision = _bump(project_id)
+    ANNOUNCEMENTS.labels(kind).inc()
+    logger.debug("live: project %s is at revision %s after %s%s", project_id, revision, kind,
+                 f" of {ticket_key}" if ticket_key else "")
+
+
 def announce(*, project_id: int, kind: str, ticket_key: str | None = None) -> None:
-    """Call inside the write's transaction; the announcement goes out once it commits."""
-    transaction.on_commit(lambda: _bump(project_id))
+    """Call inside the write's transaction; once it commits, the project's revision moves
+    (open pages refetch), the change is counted by `kind` ("ticket.moved",
+    "sprint.started"...: aihub_live_announcements_total) and logged at DEBUG with the
+    ticket's key when there is one."""
+    transaction.on_commit(lambda: _announced(project_id, kind, ticket_key))

@@ -12,7 +12,9 @@
       document.querySelectorAll("details[open]").forEach(function (menu) { menu.removeAttribute("open"); });
     }
   });
-  // Helpers the page scripts share (they load after this file).
+  // Helpers the page scripts share. base.html loads this file with `defer` in <head>: it runs
+  // once the page is parsed, before the pages' deferred scripts (planning.js, live.js) and
+  // after a page's plain <script> (board.js), so page scripts read window.AIHub when called.
   function csrfToken() {
     try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
     catch (e) { return ""; }

@@ -5,7 +5,8 @@
   "use strict";
 
   function board() { return document.getElementById("board"); }
-  function csrfToken() { return window.AIHub.csrfToken(); }  // app.js may load after this file
+  // app.js (deferred in base.html) runs after this plain script: window.AIHub is read when called.
+  function csrfToken() { return window.AIHub.csrfToken(); }
   function hold(on) {
     if (on) document.body.setAttribute("data-live-hold", "1");
     else document.body.removeAttribute("data-live-hold");

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  function csrfToken() { return window.AIHub.csrfToken(); }  // app.js may load after this file
+  // window.AIHub comes from app.js, deferred in base.html before this deferred file.
+  function csrfToken() { return window.AIHub.csrfToken(); }
   function flash(text) { window.AIHub.flash(text); }
 
   // --- Live refreshes never wipe what someone is doing ------------------------------

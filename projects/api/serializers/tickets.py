@@ -20,8 +20,9 @@ class BacklinkSerializer(serializers.Serializer):
 
 
 class TicketSerializer(serializers.ModelSerializer):
-    """A ticket as the contract describes it. `backlinks` come from the serializer context
-    (fetched once for a whole page of tickets), never from a query per ticket."""
+    """A ticket as the contract describes it. Build it with ticket_json, which puts the
+    backlinks of all its tickets in the context (one call for a whole page), so no ticket
+    asks for its own."""
 
     project = serializers.CharField(source="project.key", read_only=True)
     status = serializers.CharField(source="status.slug", read_only=True)
@@ -48,10 +49,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(BacklinkSerializer(many=True))
     def get_backlinks(self, ticket) -> list[dict]:
-        backlinks = self.context.get("backlinks")
-        if backlinks is None:
-            backlinks = hooks.backlinks_for([ticket.pk])
-        return [{k: v for k, v in item.items()} for item in backlinks.get(ticket.pk, [])]
+        return [dict(item) for item in self.context["backlinks"].get(ticket.pk, [])]
 
     def get_url(self, ticket) -> str:
         # The ticket page URL around its key, reversed once per project per response.
