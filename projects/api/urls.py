@@ -1,16 +1,16 @@
 from django.urls import path
 
-from . import board as board_api
-from . import planning as planning_api
-from . import sprints as sprint_api
-from . import tickets as ticket_api
-from . import views
+from .views import board as board_api
+from .views import planning as planning_api
+from .views import projects as project_api
+from .views import sprints as sprint_api
+from .views import tickets as ticket_api
 
 urlpatterns = [
-    path("projects/", views.ProjectListCreate.as_view(), name="project-list"),
-    path("projects/<str:key>/", views.ProjectDetail.as_view(), name="project-detail"),
-    path("projects/<str:key>/members/", views.MemberListCreate.as_view(), name="member-list"),
-    path("projects/<str:key>/members/<str:username>/", views.MemberDetail.as_view(), name="member-detail"),
+    path("projects/", project_api.ProjectListCreate.as_view(), name="project-list"),
+    path("projects/<str:key>/", project_api.ProjectDetail.as_view(), name="project-detail"),
+    path("projects/<str:key>/members/", project_api.MemberListCreate.as_view(), name="member-list"),
+    path("projects/<str:key>/members/<str:username>/", project_api.MemberDetail.as_view(), name="member-detail"),
     path("projects/<str:key>/board/", board_api.BoardView.as_view(), name="project-board"),
     path("tickets/<str:ticket_key>/move/", board_api.TicketMoveView.as_view(), name="ticket-move"),
     path("tickets/<str:ticket_key>/rank/", board_api.TicketRankView.as_view(), name="ticket-rank"),

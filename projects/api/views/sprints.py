@@ -5,10 +5,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from .. import selectors, services
-from ..models import Sprint
-from .base import ProjectScopedAPIView
-from .serializers import (
+from ... import selectors, services
+from ...models import Sprint
+from ..base import ProjectScopedAPIView
+from ..serializers import (
     BurndownSerializer,
     SprintCompleteSerializer,
     SprintCreateSerializer,

@@ -15,10 +15,10 @@ from aihub.api import Conflict
 from aihub.exceptions import StaleVersion
 from aihub.renderers import ORJSONRenderer
 
-from .. import selectors, services
-from ..models import Sprint, Ticket
-from .base import ProjectScopedAPIView
-from .serializers import (
+from ... import selectors, services
+from ...models import Sprint, Ticket
+from ..base import ProjectScopedAPIView
+from ..serializers import (
     BoardSerializer,
     TicketMoveSerializer,
     TicketPlaceSerializer,

@@ -7,11 +7,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from .. import selectors, services
-from ..access import Action, can
-from ..models import CustomField, SavedView, Ticket, TicketRelation
-from .base import ProjectScopedAPIView
-from .serializers import (
+from ... import selectors, services
+from ...access import Action, can
+from ...models import CustomField, SavedView, Ticket, TicketRelation
+from ..base import ProjectScopedAPIView
+from ..serializers import (
     CustomFieldPatchSerializer,
     CustomFieldSerializer,
     CustomFieldWriteSerializer,

@@ -1,3 +1,5 @@
+"""Projects and their members over REST: list and create projects, read, change and delete
+one; add members, change a role, remove a member (or leave)."""
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -5,10 +7,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from .. import selectors, services
-from ..access import Action, projects_for
-from .base import ProjectScopedAPIView
-from .serializers import (
+from ... import selectors, services
+from ...access import Action, projects_for
+from ..base import ProjectScopedAPIView
+from ..serializers import (
     MembershipCreateSerializer,
     MembershipSerializer,
     MembershipUpdateSerializer,

@@ -11,10 +11,10 @@ from rest_framework.response import Response
 from aihub.api import Conflict
 from aihub.exceptions import StaleVersion
 
-from .. import selectors, services
-from ..models import Ticket
-from .base import ProjectScopedAPIView
-from .serializers import (
+from ... import selectors, services
+from ...models import Ticket
+from ..base import ProjectScopedAPIView
+from ..serializers import (
     CommentCreateSerializer,
     CommentSerializer,
     TicketPatchSerializer,
@@ -41,7 +41,8 @@ FILTER_PARAMETERS = [
     OpenApiParameter("type", OpenApiTypes.STR, description="Ticket types, comma separated."),
     OpenApiParameter("priority", OpenApiTypes.STR, description="Priorities, comma separated."),
     OpenApiParameter("q", OpenApiTypes.STR, description="Text in the title or description, or an exact key."),
-    OpenApiParameter("parent", OpenApiTypes.STR, description="A parent ticket's key: its sub-tasks (an epic's stories)."),
+    OpenApiParameter("parent", OpenApiTypes.STR,
+                     description="A parent ticket's key: its sub-tasks (an epic's stories)."),
     OpenApiParameter("cf_<key>", OpenApiTypes.STR, description="A custom field's value (multi-select: contains)."),
 ]
 
