@@ -132,6 +132,15 @@ class Load:
         )
         self.etag = first.headers.get("ETag", "")
 
+    def warm_up(self) -> None:
+        """Each kind a few times per worker before the first step: a worker's first page of a
+        kind loads its templates and code, which no steady state pays (at a tenth of the base
+        load a step holds only two or three board loads, so cold ones would decide its p95)."""
+        rng = random.Random(0)
+        for kind in ("live poll", "board", "ticket", "backlog", "move"):
+            for n in range(self.server.workers * 3):
+                self.send(kind, self.people[n % len(self.people)], rng)
+
     def schedule(self, rate: float, seconds: float, rng: random.Random) -> list[tuple[float, str, dict]]:
         """(when, kind, person) for every request of a step, at fixed times."""
         plan = []
@@ -230,6 +239,7 @@ def main() -> None:
                 f"every {ACT_EVERY:.0f} s = {BOARDS / POLL_EVERY + PEOPLE / ACT_EVERY:.0f} requests/s"
             )
             load = Load(server, project, people)
+            load.warm_up()
             rates, missed, refined = list(STEPS), None, 0
             while rates:
                 rate = rates.pop(0)
