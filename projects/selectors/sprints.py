@@ -26,7 +26,11 @@ def sprint_list(*, project: Project) -> QuerySet[Sprint]:
 
 
 def sprint_tickets(*, sprint: Sprint) -> QuerySet[Ticket]:
-    return sprint.tickets.select_related("status", "assignee").prefetch_related("labels").order_by("rank", "id")
+    """The sprint's tickets in rank order, with what the sprint page lists (key, title,
+    status, points): not the description or its HTML."""
+    return (sprint.tickets.select_related("status")
+            .only("id", "key", "title", "estimate", "rank", "sprint_id", "status__name", "status__is_finished")
+            .order_by("rank", "id"))
 
 
 def sprint_points(*, sprint: Sprint) -> dict:
@@ -93,7 +97,8 @@ def _history_of(sprints: list[Sprint]):
         .union(Ticket.objects.filter(pk__in=moved.values("ticket_id")).values(*fields))
     )
     moves: dict[int, list[tuple[datetime.datetime, int | None, int | None]]] = defaultdict(list)
-    for event in (TicketEvent.objects.filter(field="sprint", ticket_id__in=[t["id"] for t in tickets])
+    ever_in = Ticket.objects.filter(sprint_id__in=ids).values("id").union(moved.values("ticket_id"))
+    for event in (TicketEvent.objects.filter(field="sprint", ticket_id__in=ever_in)
                   .order_by("created_at", "id").values("ticket_id", "created_at", "data")):
         moves[event["ticket_id"]].append((event["created_at"], event["data"].get("old_id"),
                                           event["data"].get("new_id")))

@@ -19,7 +19,7 @@ from ..forms import InlineCreateForm, SavedViewForm
 from ..models import Priority, SavedView, Sprint, Ticket, TicketType
 from ..ticket_links import ticket_url_parts
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50  # rows a page renders; the next ones load as the "load more" row comes into view
 
 
 def _backlog_page(request, project, filters):

@@ -3,6 +3,7 @@ import pytest
 from django.utils import timezone
 
 from projects.models import Label, Role, Ticket
+from projects.views.backlog import PAGE_SIZE
 from tests.projects.factories import MembershipFactory, ProjectFactory, SprintFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def test_backlog_page_query_count_is_constant(client, django_assert_max_num_quer
     with django_assert_max_num_queries(BACKLOG_QUERY_BUDGET):
         response = client.get("/projects/BL/backlog/")
     assert response.status_code == 200
-    assert response.content.decode().count('class="backlog-row"') == min(count, 100)
+    assert response.content.decode().count('class="backlog-row"') == min(count, PAGE_SIZE)
     with django_assert_max_num_queries(BACKLOG_QUERY_BUDGET):
         filtered = client.get("/projects/BL/backlog/?label=l1&q=Ticket&page=2", HTTP_HX_REQUEST="true")
     assert filtered.status_code == 200
