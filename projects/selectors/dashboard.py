@@ -10,16 +10,18 @@ from .sprints import project_velocity, sprint_burndown
 
 def project_dashboard(*, project: Project) -> dict:
     today = timezone.localdate()
-    open_tickets = Ticket.objects.filter(project=project, status__is_finished=False)
-    totals = Ticket.objects.filter(project=project).aggregate(
+    open_ = Q(status__is_finished=False)
+    # One pass over the project's tickets: the totals and the open tickets by type.
+    figures = Ticket.objects.filter(project=project).aggregate(
         total=Count("id"),
-        open=Count("id", filter=Q(status__is_finished=False)),
-        overdue=Count("id", filter=Q(status__is_finished=False, due_date__lt=today)),
-        urgent=Count("id", filter=Q(status__is_finished=False, priority=Priority.URGENT)),
-        open_points=Sum("estimate", filter=Q(status__is_finished=False)),
+        open=Count("id", filter=open_),
+        overdue=Count("id", filter=open_ & Q(due_date__lt=today)),
+        urgent=Count("id", filter=open_ & Q(priority=Priority.URGENT)),
+        open_points=Sum("estimate", filter=open_),
+        **{f"type_{value}": Count("id", filter=open_ & Q(type=value)) for value in TicketType.values},
     )
-    by_type = dict(open_tickets.values_list("type").annotate(n=Count("id")).order_by())
-    type_counts = [{"type": label, "count": by_type.get(value, 0)} for value, label in TicketType.choices]
+    type_counts = [{"type": label, "count": figures.pop(f"type_{value}")} for value, label in TicketType.choices]
+    totals = figures
     sprint = active_sprint(project=project)
     return {
         "totals": totals,
