@@ -15,9 +15,9 @@ from django.db.models.expressions import RawSQL
 
 from experiments.models import Run
 from projects.models import Ticket
-from projects.ticket_links import ticket_url
+from projects.ticket_links import ticket_url, ticket_url_parts
 
-from ..links import doc_url
+from ..links import doc_url, doc_url_parts
 from ..models import Doc
 from .providers import SearchHit, register_search_provider
 from .snippets import HEADLINE_OPTIONS, START, marked_to_html, plain_snippet
@@ -106,16 +106,31 @@ def _fallback_rank(title: str, words: list[str]) -> float:
     return 1.0 + sum(1.0 for word in words if word.lower() in lowered)
 
 
+class _UrlParts:
+    """URLs of many rows, reversed once per project (reverse() per hit was a third of the
+    Python time of a search)."""
+
+    def __init__(self, parts):
+        self.parts, self.cache = parts, {}
+
+    def around(self, project_key: str, value: str) -> str:
+        if project_key not in self.cache:
+            self.cache[project_key] = self.parts(project_key)
+        prefix, suffix = self.cache[project_key]
+        return f"{prefix}{value}{suffix}"
+
+
 def search_tickets(*, project_ids, query: str, limit: int, full_text: bool) -> list[SearchHit]:
     base = Ticket.objects.filter(project_id__in=project_ids).select_related("project", "status").only(
         "key", "title", "description", "updated_at", "project__key", "status__name")
     if full_text:
-        rows = _ranked(Ticket.objects.select_related("project").only("key", "title", "project__key"),
-                       table='"projects_ticket"', vector=TICKET_VECTOR, title_vector=TICKET_TITLE_VECTOR,
-                       project_ids=project_ids, query=query, limit=limit)
-        return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.key),
-                          project=t.project.key, snippet="", rank=float(t.search_rank), key=t.key, ref=t.pk)
-                for t in rows]
+        rows = _ranked(Ticket.objects.all(), table='"projects_ticket"', vector=TICKET_VECTOR,
+                       title_vector=TICKET_TITLE_VECTOR, project_ids=project_ids, query=query, limit=limit)
+        urls = _UrlParts(ticket_url_parts)
+        return [SearchHit(type="ticket", title=f"{key} {title}", url=urls.around(project_key, key),
+                          project=project_key, snippet="", rank=float(rank), key=key, ref=pk)
+                for pk, key, title, project_key, rank in rows.values_list("pk", "key", "title", "project__key",
+                                                                          "search_rank")]
     rows, words = _fallback(base, title="title", body="description", query=query, limit=limit)
     return [SearchHit(type="ticket", title=f"{t.key} {t.title}", url=ticket_url(t.key),
                       project=t.project.key, snippet=plain_snippet(t.description, words),
@@ -126,12 +141,14 @@ def search_docs(*, project_ids, query: str, limit: int, full_text: bool) -> list
     base = Doc.objects.filter(project_id__in=project_ids, deleted_at__isnull=True).select_related("project").only(
         "title", "slug", "body", "updated_at", "project__key")
     if full_text:
-        rows = _ranked(Doc.objects.select_related("project").only("title", "slug", "project__key"),
-                       table='"docs_hub_doc"', vector=DOC_VECTOR, title_vector=DOC_TITLE_VECTOR,
+        rows = _ranked(Doc.objects.all(), table='"docs_hub_doc"', vector=DOC_VECTOR, title_vector=DOC_TITLE_VECTOR,
                        project_ids=project_ids, query=query, limit=limit,
                        where=' AND "docs_hub_doc"."deleted_at" IS NULL')
-        return [SearchHit(type="doc", title=d.title, url=doc_url(d.project.key, d.slug), project=d.project.key,
-                          snippet="", rank=float(d.search_rank), ref=d.pk) for d in rows]
+        urls = _UrlParts(doc_url_parts)
+        return [SearchHit(type="doc", title=title, url=urls.around(project_key, slug), project=project_key,
+                          snippet="", rank=float(rank), ref=pk)
+                for pk, title, slug, project_key, rank in rows.values_list("pk", "title", "slug", "project__key",
+                                                                           "search_rank")]
     rows, words = _fallback(base, title="title", body="body", query=query, limit=limit)
     return [SearchHit(type="doc", title=d.title, url=doc_url(d.project.key, d.slug), project=d.project.key,
                       snippet=plain_snippet(d.body, words), rank=_fallback_rank(d.title, words)) for d in rows]

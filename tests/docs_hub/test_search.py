@@ -50,6 +50,14 @@ def test_full_text_search_on_postgres(world):
     assert any("<mark>" in hit.snippet for hit in hits)
     # Stemming: "calibrating" finds "calibration" and "Calibrate".
     assert len(search(user=world["user"], query="calibrating")) == 2
+    # Links as the pages' own URLs (reversed once per project for many hits).
+    from docs_hub.links import doc_url
+    from docs_hub.models import Doc
+    from projects.ticket_links import ticket_url
+
+    slugs = dict(Doc.objects.values_list("title", "slug"))
+    assert {hit.url for hit in hits} == {ticket_url(hit.key) for hit in hits if hit.type == "ticket"} | {
+        doc_url("MINE", slugs[hit.title]) for hit in hits if hit.type == "doc"}
 
 
 def test_full_text_uses_the_gin_indexes(world):
