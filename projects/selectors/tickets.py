@@ -150,11 +150,15 @@ def backlog_tickets(*, project: Project, filters: TicketFilters, user=None) -> Q
     its rows show."""
     tickets = Ticket.objects.filter(project=project).exclude(sprint__state=SprintState.COMPLETED)
     tickets = ticket_filter(tickets, project=project, filters=filters, user=user)
+    # Tickets outside any sprint (all with a null sprint_id, the same order): leading with
+    # sprint_id lets the (project, sprint, rank) index give the order, instead of a sort of
+    # every such ticket (IS NULL is not an equality the planner orders by).
+    order = ("sprint_id", "rank", "id") if filters.sprint in ("none", "backlog") else ("rank", "id")
     return (
         tickets.select_related("status", "assignee", "sprint")
         .only(*BACKLOG_ROW_FIELDS)
         .prefetch_related(Prefetch("labels", queryset=Label.objects.only("id", "name", "color")))
-        .order_by("rank", "id")
+        .order_by(*order)
     )
 
 
