@@ -32,7 +32,6 @@ class ProjectScopedMixin:
         self.check_object_permissions(self.request, obj)
         return obj
 
-
     def get_scoped_ticket(self, queryset, ticket_key: str):
         """A ticket by its key as written (`CV-12`: keys are matched exactly, so `cv-12`
         is a 404 everywhere), scoped and role checked like any project-owned object.

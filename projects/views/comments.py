@@ -34,6 +34,7 @@ def ticket_comment(request, key, ticket_key):
         return redirect("projects:ticket", key=project.key, ticket_key=ticket.key)
     return ticket_section(request, project, ticket, "comments", comment_form=form)
 
+
 @login_required
 @require_POST
 def ticket_comment_delete(request, key, ticket_key, comment_id):

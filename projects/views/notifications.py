@@ -18,6 +18,7 @@ def notifications(request):
              .select_related("actor", "ticket__project", "project").order_by("-created_at", "-id")[:100])
     return render(request, "projects/notifications.html", {"notifications": items})
 
+
 @login_required
 @require_POST
 def notifications_read(request):
@@ -27,6 +28,7 @@ def notifications_read(request):
         response = HttpResponse(status=204)
         return trigger_client_event(response, "notifications:changed", {})
     return redirect("projects:notifications")
+
 
 @login_required
 def notification_open(request, notification_id):

@@ -36,6 +36,7 @@ def ticket_relation_add(request, key, ticket_key):
         return redirect("projects:ticket", key=project.key, ticket_key=ticket.key)
     return ticket_section(request, project, ticket, "relations", relation_form=form)
 
+
 @login_required
 @require_POST
 def ticket_relation_remove(request, key, ticket_key, relation_id):

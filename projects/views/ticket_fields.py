@@ -21,6 +21,7 @@ def _field_label(name: str, custom_fields) -> str:
     labels |= {f"cf_{f.key}": f.name for f in custom_fields}
     return labels.get(name, name)
 
+
 def _initial_value(ticket: Ticket, name: str):
     if name in TEXT_FIELDS or name in ("type", "priority", "estimate", "due_date"):
         return getattr(ticket, name)
@@ -38,6 +39,7 @@ def _initial_value(ticket: Ticket, name: str):
         return ticket.custom_fields.get(name[3:])
     return None
 
+
 def _field_partial(request, project, ticket, name, *, form=None, conflict=None, custom_fields=None):
     custom_fields = custom_fields if custom_fields is not None else list(project.custom_fields.all())
     context = {"project": project, "ticket": ticket, "name": name, "can_edit": can(project, Action.EDIT),
@@ -48,6 +50,7 @@ def _field_partial(request, project, ticket, name, *, form=None, conflict=None, 
         context["field"] = {**field_value(ticket, name, custom_fields), "label": context["label"]}
         partial = "side-field-edit" if form is not None else "side-field"
     return render(request, f"projects/ticket_detail.html#{partial}", context)
+
 
 @login_required
 def ticket_field(request, key, ticket_key, field):
@@ -88,6 +91,7 @@ def ticket_field(request, key, ticket_key, field):
             return trigger_client_event(response, "ticket:changed", {"key": ticket.key})
     return _field_partial(request, project, ticket, field, form=form, custom_fields=choices["custom_fields"])
 
+
 def _conflict_partial(request, project, ticket_key, field, choices):
     """The editor again, with what was typed here kept in it, and the other person's saved
     value (and who saved it, when) shown beside it. Its version is now the current one, so
@@ -108,6 +112,7 @@ def _conflict_partial(request, project, ticket_key, field, choices):
     }
     return _field_partial(request, project, current, field, form=form, conflict=conflict,
                           custom_fields=choices["custom_fields"])
+
 
 def _service_errors_on_value(form, error: ValidationError, field: str) -> None:
     """A service error about the edited field shows under the one input the editor has."""

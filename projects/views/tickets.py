@@ -38,6 +38,7 @@ def ticket_or_404(project: Project, ticket_key: str) -> Ticket:
         raise Http404("No such ticket in this project.")
     return ticket
 
+
 def field_value(ticket: Ticket, name: str, custom_fields) -> dict:
     """What the sidebar shows for one field: text, and a link or labels where it has them."""
     item = {"name": name, "text": "", "url": "", "labels": None}
@@ -69,9 +70,11 @@ def field_value(ticket: Ticket, name: str, custom_fields) -> dict:
             item["url"] = value
     return item
 
+
 def _sidebar_fields(ticket: Ticket, custom_fields) -> list[dict]:
     labels = dict(BUILTIN_FIELDS) | {f"cf_{f.key}": f.name for f in custom_fields}
     return [{**field_value(ticket, name, custom_fields), "label": label} for name, label in labels.items()]
+
 
 def _labelled_history(ticket: Ticket, custom_fields) -> list:
     """The latest 200 history lines, each with a readable name for the field it changed and
@@ -90,6 +93,7 @@ def _labelled_history(ticket: Ticket, custom_fields) -> list:
             event.new_label = event.data.get("name") or event.new_value
             event.old_label = event.data.get("name") or event.old_value
     return events
+
 
 def _page_context(request, project: Project, ticket: Ticket) -> dict:
     custom_fields = list(project.custom_fields.order_by("position", "id"))
@@ -114,10 +118,12 @@ def _page_context(request, project: Project, ticket: Ticket) -> dict:
         "subtask_form": SubtaskForm(),
     }
 
+
 def ticket_section(request, project, ticket, partial, **extra):
     """One section of the ticket page (comments, relations, children), after a change to it."""
     context = _page_context(request, project, ticket) | extra
     return render(request, f"projects/ticket_detail.html#{partial}", context)
+
 
 @login_required
 def ticket_detail(request, key, ticket_key):
@@ -125,6 +131,7 @@ def ticket_detail(request, key, ticket_key):
     ticket = ticket_or_404(project, ticket_key)
     context = _page_context(request, project, ticket)
     return render(request, partial_template(request, "projects/ticket_detail.html", "ticket-body"), context)
+
 
 @login_required
 def ticket_create(request, key):
@@ -143,6 +150,7 @@ def ticket_create(request, key):
             messages.success(request, f"{ticket.key} created.")
             return redirect("projects:ticket", key=project.key, ticket_key=ticket.key)
     return render(request, "projects/ticket_form.html", {"project": project, "form": form})
+
 
 @login_required
 @require_POST
