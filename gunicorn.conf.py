@@ -12,6 +12,7 @@ a fresh temporary folder is used and removed at exit.
 LOG_FORMAT=json: gunicorn's own lines are JSON too, and its access log is left out (even with
 --access-logfile -), since the app logs one JSON line per request with its request id
 (aihub/logs.py)."""
+
 import os
 import shutil
 import tempfile

@@ -1,6 +1,7 @@
 """Pieces every API endpoint shares: pagination, the error answers (a service's
 ValidationError is a 400, a stale version a 409) and their OpenAPI documentation. The
 project-scoped base view every app's API stands on is projects/api/base.py."""
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -48,7 +49,7 @@ def exception_handler(exc, context):
 
 # The contract's error answers, documented on every operation of the OpenAPI schema.
 ERROR_RESPONSES = {
-    "400": "Invalid input, or a rule of the domain refused it: `{\"field\": [\"message\"]}`.",
+    "400": 'Invalid input, or a rule of the domain refused it: `{"field": ["message"]}`.',
     "401": "Missing or bad credentials.",
     "403": "Your role in this project does not allow this (a viewer writing).",
     "404": "Not found, or not yours to see (a non-member never learns that it exists).",

@@ -7,6 +7,7 @@ history restore (`HX-History-Restore-Request`: htmx 2 sends it on a cache miss a
 Back and puts the answer in place of the whole body). No query parameter picks a partial:
 each `hx-get` asks for the page's URL and the view knows which region that request swaps.
 """
+
 from django.http import HttpRequest
 
 

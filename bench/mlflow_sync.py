@@ -17,6 +17,7 @@ number of pages) and the machine's load average.
 Targets (issue 12): first sync <= 1.3x the bare read, flat memory, fast loop < 1 s with
 30,000 runs stored. 30,000 runs take some minutes on 2 cores (mostly the server's JSON).
 """
+
 import argparse
 import json
 import os
@@ -62,24 +63,52 @@ def log_runs(backend_uri: str, artifacts: str, experiment_id: str) -> None:
             runs, tags, params, metrics, latest = [], [], [], [], []
             for i in range(first, min(first + batch, N_RUNS)):
                 start, run_uuid, name = base + i * 1000, uuid.uuid4().hex, f"run-{i:05d}"
-                runs.append({"run_uuid": run_uuid, "name": name, "source_type": "LOCAL", "source_name": "",
-                             "entry_point_name": "", "user_id": "bench", "status": "FINISHED", "start_time": start,
-                             "end_time": start + 60_000, "deleted_time": None, "source_version": "",
-                             "lifecycle_stage": "active", "experiment_id": int(experiment_id),
-                             "artifact_uri": f"{artifacts}/{experiment_id}/{run_uuid}/artifacts"})
+                runs.append(
+                    {
+                        "run_uuid": run_uuid,
+                        "name": name,
+                        "source_type": "LOCAL",
+                        "source_name": "",
+                        "entry_point_name": "",
+                        "user_id": "bench",
+                        "status": "FINISHED",
+                        "start_time": start,
+                        "end_time": start + 60_000,
+                        "deleted_time": None,
+                        "source_version": "",
+                        "lifecycle_stage": "active",
+                        "experiment_id": int(experiment_id),
+                        "artifact_uri": f"{artifacts}/{experiment_id}/{run_uuid}/artifacts",
+                    }
+                )
                 tags.append({"key": "mlflow.runName", "value": name, "run_uuid": run_uuid})
-                tags.extend({"key": f"tag_{t}", "value": f"value-{i % (t + 2)}", "run_uuid": run_uuid}
-                            for t in range(5))
-                params.extend({"key": f"param_{p}", "value": f"{(i * 7 + p) % 97 / 100}", "run_uuid": run_uuid}
-                              for p in range(10))
+                tags.extend(
+                    {"key": f"tag_{t}", "value": f"value-{i % (t + 2)}", "run_uuid": run_uuid} for t in range(5)
+                )
+                params.extend(
+                    {"key": f"param_{p}", "value": f"{(i * 7 + p) % 97 / 100}", "run_uuid": run_uuid} for p in range(10)
+                )
                 steps = STEPS if i < N_LONG else 1
                 for k, key in enumerate(METRICS):
                     for step in range(steps):
-                        metrics.append({"key": key, "value": (k + 1) / (step + 2) + i * 1e-6, "timestamp": start + step,
-                                        "step": step, "is_nan": False, "run_uuid": run_uuid})
+                        metrics.append(
+                            {
+                                "key": key,
+                                "value": (k + 1) / (step + 2) + i * 1e-6,
+                                "timestamp": start + step,
+                                "step": step,
+                                "is_nan": False,
+                                "run_uuid": run_uuid,
+                            }
+                        )
                     latest.append({**metrics[-1]})
-            for model, rows in ((SqlRun, runs), (SqlTag, tags), (SqlParam, params), (SqlMetric, metrics),
-                                (SqlLatestMetric, latest)):
+            for model, rows in (
+                (SqlRun, runs),
+                (SqlTag, tags),
+                (SqlParam, params),
+                (SqlMetric, metrics),
+                (SqlLatestMetric, latest),
+            ):
                 db.execute(model.__table__.insert(), rows)
     engine.dispose()
 
@@ -92,10 +121,18 @@ def bare_read(url: str, experiment_id: str) -> tuple[float, float, int]:
     started = time.perf_counter()
     run_ids, token = [], None
     while True:
-        body = {"experiment_ids": [experiment_id], "run_view_type": "ALL", "max_results": 1000,
-                "order_by": ["attributes.start_time ASC"], **({"page_token": token} if token else {})}
-        payload = json.loads(session.post(f"{url}/api/2.0/mlflow/runs/search", data=json.dumps(body),
-                                          headers={"Content-Type": "application/json"}).content)
+        body = {
+            "experiment_ids": [experiment_id],
+            "run_view_type": "ALL",
+            "max_results": 1000,
+            "order_by": ["attributes.start_time ASC"],
+            **({"page_token": token} if token else {}),
+        }
+        payload = json.loads(
+            session.post(
+                f"{url}/api/2.0/mlflow/runs/search", data=json.dumps(body), headers={"Content-Type": "application/json"}
+            ).content
+        )
         run_ids.extend(run["info"]["run_id"] for run in payload.get("runs", []))
         token = payload.get("next_page_token")
         if not token:
@@ -104,9 +141,12 @@ def bare_read(url: str, experiment_id: str) -> tuple[float, float, int]:
     points = 0
     for key in METRICS:
         for i in range(0, len(run_ids), 100):
-            params = [("run_id", r) for r in run_ids[i:i + 100]] + [("metric_key", key), ("max_results", 25000)]
-            points += len(json.loads(session.get(f"{url}/ajax-api/2.0/mlflow/metrics/get-history-bulk",
-                                                 params=params).content)["metrics"])
+            params = [("run_id", r) for r in run_ids[i : i + 100]] + [("metric_key", key), ("max_results", 25000)]
+            points += len(
+                json.loads(session.get(f"{url}/ajax-api/2.0/mlflow/metrics/get-history-bulk", params=params).content)[
+                    "metrics"
+                ]
+            )
     return pages, time.perf_counter() - started, points
 
 
@@ -119,16 +159,22 @@ def memory_line(held: list[int], peak: int, base: int) -> str:
     if not mb:
         return "no page written"
     shown = sorted({0, len(mb) // 4, len(mb) // 2, 3 * len(mb) // 4, len(mb) - 1})
-    return (f"{len(mb)} pages; after page " + ", ".join(f"{i + 1}: {mb[i]:.1f}" for i in shown)
-            + f"; lowest {min(mb):.1f}, highest {max(mb):.1f}; peak {(peak - base) / 1e6:.1f} MB")
+    return (
+        f"{len(mb)} pages; after page "
+        + ", ".join(f"{i + 1}: {mb[i]:.1f}" for i in shown)
+        + f"; lowest {min(mb):.1f}, highest {max(mb):.1f}; peak {(peak - base) / 1e6:.1f} MB"
+    )
 
 
 def main() -> None:
     global N_RUNS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=N_RUNS, help="runs to log and sync (default %(default)s)")
-    parser.add_argument("--memory-page-sizes", default="1000",
-                        help="page sizes of the first syncs measured with tracemalloc, comma-separated ('' for none)")
+    parser.add_argument(
+        "--memory-page-sizes",
+        default="1000",
+        help="page sizes of the first syncs measured with tracemalloc, comma-separated ('' for none)",
+    )
     parser.add_argument("--fast-cycles", type=int, default=5, help="no-change fast-loop cycles timed")
     args = parser.parse_args()
     N_RUNS = args.runs
@@ -146,8 +192,10 @@ def main() -> None:
     from tests.experiments.mlflow_server import MlflowServer
 
     call_command("migrate", verbosity=0)
-    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; load average {load()} "
-          f"on {os.cpu_count()} cores")
+    print(
+        f"database: {connection.vendor} {connection.settings_dict['NAME']}; load average {load()} "
+        f"on {os.cpu_count()} cores"
+    )
     workdir = Path(tempfile.mkdtemp(prefix="aihub-bench-mlflow-"))
     server = MlflowServer(workdir)
     t = time.perf_counter()
@@ -159,8 +207,10 @@ def main() -> None:
         experiment_id = MlflowClient(tracking_uri=server.url).create_experiment("bench")
         t = time.perf_counter()
         log_runs(server.backend_uri, str(server.artifacts), experiment_id)
-        print(f"setup: logged {N_RUNS} runs ({N_LONG} with {STEPS}-step histories) in "
-              f"{time.perf_counter() - t:.1f} s (bulk inserts into the server's backend store)")
+        print(
+            f"setup: logged {N_RUNS} runs ({N_LONG} with {STEPS}-step histories) in "
+            f"{time.perf_counter() - t:.1f} s (bulk inserts into the server's backend store)"
+        )
 
         for key in ("BENCH", "BENCHM", "BENCHN"):
             Project.objects.filter(key=key).delete()
@@ -206,8 +256,7 @@ def main() -> None:
 
         def measured_first_sync(key: str, page_size: int) -> tuple[list[int], int, int]:
             project_m = Project.objects.create(key=key, name=f"Sync benchmark (memory, {page_size})")
-            source_m = source_create(project=project_m, user=None, tracking_uri=server.url,
-                                     experiment_names=["bench"])
+            source_m = source_create(project=project_m, user=None, tracking_uri=server.url, experiment_names=["bench"])
             held = []
             original_write, original_search = importer_module.PageImporter.write, RestClient.search_runs
 
@@ -230,21 +279,34 @@ def main() -> None:
                 importer_module.PageImporter.write, RestClient.search_runs = original_write, original_search
             return held, peak, base
 
-        memory = [(size, *measured_first_sync(key, size)) for key, size in zip(
-            ("BENCHM", "BENCHN"), [int(size) for size in args.memory_page_sizes.split(",") if size.strip()][:2],
-            strict=False)]
+        memory = [
+            (size, *measured_first_sync(key, size))
+            for key, size in zip(
+                ("BENCHM", "BENCHN"),
+                [int(size) for size in args.memory_page_sizes.split(",") if size.strip()][:2],
+                strict=False,
+            )
+        ]
 
         print()
-        print(f"runs: {N_RUNS}, metric points: {points}, runs/search pages: {record.pages}, "
-              f"history requests: {record.history_requests}")
+        print(
+            f"runs: {N_RUNS}, metric points: {points}, runs/search pages: {record.pages}, "
+            f"history requests: {record.history_requests}"
+        )
         print(f"bare read (pages + histories):      {bare_total:7.2f} s")
         print(f"bare pages alone:                   {bare_pages:7.2f} s  ({N_RUNS / bare_pages:.0f} runs/s)")
-        print(f"first full sync:                    {first:7.2f} s  ratio {first / bare_total:.2f}x the bare read "
-              f"(target <= 1.3x)")
-        print(f"no-change full reconcile:           {reconcile:7.2f} s  ratio {reconcile / bare_pages:.2f}x the bare "
-              f"pages (target <= 1.2x)")
-        print(f"no-change fast-loop cycle:          {fast_times[len(fast_times) // 2]:7.2f} s median of "
-              f"{len(fast_times)}, slowest {fast_times[-1]:.2f} s, with {N_RUNS} runs stored (target < 1 s)")
+        print(
+            f"first full sync:                    {first:7.2f} s  ratio {first / bare_total:.2f}x the bare read "
+            f"(target <= 1.3x)"
+        )
+        print(
+            f"no-change full reconcile:           {reconcile:7.2f} s  ratio {reconcile / bare_pages:.2f}x the bare "
+            f"pages (target <= 1.2x)"
+        )
+        print(
+            f"no-change fast-loop cycle:          {fast_times[len(fast_times) // 2]:7.2f} s median of "
+            f"{len(fast_times)}, slowest {fast_times[-1]:.2f} s, with {N_RUNS} runs stored (target < 1 s)"
+        )
         for size, held, peak, base in memory:
             print(f"memory held after each page (MB, tracemalloc), {size}-run pages: {memory_line(held, peak, base)}")
         if memory:

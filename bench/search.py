@@ -14,6 +14,7 @@ The project is deleted at the end unless --keep is given (--project KEY reuses a
 
 Target (issue 12): p95 <= 50 ms over 25,000 tickets and docs.
 """
+
 import argparse
 import os
 import random
@@ -49,21 +50,101 @@ from docs_hub.search.builtin import TSQUERY  # noqa: E402
 from docs_hub.search.vectors import DOC_VECTOR, TICKET_VECTOR  # noqa: E402
 from projects.models import DEFAULT_WORKFLOW, Membership, Project, Role, Ticket, WorkflowStatus  # noqa: E402
 
-SUBJECTS = ["the model", "the data pipeline", "the labelling team", "the feature store", "the training job",
-            "the evaluation set", "the inference service", "the camera rig", "the drift monitor", "the dashboard",
-            "the churn model", "the tokenizer", "the GPU node", "the batch scorer", "the annotation tool"]
-VERBS = ["fails on", "improves", "slows down", "needs", "reports", "ignores", "overfits", "retrains on",
-         "drops", "duplicates", "validates", "calibrates", "exports", "caches", "logs"]
-OBJECTS = ["night-shift images", "the holdout month", "class imbalance", "label noise", "p95 latency",
-           "the confusion matrix", "precision at recall 0.95", "schema changes", "missing values", "data drift",
-           "the ROC curve", "quantized weights", "the learning rate schedule", "edge deployment", "PII columns",
-           "a regression in F1", "out-of-memory errors", "the baseline run", "augmentation", "stale features"]
-EXTRAS = ["after the last release", "on line 3", "since Tuesday", "for German customers", "in staging",
-          "when the batch size is 64", "with mixed precision", "under load", "in the weekly report", ""]
-TITLE_WORDS = ["Investigate", "Fix", "Add", "Evaluate", "Document", "Retrain", "Monitor", "Reduce", "Label",
-               "Deploy", "Audit", "Benchmark", "Refactor", "Calibrate", "Compare"]
-QUERIES = ["data drift", "label noise night-shift", "p95 latency inference", "calibrate camera", "regression F1",
-           "\"class imbalance\" holdout", "tokenizer", "zeppelin"]
+SUBJECTS = [
+    "the model",
+    "the data pipeline",
+    "the labelling team",
+    "the feature store",
+    "the training job",
+    "the evaluation set",
+    "the inference service",
+    "the camera rig",
+    "the drift monitor",
+    "the dashboard",
+    "the churn model",
+    "the tokenizer",
+    "the GPU node",
+    "the batch scorer",
+    "the annotation tool",
+]
+VERBS = [
+    "fails on",
+    "improves",
+    "slows down",
+    "needs",
+    "reports",
+    "ignores",
+    "overfits",
+    "retrains on",
+    "drops",
+    "duplicates",
+    "validates",
+    "calibrates",
+    "exports",
+    "caches",
+    "logs",
+]
+OBJECTS = [
+    "night-shift images",
+    "the holdout month",
+    "class imbalance",
+    "label noise",
+    "p95 latency",
+    "the confusion matrix",
+    "precision at recall 0.95",
+    "schema changes",
+    "missing values",
+    "data drift",
+    "the ROC curve",
+    "quantized weights",
+    "the learning rate schedule",
+    "edge deployment",
+    "PII columns",
+    "a regression in F1",
+    "out-of-memory errors",
+    "the baseline run",
+    "augmentation",
+    "stale features",
+]
+EXTRAS = [
+    "after the last release",
+    "on line 3",
+    "since Tuesday",
+    "for German customers",
+    "in staging",
+    "when the batch size is 64",
+    "with mixed precision",
+    "under load",
+    "in the weekly report",
+    "",
+]
+TITLE_WORDS = [
+    "Investigate",
+    "Fix",
+    "Add",
+    "Evaluate",
+    "Document",
+    "Retrain",
+    "Monitor",
+    "Reduce",
+    "Label",
+    "Deploy",
+    "Audit",
+    "Benchmark",
+    "Refactor",
+    "Calibrate",
+    "Compare",
+]
+QUERIES = [
+    "data drift",
+    "label noise night-shift",
+    "p95 latency inference",
+    "calibrate camera",
+    "regression F1",
+    '"class imbalance" holdout',
+    "tokenizer",
+    "zeppelin",
+]
 
 
 def sentence(rng: random.Random) -> str:
@@ -87,21 +168,41 @@ def seed(*, tickets: int, docs: int, seed_value: int):
     while Project.objects.filter(key=key).exists():
         key = f"BS{rng.randrange(10**6):06d}"
     project = Project.objects.create(key=key, name="Search benchmark", ticket_counter=tickets)
-    WorkflowStatus.objects.bulk_create(WorkflowStatus(project=project, slug=s, name=n, position=i, is_finished=f)
-                                       for i, (s, n, f) in enumerate(DEFAULT_WORKFLOW))
+    WorkflowStatus.objects.bulk_create(
+        WorkflowStatus(project=project, slug=s, name=n, position=i, is_finished=f)
+        for i, (s, n, f) in enumerate(DEFAULT_WORKFLOW)
+    )
     status = project.statuses.first()
     Membership.objects.create(project=project, user=user, role=Role.MEMBER)
     Ticket.objects.bulk_create(
-        (Ticket(project=project, number=n, key=f"{key}-{n}", title=title(rng), status=status, rank=n * 1024,
+        (
+            Ticket(
+                project=project,
+                number=n,
+                key=f"{key}-{n}",
+                title=title(rng),
+                status=status,
+                rank=n * 1024,
                 description=paragraph(rng, rng.randint(2, 8)),
-                acceptance_criteria=paragraph(rng, rng.randint(0, 2))) for n in range(1, tickets + 1)),
+                acceptance_criteria=paragraph(rng, rng.randint(0, 2)),
+            )
+            for n in range(1, tickets + 1)
+        ),
         batch_size=2000,
     )
     Doc.objects.bulk_create(
-        (Doc(project=project, title=f"{title(rng)} ({n})", slug=f"doc-{n}", position=n,
-             body="\n\n".join(f"## {title(rng)}\n\n{paragraph(rng, rng.randint(4, 12))}"
-                                for _ in range(rng.randint(2, 6))))
-         for n in range(1, docs + 1)),
+        (
+            Doc(
+                project=project,
+                title=f"{title(rng)} ({n})",
+                slug=f"doc-{n}",
+                position=n,
+                body="\n\n".join(
+                    f"## {title(rng)}\n\n{paragraph(rng, rng.randint(4, 12))}" for _ in range(rng.randint(2, 6))
+                ),
+            )
+            for n in range(1, docs + 1)
+        ),
         batch_size=1000,
     )
     return project, user
@@ -111,8 +212,9 @@ def matching(project, query: str) -> str:
     """How many tickets and docs the query matches (what a rank-everything search would sort)."""
     if connection.vendor != "postgresql":
         return "-"
-    tickets = Ticket.objects.filter(project=project).extra(where=[f"{TICKET_VECTOR} @@ {TSQUERY}"],
-                                                           params=[query]).count()
+    tickets = (
+        Ticket.objects.filter(project=project).extra(where=[f"{TICKET_VECTOR} @@ {TSQUERY}"], params=[query]).count()
+    )
     docs = Doc.objects.filter(project=project).extra(where=[f"{DOC_VECTOR} @@ {TSQUERY}"], params=[query]).count()
     return f"{tickets}+{docs}"
 
@@ -131,14 +233,32 @@ def start_gunicorn(workers: int, log: Path) -> tuple[subprocess.Popen, str]:
     env = dict(os.environ)
     if not (Path(env.get("STATIC_ROOT", "/nonexistent")) / "staticfiles.json").exists():
         env["STATIC_ROOT"] = str(log.parent / "static")
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT,
-                       env={**env, "AIHUB_BUILD_ONLY": "true"}, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env={**env, "AIHUB_BUILD_ONLY": "true"},
+            check=True,
+        )
     port = free_port()
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "aihub.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--no-control-socket", "--error-logfile", "-"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "aihub.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--no-control-socket",
+                "--error-logfile",
+                "-",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -174,13 +294,17 @@ def main():
     if args.project:
         project = Project.objects.get(key=args.project)
         user = Membership.objects.filter(project=project).select_related("user").first().user
-        print(f"reusing project {project.key}: {Ticket.objects.filter(project=project).count():,} tickets, "
-              f"{Doc.objects.filter(project=project).count():,} docs")
+        print(
+            f"reusing project {project.key}: {Ticket.objects.filter(project=project).count():,} tickets, "
+            f"{Doc.objects.filter(project=project).count():,} docs"
+        )
     else:
         started = time.perf_counter()
         project, user = seed(tickets=args.tickets, docs=args.docs, seed_value=args.seed)
-        print(f"seeded {args.tickets:,} tickets and {args.docs:,} docs in project {project.key} "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"seeded {args.tickets:,} tickets and {args.docs:,} docs in project {project.key} "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE projects_ticket; ANALYZE docs_hub_doc;")
@@ -217,19 +341,24 @@ def main():
             for query in QUERIES:
                 times[query].append(api(query))
         base = statistics.median(times["(trivial /healthz)"])
-        print(f"\nGET /api/v1/search/?q=... over HTTP, gunicorn {args.workers} sync workers, fresh connection each, "
-              f"{args.rounds} rounds; load average {load()}")
-        print(f"{'query':30} {'matching':>11} {'SQL':>4} {'hits':>5} {'median ms':>10} {'p95 ms':>8} "
-              f"{'x trivial':>10}")
+        print(
+            f"\nGET /api/v1/search/?q=... over HTTP, gunicorn {args.workers} sync workers, fresh connection each, "
+            f"{args.rounds} rounds; load average {load()}"
+        )
+        print(f"{'query':30} {'matching':>11} {'SQL':>4} {'hits':>5} {'median ms':>10} {'p95 ms':>8} {'x trivial':>10}")
         for name, samples in times.items():
             matched, sql, hits = info.get(name, ("", "", ""))
             median = statistics.median(samples)
-            print(f"{name:30} {matched:>11} {sql!s:>4} {hits!s:>5} {median:>10.1f} {p95(samples):>8.1f} "
-                  f"{median / base:>10.1f}")
+            print(
+                f"{name:30} {matched:>11} {sql!s:>4} {hits!s:>5} {median:>10.1f} {p95(samples):>8.1f} "
+                f"{median / base:>10.1f}"
+            )
         searches = [t for query in QUERIES for t in times[query]]
-        print(f"\nall searches: median {statistics.median(searches):.1f} ms, p95 {p95(searches):.1f} ms "
-              f"(target p95 <= 50 ms); trivial view median {base:.1f} ms; load average {load()} "
-              f"on {os.cpu_count()} cores")
+        print(
+            f"\nall searches: median {statistics.median(searches):.1f} ms, p95 {p95(searches):.1f} ms "
+            f"(target p95 <= 50 ms); trivial view median {base:.1f} ms; load average {load()} "
+            f"on {os.cpu_count()} cores"
+        )
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)

@@ -16,12 +16,27 @@ class DocsHubConfig(AppConfig):
         from .search import builtin  # noqa: F401  (built-in search providers)
         from .selectors import doc_backlinks_for_tickets
 
-        hooks.register_project_tab(name="docs", label="Docs", url_name="docs_hub:index", order=40,
-                                   match=("docs_hub:index", "docs_hub:detail", "docs_hub:edit", "docs_hub:create",
-                                          "docs_hub:history", "docs_hub:revision", "docs_hub:diff",
-                                          "docs_hub:move", "docs_hub:trash", "docs_hub:templates"))
+        hooks.register_project_tab(
+            name="docs",
+            label="Docs",
+            url_name="docs_hub:index",
+            order=40,
+            match=(
+                "docs_hub:index",
+                "docs_hub:detail",
+                "docs_hub:edit",
+                "docs_hub:create",
+                "docs_hub:history",
+                "docs_hub:revision",
+                "docs_hub:diff",
+                "docs_hub:move",
+                "docs_hub:trash",
+                "docs_hub:templates",
+            ),
+        )
         hooks.register_hub_section(name="docs", title="Docs", url_name="docs_hub:hub_section", order=40)
-        hooks.register_ticket_panel(name="docs", title="Docs that mention this ticket",
-                                    url_name="docs_hub:ticket_panel", order=40)
+        hooks.register_ticket_panel(
+            name="docs", title="Docs that mention this ticket", url_name="docs_hub:ticket_panel", order=40
+        )
         hooks.register_backlink_provider(doc_backlinks_for_tickets)
         hooks.register_demo_seeder(name="docs", seeder=seed_demo_docs, order=20)

@@ -1,5 +1,6 @@
 """Templates for ML work every project starts with. Admins add their own per project
 (DocTemplate); a project template with the same slug replaces the built-in one."""
+
 from dataclasses import dataclass
 
 
@@ -12,7 +13,11 @@ class BuiltinTemplate:
 
 
 BUILTIN_TEMPLATES = [
-    BuiltinTemplate("project-charter", "Project charter", "Why, for whom, and how we will know it worked.", """\
+    BuiltinTemplate(
+        "project-charter",
+        "Project charter",
+        "Why, for whom, and how we will know it worked.",
+        """\
 ## Problem and context
 What business problem does this solve, and for whom?
 
@@ -42,9 +47,13 @@ What business problem does this solve, and for whom?
 - [ ] Legal and privacy review done
 
 ## Milestones
-""" ),
-    BuiltinTemplate("data-requirements", "Data requirements and audit",
-                    "What data we need, where it comes from, and what we checked.", """\
+""",
+    ),
+    BuiltinTemplate(
+        "data-requirements",
+        "Data requirements and audit",
+        "What data we need, where it comes from, and what we checked.",
+        """\
 ## Data needed
 | Dataset | Source / owner | Volume | Refresh | Personal data? |
 | --- | --- | --- | --- | --- |
@@ -64,8 +73,13 @@ Which groups or conditions are under-represented?
 
 ## Access, retention and compliance
 Where the data lives, who may read it, how long it is kept, legal basis.
-"""),
-    BuiltinTemplate("model-card", "Model card", "What the model is, how it was evaluated, where it must not be used.", """\
+""",
+    ),
+    BuiltinTemplate(
+        "model-card",
+        "Model card",
+        "What the model is, how it was evaluated, where it must not be used.",
+        """\
 ## Model details
 - Version:
 - Type / architecture:
@@ -86,8 +100,13 @@ Link to the data requirements page: [[Data requirements and audit]]
 ## Limitations and ethical considerations
 
 ## Caveats and recommendations
-"""),
-    BuiltinTemplate("experiment-report", "Experiment report", "Hypothesis, setup, results, decision.", """\
+""",
+    ),
+    BuiltinTemplate(
+        "experiment-report",
+        "Experiment report",
+        "Hypothesis, setup, results, decision.",
+        """\
 ## Hypothesis
 We believe that … will improve … by …
 
@@ -107,8 +126,13 @@ We believe that … will improve … by …
 - [ ] Adopt
 - [ ] Iterate
 - [ ] Drop
-"""),
-    BuiltinTemplate("deployment-spec", "Deployment specification", "How the model runs in production and how we watch it.", """\
+""",
+    ),
+    BuiltinTemplate(
+        "deployment-spec",
+        "Deployment specification",
+        "How the model runs in production and how we watch it.",
+        """\
 ## Serving
 - Endpoint / batch job:
 - Hardware:
@@ -133,8 +157,13 @@ We believe that … will improve … by …
 
 ## Rollback
 How to go back to the previous model, and who decides.
-"""),
-    BuiltinTemplate("post-incident-review", "Post-incident review", "Blameless review: what happened and what we change.", """\
+""",
+    ),
+    BuiltinTemplate(
+        "post-incident-review",
+        "Post-incident review",
+        "Blameless review: what happened and what we change.",
+        """\
 ## Summary
 One paragraph: what broke, for whom, for how long.
 
@@ -155,7 +184,8 @@ Users affected, predictions wrong, money or time lost.
 ## Action items
 | Action | Owner | Ticket | Due |
 | --- | --- | --- | --- |
-"""),
+""",
+    ),
 ]
 
 BUILTIN_BY_SLUG = {template.slug: template for template in BUILTIN_TEMPLATES}

@@ -1,5 +1,6 @@
 """Demo pages in the CV project: a charter, data requirements and a model card that link
 to each other, mention tickets CV-1 and CV-2 and use live macros. Safe to run again."""
+
 from projects.models import Project
 
 from .models import Doc
@@ -77,12 +78,17 @@ def seed_demo_docs(demo_user) -> None:
     project = Project.objects.filter(key="CV").first()
     if project is None:
         return
-    pages = [("Project charter", CHARTER, None), ("Data requirements and audit", DATA, "Project charter"),
-             ("Model card: scratch detector", MODEL_CARD, "Project charter")]
+    pages = [
+        ("Project charter", CHARTER, None),
+        ("Data requirements and audit", DATA, "Project charter"),
+        ("Model card: scratch detector", MODEL_CARD, "Project charter"),
+    ]
     for title, body, parent_title in pages:
         if Doc.objects.filter(project=project, title=title).exists():
             continue
-        parent = Doc.objects.filter(project=project, title=parent_title, deleted_at__isnull=True).first() \
-            if parent_title else None
-        doc_create(project=project, author=demo_user, title=title, body=body, parent=parent,
-                   message="Demo content")
+        parent = (
+            Doc.objects.filter(project=project, title=parent_title, deleted_at__isnull=True).first()
+            if parent_title
+            else None
+        )
+        doc_create(project=project, author=demo_user, title=title, body=body, parent=parent, message="Demo content")

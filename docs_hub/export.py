@@ -1,6 +1,7 @@
 """A page as Markdown, or a tree of pages as a zip whose folders follow the tree:
 `slug.md` for a page, and a folder `slug/` beside it holding its children. Files attached
 to the exported pages go in `_attachments/`, and links to them become relative paths."""
+
 import io
 import re
 import zipfile
@@ -24,8 +25,11 @@ def _attachment_file_name(attachment: DocAttachment) -> str:
 def tree_zip(*, project: Project, root: Doc | None) -> bytes:
     """Every live doc of the project in one query, the subtree built in memory, the
     exported pages' attachments in one more."""
-    docs = list(Doc.objects.filter(project=project, deleted_at__isnull=True)
-                .only("id", "parent_id", "title", "slug", "body", "position").order_by("position", "title", "id"))
+    docs = list(
+        Doc.objects.filter(project=project, deleted_at__isnull=True)
+        .only("id", "parent_id", "title", "slug", "body", "position")
+        .order_by("position", "title", "id")
+    )
     children: dict[int | None, list[Doc]] = {}
     by_id = {doc.id: doc for doc in docs}
     for doc in docs:
@@ -38,7 +42,7 @@ def tree_zip(*, project: Project, root: Doc | None) -> bytes:
         for child in children.get(doc.id, []):
             place(child, f"{folder}{doc.slug}/")
 
-    for top in ([by_id[root.id]] if root is not None else children.get(None, [])):
+    for top in [by_id[root.id]] if root is not None else children.get(None, []):
         place(top, "")
     attachments = {a.pk: a for a in DocAttachment.objects.filter(doc_id__in=[doc.id for doc, _ in placed])}
     link = re.compile(rf"/projects/{re.escape(project.key)}/docs/attachments/(\d+)/[^)\s\"']*")

@@ -1,4 +1,5 @@
 """URLs of the pages a doc links to: other docs (a ticket's page: projects.ticket_links)."""
+
 from django.urls import reverse
 
 

@@ -3,6 +3,7 @@
 A resolver per kind answers a batch of macros of one project at once (one or two queries),
 returning for each a value: {"text", "url"?, "state"?}. A saved revision stores these
 values; the current page asks the resolvers again. Other kinds register here."""
+
 import re
 from collections.abc import Callable
 
@@ -38,8 +39,10 @@ PLACEHOLDER_ARG = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 def placeholder_value(macro: dict) -> dict:
     kind = macro["kind"]
-    return {"text": f"pick a {kind}: replace {macro['arg']} with a {kind} {'key' if kind == 'ticket' else 'id'}",
-            "state": "placeholder"}
+    return {
+        "text": f"pick a {kind}: replace {macro['arg']} with a {kind} {'key' if kind == 'ticket' else 'id'}",
+        "state": "placeholder",
+    }
 
 
 def resolve(project, macros: list[dict]) -> list[dict]:
@@ -68,7 +71,7 @@ def resolve_many(project, macro_lists: list[list[dict]]) -> list[list[dict]]:
     values = resolve(project, flat) if flat else []
     out, start = [], 0
     for macros in macro_lists:
-        out.append(values[start:start + len(macros)])
+        out.append(values[start : start + len(macros)])
         start += len(macros)
     return out
 
@@ -77,12 +80,15 @@ def macro_html(macro: dict, value: dict) -> str:
     state = value.get("state") or "ok"
     text = escape(value.get("text", ""))
     inner = f'<a href="{escape(value["url"])}">{text}</a>' if value.get("url") else text
-    return (f'<span class="macro macro-{escape(macro["kind"])} macro-{escape(state)}" '
-            f'title="{escape(macro.get("source", ""))}">{inner}</span>')
+    return (
+        f'<span class="macro macro-{escape(macro["kind"])} macro-{escape(state)}" '
+        f'title="{escape(macro.get("source", ""))}">{inner}</span>'
+    )
 
 
 def fill(html: str, macros: list[dict], values: list[dict]) -> str:
     """Put macro values into stored HTML (placeholders -> escaped spans we build)."""
+
     def replace(match: re.Match) -> str:
         index = int(match.group(1))
         if index >= len(macros) or index >= len(values):
@@ -94,11 +100,10 @@ def fill(html: str, macros: list[dict], values: list[dict]) -> str:
 
 # --- Built-in resolvers -------------------------------------------------------------------
 
+
 def resolve_tickets(project, macros: list[dict]) -> list[dict]:
     keys = {macro["arg"].upper() for macro in macros}
-    tickets = {
-        t.key: t for t in Ticket.objects.filter(project=project, key__in=keys).select_related("status")
-    }
+    tickets = {t.key: t for t in Ticket.objects.filter(project=project, key__in=keys).select_related("status")}
     values = []
     for macro in macros:
         ticket = tickets.get(macro["arg"].upper())
@@ -106,8 +111,13 @@ def resolve_tickets(project, macros: list[dict]) -> list[dict]:
             values.append({"text": f"{macro['arg']}: ticket not found", "state": "missing"})
             continue
         state = "done" if ticket.status.is_finished else "open"
-        values.append({"text": f"{ticket.key} {ticket.title} [{ticket.status.name}]", "state": state,
-                       "url": ticket_url(ticket.key)})
+        values.append(
+            {
+                "text": f"{ticket.key} {ticket.title} [{ticket.status.name}]",
+                "state": state,
+                "url": ticket_url(ticket.key),
+            }
+        )
     return values
 
 

@@ -1,5 +1,6 @@
 """Docs: pages in a tree per project, every save a revision, links to pages and tickets
 kept in tables so backlinks are one query, attachments served only to members."""
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -9,10 +10,21 @@ from django.utils.functional import LazyObject
 from projects.models import Project
 
 # Slugs the URLs use for their own pages: a doc never takes one of these.
-RESERVED_SLUGS = frozenset({
-    "new", "trash", "templates", "attachments", "export", "export.zip", "preview", "search", "ticket-panel",
-    "hub-section", "tree",
-})
+RESERVED_SLUGS = frozenset(
+    {
+        "new",
+        "trash",
+        "templates",
+        "attachments",
+        "export",
+        "export.zip",
+        "preview",
+        "search",
+        "ticket-panel",
+        "hub-section",
+        "tree",
+    }
+)
 
 
 class _AttachmentStorage(LazyObject):
@@ -44,16 +56,19 @@ class Doc(models.Model):
     # The macros of the body, in placeholder order: [{"kind", "arg", "options", "source"}].
     macros = models.JSONField(default=list, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # In the trash since then (with its subtree, which shares the timestamp); null = alive.
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["position", "title", "id"]
@@ -97,8 +112,9 @@ class DocRevision(models.Model):
     macros = models.JSONField(default=list, blank=True)
     macro_values = models.JSONField(default=list, blank=True)
     message = models.CharField(max_length=300, blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -142,8 +158,9 @@ class DocTemplate(models.Model):
     name = models.CharField(max_length=120)
     description = models.CharField(max_length=300, blank=True)
     body = models.TextField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -164,8 +181,9 @@ class DocAttachment(models.Model):
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

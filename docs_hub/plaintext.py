@@ -3,6 +3,7 @@
 `markdown_to_text("## Setup\n- **Baseline**: {{run:BASELINE_RUN_ID metric:val_f1}} [[Data plan]]")`
 -> "Setup Baseline: val_f1 of a run (to pick) Data plan". Raw HTML stays as text: the result
 is never trusted markup, and whoever puts it in a page escapes it."""
+
 import re
 
 from .macros import MACRO, PLACEHOLDER_ARG, parse_options

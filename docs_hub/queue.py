@@ -4,6 +4,7 @@ Services call these inside their transaction; the task is sent once it commits. 
 is looked up by its name, never imported: `docs_hub.tasks` calls the services, so an
 import back would be a cycle. DocsHubConfig.ready() imports the tasks module, which
 registers the names in every process."""
+
 from django.db import transaction
 
 from aihub.celery import app

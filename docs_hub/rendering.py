@@ -1,6 +1,7 @@
 """A doc's Markdown to stored HTML: `[[Page]]` links, ticket keys, live macros (as
 placeholders), then Markdown, sanitized by nh3 (aihub.markdown). Also collects what the
 body links to, for the link tables."""
+
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -52,7 +53,7 @@ def _md_text(text: str) -> str:
 def _inline_code_parts(text: str, parts: list[tuple[bool, str]]) -> None:
     last = 0
     for match in INLINE_CODE.finditer(text):
-        parts.append((False, text[last:match.start()]))
+        parts.append((False, text[last : match.start()]))
         parts.append((True, match.group(0)))
         last = match.end()
     parts.append((False, text[last:]))
@@ -67,8 +68,8 @@ def _prose_parts(source: str) -> list[tuple[bool, str]]:
         if opener is None:
             opener = match
         elif match.group(1) == opener.group(1) and not match.group(2).strip(" \t"):
-            _inline_code_parts(source[last:opener.start()], parts)
-            parts.append((True, source[opener.start():match.end()]))
+            _inline_code_parts(source[last : opener.start()], parts)
+            parts.append((True, source[opener.start() : match.end()]))
             last, opener = match.end(), None
     _inline_code_parts(source[last:], parts)
     return parts
@@ -79,18 +80,21 @@ def find_docs(project: Project, targets: set[str], *, exclude_id: int | None = N
     if not targets:
         return {}
     lowered = {t.strip().lower() for t in targets}
-    docs = (Doc.objects.filter(project=project, deleted_at__isnull=True)
-            .annotate(title_lower=Lower("title"))
-            .filter(Q(title_lower__in=lowered) | Q(slug__in=lowered))
-            .only("id", "title", "slug", "project_id"))
+    docs = (
+        Doc.objects.filter(project=project, deleted_at__isnull=True)
+        .annotate(title_lower=Lower("title"))
+        .filter(Q(title_lower__in=lowered) | Q(slug__in=lowered))
+        .only("id", "title", "slug", "project_id")
+    )
     found: dict[str, Doc] = {}
     for doc in docs:
         found.setdefault(doc.slug, doc)
         found.setdefault(doc.title.lower(), doc)
     missing = lowered - set(found)
     if missing:
-        for alias in DocSlugAlias.objects.filter(project=project, slug__in=missing,
-                                                 doc__deleted_at__isnull=True).select_related("doc"):
+        for alias in DocSlugAlias.objects.filter(
+            project=project, slug__in=missing, doc__deleted_at__isnull=True
+        ).select_related("doc"):
             found.setdefault(alias.slug, alias.doc)
     return found
 
@@ -120,9 +124,12 @@ def render_doc(*, project: Project, body: str) -> Rendered:
         if match.group("kind"):
             if len(result.macros) >= MAX_MACROS:
                 return match.group(0)
-            macro = {"kind": match.group("kind"), "arg": match.group("arg"),
-                     "options": macro_registry.parse_options(match.group("options") or ""),
-                     "source": match.group(0)}
+            macro = {
+                "kind": match.group("kind"),
+                "arg": match.group("arg"),
+                "options": macro_registry.parse_options(match.group("options") or ""),
+                "source": match.group(0),
+            }
             if macro["kind"] == "ticket" and macro["arg"].upper().startswith(own_prefix):
                 result.ticket_keys.add(macro["arg"].upper())
             result.macros.append(macro)

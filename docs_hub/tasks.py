@@ -1,4 +1,5 @@
 """Celery tasks: they take ids and call a service. Enqueued through docs_hub/queue.py, by name."""
+
 from celery import shared_task
 
 from . import services

@@ -22,12 +22,24 @@ class ExperimentsConfig(AppConfig):
         hooks.register_finish_guard(services.ticket_finish_guard)
         hooks.register_ticket_finished_handler(services.ticket_closeout_snapshot)
         hooks.register_badge_provider(selectors.ticket_badges)
-        hooks.register_ticket_panel(name="experiments", title="Runs and metric gates",
-                                    url_name="experiments:ticket_panel", order=50)
-        hooks.register_project_tab(name="experiments", label="Experiments", url_name="experiments:index",
-                                   order=50, match=("experiments:index", "experiments:experiment", "experiments:run",
-                                                    "experiments:compare", "experiments:sources",
-                                                    "experiments:source"))
-        hooks.register_hub_section(name="experiments", title="Experiments", url_name="experiments:hub_section",
-                                   order=50)
+        hooks.register_ticket_panel(
+            name="experiments", title="Runs and metric gates", url_name="experiments:ticket_panel", order=50
+        )
+        hooks.register_project_tab(
+            name="experiments",
+            label="Experiments",
+            url_name="experiments:index",
+            order=50,
+            match=(
+                "experiments:index",
+                "experiments:experiment",
+                "experiments:run",
+                "experiments:compare",
+                "experiments:sources",
+                "experiments:source",
+            ),
+        )
+        hooks.register_hub_section(
+            name="experiments", title="Experiments", url_name="experiments:hub_section", order=50
+        )
         hooks.register_demo_seeder(name="experiments", seeder=demo.seed_demo_experiments, order=30)

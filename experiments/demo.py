@@ -2,6 +2,7 @@
 package ships (no download), logged to the local MLflow store with `aihub.ticket` tags,
 a registered champion version, a source for that store, and a sync. Idempotent: a second
 run trains nothing and only syncs."""
+
 import logging
 import time
 
@@ -14,9 +15,12 @@ logger = logging.getLogger(__name__)
 EXPERIMENT = "cv-defect-classifier"
 MODEL_NAME = "defect-classifier"
 TICKETS = [
-    ("Baseline classifier for surface defects", "val_f1 >= 0.95",
-     "Train a first classifier and see where we stand. *The demo uses scikit-learn's breast-cancer data as a "
-     "stand-in for defect features.*"),
+    (
+        "Baseline classifier for surface defects",
+        "val_f1 >= 0.95",
+        "Train a first classifier and see where we stand. *The demo uses scikit-learn's breast-cancer data as a "
+        "stand-in for defect features.*",
+    ),
     ("Tune regularisation and tree depth", "val_f1 >= 0.97", "Sweep C and the depth of boosted trees."),
 ]
 
@@ -25,8 +29,9 @@ def _ticket(project: Project, demo_user, title: str, description: str) -> Ticket
     from projects.services import ticket_create
 
     existing = Ticket.objects.filter(project=project, title=title).first()
-    return existing or ticket_create(project=project, reporter=demo_user, title=title, type="experiment",
-                                     description=description, estimate=3)
+    return existing or ticket_create(
+        project=project, reporter=demo_user, title=title, type="experiment", description=description, estimate=3
+    )
 
 
 def _train_and_log(tickets: list[Ticket]) -> None:
@@ -46,8 +51,13 @@ def _train_and_log(tickets: list[Ticket]) -> None:
     client = MlflowClient(tracking_uri=settings.MLFLOW_TRACKING_URI, registry_uri=settings.MLFLOW_TRACKING_URI)
     experiment = client.get_experiment_by_name(EXPERIMENT)
     local = settings.MLFLOW_TRACKING_URI.startswith("sqlite:")  # a tracking server picks its own artifact store
-    experiment_id = experiment.experiment_id if experiment else client.create_experiment(
-        EXPERIMENT, artifact_location=f"{settings.MLFLOW_ARTIFACT_ROOT}/{EXPERIMENT}" if local else None)
+    experiment_id = (
+        experiment.experiment_id
+        if experiment
+        else client.create_experiment(
+            EXPERIMENT, artifact_location=f"{settings.MLFLOW_ARTIFACT_ROOT}/{EXPERIMENT}" if local else None
+        )
+    )
     X, y = load_breast_cancer(return_X_y=True)
     X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, random_state=7, stratify=y)
     scaler = StandardScaler().fit(X_train)
@@ -56,11 +66,22 @@ def _train_and_log(tickets: list[Ticket]) -> None:
 
     def log(name, params, history, ticket, started):
         now = int(time.time() * 1000)
-        run = client.create_run(experiment_id, start_time=started, run_name=name,
-                                tags={"aihub.ticket": ticket.key, "aihub.demo": "1", "mlflow.source.name": "seed_demo",
-                                      "model_family": name.split("-")[0]})
-        metrics = [Metric(key, float(value), started + step * 10, step)
-                   for step, values in enumerate(history) for key, value in values.items()]
+        run = client.create_run(
+            experiment_id,
+            start_time=started,
+            run_name=name,
+            tags={
+                "aihub.ticket": ticket.key,
+                "aihub.demo": "1",
+                "mlflow.source.name": "seed_demo",
+                "model_family": name.split("-")[0],
+            },
+        )
+        metrics = [
+            Metric(key, float(value), started + step * 10, step)
+            for step, values in enumerate(history)
+            for key, value in values.items()
+        ]
         client.log_batch(run.info.run_id, metrics=metrics, params=[Param(k, str(v)) for k, v in params.items()])
         client.set_terminated(run.info.run_id, end_time=max(now, started + 1))
         results.append((history[-1]["val_f1"], run.info.run_id))
@@ -72,19 +93,39 @@ def _train_and_log(tickets: list[Ticket]) -> None:
         for _epoch in range(20):
             model.partial_fit(X_train, y_train, classes=np.array([0, 1]))
             proba = model.predict_proba(X_val)
-            history.append({"val_loss": log_loss(y_val, proba), "val_f1": f1_score(y_val, model.predict(X_val)),
-                            "val_accuracy": accuracy_score(y_val, model.predict(X_val))})
-        log(f"sgd-alpha{alpha:g}", {"model": "SGDClassifier", "alpha": alpha, "epochs": 20}, history, tickets[0],
-            started)
+            history.append(
+                {
+                    "val_loss": log_loss(y_val, proba),
+                    "val_f1": f1_score(y_val, model.predict(X_val)),
+                    "val_accuracy": accuracy_score(y_val, model.predict(X_val)),
+                }
+            )
+        log(
+            f"sgd-alpha{alpha:g}",
+            {"model": "SGDClassifier", "alpha": alpha, "epochs": 20},
+            history,
+            tickets[0],
+            started,
+        )
     for depth, rate in ((1, 0.5), (2, 0.1), (3, 0.05)):  # boosted trees, one step per stage
         started = int(time.time() * 1000)
         model = GradientBoostingClassifier(n_estimators=60, max_depth=depth, learning_rate=rate, random_state=0)
         model.fit(X_train, y_train)
-        history = [{"val_f1": f1_score(y_val, (p[:, 1] > 0.5).astype(int)), "val_loss": log_loss(y_val, p),
-                    "val_accuracy": accuracy_score(y_val, (p[:, 1] > 0.5).astype(int))}
-                   for p in model.staged_predict_proba(X_val)]
-        log(f"gbt-depth{depth}-lr{rate:g}", {"model": "GradientBoostingClassifier", "max_depth": depth,
-                                             "learning_rate": rate, "n_estimators": 60}, history, tickets[1], started)
+        history = [
+            {
+                "val_f1": f1_score(y_val, (p[:, 1] > 0.5).astype(int)),
+                "val_loss": log_loss(y_val, p),
+                "val_accuracy": accuracy_score(y_val, (p[:, 1] > 0.5).astype(int)),
+            }
+            for p in model.staged_predict_proba(X_val)
+        ]
+        log(
+            f"gbt-depth{depth}-lr{rate:g}",
+            {"model": "GradientBoostingClassifier", "max_depth": depth, "learning_rate": rate, "n_estimators": 60},
+            history,
+            tickets[1],
+            started,
+        )
     best_f1, best_run = max(results)
     from mlflow.exceptions import MlflowException
 
@@ -114,11 +155,17 @@ def seed_demo_experiments(demo_user) -> None:
         _train_and_log(tickets)
     source = MlflowSource.objects.filter(project=project, tracking_uri=settings.MLFLOW_TRACKING_URI).first()
     if source is None:
-        source = services.source_create(project=project, user=demo_user, tracking_uri=settings.MLFLOW_TRACKING_URI,
-                                        name="Local MLflow store", experiment_names=[EXPERIMENT])
+        source = services.source_create(
+            project=project,
+            user=demo_user,
+            tracking_uri=settings.MLFLOW_TRACKING_URI,
+            name="Local MLflow store",
+            experiment_names=[EXPERIMENT],
+        )
     if not Sentinel.objects.filter(project=project).exists():
-        services.sentinel_configure(project=project, metric="val_f1", model_name=MODEL_NAME, alias="champion",
-                                    tolerance=0.02)
+        services.sentinel_configure(
+            project=project, metric="val_f1", model_name=MODEL_NAME, alias="champion", tolerance=0.02
+        )
     services.source_sync_request(source=source, kind="full", user=demo_user)
 
 

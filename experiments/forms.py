@@ -5,20 +5,35 @@ from .models import MetricGate, Sentinel
 
 class SourceForm(forms.Form):
     name = forms.CharField(max_length=100, required=False, help_text="A label, e.g. “Team MLflow”.")
-    tracking_uri = forms.CharField(max_length=500, label="Tracking URI",
-                                   help_text="e.g. http://mlflow:5000 (the server must be reachable from the workers).")
-    experiment_names = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Experiments to follow",
-                                       help_text="MLflow experiment names, one per line or comma separated.")
-    username = forms.CharField(max_length=200, required=False, help_text="For HTTP basic auth; leave blank for a token.")
-    secret = forms.CharField(max_length=2000, required=False, label="Password or token",
-                             widget=forms.PasswordInput(render_value=False),
-                             help_text="Stored encrypted. Leave blank to keep the stored one.")
+    tracking_uri = forms.CharField(
+        max_length=500,
+        label="Tracking URI",
+        help_text="e.g. http://mlflow:5000 (the server must be reachable from the workers).",
+    )
+    experiment_names = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Experiments to follow",
+        help_text="MLflow experiment names, one per line or comma separated.",
+    )
+    username = forms.CharField(
+        max_length=200, required=False, help_text="For HTTP basic auth; leave blank for a token."
+    )
+    secret = forms.CharField(
+        max_length=2000,
+        required=False,
+        label="Password or token",
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Stored encrypted. Leave blank to keep the stored one.",
+    )
     credentials_from_env = forms.BooleanField(
-        required=False, label="Take credentials from the workers' environment (MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN)")
-    fast_interval_seconds = forms.IntegerField(min_value=60, max_value=86400, initial=300,
-                                               label="Fast loop every (seconds)")
-    reconcile_interval_seconds = forms.IntegerField(min_value=300, max_value=7 * 86400, initial=3600,
-                                                    label="Full reconcile every (seconds)")
+        required=False, label="Take credentials from the workers' environment (MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN)"
+    )
+    fast_interval_seconds = forms.IntegerField(
+        min_value=60, max_value=86400, initial=300, label="Fast loop every (seconds)"
+    )
+    reconcile_interval_seconds = forms.IntegerField(
+        min_value=300, max_value=7 * 86400, initial=3600, label="Full reconcile every (seconds)"
+    )
 
     def clean_experiment_names(self):
         return [n.strip() for n in self.cleaned_data["experiment_names"].replace("\n", ",").split(",") if n.strip()]
@@ -41,10 +56,11 @@ class GateForm(forms.Form):
 class SentinelForm(forms.ModelForm):
     class Meta:
         model = Sentinel
-        fields = ["champion_kind", "model_name", "alias", "champion_run_id", "metric", "higher_is_better",
-                  "tolerance"]
-        help_texts = {"model_name": "The registered model whose alias names the champion.",
-                      "tolerance": "How far below the champion a run may fall before it is flagged."}
+        fields = ["champion_kind", "model_name", "alias", "champion_run_id", "metric", "higher_is_better", "tolerance"]
+        help_texts = {
+            "model_name": "The registered model whose alias names the champion.",
+            "tolerance": "How far below the champion a run may fall before it is flagged.",
+        }
 
 
 class RunColumnsForm(forms.Form):

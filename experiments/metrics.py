@@ -4,6 +4,7 @@ Everything is read from the database at scrape time, so what the Celery workers 
 reaches every web process without a shared multiprocess folder, and a scrape costs three
 queries whatever the number of sources, syncs or runs. Registered into
 `aihub.observability` by `ExperimentsConfig.ready()`."""
+
 import logging
 from datetime import timedelta
 
@@ -53,11 +54,14 @@ def source_sync_states() -> list[dict]:
     syncs = SyncRecord.objects.filter(source=OuterRef("pk"))
     last_ok = syncs.filter(status=SyncRecord.Status.OK).order_by(F("finished_at").desc(nulls_last=True), "-id")
     last_finished = syncs.filter(status__in=[SyncRecord.Status.OK, SyncRecord.Status.ERROR]).order_by(
-        "-created_at", "-id")
+        "-created_at", "-id"
+    )
     return list(
         MlflowSource.objects.filter(enabled=True)
-        .annotate(last_ok_at=Subquery(last_ok.values("finished_at")[:1]),
-                  last_status=Subquery(last_finished.values("status")[:1]))
+        .annotate(
+            last_ok_at=Subquery(last_ok.values("finished_at")[:1]),
+            last_status=Subquery(last_finished.values("status")[:1]),
+        )
         .values("id", "name", "project__key", "fast_interval_seconds", "last_ok_at", "last_status")
         .order_by("id")
     )
@@ -72,7 +76,10 @@ def latest_run_metrics(keys: list[str]) -> list[dict]:
     subqueries = {}
     for i, key in enumerate(keys):
         newest = Run.objects.filter(
-            experiment=OuterRef("pk"), status=RunStatus.FINISHED, deleted=False, metrics__has_key=key,
+            experiment=OuterRef("pk"),
+            status=RunStatus.FINISHED,
+            deleted=False,
+            metrics__has_key=key,
         ).order_by(F("end_time").desc(nulls_last=True), "-id")
         subqueries[f"metric_{i}"] = Subquery(newest.values("metrics")[:1])
     rows = (
@@ -86,8 +93,15 @@ def latest_run_metrics(keys: list[str]) -> list[dict]:
         for i, key in enumerate(keys):
             metrics = row[f"metric_{i}"]
             if isinstance(metrics, dict) and key in metrics:
-                found.append({"project": row["source__project__key"], "source_id": row["source_id"],
-                              "experiment": row["name"], "metric": key, "value": metric_from_json(metrics[key])})
+                found.append(
+                    {
+                        "project": row["source__project__key"],
+                        "source_id": row["source_id"],
+                        "experiment": row["name"],
+                        "metric": key,
+                        "value": metric_from_json(metrics[key]),
+                    }
+                )
     return found
 
 
@@ -111,25 +125,32 @@ class ExperimentsCollector:
         latest = GaugeMetricFamily(
             "aihub_run_metric_latest",
             "Value of a metric (AIHUB_METRICS_EXPORTED_KEYS) in the newest finished run of an experiment",
-            labels=["project", "source_id", "experiment", "metric"])
+            labels=["project", "source_id", "experiment", "metric"],
+        )
         for row in run_metrics:
             latest.add_metric([row["project"], str(row["source_id"]), row["experiment"], row["metric"]], row["value"])
         yield latest
 
     def _sync_families(self, totals):
-        outcomes = CounterMetricFamily("aihub_sync_runs", "MLflow syncs finished, by kind and outcome",
-                                       labels=["kind", "outcome"])
-        runs = CounterMetricFamily("aihub_sync_runs_imported", "MLflow runs created or updated by syncs",
-                                   labels=["kind"])
-        points = CounterMetricFamily("aihub_sync_points_imported", "Metric history points written by syncs",
-                                     labels=["kind"])
-        durations = HistogramMetricFamily("aihub_sync_duration_seconds", "Time a sync took from start to finish",
-                                          labels=["kind"])
+        outcomes = CounterMetricFamily(
+            "aihub_sync_runs", "MLflow syncs finished, by kind and outcome", labels=["kind", "outcome"]
+        )
+        runs = CounterMetricFamily(
+            "aihub_sync_runs_imported", "MLflow runs created or updated by syncs", labels=["kind"]
+        )
+        points = CounterMetricFamily(
+            "aihub_sync_points_imported", "Metric history points written by syncs", labels=["kind"]
+        )
+        durations = HistogramMetricFamily(
+            "aihub_sync_duration_seconds", "Time a sync took from start to finish", labels=["kind"]
+        )
         per_kind: dict[str, dict] = {}
         for row in totals:
             outcomes.add_metric([row["kind"], row["status"]], row["count"])
-            kind = per_kind.setdefault(row["kind"], {"runs": 0, "points": 0, "timed": 0, "sum": 0.0,
-                                                     "buckets": [0] * len(SYNC_DURATION_BUCKETS)})
+            kind = per_kind.setdefault(
+                row["kind"],
+                {"runs": 0, "points": 0, "timed": 0, "sum": 0.0, "buckets": [0] * len(SYNC_DURATION_BUCKETS)},
+            )
             kind["runs"] += (row["runs_created"] or 0) + (row["runs_updated"] or 0)
             kind["points"] += row["points"] or 0
             kind["timed"] += row["timed"]
@@ -139,18 +160,26 @@ class ExperimentsCollector:
         for name, kind in per_kind.items():
             runs.add_metric([name], kind["runs"])
             points.add_metric([name], kind["points"])
-            buckets = [(str(float(bound)), count) for bound, count in zip(SYNC_DURATION_BUCKETS, kind["buckets"])]
-            durations.add_metric([name], buckets + [("+Inf", kind["timed"])], sum_value=kind["sum"])
+            buckets = [
+                (str(float(bound)), count) for bound, count in zip(SYNC_DURATION_BUCKETS, kind["buckets"], strict=False)
+            ]
+            durations.add_metric([name], [*buckets, ("+Inf", kind["timed"])], sum_value=kind["sum"])
         yield from (outcomes, runs, points, durations)
 
     def _source_families(self, sources):
-        last_ok = GaugeMetricFamily("aihub_sync_last_success_timestamp_seconds",
-                                    "End of the last successful sync of an enabled source (Unix time)",
-                                    labels=SOURCE_LABELS)
-        failing = GaugeMetricFamily("aihub_sync_source_failing",
-                                    "1 when the last finished sync of an enabled source failed", labels=SOURCE_LABELS)
-        interval = GaugeMetricFamily("aihub_sync_interval_seconds", "Fast-loop interval of an enabled source",
-                                     labels=SOURCE_LABELS)
+        last_ok = GaugeMetricFamily(
+            "aihub_sync_last_success_timestamp_seconds",
+            "End of the last successful sync of an enabled source (Unix time)",
+            labels=SOURCE_LABELS,
+        )
+        failing = GaugeMetricFamily(
+            "aihub_sync_source_failing",
+            "1 when the last finished sync of an enabled source failed",
+            labels=SOURCE_LABELS,
+        )
+        interval = GaugeMetricFamily(
+            "aihub_sync_interval_seconds", "Fast-loop interval of an enabled source", labels=SOURCE_LABELS
+        )
         for row in sources:
             labels = _source_labels(row)
             if row["last_ok_at"] is not None:

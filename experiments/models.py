@@ -1,6 +1,7 @@
 """MLflow evidence stored beside the work: sources, their experiments and runs (with full
 metric histories), registered model versions, links from runs to tickets, metric gates
 and the regression sentinel."""
+
 import math
 
 from django.conf import settings
@@ -34,8 +35,9 @@ class MlflowSource(models.Model):
     # A lease so that one sync per source runs at a time, across workers and processes.
     lock_token = models.CharField(max_length=64, blank=True, editable=False)
     lock_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -118,13 +120,21 @@ class Run(models.Model):
             models.Index(fields=["source", "status"], name="run_source_status"),
             # An experiment's runs table in its default order (selectors.runs_sorted: newest first,
             # runs without a start last), live runs only: the first page reads 50 index entries.
-            models.Index(models.F("experiment"), models.F("start_time").desc(nulls_last=True), models.F("id"),
-                         name="run_experiment_table", condition=models.Q(deleted=False)),
+            models.Index(
+                models.F("experiment"),
+                models.F("start_time").desc(nulls_last=True),
+                models.F("id"),
+                name="run_experiment_table",
+                condition=models.Q(deleted=False),
+            ),
             # The fast loop's watch list (sync/cycles.py): a source's stored runs still running or
             # deleted, read on every cycle, a few among tens of thousands of finished runs.
-            models.Index(fields=["source", "id"], name="run_fast_loop_watch",
-                         condition=models.Q(purged=False)
-                         & (models.Q(status__in=[RunStatus.RUNNING, RunStatus.SCHEDULED]) | models.Q(deleted=True))),
+            models.Index(
+                fields=["source", "id"],
+                name="run_fast_loop_watch",
+                condition=models.Q(purged=False)
+                & (models.Q(status__in=[RunStatus.RUNNING, RunStatus.SCHEDULED]) | models.Q(deleted=True)),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -223,8 +233,9 @@ class RunLink(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="run_links")
     origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.MANUAL)
     active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -248,8 +259,9 @@ class SyncRecord(models.Model):
     source = models.ForeignKey(MlflowSource, on_delete=models.CASCADE, related_name="syncs")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -272,8 +284,11 @@ class SyncRecord(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["source", "-created_at"], name="sync_record_recent"),
-            models.Index(fields=["lease_expires_at"], name="sync_record_active_lease",
-                         condition=models.Q(status__in=["queued", "running"])),
+            models.Index(
+                fields=["lease_expires_at"],
+                name="sync_record_active_lease",
+                condition=models.Q(status__in=["queued", "running"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -295,8 +310,9 @@ class MetricGate(models.Model):
     metric = models.CharField(max_length=250)
     op = models.CharField(max_length=2, choices=Op.choices)
     threshold = models.FloatField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -315,8 +331,12 @@ class MetricGate(models.Model):
     def passes(self, value: float) -> bool:
         if value is None or math.isnan(value):
             return False
-        return {">=": value >= self.threshold, ">": value > self.threshold,
-                "<=": value <= self.threshold, "<": value < self.threshold}[self.op]
+        return {
+            ">=": value >= self.threshold,
+            ">": value > self.threshold,
+            "<=": value <= self.threshold,
+            "<": value < self.threshold,
+        }[self.op]
 
 
 class Sentinel(models.Model):
@@ -334,8 +354,7 @@ class Sentinel(models.Model):
     metric = models.CharField(max_length=250)
     higher_is_better = models.BooleanField(default=True)
     tolerance = models.FloatField(default=0.0)
-    regression_ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL,
-                                          related_name="+")
+    regression_ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Runs started before this are history, not regressions.
     since = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -353,8 +372,7 @@ class RegressionFlag(models.Model):
     champion_value = models.FloatField()
     run_value = models.FloatField()
     tolerance = models.FloatField()
-    regression_ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL,
-                                          related_name="+")
+    regression_ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -366,7 +384,6 @@ class RegressionFlag(models.Model):
     @property
     def delta(self) -> float:
         return self.run_value - self.champion_value
-
 
 
 class RunTablePreference(models.Model):

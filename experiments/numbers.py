@@ -2,6 +2,7 @@
 
 `metric_text(0.977169)` -> "0.9772" (4 significant digits), `metric_full(0.977169)` ->
 "0.977169" (the value as logged, for a title attribute). NaN and infinities as words."""
+
 import math
 
 SIGNIFICANT_DIGITS = 4
@@ -31,7 +32,7 @@ def metric_text(value) -> str:
         return "NaN"
     if math.isinf(number):
         return "Infinity" if number > 0 else "-Infinity"
-    if number.is_integer() and abs(number) < 10 ** SIGNIFICANT_DIGITS:
+    if number.is_integer() and abs(number) < 10**SIGNIFICANT_DIGITS:
         return str(int(number))
     return f"{number:.{SIGNIFICANT_DIGITS}g}"
 

@@ -4,6 +4,7 @@ Services call these inside their transaction; the task is sent once it commits. 
 is looked up by its name, never imported: `experiments.tasks` calls the services, so an
 import back would be a cycle. ExperimentsConfig.ready() imports the tasks module, which
 registers the names in every process (web, worker, beat)."""
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,8 +14,9 @@ from aihub.queueing import QueueUnavailable, enqueue
 from .models import SyncRecord
 
 SOURCE_SYNC_TASK = "experiments.tasks.source_sync"
-SYNC_QUEUE_DOWN_MESSAGE = ("The sync could not be queued: the task queue (Redis) is not reachable. "
-                           "Nothing was queued; try again in a moment.")
+SYNC_QUEUE_DOWN_MESSAGE = (
+    "The sync could not be queued: the task queue (Redis) is not reachable. Nothing was queued; try again in a moment."
+)
 
 
 class SyncQueueUnavailable(QueueUnavailable):
@@ -36,6 +38,9 @@ def _send_source_sync(record_id: int) -> None:
         enqueue(app.tasks[SOURCE_SYNC_TASK], record_id)
     except QueueUnavailable as error:
         SyncRecord.objects.filter(pk=record_id, status=SyncRecord.Status.QUEUED).update(
-            status=SyncRecord.Status.ERROR, error=SYNC_QUEUE_DOWN_MESSAGE, finished_at=timezone.now(),
-            lease_expires_at=None)
+            status=SyncRecord.Status.ERROR,
+            error=SYNC_QUEUE_DOWN_MESSAGE,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+        )
         raise SyncQueueUnavailable() from error

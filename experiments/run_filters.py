@@ -12,6 +12,7 @@ become ORM lookups. The short forms refuse `__` in a key, the shape of a lookup
 (`lr__gt=0.015`), so nobody mistakes it for an operator. Anything the language cannot
 express is a ValidationError on `q` (400 in the API, a message in the page).
 """
+
 import math
 import re
 
@@ -29,8 +30,10 @@ FILTER = re.compile(
     r"^(?:(?P<namespace>metrics|params|tags)\.)?(?P<key>[^\s<>=!]+)\s*(?P<op>>=|<=|!=|=|>|<)\s*(?P<value>.*)$",
     re.DOTALL,
 )
-SYNTAX = ("Filter runs with metrics.KEY >= NUMBER, params.KEY = TEXT, tags.KEY = TEXT "
-          "(operators = != < <= > >= for metrics, = != for params and tags) or plain text.")
+SYNTAX = (
+    "Filter runs with metrics.KEY >= NUMBER, params.KEY = TEXT, tags.KEY = TEXT "
+    "(operators = != < <= > >= for metrics, = != for params and tags) or plain text."
+)
 
 
 def _refuse(message: str):
@@ -56,7 +59,8 @@ def _number(key: str, op: str, value: str) -> float:
 
 def _metric_filter(key: str, op: str, number: float) -> Q:
     runs = Run.objects.filter(metrics__has_key=key).annotate(
-        _metric=Cast(KeyTextTransform(key, "metrics"), FloatField()))
+        _metric=Cast(KeyTextTransform(key, "metrics"), FloatField())
+    )
     compared = {f"_metric__{NUMERIC_OPERATORS[op]}": number}
     runs = runs.exclude(**compared) if op == "!=" else runs.filter(**compared)
     return Q(pk__in=runs.values("pk"))
@@ -75,15 +79,22 @@ def run_filter(q: str) -> Q:
     q = q.strip()
     match = FILTER.match(q)
     if not match:
-        return (Q(name__icontains=q) | Q(run_id__istartswith=q.lower()) | Q(params__has_key=q)
-                | Q(metrics__has_key=q) | Q(experiment__name__icontains=q))
+        return (
+            Q(name__icontains=q)
+            | Q(run_id__istartswith=q.lower())
+            | Q(params__has_key=q)
+            | Q(metrics__has_key=q)
+            | Q(experiment__name__icontains=q)
+        )
     namespace, key, op, raw = match.group("namespace"), match.group("key"), match.group("op"), match.group("value")
     value = _unquote(raw)
     if namespace is None:
         if "__" in key:
-            _refuse(f"“{key}” is not a key and “__” is not an operator here: write params.{key.split('__')[0]} "
-                    f"= VALUE or metrics.{key.split('__')[0]} > NUMBER (or params.{key} = VALUE for a key "
-                    "that contains __).")
+            _refuse(
+                f"“{key}” is not a key and “__” is not an operator here: write params.{key.split('__')[0]} "
+                f"= VALUE or metrics.{key.split('__')[0]} > NUMBER (or params.{key} = VALUE for a key "
+                "that contains __)."
+            )
         namespace = "params" if op in TEXT_OPERATORS else "metrics"
     if not value:
         _refuse(f"Give a value after “{namespace}.{key} {op}”.")

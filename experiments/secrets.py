@@ -1,6 +1,7 @@
 """Credentials of MLflow sources, encrypted at rest with Fernet. The key comes from
 AIHUB_ENCRYPTION_KEY (a Fernet key, or any text, which is hashed into one) or, without it,
 is derived from SECRET_KEY; rotating either makes stored secrets unreadable (re-enter them)."""
+
 import base64
 import hashlib
 

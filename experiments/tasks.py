@@ -1,6 +1,7 @@
 """Celery tasks: they take ids and call the sync runner and the services. The only module
 that calls both (the runner does not know the services: the sentinel is handed to it).
 Enqueued through experiments/queue.py, by name."""
+
 import logging
 import random
 import time
@@ -24,14 +25,16 @@ BUSY_MAX_WAITS = 60
 
 def _finish(record_id: int, status: str, error: str = "") -> None:
     SyncRecord.objects.filter(pk=record_id, status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]).update(
-        status=status, error=error[:2000], finished_at=timezone.now(), lease_expires_at=None)
+        status=status, error=error[:2000], finished_at=timezone.now(), lease_expires_at=None
+    )
 
 
 def _hold_while_waiting(record_id: int, seconds: float, **fields) -> None:
     """A running record waiting for its retry holds no source lease: keep it alive (not
     taken over) for the wait plus one lease."""
     SyncRecord.objects.filter(pk=record_id, status=SyncRecord.Status.RUNNING).update(
-        lease_expires_at=timezone.now() + timedelta(seconds=seconds + lease_seconds()), **fields)
+        lease_expires_at=timezone.now() + timedelta(seconds=seconds + lease_seconds()), **fields
+    )
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
@@ -60,8 +63,11 @@ def source_sync(self, record_id: int, waits: int = 0) -> str:
                 _finish(record_id, SyncRecord.Status.ERROR, f"{error} (gave up after {attempt + 1} attempts)")
                 return SyncRecord.Status.ERROR
             countdown = 2 ** (attempt + 1) + random.uniform(0, 1)
-            _hold_while_waiting(record_id, countdown, error=(
-                f"{error} (attempt {attempt + 1} of {self.max_retries + 1}; retrying in {countdown:.0f} s)"))
+            _hold_while_waiting(
+                record_id,
+                countdown,
+                error=(f"{error} (attempt {attempt + 1} of {self.max_retries + 1}; retrying in {countdown:.0f} s)"),
+            )
             if not eager:
                 raise self.retry(exc=error, countdown=countdown) from error
             # In-process (no worker: a person's request is waiting) retry at once, briefly spaced.

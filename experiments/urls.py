@@ -23,6 +23,9 @@ urlpatterns = [
     path("tickets/<str:ticket_key>/panel/link/", views.ticket_link_run, name="ticket_link_run"),
     path("tickets/<str:ticket_key>/panel/unlink/<str:run_id>/", views.ticket_unlink_run, name="ticket_unlink_run"),
     path("tickets/<str:ticket_key>/panel/gates/", views.ticket_gate_add, name="ticket_gate_add"),
-    path("tickets/<str:ticket_key>/panel/gates/<int:gate_id>/delete/", views.ticket_gate_delete,
-         name="ticket_gate_delete"),
+    path(
+        "tickets/<str:ticket_key>/panel/gates/<int:gate_id>/delete/",
+        views.ticket_gate_delete,
+        name="ticket_gate_delete",
+    ),
 ]

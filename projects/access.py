@@ -4,6 +4,7 @@ Every page, queryset and API endpoint goes through here. A user who is not a mem
 project gets 404 for anything of it (existence does not leak); a member whose role does
 not allow an action gets 403.
 """
+
 import enum
 
 from django.core.exceptions import PermissionDenied

@@ -10,18 +10,36 @@ class ProjectsConfig(AppConfig):
 
         hooks.register_project_tab(name="overview", label="Overview", url_name="projects:hub", order=0)
         hooks.register_project_tab(name="members", label="Members", url_name="projects:members", order=80)
-        hooks.register_project_tab(name="settings", label="Settings", url_name="projects:settings", order=90,
-                                     admin_only=True)
-        hooks.register_project_tab(name="board", label="Board", url_name="projects:board", order=10,
-                                   match=("projects:board",))
+        hooks.register_project_tab(
+            name="settings", label="Settings", url_name="projects:settings", order=90, admin_only=True
+        )
+        hooks.register_project_tab(
+            name="board", label="Board", url_name="projects:board", order=10, match=("projects:board",)
+        )
         hooks.register_hub_section(name="board", title="Board", url_name="projects:board_summary", order=10)
         hooks.register_hub_section(name="dashboard", title="Dashboard", url_name="projects:dashboard", order=5)
-        hooks.register_project_tab(name="backlog", label="Backlog", url_name="projects:backlog", order=20,
-                                   match=("projects:backlog", "projects:ticket", "projects:ticket_create"))
-        hooks.register_project_tab(name="sprints", label="Sprints", url_name="projects:sprints", order=30,
-                                   match=("projects:sprints", "projects:sprint", "projects:sprint_edit"))
-        hooks.register_project_tab(name="workflow", label="Workflow", url_name="projects:workflow", order=85,
-                                   match=("projects:workflow", "projects:custom_fields"), admin_only=True)
+        hooks.register_project_tab(
+            name="backlog",
+            label="Backlog",
+            url_name="projects:backlog",
+            order=20,
+            match=("projects:backlog", "projects:ticket", "projects:ticket_create"),
+        )
+        hooks.register_project_tab(
+            name="sprints",
+            label="Sprints",
+            url_name="projects:sprints",
+            order=30,
+            match=("projects:sprints", "projects:sprint", "projects:sprint_edit"),
+        )
+        hooks.register_project_tab(
+            name="workflow",
+            label="Workflow",
+            url_name="projects:workflow",
+            order=85,
+            match=("projects:workflow", "projects:custom_fields"),
+            admin_only=True,
+        )
         from .demo import seed_planning_demo
 
         hooks.register_demo_seeder(name="planning", seeder=seed_planning_demo, order=10)

@@ -2,6 +2,7 @@
 experiment tickets with labels and custom fields, a completed sprint and an active one
 whose history is spread over past days, so the backlog, burndown and velocity have
 something real to show. Idempotent: a project that already has sprints is left alone."""
+
 import datetime
 
 from django.contrib.auth import get_user_model
@@ -58,8 +59,16 @@ CHURN_TICKETS = [
     ("Holdout month backtest", "experiment", 3, ["eval", "experiment"], 0, "s3"),
     ("Fairness check across regions", "spike", 3, ["eval"], 0, "backlog"),
 ]
-LABEL_COLORS = {"data": "#0ea5e9", "model": "#8b5cf6", "experiment": "#4f46e5", "eval": "#16a34a", "bug": "#dc2626",
-                "edge": "#f59e0b", "monitoring": "#64748b", "integration": "#0891b2"}
+LABEL_COLORS = {
+    "data": "#0ea5e9",
+    "model": "#8b5cf6",
+    "experiment": "#4f46e5",
+    "eval": "#16a34a",
+    "bug": "#dc2626",
+    "edge": "#f59e0b",
+    "monitoring": "#64748b",
+    "integration": "#0891b2",
+}
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
@@ -69,20 +78,41 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
 def _seed_project(project: Project, demo_user, teammate, specs, custom_fields) -> None:
     today = timezone.localdate()
     for key, name, kind, options in custom_fields:
-        services.custom_field_create(project=project, key=key, name=name, field_type=kind, options=options,
-                                     show_on_card=kind == "select")
-    s0 = services.sprint_create(project=project, name="Sprint 0 · Foundations", goal="Data access and tooling.",
-                                start_date=today - datetime.timedelta(days=33),
-                                end_date=today - datetime.timedelta(days=20), capacity=15)
-    s1 = services.sprint_create(project=project, name="Sprint 1 · Baseline", goal="A measured baseline and clean data.",
-                                start_date=today - datetime.timedelta(days=19),
-                                end_date=today - datetime.timedelta(days=6), capacity=20)
-    s2 = services.sprint_create(project=project, name="Sprint 2 · Push the metric",
-                                goal="Close the gap to the target metric.", start_date=today - datetime.timedelta(days=5),
-                                end_date=today + datetime.timedelta(days=8), capacity=20)
-    s3 = services.sprint_create(project=project, name="Sprint 3", goal="Ship to the edge / CRM.",
-                                start_date=today + datetime.timedelta(days=9),
-                                end_date=today + datetime.timedelta(days=22), capacity=18)
+        services.custom_field_create(
+            project=project, key=key, name=name, field_type=kind, options=options, show_on_card=kind == "select"
+        )
+    s0 = services.sprint_create(
+        project=project,
+        name="Sprint 0 · Foundations",
+        goal="Data access and tooling.",
+        start_date=today - datetime.timedelta(days=33),
+        end_date=today - datetime.timedelta(days=20),
+        capacity=15,
+    )
+    s1 = services.sprint_create(
+        project=project,
+        name="Sprint 1 · Baseline",
+        goal="A measured baseline and clean data.",
+        start_date=today - datetime.timedelta(days=19),
+        end_date=today - datetime.timedelta(days=6),
+        capacity=20,
+    )
+    s2 = services.sprint_create(
+        project=project,
+        name="Sprint 2 · Push the metric",
+        goal="Close the gap to the target metric.",
+        start_date=today - datetime.timedelta(days=5),
+        end_date=today + datetime.timedelta(days=8),
+        capacity=20,
+    )
+    s3 = services.sprint_create(
+        project=project,
+        name="Sprint 3",
+        goal="Ship to the edge / CRM.",
+        start_date=today + datetime.timedelta(days=9),
+        end_date=today + datetime.timedelta(days=22),
+        capacity=18,
+    )
     people = [demo_user, teammate]
     epics, created = [], []
     for i, (title, kind, points, labels, epic, where) in enumerate(specs):
@@ -90,11 +120,18 @@ def _seed_project(project: Project, demo_user, teammate, specs, custom_fields) -
         if custom_fields and kind == "experiment":
             extra["custom_fields"] = {custom_fields[0][0]: custom_fields[0][3][i % len(custom_fields[0][3])]}
         ticket = services.ticket_create(
-            project=project, reporter=demo_user, title=title, type=kind, estimate=points,
+            project=project,
+            reporter=demo_user,
+            title=title,
+            type=kind,
+            estimate=points,
             priority=["medium", "high", "low", "urgent"][i % 4] if kind == "bug" else ["medium", "high"][i % 2],
-            assignee=people[i % 2] if where != "backlog" else None, parent=epics[epic] if epic is not None else None,
+            assignee=people[i % 2] if where != "backlog" else None,
+            parent=epics[epic] if epic is not None else None,
             description=f"{title}.\n\nPart of {epics[epic].key}." if epic is not None else f"{title}.",
-            labels=labels, **extra)
+            labels=labels,
+            **extra,
+        )
         if kind == "epic":
             epics.append(ticket)
         created.append((ticket, where))
@@ -126,15 +163,23 @@ def _seed_project(project: Project, demo_user, teammate, specs, custom_fields) -
 
     # A conversation and links, so the ticket page shows what a team leaves behind.
     first_open = tickets("s2-open")[0]
-    services.comment_create(ticket=first_open, author=teammate,
-                            body=f"First pass done; numbers look close. @{demo_user.username} can you review "
-                                 f"against {created[2][0].key}?")
-    services.comment_create(ticket=first_open, author=demo_user, body="Looks good. Log the sweep as an MLflow run "
-                                                                      "and link it here.")
+    services.comment_create(
+        ticket=first_open,
+        author=teammate,
+        body=f"First pass done; numbers look close. @{demo_user.username} can you review against {created[2][0].key}?",
+    )
+    services.comment_create(
+        ticket=first_open, author=demo_user, body="Looks good. Log the sweep as an MLflow run and link it here."
+    )
     if len(tickets("s2-open")) > 1:
         services.relation_add(ticket=tickets("s2-open")[1], other=first_open, kind="is_blocked_by", user=demo_user)
-    services.saved_view_create(project=project, owner=demo_user, name="Open experiments",
-                               filters={"type": "experiment", "status": "todo,in_progress,in_review"}, shared=True)
+    services.saved_view_create(
+        project=project,
+        owner=demo_user,
+        name="Open experiments",
+        filters={"type": "experiment", "status": "todo,in_progress,in_review"},
+        shared=True,
+    )
 
     # Spread the history over the past days, as if the team had worked through both sprints.
     _backdate(project, s0, s1, s2, s3, created)
@@ -153,12 +198,18 @@ def _backdate(project, s0: Sprint, s1: Sprint, s2: Sprint, s3: Sprint, created) 
         Sprint.objects.filter(pk=sprint.pk).update(started_at=start, completed_at=end)
         sprint_events.filter(data__old_id=sprint.pk).update(created_at=end)
         sprint_events.filter(data__new_id=sprint.pk, data__old_id=None).update(
-            created_at=start - datetime.timedelta(hours=1))
+            created_at=start - datetime.timedelta(hours=1)
+        )
     Sprint.objects.filter(pk=s2.pk).update(started_at=s2_start)
-    sprint_events.filter(data__new_id=s2.pk, data__old_id=None).update(created_at=s2_start - datetime.timedelta(hours=1))
+    sprint_events.filter(data__new_id=s2.pk, data__old_id=None).update(
+        created_at=s2_start - datetime.timedelta(hours=1)
+    )
     sprint_events.filter(data__new_id=s3.pk).update(created_at=s2_start)
-    for where, start, days in (("s0-done", s0.start_date, 12), ("s1-done", s1.start_date, 12),
-                               ("s2-done", s2.start_date, 4)):
+    for where, start, days in (
+        ("s0-done", s0.start_date, 12),
+        ("s1-done", s1.start_date, 12),
+        ("s2-done", s2.start_date, 4),
+    ):
         done = [t for t, w in created if w == where]
         for i, ticket in enumerate(done):
             finished = _at(start + datetime.timedelta(days=1 + (i * days) // max(len(done), 1)), 15)
@@ -174,11 +225,21 @@ def _backdate(project, s0: Sprint, s1: Sprint, s2: Sprint, s3: Sprint, created) 
 def seed_planning_demo(demo_user) -> None:
     teammate = User.objects.filter(username="dana").first() or demo_user
     plans = {
-        "CV": (CV_TICKETS, [("dataset", "Dataset", "select", ["line3-v1", "line3-v2", "coco-defects"]),
-                            ("gpu_hours", "GPU hours", "number", []),
-                            ("paper", "Reference", "url", [])]),
-        "CHURN": (CHURN_TICKETS, [("model_family", "Model family", "select", ["linear", "gbm", "nn"]),
-                                  ("holdout_month", "Holdout month", "date", [])]),
+        "CV": (
+            CV_TICKETS,
+            [
+                ("dataset", "Dataset", "select", ["line3-v1", "line3-v2", "coco-defects"]),
+                ("gpu_hours", "GPU hours", "number", []),
+                ("paper", "Reference", "url", []),
+            ],
+        ),
+        "CHURN": (
+            CHURN_TICKETS,
+            [
+                ("model_family", "Model family", "select", ["linear", "gbm", "nn"]),
+                ("holdout_month", "Holdout month", "date", []),
+            ],
+        ),
     }
     for key, (specs, custom_fields) in plans.items():
         project = Project.objects.filter(key=key).first()

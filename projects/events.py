@@ -3,6 +3,7 @@ in-app notifications it sends (assigned, @mentioned). Services call these inside
 transaction, beside `live.announce` (which tells open pages once the write commits).
 Other apps record history lines here too (gate overrides, evidence snapshots, run
 links), so the history stays the one place to read what happened."""
+
 import datetime
 
 from django.contrib.auth import get_user_model
@@ -12,13 +13,25 @@ from .models import Comment, Notification, Sprint, Ticket, TicketEvent, Workflow
 User = get_user_model()
 
 
-def ticket_event_record(*, ticket: Ticket, actor: User | None, kind: str, field: str = "",
-                        old_value="", new_value="", data: dict | None = None) -> TicketEvent:
+def ticket_event_record(
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    kind: str,
+    field: str = "",
+    old_value="",
+    new_value="",
+    data: dict | None = None,
+) -> TicketEvent:
     """Append one line to a ticket's history."""
     return TicketEvent.objects.create(
-        ticket=ticket, actor=actor, kind=kind, field=field,
+        ticket=ticket,
+        actor=actor,
+        kind=kind,
+        field=field,
         old_value="" if old_value is None else str(old_value),
-        new_value="" if new_value is None else str(new_value), data=data or {},
+        new_value="" if new_value is None else str(new_value),
+        data=data or {},
     )
 
 
@@ -42,15 +55,26 @@ def history_value(value) -> str:
 def assignment_notify(ticket: Ticket, actor: User | None) -> None:
     """Tell the assignee (unless they assigned themselves)."""
     if ticket.assignee_id and (actor is None or ticket.assignee_id != actor.pk):
-        Notification.objects.create(recipient_id=ticket.assignee_id, actor=actor, kind=Notification.Kind.ASSIGNED,
-                                    ticket=ticket, excerpt=ticket.title[:200])
+        Notification.objects.create(
+            recipient_id=ticket.assignee_id,
+            actor=actor,
+            kind=Notification.Kind.ASSIGNED,
+            ticket=ticket,
+            excerpt=ticket.title[:200],
+        )
 
 
 def mentions_notify(*, comment: Comment, author: User, recipients: list[User]) -> None:
     """Tell each member @mentioned in a comment."""
     excerpt = comment.body.replace("\n", " ")[:200]
     Notification.objects.bulk_create(
-        Notification(recipient=user, actor=author, kind=Notification.Kind.MENTION, ticket=comment.ticket,
-                     comment=comment, excerpt=excerpt)
+        Notification(
+            recipient=user,
+            actor=author,
+            kind=Notification.Kind.MENTION,
+            ticket=comment.ticket,
+            comment=comment,
+            excerpt=excerpt,
+        )
         for user in recipients
     )

@@ -1,6 +1,7 @@
 """Custom fields, read side: how a value is looked up in queries (selectors' filters, and
 services asking whether a choice is still in use) and how it is shown (cards, the ticket
 page, the board API: one wording). The writes are in services/fields.py."""
+
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection

@@ -1,5 +1,6 @@
 """Extension points that let other apps take part in a `projects` write without
 `projects` importing them. Apps register in their AppConfig.ready()."""
+
 from collections.abc import Callable
 
 # Called before a ticket enters a finished status: (ticket, user) -> list of reasons it may not.
@@ -88,11 +89,21 @@ def _register(registry: list[dict], entry: dict) -> None:
         registry.sort(key=lambda e: e["order"])
 
 
-def register_project_tab(*, name: str, label: str, url_name: str, order: int, match: tuple[str, ...] = (),
-                         admin_only: bool = False) -> None:
+def register_project_tab(
+    *, name: str, label: str, url_name: str, order: int, match: tuple[str, ...] = (), admin_only: bool = False
+) -> None:
     """A tab in the project's navigation. `match`: URL names (namespace:name) that highlight it."""
-    _register(project_tabs, {"name": name, "label": label, "url_name": url_name, "order": order,
-                             "match": match or (url_name,), "admin_only": admin_only})
+    _register(
+        project_tabs,
+        {
+            "name": name,
+            "label": label,
+            "url_name": url_name,
+            "order": order,
+            "match": match or (url_name,),
+            "admin_only": admin_only,
+        },
+    )
 
 
 def register_ticket_panel(*, name: str, title: str, url_name: str, order: int) -> None:

@@ -7,6 +7,7 @@ Every announcement bumps the project's revision in the cache, which pages poll c
 pages say "live updates paused" and refetch once it is back; writes go on regardless.
 What changed (`kind`, and the ticket's key) is counted and logged for operators, not sent
 to pages."""
+
 import logging
 
 from django.core.cache import cache
@@ -17,8 +18,7 @@ from aihub.throttling import CacheUnavailable, guarded
 
 logger = logging.getLogger(__name__)
 
-ANNOUNCEMENTS = Counter("aihub_live_announcements_total", "Changes announced to open pages, after commit",
-                        ["kind"])
+ANNOUNCEMENTS = Counter("aihub_live_announcements_total", "Changes announced to open pages, after commit", ["kind"])
 
 
 def revision_key(project_id: int) -> str:
@@ -53,8 +53,13 @@ def _bump(project_id: int) -> int | None:
 def _announced(project_id: int, kind: str, ticket_key: str | None) -> None:
     revision = _bump(project_id)
     ANNOUNCEMENTS.labels(kind).inc()
-    logger.debug("live: project %s is at revision %s after %s%s", project_id, revision, kind,
-                 f" of {ticket_key}" if ticket_key else "")
+    logger.debug(
+        "live: project %s is at revision %s after %s%s",
+        project_id,
+        revision,
+        kind,
+        f" of {ticket_key}" if ticket_key else "",
+    )
 
 
 def announce(*, project_id: int, kind: str, ticket_key: str | None = None) -> None:

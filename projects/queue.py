@@ -2,6 +2,7 @@
 service inside its transaction and enqueues only once that transaction commits (no task
 ever looks for a row that is not there yet); when the broker is down the work runs here
 (aihub.queueing.enqueue_or_run_here)."""
+
 from django.db import transaction
 
 from accounts.tasks import send_invitation_email

@@ -5,6 +5,7 @@ backlog. A new rank is the midpoint of its neighbours (rank_between); when two n
 have no integer left between them, project_ranks_rebalance makes room around the spot under
 the project-row lock the caller (ticket_move, ticket_rank) holds. Every ranking rule lives
 here; the services decide where a ticket goes."""
+
 from django.db import connection
 from django.db.models import Max
 

@@ -2,6 +2,7 @@
 ticket URL is built), and ticket keys in Markdown (CV-12) turned into links, @username
 mentions highlighted. Other apps (docs) call `ticket_url`, `linkify_ticket_keys` and
 `ticket_keys_in` so a key means the same thing everywhere."""
+
 import re
 
 from django.urls import reverse
@@ -100,5 +101,4 @@ def _mark_mentions(text: str) -> str:
 def render_ticket_markdown(text: str, *, project=None) -> str:
     """Markdown to sanitized HTML with ticket keys (of `project`) linked and mentions
     emphasised."""
-    return render_markdown(text, preprocess=lambda source: _mark_mentions(linkify_ticket_keys(source,
-                                                                                              project=project)))
+    return render_markdown(text, preprocess=lambda source: _mark_mentions(linkify_ticket_keys(source, project=project)))

@@ -35,15 +35,23 @@ urlpatterns = [
     # Planning: tickets, backlog, sprints, workflow and custom fields.
     path("<str:key>/tickets/new/", ticket_views.ticket_create, name="ticket_create"),
     path("<str:key>/tickets/<str:ticket_key>/", ticket_views.ticket_detail, name="ticket"),
-    path("<str:key>/tickets/<str:ticket_key>/fields/<str:field>/", ticket_field_views.ticket_field,
-         name="ticket_field"),
+    path(
+        "<str:key>/tickets/<str:ticket_key>/fields/<str:field>/", ticket_field_views.ticket_field, name="ticket_field"
+    ),
     path("<str:key>/tickets/<str:ticket_key>/comments/", comment_views.ticket_comment, name="ticket_comment"),
-    path("<str:key>/tickets/<str:ticket_key>/comments/<int:comment_id>/delete/", comment_views.ticket_comment_delete,
-         name="ticket_comment_delete"),
-    path("<str:key>/tickets/<str:ticket_key>/relations/", relation_views.ticket_relation_add,
-         name="ticket_relation_add"),
-    path("<str:key>/tickets/<str:ticket_key>/relations/<int:relation_id>/remove/",
-         relation_views.ticket_relation_remove, name="ticket_relation_remove"),
+    path(
+        "<str:key>/tickets/<str:ticket_key>/comments/<int:comment_id>/delete/",
+        comment_views.ticket_comment_delete,
+        name="ticket_comment_delete",
+    ),
+    path(
+        "<str:key>/tickets/<str:ticket_key>/relations/", relation_views.ticket_relation_add, name="ticket_relation_add"
+    ),
+    path(
+        "<str:key>/tickets/<str:ticket_key>/relations/<int:relation_id>/remove/",
+        relation_views.ticket_relation_remove,
+        name="ticket_relation_remove",
+    ),
     path("<str:key>/tickets/<str:ticket_key>/subtasks/", subtask_views.ticket_subtask, name="ticket_subtask"),
     path("<str:key>/tickets/<str:ticket_key>/delete/", ticket_views.ticket_delete, name="ticket_delete"),
     path("<str:key>/backlog/", backlog_views.backlog, name="backlog"),
@@ -59,8 +67,7 @@ urlpatterns = [
     path("<str:key>/sprints/<int:sprint_id>/complete/", sprint_views.sprint_complete, name="sprint_complete"),
     path("<str:key>/sprints/<int:sprint_id>/delete/", sprint_views.sprint_delete, name="sprint_delete"),
     path("<str:key>/settings/workflow/", workflow_views.workflow_settings, name="workflow"),
-    path("<str:key>/settings/workflow/<int:status_id>/", workflow_views.workflow_status_update,
-         name="workflow_status"),
+    path("<str:key>/settings/workflow/<int:status_id>/", workflow_views.workflow_status_update, name="workflow_status"),
     path("<str:key>/settings/fields/", workflow_views.custom_fields_settings, name="custom_fields"),
     path("<str:key>/settings/fields/<int:field_id>/", workflow_views.custom_field_update, name="custom_field"),
 ]

@@ -63,6 +63,7 @@ def member_of():
 
 # --- Real services ---------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     require_chromium()
@@ -71,8 +72,12 @@ def browser_type_launch_args(browser_type_launch_args):
         "executable_path": CHROMIUM,
         "args": [
             *browser_type_launch_args.get("args", []),
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
         ],
     }
 
@@ -99,9 +104,28 @@ def celery_worker_process(transactional_db, tmp_path):
     queue = f"tests-{os.getpid()}"
     with open(tmp_path / "worker.log", "w") as log:  # the worker writes to its own copy of the file
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "aihub", "worker", "--pool=solo", "--without-gossip",
-             "--without-mingle", "--without-heartbeat", "-Q", queue, "-n", f"{queue}@%h", "--loglevel=INFO"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "aihub",
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-Q",
+                queue,
+                "-n",
+                f"{queue}@%h",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     previous_eager = app.conf.task_always_eager
     previous_queue = app.conf.task_default_queue

@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 that records every request it gets (method, path,
 headers) and answers what a test told it: for outbound-request tests (what reached the
 target, and what did not)."""
+
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,8 +26,13 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
-                receiver.requests.append({"method": self.command, "path": self.path,
-                                          "headers": {k.lower(): v for k, v in self.headers.items()}})
+                receiver.requests.append(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                    }
+                )
                 status, headers, body = receiver.answer(self.command, self.path)
                 body = body.encode() if isinstance(body, str) else body
                 self.send_response(status)
@@ -52,15 +58,19 @@ class Receiver:
         self.server.server_close()
 
     def authorizations(self) -> list[str]:
-        return [request["headers"]["authorization"] for request in self.requests
-                if "authorization" in request["headers"]]
+        return [
+            request["headers"]["authorization"] for request in self.requests if "authorization" in request["headers"]
+        ]
 
 
 def mlflow_like(method: str, path: str):
     if path.startswith("/api/2.0/mlflow/experiments/search"):
         return 200, {"Content-Type": "application/json"}, json.dumps({"experiments": []})
-    return 404, {"Content-Type": "application/json"}, json.dumps(
-        {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "not found"})
+    return (
+        404,
+        {"Content-Type": "application/json"},
+        json.dumps({"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "not found"}),
+    )
 
 
 def always(status: int, body: str = "", headers: dict | None = None):

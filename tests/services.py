@@ -2,6 +2,7 @@
 
 Outside CI a test whose service is missing skips with a reason naming that service; under
 CI=true the same test fails, so a green CI always means every service test ran."""
+
 import os
 import shutil
 import socket

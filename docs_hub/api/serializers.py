@@ -1,4 +1,5 @@
 """Shapes only: the services hold the rules."""
+
 from rest_framework import serializers
 
 from ..links import doc_url
@@ -14,8 +15,19 @@ class DocSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Doc
-        fields = ["slug", "title", "body", "html", "parent", "position", "version", "url", "updated_by",
-                  "created_at", "updated_at"]
+        fields = [
+            "slug",
+            "title",
+            "body",
+            "html",
+            "parent",
+            "position",
+            "version",
+            "url",
+            "updated_by",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_html(self, doc) -> str:
         # Filled by the view for the whole page of docs at once (macros resolved in bulk).
@@ -28,11 +40,17 @@ class DocSerializer(serializers.ModelSerializer):
 class DocCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(required=False, allow_blank=True, default="")
-    parent = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
-                                   help_text="Slug of the parent page.")
-    template = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
-                                     help_text="Slug of a template (built in: project-charter, data-requirements, "
-                                               "model-card, experiment-report, deployment-spec, post-incident-review).")
+    parent = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, default=None, help_text="Slug of the parent page."
+    )
+    template = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="Slug of a template (built in: project-charter, data-requirements, "
+        "model-card, experiment-report, deployment-spec, post-incident-review).",
+    )
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
@@ -41,8 +59,12 @@ class DocUpdateSerializer(serializers.Serializer):
     body = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(required=False, min_value=1)
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
-    parent = serializers.CharField(required=False, allow_null=True, allow_blank=True,
-                                   help_text="Slug of the new parent page, or null for the top level.")
+    parent = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Slug of the new parent page, or null for the top level.",
+    )
     position = serializers.IntegerField(required=False, min_value=0)
 
 

@@ -1,4 +1,5 @@
 """Docs and search over REST (see shared/api-contract.md: Docs, Search)."""
+
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -67,9 +68,15 @@ class DocListCreate(DocsBase):
         data = DocCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        doc = services.doc_create(project=project, author=request.user, title=values["title"], body=values["body"],
-                                  parent=self.parent_from(project, values["parent"]),
-                                  template=values["template"] or None, message=values["message"])
+        doc = services.doc_create(
+            project=project,
+            author=request.user,
+            title=values["title"],
+            body=values["body"],
+            parent=self.parent_from(project, values["parent"]),
+            template=values["template"] or None,
+            message=values["message"],
+        )
         doc.project = project
         return Response(self.doc_data(doc), status=status.HTTP_201_CREATED)
 
@@ -79,17 +86,25 @@ class DocDetail(DocsBase):
     def get(self, request, key, slug):
         return Response(self.doc_data(self.doc()))
 
-    @extend_schema(operation_id="docs_partial_update", request=DocUpdateSerializer,
-                   responses={200: DocSerializer, 409: DocSerializer})
+    @extend_schema(
+        operation_id="docs_partial_update",
+        request=DocUpdateSerializer,
+        responses={200: DocSerializer, 409: DocSerializer},
+    )
     def patch(self, request, key, slug):
         doc = self.doc()
         data = DocUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         try:
-            doc = services.doc_update(doc=doc, author=request.user, title=values.get("title"),
-                                      body=values.get("body"), message=values.get("message", ""),
-                                      version=values.get("version"))
+            doc = services.doc_update(
+                doc=doc,
+                author=request.user,
+                title=values.get("title"),
+                body=values.get("body"),
+                message=values.get("message", ""),
+                version=values.get("version"),
+            )
         except StaleVersion as stale:
             stale.current.project = doc.project
             raise Conflict(self.doc_data(stale.current)) from stale
@@ -177,8 +192,10 @@ class Search(APIView):
 
     @extend_schema(
         operation_id="search",
-        parameters=[OpenApiParameter("q", str, required=True, description="Words to find (web search syntax)."),
-                    OpenApiParameter("project", str, required=False, description="A project key to search in.")],
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="Words to find (web search syntax)."),
+            OpenApiParameter("project", str, required=False, description="A project key to search in."),
+        ],
         responses=SearchResultsSerializer,
     )
     def get(self, request):

@@ -3,6 +3,7 @@ projects a user belongs to. `search()` merges them, best match first. An app add
 with `register_search_provider`. A provider whose snippets are costly returns hits with
 `ref` (its row id) and no snippet, and registers a snippet loader: `search()` calls it once,
 for the hits of that kind that made the final list."""
+
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,8 +24,13 @@ class SearchHit:
     ref: int | None = None  # row id whose snippet the kind's snippet loader still has to make
 
     def as_dict(self) -> dict:
-        data = {"type": self.type, "title": self.title, "url": self.url, "project": self.project,
-                "snippet": self.snippet}
+        data = {
+            "type": self.type,
+            "title": self.title,
+            "url": self.url,
+            "project": self.project,
+            "snippet": self.snippet,
+        }
         if self.key:
             data["key"] = self.key
         return data
@@ -55,8 +61,9 @@ def uses_full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
-def search(*, user, query: str, project: Project | None = None, types: set[str] | None = None,
-           limit: int = 20) -> list[SearchHit]:
+def search(
+    *, user, query: str, project: Project | None = None, types: set[str] | None = None, limit: int = 20
+) -> list[SearchHit]:
     """What the user may see that matches `query`: one query per provider, plus one per kind
     among the results whose snippets are made afterwards."""
     query = (query or "").strip()[:200]

@@ -1,5 +1,6 @@
 """Highlighted snippets that are always safe HTML. PostgreSQL's ts_headline marks matches
 with sentinels; the text is escaped here and the sentinels become <mark>."""
+
 import re
 
 from django.utils.html import escape
@@ -23,7 +24,7 @@ def plain_snippet(text: str, words: list[str], width: int = 160) -> str:
     lowered = text.lower()
     first = min((i for i in (lowered.find(w.lower()) for w in words) if i >= 0), default=0)
     start = max(0, first - width // 3)
-    excerpt = text[start:start + width]
+    excerpt = text[start : start + width]
     html = escape(excerpt)
     for word in sorted({w for w in words if w}, key=len, reverse=True):
         html = re.sub(f"({re.escape(escape(word))})", r"<mark>\1</mark>", html, flags=re.IGNORECASE)

@@ -1,5 +1,6 @@
 """Reads for docs, split by purpose. Import from here: `from docs_hub import selectors`.
 Each function costs a fixed number of queries, whatever the number of docs, links or revisions."""
+
 from .backlinks import (  # noqa: F401
     doc_backlinks,
     doc_backlinks_for_tickets,

@@ -1,4 +1,5 @@
 """Reads of docs: lists, the tree, a doc by its slug, its current HTML, the trash, counts."""
+
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
@@ -27,14 +28,20 @@ class TreeNode:
 
 def doc_list(*, project: Project) -> QuerySet[Doc]:
     """Live docs of a project, for lists and the API (parent slug included)."""
-    return (Doc.objects.filter(project=project, deleted_at__isnull=True)
-            .select_related("parent", "updated_by").order_by("parent_id", "position", "title", "id"))
+    return (
+        Doc.objects.filter(project=project, deleted_at__isnull=True)
+        .select_related("parent", "updated_by")
+        .order_by("parent_id", "position", "title", "id")
+    )
 
 
 def doc_tree(*, project: Project) -> list[TreeNode]:
     """The whole live tree in one query: roots in order, each with its children."""
-    rows = (Doc.objects.filter(project=project, deleted_at__isnull=True)
-            .order_by("position", "title", "id").values_list("id", "title", "slug", "position", "parent_id"))
+    rows = (
+        Doc.objects.filter(project=project, deleted_at__isnull=True)
+        .order_by("position", "title", "id")
+        .values_list("id", "title", "slug", "position", "parent_id")
+    )
     base = doc_url(project.key, "-")[:-2]  # reversed once, not per node
     nodes = {row[0]: TreeNode(*row, url=f"{base}{row[2]}/") for row in rows}
     roots = []
@@ -79,6 +86,7 @@ class TreeRow:
     siblings (`more` pages hidden, loaded from `start` up to `stop`, None for the end). `opens`
     says its children follow (a nested list); `closes` how many nested lists end after it;
     `collapsed` how many children load on demand behind its toggle."""
+
     depth: int
     node: TreeNode | None = None
     opens: bool = False
@@ -96,9 +104,17 @@ class TreeRow:
         return f"{query}&to={self.stop}" if self.stop is not None else query
 
 
-def tree_rows(roots: list[TreeNode], *, keep_open: set[int] = frozenset(), shown: dict[int | None, int] | None = None,
-              start: int = 0, stop: int | None = None, cap: int = TREE_CAP, budget: int = TREE_BUDGET,
-              parent: TreeNode | None = None) -> list[TreeRow]:
+def tree_rows(
+    roots: list[TreeNode],
+    *,
+    keep_open: set[int] = frozenset(),
+    shown: dict[int | None, int] | None = None,
+    start: int = 0,
+    stop: int | None = None,
+    cap: int = TREE_CAP,
+    budget: int = TREE_BUDGET,
+    parent: TreeNode | None = None,
+) -> list[TreeRow]:
     """A bounded rendering of a tree (the whole of it from doc_tree, or pages `start` to `stop`
     of one list): each list of siblings shows at most `cap` pages (or as many as
     `shown[parent id]` asks), then a "Show N more" row; levels open breadth first while the rows
@@ -129,8 +145,13 @@ def tree_rows(roots: list[TreeNode], *, keep_open: set[int] = frozenset(), shown
     level = [item for item in top if isinstance(item, TreeNode)]
     total = len(level)
     while level:
-        following = [child for node in level if node.children for child in visible(node.children, node)
-                     if isinstance(child, TreeNode)]
+        following = [
+            child
+            for node in level
+            if node.children
+            for child in visible(node.children, node)
+            if isinstance(child, TreeNode)
+        ]
         if total + len(following) > budget:
             break
         opened.update(node.id for node in level if node.children)
@@ -144,8 +165,15 @@ def tree_rows(roots: list[TreeNode], *, keep_open: set[int] = frozenset(), shown
         for item in items:
             if not isinstance(item, TreeNode):
                 gap_start, gap_stop = item
-                rows.append(TreeRow(depth, more=(gap_stop or total_of(owner)) - gap_start, start=gap_start,
-                                    stop=gap_stop, parent_slug=owner.slug if owner else ""))
+                rows.append(
+                    TreeRow(
+                        depth,
+                        more=(gap_stop or total_of(owner)) - gap_start,
+                        start=gap_start,
+                        stop=gap_stop,
+                        parent_slug=owner.slug if owner else "",
+                    )
+                )
                 continue
             siblings = item.children
             is_open = bool(siblings) and item.id in opened
@@ -196,12 +224,18 @@ def subtree_ids(*, doc: Doc) -> list[int]:
 
 def doc_by_slug(*, project: Project, slug: str) -> tuple[Doc | None, str | None]:
     """(live doc, None) for its slug; (None, current slug) for an old slug of a renamed doc."""
-    doc = (Doc.objects.filter(project=project, slug=slug, deleted_at__isnull=True)
-           .select_related("parent", "updated_by", "created_by").first())
+    doc = (
+        Doc.objects.filter(project=project, slug=slug, deleted_at__isnull=True)
+        .select_related("parent", "updated_by", "created_by")
+        .first()
+    )
     if doc is not None:
         return doc, None
-    alias = DocSlugAlias.objects.filter(project=project, slug=slug, doc__deleted_at__isnull=True) \
-        .select_related("doc").first()
+    alias = (
+        DocSlugAlias.objects.filter(project=project, slug=slug, doc__deleted_at__isnull=True)
+        .select_related("doc")
+        .first()
+    )
     return None, (alias.doc.slug if alias else None)
 
 
@@ -219,14 +253,20 @@ def docs_current_html(*, project: Project, docs: list[Doc]) -> dict[int, str]:
 
 
 def trash_list(*, project: Project) -> QuerySet[Doc]:
-    return (Doc.objects.filter(project=project, deleted_at__isnull=False).select_related("deleted_by", "parent")
-            .order_by("-deleted_at", "title"))
+    return (
+        Doc.objects.filter(project=project, deleted_at__isnull=False)
+        .select_related("deleted_by", "parent")
+        .order_by("-deleted_at", "title")
+    )
 
 
 def recent_docs(*, project: Project, limit: int = 8) -> list[Doc]:
-    return list(Doc.objects.filter(project=project, deleted_at__isnull=True).select_related("updated_by")
-                .order_by("-updated_at").only("title", "slug", "updated_at", "updated_by__username",
-                                              "updated_by__display_name")[:limit])
+    return list(
+        Doc.objects.filter(project=project, deleted_at__isnull=True)
+        .select_related("updated_by")
+        .order_by("-updated_at")
+        .only("title", "slug", "updated_at", "updated_by__username", "updated_by__display_name")[:limit]
+    )
 
 
 def doc_counts(*, project: Project) -> dict:

@@ -1,4 +1,5 @@
 """Reads of a doc's revisions: the history, one revision as it was saved, a diff of two."""
+
 import difflib
 from dataclasses import dataclass
 

@@ -1,4 +1,5 @@
 """Reads of doc templates: the built-in ones and the project's own."""
+
 from projects.models import Project
 
 from ..builtin_templates import BUILTIN_TEMPLATES
@@ -9,10 +10,15 @@ def template_catalog(*, project: Project) -> list[dict]:
     """Built-in templates, then the project's own (which replace a built-in of the same slug)."""
     own = list(DocTemplate.objects.filter(project=project).order_by("name"))
     own_slugs = {t.slug for t in own}
-    catalog = [{"slug": t.slug, "name": t.name, "description": t.description, "body": t.body, "builtin": True}
-               for t in BUILTIN_TEMPLATES if t.slug not in own_slugs]
-    catalog += [{"slug": t.slug, "name": t.name, "description": t.description, "body": t.body, "builtin": False,
-                 "id": t.id} for t in own]
+    catalog = [
+        {"slug": t.slug, "name": t.name, "description": t.description, "body": t.body, "builtin": True}
+        for t in BUILTIN_TEMPLATES
+        if t.slug not in own_slugs
+    ]
+    catalog += [
+        {"slug": t.slug, "name": t.name, "description": t.description, "body": t.body, "builtin": False, "id": t.id}
+        for t in own
+    ]
     return catalog
 
 

@@ -1,4 +1,5 @@
 """Writes for docs, split by purpose. Import from here: `from docs_hub import services`."""
+
 from .attachments import attachment_add, attachment_delete  # noqa: F401
 from .docs import (  # noqa: F401
     doc_create,

@@ -1,5 +1,6 @@
 """Files uploaded into a page: size limit, an allow-list of content types checked against
 the file's own first bytes, stored outside any public URL."""
+
 import mimetypes
 import os
 
@@ -47,22 +48,33 @@ def _sniff(content_type: str, head: bytes) -> bool:
 def attachment_add(*, doc: Doc, uploaded_file, user: User | None) -> DocAttachment:
     limit = settings.DOCS_ATTACHMENT_MAX_BYTES
     if uploaded_file.size > limit:
-        raise ValidationError({"file": [f"The file is larger than the limit of {limit // (1024 * 1024) or limit} "
-                                        f"{'MB' if limit >= 1024 * 1024 else 'bytes'}."]})
+        raise ValidationError(
+            {
+                "file": [
+                    f"The file is larger than the limit of {limit // (1024 * 1024) or limit} "
+                    f"{'MB' if limit >= 1024 * 1024 else 'bytes'}."
+                ]
+            }
+        )
     name = get_valid_filename(os.path.basename(uploaded_file.name or "file"))[:200] or "file"
     declared = (getattr(uploaded_file, "content_type", "") or "").split(";")[0].strip().lower()
     guessed = mimetypes.guess_type(name)[0] or ""
     content_type = declared if declared in ALLOWED_TYPES else guessed
     if content_type not in ALLOWED_TYPES:
-        raise ValidationError({"file": ["This type of file is not accepted. Allowed: images (PNG, JPEG, GIF, "
-                                        "WebP), PDF, ZIP, text, CSV, Markdown, JSON."]})
+        raise ValidationError(
+            {
+                "file": [
+                    "This type of file is not accepted. Allowed: images (PNG, JPEG, GIF, "
+                    "WebP), PDF, ZIP, text, CSV, Markdown, JSON."
+                ]
+            }
+        )
     uploaded_file.seek(0)
     head = uploaded_file.read(2048)
     uploaded_file.seek(0)
     if not _sniff(content_type, head):
         raise ValidationError({"file": [f"The file's content does not match its type ({content_type})."]})
-    attachment = DocAttachment(doc=doc, name=name, content_type=content_type, size=uploaded_file.size,
-                               uploaded_by=user)
+    attachment = DocAttachment(doc=doc, name=name, content_type=content_type, size=uploaded_file.size, uploaded_by=user)
     attachment.file.save(name, uploaded_file, save=False)
     stored = attachment.file
     try:

@@ -1,5 +1,6 @@
 """Writes for docs: every save is a revision; the link tables follow each save; renames
 keep the old URL working; deletes go to a trash an admin restores from."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,8 +25,9 @@ def _unique_slug(*, project: Project, title: str, exclude_id: int | None = None)
     base = (slugify(title) or "page")[:200]
     if base in RESERVED_SLUGS:
         base = f"{base}-page"
-    taken = set(Doc.objects.filter(project=project, slug__startswith=base).exclude(pk=exclude_id)
-                .values_list("slug", flat=True))
+    taken = set(
+        Doc.objects.filter(project=project, slug__startswith=base).exclude(pk=exclude_id).values_list("slug", flat=True)
+    )
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -64,15 +66,25 @@ def _store_links(doc: Doc, rendered: Rendered) -> None:
     )
     DocTicketLink.objects.filter(doc=doc).exclude(ticket_key__in=rendered.ticket_keys).delete()
     existing = set(DocTicketLink.objects.filter(doc=doc).values_list("ticket_key", flat=True))
-    DocTicketLink.objects.bulk_create(DocTicketLink(doc=doc, ticket_key=key)
-                                      for key in sorted(rendered.ticket_keys - existing))
+    DocTicketLink.objects.bulk_create(
+        DocTicketLink(doc=doc, ticket_key=key) for key in sorted(rendered.ticket_keys - existing)
+    )
 
 
 def _record_revision(doc: Doc, *, author: User | None, message: str) -> DocRevision:
     values = macros.resolve(doc.project, doc.macros) if doc.macros else []
-    revision = DocRevision(doc=doc, version=doc.version, title=doc.title, body=doc.body, body_html=doc.body_html,
-                           toc_html=doc.toc_html, macros=doc.macros, macro_values=values,
-                           message=(message or "").strip()[:300], author=author)
+    revision = DocRevision(
+        doc=doc,
+        version=doc.version,
+        title=doc.title,
+        body=doc.body,
+        body_html=doc.body_html,
+        toc_html=doc.toc_html,
+        macros=doc.macros,
+        macro_values=values,
+        message=(message or "").strip()[:300],
+        author=author,
+    )
     revision.full_clean(exclude=["doc"])
     revision.save()
     return revision
@@ -88,8 +100,12 @@ def _refresh_linking_docs(*, project: Project, doc: Doc | None, texts: set[str],
     """Re-render docs whose `[[...]]` now resolves differently (a page was created, renamed,
     trashed or restored). Their text does not change, so no revision is written. Many of
     them (a much-linked page renamed) are left to a task, enqueued once this commits."""
-    sources = list(selectors.linking_sources(project=project, doc=doc, texts=texts).exclude(pk=exclude_id)
-                   .annotate(size=Length("body")).values_list("pk", "size"))
+    sources = list(
+        selectors.linking_sources(project=project, doc=doc, texts=texts)
+        .exclude(pk=exclude_id)
+        .annotate(size=Length("body"))
+        .values_list("pk", "size")
+    )
     source_ids = [pk for pk, _ in sources]
     if len(source_ids) <= INLINE_RERENDER_LIMIT and sum(size or 0 for _, size in sources) <= INLINE_RERENDER_CHARS:
         doc_rerender(doc_ids=source_ids)
@@ -103,11 +119,13 @@ def doc_rerender(*, doc_ids: list[int], batch_size: int = 100) -> int:
     done = 0
     for start in range(0, len(doc_ids), batch_size):
         with transaction.atomic():
-            for source in Doc.objects.filter(pk__in=doc_ids[start:start + batch_size], deleted_at__isnull=True) \
-                    .select_related("project"):
+            for source in Doc.objects.filter(
+                pk__in=doc_ids[start : start + batch_size], deleted_at__isnull=True
+            ).select_related("project"):
                 rendered = _apply_rendering(source)
-                Doc.objects.filter(pk=source.pk).update(body_html=source.body_html, toc_html=source.toc_html,
-                                                        macros=source.macros)
+                Doc.objects.filter(pk=source.pk).update(
+                    body_html=source.body_html, toc_html=source.toc_html, macros=source.macros
+                )
                 _store_links(source, rendered)
                 done += 1
     return done
@@ -124,8 +142,9 @@ def _save_with_free_slug(doc: Doc) -> None:
         except IntegrityError:
             if attempt == 2:
                 raise
-            doc.slug = _unique_slug(project=doc.project, title=doc.title,
-                                    exclude_id=None if doc._state.adding else doc.pk)
+            doc.slug = _unique_slug(
+                project=doc.project, title=doc.title, exclude_id=None if doc._state.adding else doc.pk
+            )
 
 
 def _next_position(project: Project, parent: Doc | None) -> int:
@@ -134,8 +153,16 @@ def _next_position(project: Project, parent: Doc | None) -> int:
 
 
 @transaction.atomic
-def doc_create(*, project: Project, author: User | None, title: str, body: str = "", parent: Doc | None = None,
-               template: str | None = None, message: str = "") -> Doc:
+def doc_create(
+    *,
+    project: Project,
+    author: User | None,
+    title: str,
+    body: str = "",
+    parent: Doc | None = None,
+    template: str | None = None,
+    message: str = "",
+) -> Doc:
     """Create a page (from a template when named and the body is empty): version 1."""
     title = _clean_title(title)
     text_lengths_check("docs_hub.Doc", body=body)
@@ -147,8 +174,17 @@ def doc_create(*, project: Project, author: User | None, title: str, body: str =
         if not (body or "").strip():
             body = found["body"]
             text_lengths_check("docs_hub.Doc", body=body)
-    doc = Doc(project=project, parent=parent, title=title, body=body or "", created_by=author, updated_by=author,
-              slug=_unique_slug(project=project, title=title), position=_next_position(project, parent), version=1)
+    doc = Doc(
+        project=project,
+        parent=parent,
+        title=title,
+        body=body or "",
+        created_by=author,
+        updated_by=author,
+        slug=_unique_slug(project=project, title=title),
+        position=_next_position(project, parent),
+        version=1,
+    )
     rendered = _apply_rendering(doc)
     doc.full_clean(validate_constraints=False)  # the slug's uniqueness is settled by _save_with_free_slug
     _save_with_free_slug(doc)
@@ -160,8 +196,15 @@ def doc_create(*, project: Project, author: User | None, title: str, body: str =
 
 
 @transaction.atomic
-def doc_update(*, doc: Doc, author: User | None, title: str | None = None, body: str | None = None,
-               message: str = "", version: int | None = None) -> Doc:
+def doc_update(
+    *,
+    doc: Doc,
+    author: User | None,
+    title: str | None = None,
+    body: str | None = None,
+    message: str = "",
+    version: int | None = None,
+) -> Doc:
     """Save a new revision. `version` is the one the writer started from: if someone saved
     since, nothing changes and StaleVersion carries the current doc."""
     current = Doc.objects.select_for_update().select_related("project").get(pk=doc.pk)
@@ -180,8 +223,9 @@ def doc_update(*, doc: Doc, author: User | None, title: str | None = None, body:
     if renamed:
         new_slug = _unique_slug(project=current.project, title=new_title, exclude_id=current.pk)
         if new_slug != old_slug:
-            DocSlugAlias.objects.update_or_create(project=current.project, slug=old_slug,
-                                                  defaults={"doc": current, "title": old_title})
+            DocSlugAlias.objects.update_or_create(
+                project=current.project, slug=old_slug, defaults={"doc": current, "title": old_title}
+            )
             DocSlugAlias.objects.filter(project=current.project, slug=new_slug).delete()
             current.slug = new_slug
     current.version += 1
@@ -191,8 +235,9 @@ def doc_update(*, doc: Doc, author: User | None, title: str | None = None, body:
     _store_links(current, rendered)
     _record_revision(current, author=author, message=message or ("Renamed" if renamed and new_body == old_body else ""))
     if renamed:
-        _refresh_linking_docs(project=current.project, doc=current, texts={new_title, current.slug},
-                              exclude_id=current.pk)
+        _refresh_linking_docs(
+            project=current.project, doc=current, texts={new_title, current.slug}, exclude_id=current.pk
+        )
     return current
 
 
@@ -202,8 +247,14 @@ def doc_revision_restore(*, doc: Doc, version: int, author: User | None, expecte
     revision = doc.revisions.filter(version=version).first()
     if revision is None:
         raise ValidationError({"version": [f"This page has no version {version}."]})
-    return doc_update(doc=doc, author=author, title=revision.title, body=revision.body,
-                      message=f"Restored version {version}", version=expected_version)
+    return doc_update(
+        doc=doc,
+        author=author,
+        title=revision.title,
+        body=revision.body,
+        message=f"Restored version {version}",
+        version=expected_version,
+    )
 
 
 @transaction.atomic
@@ -212,8 +263,11 @@ def doc_move(*, doc: Doc, parent: Doc | None, position: int | None = None) -> Do
     (None: last). Siblings are renumbered 0..n in one pass."""
     doc = Doc.objects.select_for_update().select_related("project").get(pk=doc.pk)
     _check_parent(project=doc.project, doc=doc, parent=parent)
-    siblings = list(Doc.objects.filter(project=doc.project, parent=parent, deleted_at__isnull=True)
-                    .exclude(pk=doc.pk).order_by("position", "title", "id"))
+    siblings = list(
+        Doc.objects.filter(project=doc.project, parent=parent, deleted_at__isnull=True)
+        .exclude(pk=doc.pk)
+        .order_by("position", "title", "id")
+    )
     position = len(siblings) if position is None else max(0, min(int(position), len(siblings)))
     siblings.insert(position, doc)
     doc.parent = parent

@@ -1,4 +1,5 @@
 """A project's own page templates (admins add them)."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,8 +14,9 @@ User = get_user_model()
 
 
 @transaction.atomic
-def doc_template_create(*, project: Project, name: str, body: str, description: str = "",
-                        created_by: User | None = None) -> DocTemplate:
+def doc_template_create(
+    *, project: Project, name: str, body: str, description: str = "", created_by: User | None = None
+) -> DocTemplate:
     name = (name or "").strip()
     text_lengths_check("docs_hub.DocTemplate", body=body)
     slug = slugify(name)[:80]
@@ -22,8 +24,14 @@ def doc_template_create(*, project: Project, name: str, body: str, description: 
         raise ValidationError({"name": ["A template needs a name."]})
     if DocTemplate.objects.filter(project=project, slug=slug).exists():
         raise ValidationError({"name": ["This project already has a template with this name."]})
-    template = DocTemplate(project=project, slug=slug, name=name, description=(description or "").strip(),
-                           body=body or "", created_by=created_by)
+    template = DocTemplate(
+        project=project,
+        slug=slug,
+        name=name,
+        description=(description or "").strip(),
+        body=body or "",
+        created_by=created_by,
+    )
     template.full_clean()
     template.save()
     return template

@@ -1,4 +1,5 @@
 """Pages of the docs hub, split by purpose."""
+
 from .attachments import attachment_delete, attachment_download, attachment_upload  # noqa: F401
 from .fragments import hub_section, ticket_panel  # noqa: F401
 from .pages import (  # noqa: F401

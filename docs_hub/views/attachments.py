@@ -1,4 +1,5 @@
 """Upload into a page, and serve an attachment only to members of its project."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -31,8 +32,13 @@ def attachment_upload(request, key, slug):
                 messages.success(request, f"Attached {attachment.name}.")
             form = AttachmentForm()
     if wants_partial(request):
-        context = page_context(project, doc=doc, attachments=list(doc.attachments.all()), attachment_form=form,
-                               in_editor=request.POST.get("in_editor") == "1")
+        context = page_context(
+            project,
+            doc=doc,
+            attachments=list(doc.attachments.all()),
+            attachment_form=form,
+            in_editor=request.POST.get("in_editor") == "1",
+        )
         return render(request, "docs_hub/_attachments.html", context, status=200 if not form.errors else 400)
     if form.errors:
         for errors in form.errors.values():
@@ -50,8 +56,9 @@ def attachment_download(request, key, attachment_id, filename):
         handle = attachment.file.open("rb")
     except FileNotFoundError as missing:
         raise Http404("The file is gone.") from missing
-    response = FileResponse(handle, content_type=attachment.content_type, as_attachment=not attachment.is_image,
-                            filename=attachment.name)
+    response = FileResponse(
+        handle, content_type=attachment.content_type, as_attachment=not attachment.is_image, filename=attachment.name
+    )
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -1,5 +1,6 @@
 """What every docs page does first: resolve the project (404 for non-members, 403 for a
 role that may not), then the doc by slug (an old slug redirects to the current one)."""
+
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -36,6 +37,7 @@ def doc_for(request, key: str, slug: str, action: Action = Action.VIEW):
 
 def moved_slug_redirects(view):
     """Answer a renamed doc's old URL with a permanent redirect to the new one."""
+
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
@@ -59,8 +61,10 @@ def tree_context(project, *, current_id: int | None = None, under: str | None = 
         shown[parent[0].id if parent else None] = start + selectors.TREE_CAP
         current_id = current_id or (parent[0].id if parent else None)
     keep_open = {node.id for node in selectors.tree_ancestors(roots, current_id)}
-    return {"tree": selectors.tree_rows(roots, keep_open=keep_open, shown=shown),
-            "tree_url": reverse("docs_hub:index", kwargs={"key": project.key})}
+    return {
+        "tree": selectors.tree_rows(roots, keep_open=keep_open, shown=shown),
+        "tree_url": reverse("docs_hub:index", kwargs={"key": project.key}),
+    }
 
 
 def tree_fragment_context(project, *, under: str, start: int, stop: int | None = None) -> dict:
@@ -71,8 +75,10 @@ def tree_fragment_context(project, *, under: str, start: int, stop: int | None =
     if under and not parent:
         raise Http404("No such page.")
     siblings = parent[0].children if parent else roots
-    return {"tree": selectors.tree_rows(siblings, start=start, stop=stop, parent=parent[0] if parent else None),
-            "tree_url": reverse("docs_hub:index", kwargs={"key": project.key})}
+    return {
+        "tree": selectors.tree_rows(siblings, start=start, stop=stop, parent=parent[0] if parent else None),
+        "tree_url": reverse("docs_hub:index", kwargs={"key": project.key}),
+    }
 
 
 def _id_of(roots, slug: str) -> int | None:
@@ -86,5 +92,4 @@ def _id_of(roots, slug: str) -> int | None:
 
 
 def page_context(project, **extra) -> dict:
-    return {"project": project, "can_edit": can(project, Action.EDIT), "can_admin": can(project, Action.ADMIN),
-            **extra}
+    return {"project": project, "can_edit": can(project, Action.EDIT), "can_admin": can(project, Action.ADMIN), **extra}

@@ -1,4 +1,5 @@
 """Fragments other apps' pages load with htmx: the ticket panel and the hub section."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -24,5 +25,8 @@ def ticket_panel(request, key, ticket_key):
 @login_required
 def hub_section(request, key):
     project = project_for(request.user, key)
-    return render(request, "docs_hub/_hub_section.html",
-                  page_context(project, recent=selectors.recent_docs(project=project, limit=6)))
+    return render(
+        request,
+        "docs_hub/_hub_section.html",
+        page_context(project, recent=selectors.recent_docs(project=project, limit=6)),
+    )

@@ -1,4 +1,5 @@
 """The doc tree: move and reorder, trash and restore, templates, export."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -23,8 +24,12 @@ from .common import doc_for, moved_slug_redirects, page_context, tree_context
 @moved_slug_redirects
 def doc_move(request, key, slug):
     project, doc = doc_for(request, key, slug, Action.EDIT)
-    form = DocMoveForm(request.POST or None, project=project, exclude_ids=selectors.subtree_ids(doc=doc),
-                       initial={"parent": doc.parent.slug if doc.parent else None, "position": doc.position})
+    form = DocMoveForm(
+        request.POST or None,
+        project=project,
+        exclude_ids=selectors.subtree_ids(doc=doc),
+        initial={"parent": doc.parent.slug if doc.parent else None, "position": doc.position},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.doc_move(doc=doc, parent=form.cleaned_data["parent"], position=form.cleaned_data["position"])
@@ -50,8 +55,9 @@ def doc_shift(request, key):
         context = page_context(project, **tree_context(project, current_id=doc.id))
         return render(request, "docs_hub/index.html#tree", context)
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("docs_hub:index", kwargs={"key": project.key})
     return redirect(target)
 
@@ -125,7 +131,7 @@ def doc_template_delete(request, key, template_id):
 @login_required
 @moved_slug_redirects
 def doc_export_markdown(request, key, slug):
-    project, doc = doc_for(request, key, slug)
+    _project, doc = doc_for(request, key, slug)
     response = HttpResponse(export.doc_markdown(doc), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{doc.slug}.md"'
     return response

@@ -1,4 +1,5 @@
 """Shapes of the experiments API. Shape checks only; rules live in services."""
+
 from rest_framework import serializers
 
 from ..models import MetricGate, MlflowSource, Run, SyncRecord
@@ -7,9 +8,24 @@ from ..models import MetricGate, MlflowSource, Run, SyncRecord
 class SyncRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = SyncRecord
-        fields = ["id", "kind", "status", "created_at", "started_at", "finished_at", "runs_seen", "runs_created",
-                  "runs_updated", "runs_deleted", "runs_purged", "history_requests", "points_written", "pages",
-                  "warnings", "error"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "runs_seen",
+            "runs_created",
+            "runs_updated",
+            "runs_deleted",
+            "runs_purged",
+            "history_requests",
+            "points_written",
+            "pages",
+            "warnings",
+            "error",
+        ]
         read_only_fields = fields
 
 
@@ -22,9 +38,23 @@ class MlflowSourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MlflowSource
-        fields = ["id", "project", "name", "tracking_uri", "experiment_names", "username", "has_secret",
-                  "credentials_from_env", "enabled", "fast_interval_seconds", "reconcile_interval_seconds",
-                  "last_fast_at", "last_full_at", "created_at", "last_sync"]
+        fields = [
+            "id",
+            "project",
+            "name",
+            "tracking_uri",
+            "experiment_names",
+            "username",
+            "has_secret",
+            "credentials_from_env",
+            "enabled",
+            "fast_interval_seconds",
+            "reconcile_interval_seconds",
+            "last_fast_at",
+            "last_full_at",
+            "created_at",
+            "last_sync",
+        ]
         read_only_fields = fields
 
     def get_has_secret(self, source) -> bool:
@@ -33,22 +63,31 @@ class MlflowSourceSerializer(serializers.ModelSerializer):
 
 class SourceCreateSerializer(serializers.Serializer):
     tracking_uri = serializers.CharField(max_length=500)
-    experiment_names = serializers.ListField(child=serializers.CharField(max_length=500), allow_empty=False,
-                                             max_length=50)
+    experiment_names = serializers.ListField(
+        child=serializers.CharField(max_length=500), allow_empty=False, max_length=50
+    )
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     username = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    secret = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", write_only=True,
-                                   help_text="A password (with username) or a token; stored encrypted.")
+    secret = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        write_only=True,
+        help_text="A password (with username) or a token; stored encrypted.",
+    )
     credentials_from_env = serializers.BooleanField(required=False, default=False)
     fast_interval_seconds = serializers.IntegerField(min_value=60, max_value=86400, required=False, default=300)
-    reconcile_interval_seconds = serializers.IntegerField(min_value=300, max_value=7 * 86400, required=False,
-                                                          default=3600)
+    reconcile_interval_seconds = serializers.IntegerField(
+        min_value=300, max_value=7 * 86400, required=False, default=3600
+    )
 
 
 class SourceTestSerializer(serializers.Serializer):
     tracking_uri = serializers.CharField(max_length=500)
-    experiment_names = serializers.ListField(child=serializers.CharField(max_length=500), allow_empty=False,
-                                             max_length=50)
+    experiment_names = serializers.ListField(
+        child=serializers.CharField(max_length=500), allow_empty=False, max_length=50
+    )
     username = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     secret = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", write_only=True)
     credentials_from_env = serializers.BooleanField(required=False, default=False)
@@ -68,9 +107,28 @@ class RunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Run
-        fields = ["run_id", "name", "experiment", "experiment_id", "status", "user_id", "start_time", "end_time",
-                  "duration_seconds", "params", "metrics", "tags", "tickets", "lifecycle", "deleted", "purged",
-                  "artifact_uri", "source", "rejected", "updated_at"]
+        fields = [
+            "run_id",
+            "name",
+            "experiment",
+            "experiment_id",
+            "status",
+            "user_id",
+            "start_time",
+            "end_time",
+            "duration_seconds",
+            "params",
+            "metrics",
+            "tags",
+            "tickets",
+            "lifecycle",
+            "deleted",
+            "purged",
+            "artifact_uri",
+            "source",
+            "rejected",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_tickets(self, run) -> list[str]:

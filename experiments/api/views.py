@@ -1,4 +1,5 @@
 """Experiments API: thin views on the project-scoped base; services do the writes."""
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -15,8 +16,13 @@ from . import serializers as s
 
 
 def with_tickets(runs):
-    return runs.prefetch_related(Prefetch("links", queryset=RunLink.objects.filter(active=True).select_related(
-        "ticket").order_by("ticket__number"), to_attr="active_links"))
+    return runs.prefetch_related(
+        Prefetch(
+            "links",
+            queryset=RunLink.objects.filter(active=True).select_related("ticket").order_by("ticket__number"),
+            to_attr="active_links",
+        )
+    )
 
 
 class ProjectSourcesView(ProjectScopedAPIView):
@@ -32,8 +38,11 @@ class ProjectSourcesView(ProjectScopedAPIView):
         page = self.paginate_queryset(sources)
         return self.get_paginated_response(s.MlflowSourceSerializer(page, many=True).data)
 
-    @extend_schema(operation_id="mlflow_sources_create", request=s.SourceCreateSerializer,
-                   responses={201: s.MlflowSourceSerializer})
+    @extend_schema(
+        operation_id="mlflow_sources_create",
+        request=s.SourceCreateSerializer,
+        responses={201: s.MlflowSourceSerializer},
+    )
     def post(self, request, key):
         project = self.get_project()
         data = s.SourceCreateSerializer(data=request.data)
@@ -50,8 +59,9 @@ class SourceTestView(ProjectScopedAPIView):
     serializer_class = s.SourceTestSerializer
     write_action = Action.ADMIN
 
-    @extend_schema(operation_id="mlflow_source_test", request=s.SourceTestSerializer,
-                   responses={200: s.SourceTestResultSerializer})
+    @extend_schema(
+        operation_id="mlflow_source_test", request=s.SourceTestSerializer, responses={200: s.SourceTestResultSerializer}
+    )
     def post(self, request, key):
         self.get_project()
         data = s.SourceTestSerializer(data=request.data)
@@ -89,17 +99,25 @@ class SourceSyncView(ProjectScopedAPIView):
     serializer_class = s.SyncRecordSerializer
     write_action = Action.EDIT
 
-    @extend_schema(operation_id="mlflow_source_sync", request=None, responses={
-        202: s.SyncRecordSerializer,
-        503: OpenApiResponse(description="The task queue (Redis) is not reachable: nothing was queued, "
-                                         "`{\"detail\": \"message\"}`; retry later.")})
+    @extend_schema(
+        operation_id="mlflow_source_sync",
+        request=None,
+        responses={
+            202: s.SyncRecordSerializer,
+            503: OpenApiResponse(
+                description="The task queue (Redis) is not reachable: nothing was queued, "
+                '`{"detail": "message"}`; retry later.'
+            ),
+        },
+    )
     def post(self, request, source_id):
         source = self.get_scoped_object(MlflowSource.objects.select_related("project"), pk=source_id)
         try:
             record = services.source_sync_request(source=source, kind="full", user=request.user)
         except services.SyncQueueUnavailable as error:
-            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                            headers={"Retry-After": "30"})
+            return Response(
+                {"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "30"}
+            )
         record.refresh_from_db()
         return Response(s.SyncRecordSerializer(record).data, status=status.HTTP_202_ACCEPTED)
 
@@ -107,24 +125,38 @@ class SourceSyncView(ProjectScopedAPIView):
 class ProjectRunsView(ProjectScopedAPIView):
     serializer_class = s.RunSerializer
 
-    @extend_schema(operation_id="project_runs_list", responses=s.RunSerializer(many=True), parameters=[
-        OpenApiParameter("experiment", str, description="Experiment name or MLflow id"),
-        OpenApiParameter("ticket", str, description="A ticket key: its linked runs"),
-        OpenApiParameter("status", str, description="RUNNING, FINISHED, FAILED, KILLED"),
-        OpenApiParameter("q", str, description=(
-            "Plain text (name, run id, experiment, a key), `metrics.KEY OP NUMBER` (= != < <= > >=), "
-            "`params.KEY = TEXT` or `tags.KEY = TEXT` (= !=); `KEY=TEXT` and `KEY>=NUMBER` are short forms. "
-            "Anything else is a 400 on `q`.")),
-        OpenApiParameter("sort", str, description="start_time, name, metrics.KEY, params.KEY; '-' descends"),
-        OpenApiParameter("include_deleted", bool),
-    ])
+    @extend_schema(
+        operation_id="project_runs_list",
+        responses=s.RunSerializer(many=True),
+        parameters=[
+            OpenApiParameter("experiment", str, description="Experiment name or MLflow id"),
+            OpenApiParameter("ticket", str, description="A ticket key: its linked runs"),
+            OpenApiParameter("status", str, description="RUNNING, FINISHED, FAILED, KILLED"),
+            OpenApiParameter(
+                "q",
+                str,
+                description=(
+                    "Plain text (name, run id, experiment, a key), `metrics.KEY OP NUMBER` (= != < <= > >=), "
+                    "`params.KEY = TEXT` or `tags.KEY = TEXT` (= !=); `KEY=TEXT` and `KEY>=NUMBER` are short forms. "
+                    "Anything else is a 400 on `q`."
+                ),
+            ),
+            OpenApiParameter("sort", str, description="start_time, name, metrics.KEY, params.KEY; '-' descends"),
+            OpenApiParameter("include_deleted", bool),
+        ],
+    )
     def get(self, request, key):
         project = self.get_project()
         p = request.query_params
-        runs = selectors.runs_filtered(project=project, experiment=p.get("experiment", ""),
-                                       status=p.get("status", ""), ticket=p.get("ticket", ""), q=p.get("q", ""),
-                                       sort=p.get("sort", ""),
-                                       include_deleted=p.get("include_deleted", "").lower() in ("1", "true"))
+        runs = selectors.runs_filtered(
+            project=project,
+            experiment=p.get("experiment", ""),
+            status=p.get("status", ""),
+            ticket=p.get("ticket", ""),
+            q=p.get("q", ""),
+            sort=p.get("sort", ""),
+            include_deleted=p.get("include_deleted", "").lower() in ("1", "true"),
+        )
         page = self.paginate_queryset(with_tickets(runs))
         return self.get_paginated_response(s.RunSerializer(page, many=True).data)
 
@@ -133,8 +165,10 @@ class RunDetailView(ProjectScopedAPIView):
     serializer_class = s.RunSerializer
 
     def get_run(self) -> Run:
-        return self.get_scoped_object(with_tickets(Run.objects.select_related("experiment")).order_by("deleted", "-pk"),
-                                      run_id=self.kwargs["run_id"])
+        return self.get_scoped_object(
+            with_tickets(Run.objects.select_related("experiment")).order_by("deleted", "-pk"),
+            run_id=self.kwargs["run_id"],
+        )
 
     @extend_schema(operation_id="run_detail")
     def get(self, request, run_id):
@@ -147,8 +181,10 @@ class RunMetricHistoryView(RunDetailView):
     @extend_schema(operation_id="run_metric_history")
     def get(self, request, run_id, metric_key):
         run = self.get_run()
-        history = [{**point, "value": metric_to_json(point["value"])}
-                   for point in selectors.metric_history(run=run, key=metric_key)]
+        history = [
+            {**point, "value": metric_to_json(point["value"])}
+            for point in selectors.metric_history(run=run, key=metric_key)
+        ]
         return Response({"run_id": run.run_id, "key": metric_key, "history": history})
 
 
@@ -171,13 +207,17 @@ class TicketRunsView(TicketScopedView):
     @extend_schema(operation_id="ticket_runs_list", responses=s.RunSerializer(many=True))
     def get(self, request, ticket_key):
         ticket = self.get_ticket()
-        runs = with_tickets(Run.objects.filter(links__ticket=ticket, links__active=True).select_related("experiment")
-                            .order_by("-start_time", "pk"))
+        runs = with_tickets(
+            Run.objects.filter(links__ticket=ticket, links__active=True)
+            .select_related("experiment")
+            .order_by("-start_time", "pk")
+        )
         page = self.paginate_queryset(runs)
         return self.get_paginated_response(s.RunSerializer(page, many=True).data)
 
-    @extend_schema(operation_id="ticket_runs_link", request=s.RunLinkCreateSerializer,
-                   responses={201: s.RunLinkSerializer})
+    @extend_schema(
+        operation_id="ticket_runs_link", request=s.RunLinkCreateSerializer, responses={201: s.RunLinkSerializer}
+    )
     def post(self, request, ticket_key):
         ticket = self.get_ticket()
         data = s.RunLinkCreateSerializer(data=request.data)
@@ -185,8 +225,10 @@ class TicketRunsView(TicketScopedView):
         run = self.run_in_project(ticket, data.validated_data["run_id"])
         link = services.run_link(run=run, ticket=ticket, user=request.user)
         run = with_tickets(Run.objects.select_related("experiment")).get(pk=run.pk)
-        return Response({"ticket": ticket.key, "run_id": run.run_id, "origin": link.origin,
-                         "run": s.RunSerializer(run).data}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"ticket": ticket.key, "run_id": run.run_id, "origin": link.origin, "run": s.RunSerializer(run).data},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class TicketRunDetailView(TicketScopedView):
@@ -207,11 +249,13 @@ class TicketGatesView(TicketScopedView):
     def get(self, request, ticket_key):
         ticket = self.get_ticket()
         gates = selectors.gate_statuses_for_tickets([ticket.pk]).get(ticket.pk, [])
-        return Response({"count": len(gates), "next": None, "previous": None,
-                         "results": s.GateSerializer(gates, many=True).data})
+        return Response(
+            {"count": len(gates), "next": None, "previous": None, "results": s.GateSerializer(gates, many=True).data}
+        )
 
-    @extend_schema(operation_id="ticket_gates_create", request=s.GateCreateSerializer,
-                   responses={201: s.GateSerializer})
+    @extend_schema(
+        operation_id="ticket_gates_create", request=s.GateCreateSerializer, responses={201: s.GateSerializer}
+    )
     def post(self, request, ticket_key):
         ticket = self.get_ticket()
         data = s.GateCreateSerializer(data=request.data)

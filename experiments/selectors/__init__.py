@@ -1,5 +1,6 @@
 """Reads for experiments, split by purpose. Import from here: `from experiments import selectors`.
 Each function owns its joins and costs a fixed number of queries whatever the number of rows."""
+
 from .badges import ticket_badges  # noqa: F401
 from .gates import evaluate_gate, gate_statuses_for_tickets  # noqa: F401
 from .runs import (  # noqa: F401

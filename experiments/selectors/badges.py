@@ -1,4 +1,5 @@
 """Board-card badges of runs, gates and regressions."""
+
 from collections import defaultdict
 
 from django.db.models import Exists, OuterRef, Q
@@ -22,8 +23,11 @@ def ticket_badges(*, project_id: int, sprint_id: int | None = None) -> dict[int,
     if gates:
         fields.append("run__metrics")  # only read when some gate needs the values
     links = defaultdict(list)
-    for row in RunLink.objects.filter(on_board, active=True, run__deleted=False).annotate(
-            regressed=Exists(RegressionFlag.objects.filter(run=OuterRef("run")))).values(*fields):
+    for row in (
+        RunLink.objects.filter(on_board, active=True, run__deleted=False)
+        .annotate(regressed=Exists(RegressionFlag.objects.filter(run=OuterRef("run"))))
+        .values(*fields)
+    ):
         links[row["ticket_id"]].append(row)
     badges: dict[int, list[dict]] = {}
     for ticket_id in sorted(gates.keys() | links.keys()):
@@ -31,15 +35,21 @@ def ticket_badges(*, project_id: int, sprint_id: int | None = None) -> dict[int,
         rows = links.get(ticket_id, [])
         if rows:
             n = len(rows)
-            items.append({"label": f"{n} run{'s' if n != 1 else ''}", "title": f"{n} linked MLflow runs",
-                          "state": "ok"})
+            items.append(
+                {"label": f"{n} run{'s' if n != 1 else ''}", "title": f"{n} linked MLflow runs", "state": "ok"}
+            )
         if gates.get(ticket_id):
             statuses = [evaluate_gate(gate, rows) for gate in gates[ticket_id]]
             states = {g["status"] for g in statuses}
             state = "fail" if "fail" in states else "pending" if "pending" in states else "ok"
             passed = sum(1 for g in statuses if g["status"] == "pass")
-            items.append({"label": f"gates {passed}/{len(statuses)}",
-                          "title": "; ".join(f"{g['gate']}: {g['status']}" for g in statuses), "state": state})
+            items.append(
+                {
+                    "label": f"gates {passed}/{len(statuses)}",
+                    "title": "; ".join(f"{g['gate']}: {g['status']}" for g in statuses),
+                    "state": state,
+                }
+            )
         if any(row["regressed"] for row in rows):
             items.append({"label": "regression", "title": "A linked run fell below the champion", "state": "fail"})
         if items:

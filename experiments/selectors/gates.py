@@ -1,4 +1,5 @@
 """Reads of metric gates: each gate's status from the ticket's linked runs."""
+
 import math
 from collections import defaultdict
 
@@ -8,7 +9,8 @@ from ..models import MetricGate, RunLink, RunStatus, metric_from_json
 def _linked_runs_by_ticket(ticket_ids) -> dict[int, list[dict]]:
     by_ticket = defaultdict(list)
     for row in RunLink.objects.filter(ticket_id__in=list(ticket_ids), active=True, run__deleted=False).values(
-            "ticket_id", "run__run_id", "run__name", "run__status", "run__metrics"):
+        "ticket_id", "run__run_id", "run__name", "run__status", "run__metrics"
+    ):
         by_ticket[row["ticket_id"]].append(row)
     return by_ticket
 
@@ -42,9 +44,17 @@ def evaluate_gate(gate: MetricGate, runs: list[dict]) -> dict:
         status = "pending"
     else:
         status = "fail"
-    return {"id": gate.pk, "gate": str(gate), "metric": gate.metric, "op": gate.op, "threshold": gate.threshold,
-            "status": status, "best_value": best[0] if best else None, "best_run": best[1] if best else None,
-            "best_run_name": best[2] if best else None}
+    return {
+        "id": gate.pk,
+        "gate": str(gate),
+        "metric": gate.metric,
+        "op": gate.op,
+        "threshold": gate.threshold,
+        "status": status,
+        "best_value": best[0] if best else None,
+        "best_run": best[1] if best else None,
+        "best_run_name": best[2] if best else None,
+    }
 
 
 def gate_statuses_for_tickets(ticket_ids) -> dict[int, list[dict]]:
@@ -56,5 +66,7 @@ def gate_statuses_for_tickets(ticket_ids) -> dict[int, list[dict]]:
     if not gates:
         return {}
     runs = _linked_runs_by_ticket(gates.keys())
-    return {ticket_id: [evaluate_gate(gate, runs.get(ticket_id, [])) for gate in ticket_gates]
-            for ticket_id, ticket_gates in gates.items()}
+    return {
+        ticket_id: [evaluate_gate(gate, runs.get(ticket_id, [])) for gate in ticket_gates]
+        for ticket_id, ticket_gates in gates.items()
+    }

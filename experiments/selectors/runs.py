@@ -1,5 +1,6 @@
 """Reads of runs: experiments, the runs tables and their columns, a run's page, compare,
 charts, a ticket's runs."""
+
 import math
 from collections import defaultdict
 
@@ -27,16 +28,29 @@ MAX_CHART_POINTS = 500
 
 
 def experiments_for_project(*, project: Project) -> QuerySet[Experiment]:
-    return Experiment.objects.filter(source__project=project).annotate(
-        run_count=Count("runs", filter=Q(runs__purged=False))).select_related("source").order_by("name", "pk")
+    return (
+        Experiment.objects.filter(source__project=project)
+        .annotate(run_count=Count("runs", filter=Q(runs__purged=False)))
+        .select_related("source")
+        .order_by("name", "pk")
+    )
 
 
 def run_queryset(*, project: Project) -> QuerySet[Run]:
     return Run.objects.filter(project=project).select_related("experiment")
 
 
-def runs_filtered(*, project: Project, experiment: str = "", experiment_pk: int | None = None, status: str = "",
-                  ticket: str = "", q: str = "", include_deleted: bool = False, sort: str = "") -> QuerySet[Run]:
+def runs_filtered(
+    *,
+    project: Project,
+    experiment: str = "",
+    experiment_pk: int | None = None,
+    status: str = "",
+    ticket: str = "",
+    q: str = "",
+    include_deleted: bool = False,
+    sort: str = "",
+) -> QuerySet[Run]:
     """`experiment`: an MLflow experiment name or id (API); `experiment_pk`: our row (pages)."""
     runs = run_queryset(project=project)
     if not include_deleted:
@@ -54,8 +68,21 @@ def runs_filtered(*, project: Project, experiment: str = "", experiment_pk: int 
     return runs_sorted(runs, sort)
 
 
-RUN_TABLE_FIELDS = ("id", "run_id", "name", "status", "start_time", "end_time", "deleted", "lifecycle",
-                    "metrics", "params", "project_id", "experiment_id", "source_id")
+RUN_TABLE_FIELDS = (
+    "id",
+    "run_id",
+    "name",
+    "status",
+    "start_time",
+    "end_time",
+    "deleted",
+    "lifecycle",
+    "metrics",
+    "params",
+    "project_id",
+    "experiment_id",
+    "source_id",
+)
 
 
 def runs_table(runs: QuerySet[Run]) -> QuerySet[Run]:
@@ -114,8 +141,11 @@ def experiment_column_keys(*, experiment: Experiment, extra: dict | None = None)
     """Every metric and param key of the experiment's latest runs (what the column chooser
     offers), plus the keys already chosen. One query, at most COLUMN_KEYS_SAMPLE runs read."""
     metric_keys, param_keys = set(), set()
-    for metrics, params in (Run.objects.filter(experiment=experiment).order_by("-start_time", "-id")
-                            .values_list("metrics", "params")[:COLUMN_KEYS_SAMPLE]):
+    for metrics, params in (
+        Run.objects.filter(experiment=experiment)
+        .order_by("-start_time", "-id")
+        .values_list("metrics", "params")[:COLUMN_KEYS_SAMPLE]
+    ):
         metric_keys.update(metrics or {})
         param_keys.update(params or {})
     for key in (extra or {}).get("metrics", []):
@@ -126,15 +156,22 @@ def experiment_column_keys(*, experiment: Experiment, extra: dict | None = None)
 
 
 def run_for_user(*, user, run_id: str) -> Run | None:
-    return scope(Run.objects.select_related("experiment", "source", "project"), user).filter(run_id=run_id).order_by(
-        "deleted", "-pk").first()
+    return (
+        scope(Run.objects.select_related("experiment", "source", "project"), user)
+        .filter(run_id=run_id)
+        .order_by("deleted", "-pk")
+        .first()
+    )
 
 
 def run_tickets(runs) -> dict[int, list[Ticket]]:
     """Active linked tickets of each run, one query."""
     tickets = defaultdict(list)
-    for link in RunLink.objects.filter(run__in=[r.pk for r in runs], active=True).select_related(
-            "ticket__status").order_by("ticket__number"):
+    for link in (
+        RunLink.objects.filter(run__in=[r.pk for r in runs], active=True)
+        .select_related("ticket__status")
+        .order_by("ticket__number")
+    ):
         tickets[link.run_id].append(link.ticket)
     return tickets
 
@@ -144,10 +181,12 @@ def run_model_versions(run: Run) -> list[ModelVersion]:
 
 
 def metric_history(*, run: Run, key: str) -> list[dict]:
-    return [{"step": step, "value": math.nan if is_nan else value, "timestamp": timestamp}
-            for step, value, is_nan, timestamp in
-            MetricPoint.objects.filter(run=run, key=key).order_by("step", "timestamp", "pk")
-            .values_list("step", "value", "is_nan", "timestamp")]
+    return [
+        {"step": step, "value": math.nan if is_nan else value, "timestamp": timestamp}
+        for step, value, is_nan, timestamp in MetricPoint.objects.filter(run=run, key=key)
+        .order_by("step", "timestamp", "pk")
+        .values_list("step", "value", "is_nan", "timestamp")
+    ]
 
 
 def histories_for_charts(run_pks: list[int], keys: list[str] | None = None) -> dict:
@@ -158,7 +197,8 @@ def histories_for_charts(run_pks: list[int], keys: list[str] | None = None) -> d
         points = points.filter(key__in=keys)
     series: dict = defaultdict(lambda: defaultdict(list))
     for run_pk, key, step, value, is_nan in points.order_by("key", "run_id", "step", "timestamp").values_list(
-            "run_id", "key", "step", "value", "is_nan"):
+        "run_id", "key", "step", "value", "is_nan"
+    ):
         series[key][run_pk].append([step, value if not is_nan and math.isfinite(value) else None])
     thinned = {}
     for key, by_run in series.items():
@@ -180,6 +220,7 @@ def runs_for_compare(*, project: Project, run_ids: list[str]) -> list[Run]:
 
 def compare_table(runs: list[Run]) -> dict:
     """Rows of params and metrics across runs, each flagged when the runs differ."""
+
     def rows(attr):
         keys = sorted({key for run in runs for key in getattr(run, attr)})
         out = []
@@ -187,14 +228,19 @@ def compare_table(runs: list[Run]) -> dict:
             values = [getattr(run, attr).get(key) for run in runs]
             out.append({"key": key, "values": values, "differs": len({repr(v) for v in values}) > 1})
         return out
+
     return {"params": rows("params"), "metrics": rows("metrics")}
 
 
 # --- a ticket's runs ---------------------------------------------------------------------
 
+
 def ticket_runs(*, ticket: Ticket) -> list[Run]:
-    return list(Run.objects.filter(links__ticket=ticket, links__active=True).select_related("experiment")
-                .order_by(F("start_time").desc(nulls_last=True), "pk"))
+    return list(
+        Run.objects.filter(links__ticket=ticket, links__active=True)
+        .select_related("experiment")
+        .order_by(F("start_time").desc(nulls_last=True), "pk")
+    )
 
 
 def compute_actuals(runs: list[Run]) -> float:
@@ -218,7 +264,7 @@ def headline_metrics(runs: list[Run], gates: list[dict], limit: int = 3) -> list
     for key in sorted(counts, key=lambda k: (-counts[k], k)):
         if key not in keys:
             keys.append(key)
-    return keys[: max(limit, len({g['metric'] for g in gates}))]
+    return keys[: max(limit, len({g["metric"] for g in gates}))]
 
 
 def project_run_stats(*, project: Project) -> dict:

@@ -1,4 +1,5 @@
 """Reads of MLflow sources and their syncs."""
+
 from django.db.models import OuterRef, Subquery
 
 from projects.models import Project

@@ -1,4 +1,5 @@
 """Writes for experiments, split by purpose. Import from here."""
+
 from ..queue import SyncQueueUnavailable  # noqa: F401  (source_sync_request raises it)
 from .closeout import ticket_closeout_snapshot  # noqa: F401
 from .gates import gate_create, gate_delete, gate_parse, ticket_finish_guard  # noqa: F401

@@ -1,4 +1,5 @@
 """Metric gates: acceptance criteria a ticket's linked runs must meet before it is done."""
+
 import math
 import re
 
@@ -32,25 +33,37 @@ def gate_parse(text: str) -> dict:
 def gate_create(*, ticket: Ticket, user, metric: str, op: str, threshold: float) -> MetricGate:
     if threshold is None or not math.isfinite(float(threshold)):
         raise ValidationError({"threshold": ["Give a finite number."]})
-    gate = MetricGate(ticket=ticket, metric=(metric or "").strip(), op=op, threshold=float(threshold),
-                      created_by=user)
+    gate = MetricGate(ticket=ticket, metric=(metric or "").strip(), op=op, threshold=float(threshold), created_by=user)
     gate.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
             gate.save()
     except IntegrityError:
         raise ValidationError(
-            {"metric": [f"This ticket already has a gate {gate.metric} {op} …; delete it first."]}) from None
-    ticket_event_record(ticket=ticket, actor=user, kind=TicketEvent.Kind.NOTE, field="gates", new_value=str(gate),
-                        data={"action": "gate_added", "metric": gate.metric, "op": op, "threshold": gate.threshold})
+            {"metric": [f"This ticket already has a gate {gate.metric} {op} …; delete it first."]}
+        ) from None
+    ticket_event_record(
+        ticket=ticket,
+        actor=user,
+        kind=TicketEvent.Kind.NOTE,
+        field="gates",
+        new_value=str(gate),
+        data={"action": "gate_added", "metric": gate.metric, "op": op, "threshold": gate.threshold},
+    )
     live.announce(project_id=ticket.project_id, kind="ticket.gates", ticket_key=ticket.key)
     return gate
 
 
 @transaction.atomic
 def gate_delete(*, gate: MetricGate, user) -> None:
-    ticket_event_record(ticket=gate.ticket, actor=user, kind=TicketEvent.Kind.NOTE, field="gates",
-                        old_value=str(gate), data={"action": "gate_removed"})
+    ticket_event_record(
+        ticket=gate.ticket,
+        actor=user,
+        kind=TicketEvent.Kind.NOTE,
+        field="gates",
+        old_value=str(gate),
+        data={"action": "gate_removed"},
+    )
     live.announce(project_id=gate.ticket.project_id, kind="ticket.gates", ticket_key=gate.ticket.key)
     gate.delete()
 
@@ -60,7 +73,11 @@ def ticket_finish_guard(ticket: Ticket, user) -> list[str]:
     reasons = []
     for status in gate_statuses_for_tickets([ticket.pk]).get(ticket.pk, []):
         if status["status"] != "pass":
-            best = "" if status["best_value"] is None else f" (best {metric_text(status['best_value'])} in {status['best_run_name']})"
+            best = (
+                ""
+                if status["best_value"] is None
+                else f" (best {metric_text(status['best_value'])} in {status['best_run_name']})"
+            )
             verdict = {"fail": "failed", "pending": "is pending"}.get(status["status"], f"is {status['status']}")
             if status["best_value"] is None:
                 best = f": no finished linked run has {status['metric']} yet"

@@ -1,4 +1,5 @@
 """The runs table's column chooser: which metrics and params a user shows, per project."""
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -30,7 +31,8 @@ def run_table_preference_save(*, user, project: Project, metrics: list[str], par
     """Remember the columns `user` chose for the runs tables of `project` (in the order given)."""
     metrics, params = _clean_keys(metrics, "metrics"), _clean_keys(params, "params")
     preference, _ = RunTablePreference.objects.update_or_create(
-        user=user, project=project, defaults={"metrics": metrics, "params": params})
+        user=user, project=project, defaults={"metrics": metrics, "params": params}
+    )
     return preference
 
 

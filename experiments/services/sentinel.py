@@ -1,4 +1,5 @@
 """The regression sentinel: newly synced runs compared with the project's champion."""
+
 import logging
 import math
 
@@ -17,9 +18,17 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def sentinel_configure(*, project: Project, metric: str, champion_kind: str = Sentinel.ChampionKind.ALIAS,
-                       model_name: str = "", alias: str = "champion", champion_run_id: str = "",
-                       higher_is_better: bool = True, tolerance: float = 0.0) -> Sentinel:
+def sentinel_configure(
+    *,
+    project: Project,
+    metric: str,
+    champion_kind: str = Sentinel.ChampionKind.ALIAS,
+    model_name: str = "",
+    alias: str = "champion",
+    champion_run_id: str = "",
+    higher_is_better: bool = True,
+    tolerance: float = 0.0,
+) -> Sentinel:
     if champion_kind == Sentinel.ChampionKind.ALIAS and not model_name.strip():
         raise ValidationError({"model_name": ["Name the registered model whose alias is the champion."]})
     if champion_kind == Sentinel.ChampionKind.RUN and not champion_run_id.strip():
@@ -27,9 +36,15 @@ def sentinel_configure(*, project: Project, metric: str, champion_kind: str = Se
     if tolerance is None or tolerance < 0 or not math.isfinite(tolerance):
         raise ValidationError({"tolerance": ["A tolerance is a number of zero or more."]})
     sentinel, _ = Sentinel.objects.get_or_create(project=project, defaults={"metric": metric})
-    for field, value in {"metric": metric.strip(), "champion_kind": champion_kind, "model_name": model_name.strip(),
-                         "alias": alias.strip(), "champion_run_id": champion_run_id.strip(),
-                         "higher_is_better": higher_is_better, "tolerance": tolerance}.items():
+    for field, value in {
+        "metric": metric.strip(),
+        "champion_kind": champion_kind,
+        "model_name": model_name.strip(),
+        "alias": alias.strip(),
+        "champion_run_id": champion_run_id.strip(),
+        "higher_is_better": higher_is_better,
+        "tolerance": tolerance,
+    }.items():
         setattr(sentinel, field, value)
     sentinel.full_clean()
     sentinel.save()
@@ -62,11 +77,18 @@ def sentinel_check(*, source: MlflowSource, changed_since) -> list[RegressionFla
     champion_value = champion.metric_value(sentinel.metric) if champion else None
     if champion_value is None or math.isnan(champion_value):
         return []
-    candidates = Run.objects.filter(
-        source=source, updated_at__gte=changed_since, status=RunStatus.FINISHED, deleted=False,
-        metrics__has_key=sentinel.metric, start_time__gte=sentinel.since,
-    ).exclude(pk=champion.pk).exclude(regressions__champion_run_id=champion.run_id,
-                                      regressions__metric=sentinel.metric)
+    candidates = (
+        Run.objects.filter(
+            source=source,
+            updated_at__gte=changed_since,
+            status=RunStatus.FINISHED,
+            deleted=False,
+            metrics__has_key=sentinel.metric,
+            start_time__gte=sentinel.since,
+        )
+        .exclude(pk=champion.pk)
+        .exclude(regressions__champion_run_id=champion.run_id, regressions__metric=sentinel.metric)
+    )
     flags = []
     for run in candidates.order_by("start_time", "pk")[:200]:
         value = run.metric_value(sentinel.metric)
@@ -81,19 +103,38 @@ def sentinel_check(*, source: MlflowSource, changed_since) -> list[RegressionFla
 @transaction.atomic
 def _flag(*, sentinel: Sentinel, run: Run, champion: Run, champion_value: float, value: float) -> RegressionFlag:
     differences = _differences(run, champion)
-    summary = (f"Run {run.name or run.run_id} has {sentinel.metric} = {metric_text(value)}, below the champion "
-               f"{champion.name or champion.run_id} ({metric_text(champion_value)}) by more than the tolerance "
-               f"{sentinel.tolerance:g}.")
+    summary = (
+        f"Run {run.name or run.run_id} has {sentinel.metric} = {metric_text(value)}, below the champion "
+        f"{champion.name or champion.run_id} ({metric_text(champion_value)}) by more than the tolerance "
+        f"{sentinel.tolerance:g}."
+    )
     regression_ticket = _regression_ticket(sentinel=sentinel, summary=summary, differences=differences)
-    flag = RegressionFlag.objects.create(run=run, champion_run_id=champion.run_id, metric=sentinel.metric,
-                                         champion_value=champion_value, run_value=value,
-                                         tolerance=sentinel.tolerance, regression_ticket=regression_ticket)
+    flag = RegressionFlag.objects.create(
+        run=run,
+        champion_run_id=champion.run_id,
+        metric=sentinel.metric,
+        champion_value=champion_value,
+        run_value=value,
+        tolerance=sentinel.tolerance,
+        regression_ticket=regression_ticket,
+    )
     for link in RunLink.objects.filter(run=run, active=True).select_related("ticket"):
         project_services.ticket_event_record(
-            ticket=link.ticket, actor=None, kind=TicketEvent.Kind.NOTE, field="regression",
-            new_value=summary, data={"action": "regression", "run_id": run.run_id, "champion_run_id": champion.run_id,
-                                     "metric": sentinel.metric, "value": value, "champion_value": champion_value,
-                                     "regression_ticket": regression_ticket.key if regression_ticket else None})
+            ticket=link.ticket,
+            actor=None,
+            kind=TicketEvent.Kind.NOTE,
+            field="regression",
+            new_value=summary,
+            data={
+                "action": "regression",
+                "run_id": run.run_id,
+                "champion_run_id": champion.run_id,
+                "metric": sentinel.metric,
+                "value": value,
+                "champion_value": champion_value,
+                "regression_ticket": regression_ticket.key if regression_ticket else None,
+            },
+        )
     return flag
 
 
@@ -121,11 +162,20 @@ def _regression_ticket(*, sentinel: Sentinel, summary: str, differences: str):
             ticket = None
     if ticket is None:
         ticket = project_services.ticket_create(
-            project=sentinel.project, reporter=None, title=f"Regression on {sentinel.metric}", type=TicketType.BUG,
-            description=body)
+            project=sentinel.project,
+            reporter=None,
+            title=f"Regression on {sentinel.metric}",
+            type=TicketType.BUG,
+            description=body,
+        )
         Sentinel.objects.filter(pk=sentinel.pk).update(regression_ticket=ticket)
         sentinel.regression_ticket = ticket
-    project_services.ticket_event_record(ticket=ticket, actor=None, kind=TicketEvent.Kind.NOTE, field="regression",
-                                         new_value=summary, data={"action": "regression", "differences": differences,
-                                                                  "at": timezone.now().isoformat()})
+    project_services.ticket_event_record(
+        ticket=ticket,
+        actor=None,
+        kind=TicketEvent.Kind.NOTE,
+        field="regression",
+        new_value=summary,
+        data={"action": "regression", "differences": differences, "at": timezone.now().isoformat()},
+    )
     return ticket

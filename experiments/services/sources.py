@@ -1,4 +1,5 @@
 """Writes for MLflow sources: connect, change, test, request a sync, dispatch due syncs."""
+
 import logging
 import time
 from datetime import timedelta
@@ -34,9 +35,14 @@ def _validate_uri(tracking_uri: str) -> str:
     tracking_uri = (tracking_uri or "").strip()
     if is_local_uri(tracking_uri):
         if tracking_uri != settings.MLFLOW_TRACKING_URI:  # the server's path is not named back
-            raise ValidationError({"tracking_uri": [
-                "A local (sqlite:) store can only be the app's own MLflow store; "
-                "give an http(s):// tracking server otherwise."]})
+            raise ValidationError(
+                {
+                    "tracking_uri": [
+                        "A local (sqlite:) store can only be the app's own MLflow store; "
+                        "give an http(s):// tracking server otherwise."
+                    ]
+                }
+            )
         return tracking_uri
     parsed = urlparse(tracking_uri)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -82,16 +88,33 @@ def _validate_names(experiment_names) -> list[str]:
 
 
 @transaction.atomic
-def source_create(*, project: Project, user, tracking_uri: str, experiment_names, name: str = "",
-                  username: str = "", secret: str = "", credentials_from_env: bool = False,
-                  fast_interval_seconds: int = 300, reconcile_interval_seconds: int = 3600) -> MlflowSource:
-    tracking_uri, experiment_names = _validate_source(tracking_uri=tracking_uri, experiment_names=experiment_names,
-                                                      credentials_from_env=credentials_from_env)
+def source_create(
+    *,
+    project: Project,
+    user,
+    tracking_uri: str,
+    experiment_names,
+    name: str = "",
+    username: str = "",
+    secret: str = "",
+    credentials_from_env: bool = False,
+    fast_interval_seconds: int = 300,
+    reconcile_interval_seconds: int = 3600,
+) -> MlflowSource:
+    tracking_uri, experiment_names = _validate_source(
+        tracking_uri=tracking_uri, experiment_names=experiment_names, credentials_from_env=credentials_from_env
+    )
     source = MlflowSource(
-        project=project, created_by=user, name=name.strip(), tracking_uri=tracking_uri,
-        experiment_names=experiment_names, username=username.strip(),
-        secret_encrypted=encrypt(secret), credentials_from_env=credentials_from_env,
-        fast_interval_seconds=fast_interval_seconds, reconcile_interval_seconds=reconcile_interval_seconds,
+        project=project,
+        created_by=user,
+        name=name.strip(),
+        tracking_uri=tracking_uri,
+        experiment_names=experiment_names,
+        username=username.strip(),
+        secret_encrypted=encrypt(secret),
+        credentials_from_env=credentials_from_env,
+        fast_interval_seconds=fast_interval_seconds,
+        reconcile_interval_seconds=reconcile_interval_seconds,
     )
     source.full_clean()
     source.save()
@@ -104,7 +127,8 @@ def source_update(*, source: MlflowSource, secret: str | None = None, **fields) 
         fields["tracking_uri"], fields["experiment_names"] = _validate_source(
             tracking_uri=fields.get("tracking_uri", source.tracking_uri),
             experiment_names=fields.get("experiment_names", source.experiment_names),
-            credentials_from_env=fields.get("credentials_from_env", source.credentials_from_env))
+            credentials_from_env=fields.get("credentials_from_env", source.credentials_from_env),
+        )
     for field, value in fields.items():
         setattr(source, field, value)
     if secret:
@@ -119,21 +143,29 @@ def source_delete(*, source: MlflowSource) -> None:
     source.delete()
 
 
-def source_test_connection(*, tracking_uri: str, experiment_names, username: str = "", secret: str = "",
-                           credentials_from_env: bool = False) -> tuple[bool, str]:
+def source_test_connection(
+    *, tracking_uri: str, experiment_names, username: str = "", secret: str = "", credentials_from_env: bool = False
+) -> tuple[bool, str]:
     """Answer at once (a few seconds at most) whether the server answers and which of the
     experiments exist. No retries: the person is waiting for the answer. The address goes
     through the outbound guard; environment credentials only to an allowed host; a failure
     names its class and HTTP status, never the server's answer. Callers throttle it first
     (source_test_throttle)."""
     try:
-        tracking_uri, names = _validate_source(tracking_uri=tracking_uri, experiment_names=experiment_names,
-                                               credentials_from_env=credentials_from_env)
+        tracking_uri, names = _validate_source(
+            tracking_uri=tracking_uri, experiment_names=experiment_names, credentials_from_env=credentials_from_env
+        )
     except ValidationError as error:
         return False, " ".join(error.messages)
     try:
-        client = client_for_uri(tracking_uri, from_env=credentials_from_env, username=username, secret=secret,
-                                timeout=(3, 8), transport_retries=0)
+        client = client_for_uri(
+            tracking_uri,
+            from_env=credentials_from_env,
+            username=username,
+            secret=secret,
+            timeout=(3, 8),
+            transport_retries=0,
+        )
         client.ping()
         found = [name for name in names if client.experiment_by_name(name) is not None]
     except MlflowError as error:
@@ -193,7 +225,8 @@ def _expired(now):
 
 def _active_records(source: MlflowSource):
     return source.syncs.filter(status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]).exclude(
-        _expired(timezone.now()))
+        _expired(timezone.now())
+    )
 
 
 @transaction.atomic
@@ -204,22 +237,29 @@ def syncs_take_over_expired(*, source: MlflowSource | None = None) -> list[SyncR
     sync can start at once. Returns the records that were running (their worker was lost)."""
     now = timezone.now()
     expired = SyncRecord.objects.filter(status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]).filter(
-        _expired(now))
+        _expired(now)
+    )
     if source is not None:
         expired = expired.filter(source=source)
     lost = []
     for record in expired.select_related("source").order_by("pk"):
         if record.status == SyncRecord.Status.RUNNING:
-            message = (f"Worker lost: no heartbeat for over {lease_seconds()} s (the worker stopped or was "
-                       "killed). A new sync takes over; runs already written are kept.")
+            message = (
+                f"Worker lost: no heartbeat for over {lease_seconds()} s (the worker stopped or was "
+                "killed). A new sync takes over; runs already written are kept."
+            )
         else:
             message = "No worker picked this sync up in time; a new request replaces it."
         # Conditional: a heartbeat that came in meanwhile keeps the record alive.
-        if SyncRecord.objects.filter(pk=record.pk, status=record.status).filter(_expired(now)).update(
-                status=SyncRecord.Status.ERROR, error=message, finished_at=now, lease_expires_at=None):
+        if (
+            SyncRecord.objects.filter(pk=record.pk, status=record.status)
+            .filter(_expired(now))
+            .update(status=SyncRecord.Status.ERROR, error=message, finished_at=now, lease_expires_at=None)
+        ):
             logger.warning("sync %s of source %s taken over: %s", record.pk, record.source_id, message)
             MlflowSource.objects.filter(pk=record.source_id, lock_expires_at__lt=now).update(
-                lock_token="", lock_expires_at=None)
+                lock_token="", lock_expires_at=None
+            )
             if record.status == SyncRecord.Status.RUNNING:
                 lost.append(record)
     return lost
@@ -242,8 +282,9 @@ def source_sync_request(*, source: MlflowSource, kind: str = SyncRecord.Kind.FUL
                 return existing
         elif active.exists():
             return None
-        record = SyncRecord.objects.create(source=source, kind=kind, requested_by=user,
-                                           lease_expires_at=timezone.now() + QUEUED_TIMEOUT)
+        record = SyncRecord.objects.create(
+            source=source, kind=kind, requested_by=user, lease_expires_at=timezone.now() + QUEUED_TIMEOUT
+        )
         enqueue_source_sync(record.pk)
     return record
 
@@ -259,16 +300,21 @@ def sources_dispatch_due(*, now=None) -> int:
             queued += 1
     for source in MlflowSource.objects.filter(enabled=True).order_by("pk"):
         if source.last_full_at is None or source.last_full_at <= now - timedelta(
-                seconds=source.reconcile_interval_seconds):
+            seconds=source.reconcile_interval_seconds
+        ):
             kind = SyncRecord.Kind.FULL
         elif source.last_fast_at is None or source.last_fast_at <= now - timedelta(
-                seconds=source.fast_interval_seconds):
+            seconds=source.fast_interval_seconds
+        ):
             kind = SyncRecord.Kind.FAST
         else:
             continue
         last = source.syncs.order_by("-created_at").first()
-        if last and last.status == SyncRecord.Status.ERROR and last.created_at > now - timedelta(
-                seconds=source.fast_interval_seconds):
+        if (
+            last
+            and last.status == SyncRecord.Status.ERROR
+            and last.created_at > now - timedelta(seconds=source.fast_interval_seconds)
+        ):
             continue  # the server failed recently: wait a fast interval before trying again
         if source_sync_request(source=source, kind=kind) is not None:
             queued += 1

@@ -14,6 +14,7 @@ the workers' environment go only to the hosts AIHUB_MLFLOW_CREDENTIAL_HOSTS name
 `LocalStoreClient` reads the app's own local MLflow store (settings.MLFLOW_TRACKING_URI,
 a `sqlite:` URI) through MLflow's store classes and hands back the same JSON shapes.
 """
+
 import json
 import logging
 import os
@@ -64,9 +65,11 @@ class Credentials:
 def environment_credentials() -> Credentials:
     """The workers' own MLflow credentials: MLFLOW_TRACKING_TOKEN, or
     MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD."""
-    return Credentials(username=os.environ.get("MLFLOW_TRACKING_USERNAME", ""),
-                       password=os.environ.get("MLFLOW_TRACKING_PASSWORD", ""),
-                       token=os.environ.get("MLFLOW_TRACKING_TOKEN", ""))
+    return Credentials(
+        username=os.environ.get("MLFLOW_TRACKING_USERNAME", ""),
+        password=os.environ.get("MLFLOW_TRACKING_PASSWORD", ""),
+        token=os.environ.get("MLFLOW_TRACKING_TOKEN", ""),
+    )
 
 
 def _host_port(uri: str) -> tuple[str, int | None]:
@@ -83,8 +86,9 @@ def credential_hosts() -> list[str]:
     `host:port`), by default the host and port of MLFLOW_TRACKING_URI."""
     from django.conf import settings
 
-    configured = [entry.strip() for entry in getattr(settings, "AIHUB_MLFLOW_CREDENTIAL_HOSTS", []) or []
-                  if entry.strip()]
+    configured = [
+        entry.strip() for entry in getattr(settings, "AIHUB_MLFLOW_CREDENTIAL_HOSTS", []) or [] if entry.strip()
+    ]
     if configured:
         return configured
     host, port = _host_port(settings.MLFLOW_TRACKING_URI)
@@ -107,9 +111,11 @@ def environment_credentials_refusal(tracking_uri: str) -> str | None:
             allowed_host, allowed_port = entry, ""
         if host and allowed_host.rstrip(".") == host and (not allowed_port or allowed_port == str(port)):
             return None
-    return (f"Credentials from the workers' environment are only sent to the hosts an operator allowed "
-            f"(AIHUB_MLFLOW_CREDENTIAL_HOSTS); {host or 'this host'}{f':{port}' if port else ''} is not one of "
-            "them. Give this source its own username and password or token instead.")
+    return (
+        f"Credentials from the workers' environment are only sent to the hosts an operator allowed "
+        f"(AIHUB_MLFLOW_CREDENTIAL_HOSTS); {host or 'this host'}{f':{port}' if port else ''} is not one of "
+        "them. Give this source its own username and password or token instead."
+    )
 
 
 def source_credentials(*, tracking_uri: str, from_env: bool, username: str = "", secret: str = "") -> Credentials:
@@ -128,13 +134,27 @@ def source_credentials(*, tracking_uri: str, from_env: bool, username: str = "",
 class RestClient:
     parallel_requests = 2  # history reads in flight at once
 
-    def __init__(self, tracking_uri: str, credentials: Credentials | None = None, *,
-                 timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT), transport_retries: int = 1):
+    def __init__(
+        self,
+        tracking_uri: str,
+        credentials: Credentials | None = None,
+        *,
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+        transport_retries: int = 1,
+    ):
         self.base = tracking_uri.rstrip("/")
         self.timeout = timeout
-        retry = Retry(total=transport_retries, connect=transport_retries, read=transport_retries,
-                      status=transport_retries, redirect=0, backoff_factor=0.5, status_forcelist=(502, 503, 504),
-                      allowed_methods=None, raise_on_status=False)
+        retry = Retry(
+            total=transport_retries,
+            connect=transport_retries,
+            read=transport_retries,
+            status=transport_retries,
+            redirect=0,
+            backoff_factor=0.5,
+            status_forcelist=(502, 503, 504),
+            allowed_methods=None,
+            raise_on_status=False,
+        )
         self.session = outbound_session(retries=retry, pool_maxsize=8, timeout=timeout)
         credentials = credentials or Credentials()
         if credentials.token:
@@ -149,7 +169,10 @@ class RestClient:
         self.requests_made += 1
         try:
             response = self.session.request(
-                method, url, params=params, timeout=self.timeout,
+                method,
+                url,
+                params=params,
+                timeout=self.timeout,
                 data=json.dumps(body) if body is not None else None,
                 headers={"Content-Type": "application/json"} if body is not None else None,
             )
@@ -168,16 +191,20 @@ class RestClient:
         try:
             payload = json.loads(response.content) if response.content else {}
         except ValueError as error:
-            raise MlflowError(f"{self.base}{path} did not answer JSON (HTTP {status}); "
-                              "is this an MLflow tracking server?", status=status) from error
+            raise MlflowError(
+                f"{self.base}{path} did not answer JSON (HTTP {status}); is this an MLflow tracking server?",
+                status=status,
+            ) from error
         if not isinstance(payload, dict):
-            raise MlflowError(f"{self.base}{path} did not answer an MLflow JSON object (HTTP {status})",
-                              status=status)
+            raise MlflowError(f"{self.base}{path} did not answer an MLflow JSON object (HTTP {status})", status=status)
         if status >= 400:
             code = payload.get("error_code")
             code = code if isinstance(code, str) and ERROR_CODE.match(code) else ""
-            raise MlflowError(f"MLflow at {self.base} answered HTTP {status}{f' ({code})' if code else ''} "
-                              f"for {path}", code=code, status=status)
+            raise MlflowError(
+                f"MLflow at {self.base} answered HTTP {status}{f' ({code})' if code else ''} for {path}",
+                code=code,
+                status=status,
+            )
         return payload
 
     # -- reads ---------------------------------------------------------------------------
@@ -186,21 +213,33 @@ class RestClient:
 
     def experiment_by_name(self, name: str) -> dict | None:
         try:
-            return self._call("GET", "/api/2.0/mlflow/experiments/get-by-name",
-                              params={"experiment_name": name})["experiment"]
+            return self._call("GET", "/api/2.0/mlflow/experiments/get-by-name", params={"experiment_name": name})[
+                "experiment"
+            ]
         except MlflowError as error:
             if isinstance(error, MlflowUnreachable) or error.code != "RESOURCE_DOES_NOT_EXIST":
                 raise
             return None
 
-    def search_runs(self, experiment_ids: list[str], *, filter_string: str = "", run_view_type: str = "ALL",
-                    order_by: tuple[str, ...] = ("attributes.start_time ASC",),
-                    page_size: int = RUNS_PAGE_SIZE) -> Iterator[list[dict]]:
+    def search_runs(
+        self,
+        experiment_ids: list[str],
+        *,
+        filter_string: str = "",
+        run_view_type: str = "ALL",
+        order_by: tuple[str, ...] = ("attributes.start_time ASC",),
+        page_size: int = RUNS_PAGE_SIZE,
+    ) -> Iterator[list[dict]]:
         """Every page of runs, following `page_token` to the end."""
         token = None
         while True:
-            body = {"experiment_ids": list(experiment_ids), "filter": filter_string, "run_view_type": run_view_type,
-                    "max_results": page_size, "order_by": list(order_by)}
+            body = {
+                "experiment_ids": list(experiment_ids),
+                "filter": filter_string,
+                "run_view_type": run_view_type,
+                "max_results": page_size,
+                "order_by": list(order_by),
+            }
             if token:
                 body["page_token"] = token
             payload = self._call("POST", "/api/2.0/mlflow/runs/search", body=body)
@@ -210,8 +249,10 @@ class RestClient:
                 return
 
     def metric_history_bulk(self, run_ids: list[str], key: str) -> list[dict]:
-        params = [("run_id", run_id) for run_id in run_ids] + [("metric_key", key),
-                                                                ("max_results", HISTORY_BULK_MAX_POINTS)]
+        params = [("run_id", run_id) for run_id in run_ids] + [
+            ("metric_key", key),
+            ("max_results", HISTORY_BULK_MAX_POINTS),
+        ]
         return self._call("GET", "/ajax-api/2.0/mlflow/metrics/get-history-bulk", params=params).get("metrics", [])
 
     def metric_history(self, run_id: str, key: str) -> list[dict]:
@@ -293,15 +334,28 @@ class LocalStoreClient:
         experiment = self.store.get_experiment_by_name(name)
         return self._json(experiment) if experiment else None
 
-    def search_runs(self, experiment_ids, *, filter_string="", run_view_type="ALL",
-                    order_by=("attributes.start_time ASC",), page_size=RUNS_PAGE_SIZE):
+    def search_runs(
+        self,
+        experiment_ids,
+        *,
+        filter_string="",
+        run_view_type="ALL",
+        order_by=("attributes.start_time ASC",),
+        page_size=RUNS_PAGE_SIZE,
+    ):
         from mlflow.entities import ViewType
 
         token = None
         while True:
             self.requests_made += 1
-            runs = self.store.search_runs(list(experiment_ids), filter_string, ViewType.from_string(run_view_type.lower()),
-                                          page_size, list(order_by), token)
+            runs = self.store.search_runs(
+                list(experiment_ids),
+                filter_string,
+                ViewType.from_string(run_view_type.lower()),
+                page_size,
+                list(order_by),
+                token,
+            )
             yield [self._json(run) for run in runs]
             token = runs.token
             if not token:
@@ -309,14 +363,19 @@ class LocalStoreClient:
 
     def metric_history_bulk(self, run_ids, key):
         self.requests_made += 1
-        return [{**metric.to_dict(), "run_id": metric.run_id} for metric in
-                self.store.get_metric_history_bulk(run_ids=run_ids, metric_key=key,
-                                                   max_results=HISTORY_BULK_MAX_POINTS)]
+        return [
+            {**metric.to_dict(), "run_id": metric.run_id}
+            for metric in self.store.get_metric_history_bulk(
+                run_ids=run_ids, metric_key=key, max_results=HISTORY_BULK_MAX_POINTS
+            )
+        ]
 
     def metric_history(self, run_id, key):
         self.requests_made += 1
-        return [{"key": m.key, "value": m.value, "timestamp": m.timestamp, "step": m.step, "run_id": run_id}
-                for m in self.store.get_metric_history(run_id, key)]
+        return [
+            {"key": m.key, "value": m.value, "timestamp": m.timestamp, "step": m.step, "run_id": run_id}
+            for m in self.store.get_metric_history(run_id, key)
+        ]
 
     def registered_models(self):
         self.requests_made += 1

@@ -11,6 +11,7 @@
 
 Both write only runs whose fingerprint changed and read only the histories that changed.
 """
+
 import itertools
 import logging
 import queue
@@ -56,9 +57,13 @@ def resolve_experiments(source: MlflowSource, client, warnings: list) -> dict[st
             warnings.append(f"experiment {name!r} does not exist on the server")
             continue
         experiment, _ = Experiment.objects.update_or_create(
-            source=source, experiment_id=str(payload["experiment_id"]),
-            defaults={"name": payload.get("name", name), "lifecycle_stage": payload.get("lifecycle_stage", "active"),
-                      "artifact_location": payload.get("artifact_location", "")},
+            source=source,
+            experiment_id=str(payload["experiment_id"]),
+            defaults={
+                "name": payload.get("name", name),
+                "lifecycle_stage": payload.get("lifecycle_stage", "active"),
+                "artifact_location": payload.get("artifact_location", ""),
+            },
         )
         found[experiment.experiment_id] = experiment
     return found
@@ -117,16 +122,21 @@ def full_reconcile(*, source: MlflowSource, client, record: SyncRecord, lease: H
     outcome = SyncOutcome()
     experiments = resolve_experiments(source, client, outcome.warnings)
     if experiments:
-        importer = PageImporter(source=source, client=client, experiments=experiments, record=record,
-                                reconcile_mark=record.pk)
-        pages = client.search_runs(list(experiments), run_view_type="ALL", order_by=("attributes.start_time ASC",),
-                                   page_size=page_size())
+        importer = PageImporter(
+            source=source, client=client, experiments=experiments, record=record, reconcile_mark=record.pk
+        )
+        pages = client.search_runs(
+            list(experiments), run_view_type="ALL", order_by=("attributes.start_time ASC",), page_size=page_size()
+        )
         for prepared in prefetched(pages, importer.prepare):
             outcome.add(importer.write(prepared))
             lease.check()
     # The scan saw every run the server still has: the rest were purged (`mlflow gc`).
-    purged = Run.objects.filter(source=source, experiment__experiment_id__in=list(experiments), purged=False).exclude(
-        seen_by_sync=record.pk).update(purged=True, deleted=True, lifecycle=Lifecycle.PURGED)
+    purged = (
+        Run.objects.filter(source=source, experiment__experiment_id__in=list(experiments), purged=False)
+        .exclude(seen_by_sync=record.pk)
+        .update(purged=True, deleted=True, lifecycle=Lifecycle.PURGED)
+    )
     if purged:
         SyncRecord.objects.filter(pk=record.pk).update(runs_purged=purged)
         live.announce(project_id=source.project_id, kind="runs.purged")
@@ -142,13 +152,15 @@ def fast_cycle(*, source: MlflowSource, client, record: SyncRecord, lease: Heart
     ids = list(experiments)
     importer = PageImporter(source=source, client=client, experiments=experiments, record=record)
     since = fast_window_start(source)
-    searches = [client.search_runs(ids, filter_string=filter_string, run_view_type=view, page_size=page_size())
-                for filter_string, view in (
-        (f"attributes.start_time >= {since}", "ALL"),
-        (f"attributes.end_time >= {since}", "ALL"),
-        ("attributes.status = 'RUNNING'", "ALL"),
-        ("", "DELETED_ONLY"),
-    )]
+    searches = [
+        client.search_runs(ids, filter_string=filter_string, run_view_type=view, page_size=page_size())
+        for filter_string, view in (
+            (f"attributes.start_time >= {since}", "ALL"),
+            (f"attributes.end_time >= {since}", "ALL"),
+            ("attributes.status = 'RUNNING'", "ALL"),
+            ("", "DELETED_ONLY"),
+        )
+    ]
     # The first page of each query and the model registry are read at once (small, independent
     # reads); further pages, if any, one after the other.
     if getattr(client, "parallel_requests", 1) > 1:
@@ -178,22 +190,27 @@ def watched_run_ids(*, source: MlflowSource, experiment_ids: list[str]):
     (killed or failed without an end time), or deleted (restored, or purged since). Read
     through the partial index run_fast_loop_watch (the same condition), so a cycle costs the
     same with 30,000 finished runs stored as with none."""
-    return Run.objects.filter(source=source, purged=False, experiment__experiment_id__in=experiment_ids).filter(
-        Q(status__in=[RunStatus.RUNNING, RunStatus.SCHEDULED]) | Q(deleted=True)
-    ).values_list("run_id", flat=True).order_by("pk")
+    return (
+        Run.objects.filter(source=source, purged=False, experiment__experiment_id__in=experiment_ids)
+        .filter(Q(status__in=[RunStatus.RUNNING, RunStatus.SCHEDULED]) | Q(deleted=True))
+        .values_list("run_id", flat=True)
+        .order_by("pk")
+    )
 
 
 def _refetch(importer, client, experiment_ids, run_ids, source, record, outcome, lease) -> None:
     quoted = ", ".join(f"'{run_id}'" for run_id in run_ids)
     found = set()
-    for page in client.search_runs(experiment_ids, filter_string=f"attributes.run_id IN ({quoted})",
-                                   run_view_type="ALL", page_size=page_size()):
+    for page in client.search_runs(
+        experiment_ids, filter_string=f"attributes.run_id IN ({quoted})", run_view_type="ALL", page_size=page_size()
+    ):
         found.update(run["info"].get("run_id") or run["info"]["run_uuid"] for run in page)
         outcome.add(importer.import_page(page))
     missing = [run_id for run_id in run_ids if run_id not in found]
     if missing:  # gone from the server entirely: purged
         purged = Run.objects.filter(source=source, run_id__in=missing, purged=False).update(
-            purged=True, deleted=True, lifecycle=Lifecycle.PURGED)
+            purged=True, deleted=True, lifecycle=Lifecycle.PURGED
+        )
         SyncRecord.objects.filter(pk=record.pk).update(runs_purged=F("runs_purged") + purged)
         if purged:
             live.announce(project_id=source.project_id, kind="runs.purged")
@@ -219,21 +236,38 @@ def write_model_versions(*, source: MlflowSource, registry: tuple[dict, list[dic
     if registry is None:
         return
     aliases, versions = registry
-    run_ids = set(Run.objects.filter(source=source, run_id__in=[v.get("run_id", "") for v in versions])
-                  .values_list("run_id", flat=True))
+    run_ids = set(
+        Run.objects.filter(source=source, run_id__in=[v.get("run_id", "") for v in versions]).values_list(
+            "run_id", flat=True
+        )
+    )
     rows = [
-        ModelVersion(source=source, name=v["name"], version=str(v["version"]), run_id=v.get("run_id", ""),
-                     stage=v.get("current_stage", ""), aliases=sorted(aliases.get((v["name"], str(v["version"])), [])),
-                     status=v.get("status", ""), model_source=v.get("source", ""),
-                     created_ms=int(v["creation_timestamp"]) if v.get("creation_timestamp") else None)
-        for v in versions if v.get("run_id") in run_ids
+        ModelVersion(
+            source=source,
+            name=v["name"],
+            version=str(v["version"]),
+            run_id=v.get("run_id", ""),
+            stage=v.get("current_stage", ""),
+            aliases=sorted(aliases.get((v["name"], str(v["version"])), [])),
+            status=v.get("status", ""),
+            model_source=v.get("source", ""),
+            created_ms=int(v["creation_timestamp"]) if v.get("creation_timestamp") else None,
+        )
+        for v in versions
+        if v.get("run_id") in run_ids
     ]
     if rows:
-        ModelVersion.objects.bulk_create(rows, update_conflicts=True, unique_fields=["source", "name", "version"],
-                                         update_fields=["run_id", "stage", "aliases", "status", "model_source",
-                                                        "created_ms"])
+        ModelVersion.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["source", "name", "version"],
+            update_fields=["run_id", "stage", "aliases", "status", "model_source", "created_ms"],
+        )
     keep = {(row.name, row.version) for row in rows}
-    stale = [pk for pk, name, version in ModelVersion.objects.filter(source=source).values_list("pk", "name", "version")
-             if (name, version) not in keep]
+    stale = [
+        pk
+        for pk, name, version in ModelVersion.objects.filter(source=source).values_list("pk", "name", "version")
+        if (name, version) not in keep
+    ]
     if stale:
         ModelVersion.objects.filter(pk__in=stale).delete()

@@ -1,13 +1,14 @@
 """Turning pages of MLflow runs into rows: normalize, fingerprint, diff against what is
 stored, read only the histories that changed (in bulk), and write a page in one
 transaction, so a failure never leaves a run half-written."""
+
 import hashlib
 import json
 import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -22,9 +23,26 @@ logger = logging.getLogger(__name__)
 
 TICKET_TAG = "aihub.ticket"
 MAX_WARNINGS = 50
-RUN_UPDATE_FIELDS = ["project", "experiment", "name", "user_id", "status", "start_time", "end_time",
-                     "artifact_uri", "lifecycle", "deleted", "purged", "params", "tags", "metrics", "metric_marks",
-                     "fingerprint", "rejected", "updated_at"]
+RUN_UPDATE_FIELDS = [
+    "project",
+    "experiment",
+    "name",
+    "user_id",
+    "status",
+    "start_time",
+    "end_time",
+    "artifact_uri",
+    "lifecycle",
+    "deleted",
+    "purged",
+    "params",
+    "tags",
+    "metrics",
+    "metric_marks",
+    "fingerprint",
+    "rejected",
+    "updated_at",
+]
 
 
 @dataclass
@@ -112,16 +130,38 @@ def normalize(raw: dict) -> NormalRun:
     name = info.get("run_name") or tags.get("mlflow.runName", "")
     start, end = info.get("start_time"), info.get("end_time")
     normal = NormalRun(
-        run_id=run_id, experiment_id=str(info["experiment_id"]), name=name[:500], user_id=info.get("user_id", ""),
-        status=info.get("status", "RUNNING"), start_ms=int(start) if start is not None else None,
-        end_ms=int(end) if end is not None else None, artifact_uri=info.get("artifact_uri", ""),
-        lifecycle=info.get("lifecycle_stage", "active"), params=params, tags=tags, metrics=metrics,
-        marks=marks, rejected=rejected, fingerprint="",
+        run_id=run_id,
+        experiment_id=str(info["experiment_id"]),
+        name=name[:500],
+        user_id=info.get("user_id", ""),
+        status=info.get("status", "RUNNING"),
+        start_ms=int(start) if start is not None else None,
+        end_ms=int(end) if end is not None else None,
+        artifact_uri=info.get("artifact_uri", ""),
+        lifecycle=info.get("lifecycle_stage", "active"),
+        params=params,
+        tags=tags,
+        metrics=metrics,
+        marks=marks,
+        rejected=rejected,
+        fingerprint="",
     )
-    basis = [normal.experiment_id, normal.name, normal.user_id, normal.status, normal.start_ms, normal.end_ms,
-             normal.artifact_uri, normal.lifecycle, params, tags, marks]
-    normal.fingerprint = hashlib.blake2b(json.dumps(basis, sort_keys=True).encode("utf-8", "surrogatepass"),
-                                         digest_size=16).hexdigest()
+    basis = [
+        normal.experiment_id,
+        normal.name,
+        normal.user_id,
+        normal.status,
+        normal.start_ms,
+        normal.end_ms,
+        normal.artifact_uri,
+        normal.lifecycle,
+        params,
+        tags,
+        marks,
+    ]
+    normal.fingerprint = hashlib.blake2b(
+        json.dumps(basis, sort_keys=True).encode("utf-8", "surrogatepass"), digest_size=16
+    ).hexdigest()
     return normal
 
 
@@ -138,7 +178,7 @@ def _json_number(value: float):
 def _ms_to_datetime(ms: int | None):
     if ms is None:
         return None
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 def ticket_keys_from_tag(value: str) -> list[str]:
@@ -148,8 +188,15 @@ def ticket_keys_from_tag(value: str) -> list[str]:
 class PageImporter:
     """Imports pages of one source within one sync. Holds only per-sync constants."""
 
-    def __init__(self, *, source: MlflowSource, client, experiments: dict[str, Experiment], record: SyncRecord,
-                 reconcile_mark: int | None = None):
+    def __init__(
+        self,
+        *,
+        source: MlflowSource,
+        client,
+        experiments: dict[str, Experiment],
+        record: SyncRecord,
+        reconcile_mark: int | None = None,
+    ):
         self.source = source
         self.client = client
         self.experiments = experiments
@@ -176,8 +223,11 @@ class PageImporter:
                 source=self.source, run_id__in=list(normals)
             ).values_list("run_id", "pk", "fingerprint", "metric_marks", "deleted", "purged")
         }
-        changed = [n for n in normals.values()
-                   if n.run_id not in stored or stored[n.run_id][1] != n.fingerprint or stored[n.run_id][4]]
+        changed = [
+            n
+            for n in normals.values()
+            if n.run_id not in stored or stored[n.run_id][1] != n.fingerprint or stored[n.run_id][4]
+        ]
         # Which histories to read: every metric of a new run, the changed metrics of others.
         wanted: dict[str, list[NormalRun]] = defaultdict(list)
         for normal in changed:
@@ -189,8 +239,7 @@ class PageImporter:
         for normal in changed:
             for problem in normal.rejected.values():
                 result.warnings.append(f"run {normal.run_id}: {problem}")
-        return PreparedPage(run_ids=list(normals), changed=changed, stored=stored, histories=histories,
-                            result=result)
+        return PreparedPage(run_ids=list(normals), changed=changed, stored=stored, histories=histories, result=result)
 
     def write(self, page: "PreparedPage") -> PageResult:
         """Write one prepared page in one transaction: a failure leaves no run half-written."""
@@ -198,11 +247,12 @@ class PageImporter:
         with transaction.atomic():
             self._write(page.changed, page.stored, page.histories, result)
             if self.reconcile_mark is not None and page.run_ids:
-                Run.objects.filter(source=self.source, run_id__in=page.run_ids).update(
-                    seen_by_sync=self.reconcile_mark)
+                Run.objects.filter(source=self.source, run_id__in=page.run_ids).update(seen_by_sync=self.reconcile_mark)
             SyncRecord.objects.filter(pk=self.record.pk).update(
-                pages=F("pages") + 1, runs_seen=F("runs_seen") + result.seen,
-                runs_created=F("runs_created") + result.created, runs_updated=F("runs_updated") + result.updated,
+                pages=F("pages") + 1,
+                runs_seen=F("runs_seen") + result.seen,
+                runs_created=F("runs_created") + result.created,
+                runs_updated=F("runs_updated") + result.updated,
                 runs_deleted=F("runs_deleted") + result.deleted,
                 history_requests=F("history_requests") + result.history_requests,
                 points_written=F("points_written") + result.points,
@@ -268,23 +318,38 @@ class PageImporter:
         rows = []
         for normal in changed:
             deleted = normal.lifecycle == "deleted"
-            rows.append(Run(
-                project_id=self.source.project_id, source=self.source,
-                experiment=self.experiments[normal.experiment_id], run_id=normal.run_id, name=normal.name,
-                user_id=normal.user_id[:250], status=normal.status, start_time=_ms_to_datetime(normal.start_ms),
-                end_time=_ms_to_datetime(normal.end_ms), artifact_uri=normal.artifact_uri,
-                lifecycle=Lifecycle.DELETED if deleted else Lifecycle.ACTIVE, deleted=deleted, purged=False,
-                params=normal.params, tags=normal.tags, metrics=normal.metrics, metric_marks=normal.marks,
-                fingerprint=normal.fingerprint, rejected=normal.rejected,
-            ))
+            rows.append(
+                Run(
+                    project_id=self.source.project_id,
+                    source=self.source,
+                    experiment=self.experiments[normal.experiment_id],
+                    run_id=normal.run_id,
+                    name=normal.name,
+                    user_id=normal.user_id[:250],
+                    status=normal.status,
+                    start_time=_ms_to_datetime(normal.start_ms),
+                    end_time=_ms_to_datetime(normal.end_ms),
+                    artifact_uri=normal.artifact_uri,
+                    lifecycle=Lifecycle.DELETED if deleted else Lifecycle.ACTIVE,
+                    deleted=deleted,
+                    purged=False,
+                    params=normal.params,
+                    tags=normal.tags,
+                    metrics=normal.metrics,
+                    metric_marks=normal.marks,
+                    fingerprint=normal.fingerprint,
+                    rejected=normal.rejected,
+                )
+            )
             if normal.run_id in stored:
                 result.updated += 1
                 if deleted and not stored[normal.run_id][3]:
                     result.deleted += 1
             else:
                 result.created += 1
-        Run.objects.bulk_create(rows, update_conflicts=True, unique_fields=["source", "run_id"],
-                                update_fields=RUN_UPDATE_FIELDS)
+        Run.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["source", "run_id"], update_fields=RUN_UPDATE_FIELDS
+        )
         pks = {row.run_id: row.pk for row in rows}
         if any(pk is None for pk in pks.values()):  # backends that do not return ids on upsert
             pks = dict(Run.objects.filter(source=self.source, run_id__in=list(pks)).values_list("run_id", "pk"))
@@ -302,8 +367,9 @@ class PageImporter:
             for point in history:
                 value = metric_from_json(point.get("value", 0.0))
                 nan = value != value
-                rows.append((run_pk, key, int(point.get("step", 0)), 0.0 if nan else value, nan,
-                             int(point.get("timestamp", 0))))
+                rows.append(
+                    (run_pk, key, int(point.get("step", 0)), 0.0 if nan else value, nan, int(point.get("timestamp", 0)))
+                )
         insert_points(rows)
         result.points += len(rows)
         self._link_tickets(changed, pks)
@@ -312,10 +378,17 @@ class PageImporter:
         """Make the tag-made links of the changed runs match their `aihub.ticket` tags."""
         wanted = {pks[n.run_id]: ticket_keys_from_tag(n.tags.get(TICKET_TAG, "")) for n in changed}
         all_keys = {key for keys in wanted.values() for key in keys}
-        tickets = dict(Ticket.objects.filter(project_id=self.source.project_id, key__in=all_keys)
-                       .values_list("key", "pk")) if all_keys else {}
-        existing = {(run_pk, ticket_pk): (link_pk, origin) for link_pk, run_pk, ticket_pk, origin in
-                    RunLink.objects.filter(run_id__in=list(wanted)).values_list("pk", "run_id", "ticket_id", "origin")}
+        tickets = (
+            dict(Ticket.objects.filter(project_id=self.source.project_id, key__in=all_keys).values_list("key", "pk"))
+            if all_keys
+            else {}
+        )
+        existing = {
+            (run_pk, ticket_pk): (link_pk, origin)
+            for link_pk, run_pk, ticket_pk, origin in RunLink.objects.filter(run_id__in=list(wanted)).values_list(
+                "pk", "run_id", "ticket_id", "origin"
+            )
+        }
         to_create, stale = [], []
         wanted_pairs = {(run_pk, tickets[key]) for run_pk, keys in wanted.items() for key in keys if key in tickets}
         for pair in wanted_pairs:
@@ -344,4 +417,6 @@ def insert_points(rows: list[tuple]) -> None:
                 for row in rows:
                     copy.write_row(row)
         return
-    MetricPoint.objects.bulk_create([MetricPoint(**dict(zip(POINT_COLUMNS, row, strict=True))) for row in rows], batch_size=2000)
+    MetricPoint.objects.bulk_create(
+        [MetricPoint(**dict(zip(POINT_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
+    )

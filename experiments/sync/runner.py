@@ -1,6 +1,7 @@
 """One requested sync, end to end: take the source's lease, run the fast loop or the full
 reconcile, record the outcome, release the lease. Called by the Celery task, which hands
 it the regression sentinel to run once the runs are written (sync never imports services)."""
+
 import logging
 from collections.abc import Callable
 
@@ -23,8 +24,12 @@ class SourceBusy(Exception):
 def credentials_for(source: MlflowSource) -> Credentials:
     """The source's credentials; MlflowRefused if it takes the workers' environment ones
     for a host an operator did not allow (AIHUB_MLFLOW_CREDENTIAL_HOSTS)."""
-    return source_credentials(tracking_uri=source.tracking_uri, from_env=source.credentials_from_env,
-                              username=source.username, secret=_secret(source))
+    return source_credentials(
+        tracking_uri=source.tracking_uri,
+        from_env=source.credentials_from_env,
+        username=source.username,
+        secret=_secret(source),
+    )
 
 
 def _secret(source: MlflowSource) -> str:
@@ -32,8 +37,13 @@ def _secret(source: MlflowSource) -> str:
 
 
 def client_for(source: MlflowSource, **options):
-    return client_for_uri(source.tracking_uri, from_env=source.credentials_from_env, username=source.username,
-                          secret=_secret(source), **options)
+    return client_for_uri(
+        source.tracking_uri,
+        from_env=source.credentials_from_env,
+        username=source.username,
+        secret=_secret(source),
+        **options,
+    )
 
 
 def sync_run(*, record_id: int, after_import: Callable[..., object] | None = None) -> SyncRecord:
@@ -56,9 +66,15 @@ def sync_run(*, record_id: int, after_import: Callable[..., object] | None = Non
         # Only a record still queued or running is started: one the take-over marked as
         # lost (its task delivered again later) stays as it is.
         if not SyncRecord.objects.filter(
-                pk=record.pk, status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]).update(
-                status=SyncRecord.Status.RUNNING, kind=kind, started_at=record.started_at or started,
-                attempts=F("attempts") + 1, error="", lease_expires_at=lease_deadline()):
+            pk=record.pk, status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]
+        ).update(
+            status=SyncRecord.Status.RUNNING,
+            kind=kind,
+            started_at=record.started_at or started,
+            attempts=F("attempts") + 1,
+            error="",
+            lease_expires_at=lease_deadline(),
+        ):
             record.refresh_from_db()
             return record
         record.kind = kind
@@ -72,11 +88,16 @@ def sync_run(*, record_id: int, after_import: Callable[..., object] | None = Non
         if after_import is not None:
             after_import(source=source, changed_since=started)
         SyncRecord.objects.filter(pk=record.pk, status=SyncRecord.Status.RUNNING).update(
-            status=SyncRecord.Status.OK, finished_at=timezone.now(), warnings=outcome.warnings, error="",
-            lease_expires_at=None)
+            status=SyncRecord.Status.OK,
+            finished_at=timezone.now(),
+            warnings=outcome.warnings,
+            error="",
+            lease_expires_at=None,
+        )
     except Exception as error:  # a record the take-over ended keeps the reason it gave
-        SyncRecord.objects.filter(pk=record.pk, status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]
-                                  ).update(error=f"{type(error).__name__}: {error}"[:2000])
+        SyncRecord.objects.filter(
+            pk=record.pk, status__in=[SyncRecord.Status.QUEUED, SyncRecord.Status.RUNNING]
+        ).update(error=f"{type(error).__name__}: {error}"[:2000])
         raise
     finally:
         lease_release(source.pk, lease)

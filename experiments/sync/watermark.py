@@ -7,6 +7,7 @@ free or expired, renewed on every page and by a heartbeat every few seconds, and
 released at the end. The running SyncRecord carries the same expiry. A worker that dies
 leaves a lease that expires after `settings.AIHUB_SYNC_LEASE_SECONDS` (30 s by default);
 the sync is then taken over (see services.sources.syncs_take_over_expired)."""
+
 import logging
 import threading
 import time
@@ -45,9 +46,11 @@ def lease_deadline():
 def lease_acquire(source_id: int) -> str | None:
     token = uuid.uuid4().hex
     now = timezone.now()
-    taken = MlflowSource.objects.filter(pk=source_id).filter(
-        Q(lock_token="") | Q(lock_expires_at__lt=now)
-    ).update(lock_token=token, lock_expires_at=lease_deadline())
+    taken = (
+        MlflowSource.objects.filter(pk=source_id)
+        .filter(Q(lock_token="") | Q(lock_expires_at__lt=now))
+        .update(lock_token=token, lock_expires_at=lease_deadline())
+    )
     return token if taken else None
 
 

@@ -1,4 +1,5 @@
 """Pages of the experiments app, split by purpose."""
+
 from .runs import (  # noqa: F401
     compare,
     experiment_columns,

@@ -1,4 +1,5 @@
 """Experiments, their runs table, a run's page and the comparison of runs."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,29 +22,41 @@ RUN_COUNT_CAP = 10_000  # a longer runs table says "10,000+ runs" (aihub/paginat
 
 
 def _context(project, **extra):
-    return {"project": project, "can_edit": can(project, Action.EDIT), "can_admin": can(project, Action.ADMIN),
-            **extra}
+    return {"project": project, "can_edit": can(project, Action.EDIT), "can_admin": can(project, Action.ADMIN), **extra}
 
 
 @login_required
 def index(request, key):
     project = project_for(request.user, key)
-    return render(request, "experiments/index.html", _context(
-        project, experiments=selectors.experiments_for_project(project=project),
-        sources=selectors.sources_for_project(project=project)))
+    return render(
+        request,
+        "experiments/index.html",
+        _context(
+            project,
+            experiments=selectors.experiments_for_project(project=project),
+            sources=selectors.sources_for_project(project=project),
+        ),
+    )
 
 
 @login_required
 def experiment_runs(request, key, experiment_pk):
     project = project_for(request.user, key)
-    experiment = get_object_or_404(Experiment.objects.select_related("source"), pk=experiment_pk,
-                                   source__project=project)
+    experiment = get_object_or_404(
+        Experiment.objects.select_related("source"), pk=experiment_pk, source__project=project
+    )
     filters = {name: request.GET.get(name, "").strip() for name in ("status", "ticket", "q", "sort")}
     filter_error = ""
     try:
-        runs = selectors.runs_filtered(project=project, experiment_pk=experiment.pk, status=filters["status"],
-                                       ticket=filters["ticket"], q=filters["q"], sort=filters["sort"],
-                                       include_deleted=request.GET.get("deleted") == "1")
+        runs = selectors.runs_filtered(
+            project=project,
+            experiment_pk=experiment.pk,
+            status=filters["status"],
+            ticket=filters["ticket"],
+            q=filters["q"],
+            sort=filters["sort"],
+            include_deleted=request.GET.get("deleted") == "1",
+        )
     except ValidationError as error:  # the filter language refused `q`: say why, show no runs
         filter_error = " ".join(error.messages)
         runs = selectors.run_queryset(project=project).none()
@@ -56,9 +69,18 @@ def experiment_runs(request, key, experiment_pk):
     columns = selectors.run_table_columns(rows, preference=preference)
     keys = selectors.experiment_column_keys(experiment=experiment, extra=columns)
     columns_form = RunColumnsForm(keys=keys, initial={"metrics": columns["metrics"], "params": columns["params"]})
-    context = _context(project, experiment=experiment, page=page, runs=rows, filters=filters,
-                       columns=columns, columns_form=columns_form, statuses=RunStatus.choices,
-                       querystring=request.GET.copy(), filter_error=filter_error)
+    context = _context(
+        project,
+        experiment=experiment,
+        page=page,
+        runs=rows,
+        filters=filters,
+        columns=columns,
+        columns_form=columns_form,
+        statuses=RunStatus.choices,
+        querystring=request.GET.copy(),
+        filter_error=filter_error,
+    )
     if wants_partial(request):  # htmx swaps 2xx only: the refused filter's message replaces the table
         return render(request, "experiments/experiment.html#runs-table", context)
     return render(request, "experiments/experiment.html", context, status=400 if filter_error else 200)
@@ -79,8 +101,12 @@ def experiment_columns(request, key, experiment_pk):
     form = RunColumnsForm(request.POST, keys=selectors.experiment_column_keys(experiment=experiment, extra=extra))
     if form.is_valid():
         try:
-            services.run_table_preference_save(user=request.user, project=project,
-                                               metrics=form.cleaned_data["metrics"], params=form.cleaned_data["params"])
+            services.run_table_preference_save(
+                user=request.user,
+                project=project,
+                metrics=form.cleaned_data["metrics"],
+                params=form.cleaned_data["params"],
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -103,10 +129,15 @@ def run_detail(request, key, run_id):
     project, run = _run_or_404(request, key, run_id)
     charts = selectors.histories_for_charts([run.pk])
     context = _context(
-        project, run=run, tickets=selectors.run_tickets([run]).get(run.pk, []),
-        versions=selectors.run_model_versions(run), link_form=LinkTicketForm(),
-        charts=[{"key": k, "series": [{"label": run.name or run.run_id[:8], "points": v.get(run.pk, [])}]}
-                for k, v in sorted(charts.items())],
+        project,
+        run=run,
+        tickets=selectors.run_tickets([run]).get(run.pk, []),
+        versions=selectors.run_model_versions(run),
+        link_form=LinkTicketForm(),
+        charts=[
+            {"key": k, "series": [{"label": run.name or run.run_id[:8], "points": v.get(run.pk, [])}]}
+            for k, v in sorted(charts.items())
+        ],
         regressions=selectors.regressions_for_runs([run.pk]).get(run.pk, []),
     )
     unlinked = request.GET.get("unlinked", "")
@@ -145,8 +176,10 @@ def run_unlink_ticket(request, key, run_id, ticket_key):
         messages.error(request, " ".join(error.messages))
         return redirect("experiments:run", key=project.key, run_id=run.run_id)
     # The run page then offers to undo it (a Link button for that ticket).
-    return redirect(f"{reverse('experiments:run', kwargs={'key': project.key, 'run_id': run.run_id})}"
-                    f"?unlinked={ticket.key}#run-tickets")
+    return redirect(
+        f"{reverse('experiments:run', kwargs={'key': project.key, 'run_id': run.run_id})}"
+        f"?unlinked={ticket.key}#run-tickets"
+    )
 
 
 @login_required
@@ -160,8 +193,17 @@ def compare(request, key):
     elif len(runs) < 2:
         error = "Pick 2 to 10 runs to compare (tick them in an experiment's runs table)."
     charts = selectors.histories_for_charts([r.pk for r in runs]) if len(runs) >= 2 else {}
-    chart_data = [{"key": k, "series": [{"label": r.name or r.run_id[:8], "points": by_run.get(r.pk, [])}
-                                        for r in runs if r.pk in by_run]}
-                  for k, by_run in sorted(charts.items())]
-    return render(request, "experiments/compare.html", _context(
-        project, runs=runs, table=selectors.compare_table(runs), charts=chart_data, error=error))
+    chart_data = [
+        {
+            "key": k,
+            "series": [
+                {"label": r.name or r.run_id[:8], "points": by_run.get(r.pk, [])} for r in runs if r.pk in by_run
+            ],
+        }
+        for k, by_run in sorted(charts.items())
+    ]
+    return render(
+        request,
+        "experiments/compare.html",
+        _context(project, runs=runs, table=selectors.compare_table(runs), charts=chart_data, error=error),
+    )

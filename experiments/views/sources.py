@@ -1,4 +1,5 @@
 """MLflow sources: connect, test, sync now with live progress; the hub section; the sentinel."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,8 +16,7 @@ from ..models import MlflowSource, Sentinel
 
 
 def _context(project, **extra):
-    return {"project": project, "can_edit": can(project, Action.EDIT), "can_admin": can(project, Action.ADMIN),
-            **extra}
+    return {"project": project, "can_edit": can(project, Action.EDIT), "can_admin": can(project, Action.ADMIN), **extra}
 
 
 @login_required
@@ -34,13 +34,19 @@ def sources(request, key):
                 try:
                     services.source_sync_request(source=source, kind="full", user=request.user)
                 except services.SyncQueueUnavailable:
-                    messages.warning(request, f"Connected {source.label}, but its first sync could not be queued: "
-                                              "the task queue (Redis) is not reachable. Press Sync now once it is back.")
+                    messages.warning(
+                        request,
+                        f"Connected {source.label}, but its first sync could not be queued: "
+                        "the task queue (Redis) is not reachable. Press Sync now once it is back.",
+                    )
                 else:
                     messages.success(request, f"Connected {source.label}; the first sync has started.")
                 return redirect("experiments:source", key=project.key, source_id=source.pk)
-    return render(request, "experiments/sources.html",
-                  _context(project, form=form, sources=selectors.sources_for_project(project=project)))
+    return render(
+        request,
+        "experiments/sources.html",
+        _context(project, form=form, sources=selectors.sources_for_project(project=project)),
+    )
 
 
 @login_required
@@ -53,15 +59,21 @@ def source_test(request, key):
     try:
         services.source_test_throttle(user=request.user)
     except services.ConnectionTestThrottled as error:
-        response = render(request, "experiments/sources.html#test-result", {"ok": False, "message": str(error)},
-                          status=200 if wants_partial(request) else 429)
+        response = render(
+            request,
+            "experiments/sources.html#test-result",
+            {"ok": False, "message": str(error)},
+            status=200 if wants_partial(request) else 429,
+        )
         response["Retry-After"] = str(error.wait)
         return response
     form = SourceForm(request.POST)
     form.is_valid()
-    data = {**{f: request.POST.get(f, "") for f in ("tracking_uri", "username", "secret")},
-            "experiment_names": form.cleaned_data.get("experiment_names") or request.POST.get("experiment_names", ""),
-            "credentials_from_env": bool(request.POST.get("credentials_from_env"))}
+    data = {
+        **{f: request.POST.get(f, "") for f in ("tracking_uri", "username", "secret")},
+        "experiment_names": form.cleaned_data.get("experiment_names") or request.POST.get("experiment_names", ""),
+        "credentials_from_env": bool(request.POST.get("credentials_from_env")),
+    }
     ok, message = services.source_test_connection(**data)
     return render(request, "experiments/sources.html#test-result", {"ok": ok, "message": message})
 
@@ -70,11 +82,15 @@ def source_test(request, key):
 def source_detail(request, key, source_id):
     project = project_for(request.user, key)
     source = get_object_or_404(MlflowSource, pk=source_id, project=project)
-    initial = {"name": source.name, "tracking_uri": source.tracking_uri,
-               "experiment_names": "\n".join(source.experiment_names), "username": source.username,
-               "credentials_from_env": source.credentials_from_env,
-               "fast_interval_seconds": source.fast_interval_seconds,
-               "reconcile_interval_seconds": source.reconcile_interval_seconds}
+    initial = {
+        "name": source.name,
+        "tracking_uri": source.tracking_uri,
+        "experiment_names": "\n".join(source.experiment_names),
+        "username": source.username,
+        "credentials_from_env": source.credentials_from_env,
+        "fast_interval_seconds": source.fast_interval_seconds,
+        "reconcile_interval_seconds": source.reconcile_interval_seconds,
+    }
     form = SourceForm(request.POST or None, initial=initial)
     if request.method == "POST":
         project = project_for(request.user, key, Action.ADMIN)
@@ -91,8 +107,14 @@ def source_detail(request, key, source_id):
                 messages.success(request, "Source saved.")
                 return redirect("experiments:source", key=project.key, source_id=source.pk)
     records = selectors.source_syncs(source=source)
-    context = _context(project, source=source, form=form, records=records, latest=records[0] if records else None,
-                       experiments=source.experiments.order_by("name"))
+    context = _context(
+        project,
+        source=source,
+        form=form,
+        records=records,
+        latest=records[0] if records else None,
+        experiments=source.experiments.order_by("name"),
+    )
     if wants_partial(request) and request.method == "GET":
         return render(request, "experiments/source.html#sync-status", context)
     return render(request, "experiments/source.html", context)
@@ -110,9 +132,13 @@ def source_sync_now(request, key, source_id):
         queue_error = str(error)
     if wants_partial(request):
         records = selectors.source_syncs(source=source)
-        return render(request, "experiments/source.html#sync-status",
-                      _context(project, source=source, records=records, latest=records[0] if records else None,
-                               queue_error=queue_error))
+        return render(
+            request,
+            "experiments/source.html#sync-status",
+            _context(
+                project, source=source, records=records, latest=records[0] if records else None, queue_error=queue_error
+            ),
+        )
     if queue_error:
         messages.error(request, queue_error)
     else:
@@ -124,9 +150,16 @@ def source_sync_now(request, key, source_id):
 def hub_section(request, key):
     project = project_for(request.user, key)
     sources_list = selectors.sources_for_project(project=project)
-    return render(request, "experiments/hub_section.html",
-                  _context(project, sources=sources_list, stats=selectors.project_run_stats(project=project),
-                           recent=list(selectors.runs_filtered(project=project)[:5])))
+    return render(
+        request,
+        "experiments/hub_section.html",
+        _context(
+            project,
+            sources=sources_list,
+            stats=selectors.project_run_stats(project=project),
+            recent=list(selectors.runs_filtered(project=project)[:5]),
+        ),
+    )
 
 
 @login_required

@@ -1,5 +1,6 @@
 """The ticket panel (an htmx fragment on the ticket page): linked runs with headline
 metrics, compute actuals beside the estimate, metric gates, link and unlink with search."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -19,18 +20,25 @@ from ..models import MetricGate, Run
 
 
 def _ticket(request, key, ticket_key, action=Action.VIEW) -> Ticket:
-    return get_scoped_or_404(Ticket.objects.select_related("project", "status"), request.user, action,
-                             key=ticket_key, project__key=key)
+    return get_scoped_or_404(
+        Ticket.objects.select_related("project", "status"), request.user, action, key=ticket_key, project__key=key
+    )
 
 
 def _panel(request, ticket, *, gate_form=None, link_form=None, status=200, unlinked=None):
     runs = selectors.ticket_runs(ticket=ticket)
     gates = selectors.gate_statuses_for_tickets([ticket.pk]).get(ticket.pk, [])
     context = {
-        "ticket": ticket, "project": ticket.project, "runs": runs, "gates": gates,
-        "headline": selectors.headline_metrics(runs, gates), "can_edit": can(ticket, Action.EDIT),
-        "compute_seconds": selectors.compute_actuals(runs), "gate_form": gate_form or GateForm(),
-        "link_form": link_form or LinkRunForm(), "regressions": selectors.regressions_for_runs([r.pk for r in runs]),
+        "ticket": ticket,
+        "project": ticket.project,
+        "runs": runs,
+        "gates": gates,
+        "headline": selectors.headline_metrics(runs, gates),
+        "can_edit": can(ticket, Action.EDIT),
+        "compute_seconds": selectors.compute_actuals(runs),
+        "gate_form": gate_form or GateForm(),
+        "link_form": link_form or LinkRunForm(),
+        "regressions": selectors.regressions_for_runs([r.pk for r in runs]),
         "blocking": [g for g in gates if g["status"] != "pass"],
         "unlinked": unlinked,  # just unlinked: the panel offers to undo it
     }
@@ -49,14 +57,26 @@ def ticket_run_search(request, key, ticket_key):
     results, error = [], ""
     if q:
         try:
-            results = list(selectors.runs_filtered(project=ticket.project, q=q).exclude(
-                links__ticket=ticket, links__active=True)[:10])
+            results = list(
+                selectors.runs_filtered(project=ticket.project, q=q).exclude(links__ticket=ticket, links__active=True)[
+                    :10
+                ]
+            )
         except ValidationError as refused:  # the run filter language refused `q`
             error = " ".join(refused.messages)
-    return render(request, "experiments/ticket_panel.html#search-results",
-                  {"ticket": ticket, "project": ticket.project, "results": results, "q": q, "error": error,
-                   "can_edit": can(ticket, Action.EDIT)},
-                  status=400 if error and not wants_partial(request) else 200)
+    return render(
+        request,
+        "experiments/ticket_panel.html#search-results",
+        {
+            "ticket": ticket,
+            "project": ticket.project,
+            "results": results,
+            "q": q,
+            "error": error,
+            "can_edit": can(ticket, Action.EDIT),
+        },
+        status=400 if error and not wants_partial(request) else 200,
+    )
 
 
 def _done(request, ticket, **panel_kwargs):
@@ -64,8 +84,7 @@ def _done(request, ticket, **panel_kwargs):
     if wants_partial(request):
         return _panel(request, ticket, **panel_kwargs)
     back = request.META.get("HTTP_REFERER", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("experiments:ticket_panel", kwargs={"key": ticket.project.key, "ticket_key": ticket.key})
     return redirect(back)
 
@@ -76,8 +95,11 @@ def ticket_link_run(request, key, ticket_key):
     ticket = _ticket(request, key, ticket_key, Action.EDIT)
     form = LinkRunForm(request.POST)
     if form.is_valid():
-        run = Run.objects.filter(project=ticket.project, run_id=form.cleaned_data["run_id"].strip()).order_by(
-            "deleted", "-pk").first()
+        run = (
+            Run.objects.filter(project=ticket.project, run_id=form.cleaned_data["run_id"].strip())
+            .order_by("deleted", "-pk")
+            .first()
+        )
         if run is None:
             form.add_error("run_id", "No run with this id in the project.")
         else:

@@ -1,6 +1,7 @@
 """The base every project-scoped API view stands on: it resolves the project (or any
 project-owned object) through `access`, so a non-member gets 404 and a member whose role
 does not allow the method gets 403, with no permission code in the views themselves."""
+
 from django.http import Http404
 from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated

@@ -23,14 +23,21 @@ urlpatterns = [
     path("sprints/<int:sprint_id>/complete/", sprint_api.SprintComplete.as_view(), name="sprint-complete"),
     path("sprints/<int:sprint_id>/burndown/", sprint_api.SprintBurndown.as_view(), name="sprint-burndown"),
     path("projects/<str:key>/custom-fields/", planning_api.CustomFieldListCreate.as_view(), name="custom-field-list"),
-    path("projects/<str:key>/custom-fields/<str:field_key>/", planning_api.CustomFieldDetail.as_view(),
-         name="custom-field-detail"),
+    path(
+        "projects/<str:key>/custom-fields/<str:field_key>/",
+        planning_api.CustomFieldDetail.as_view(),
+        name="custom-field-detail",
+    ),
     path("projects/<str:key>/statuses/", planning_api.StatusListCreate.as_view(), name="status-list"),
     path("projects/<str:key>/statuses/<slug:slug>/", planning_api.StatusDetail.as_view(), name="status-detail"),
     path("projects/<str:key>/views/", planning_api.SavedViewListCreate.as_view(), name="saved-view-list"),
     path("projects/<str:key>/views/<int:view_id>/", planning_api.SavedViewDetail.as_view(), name="saved-view-detail"),
-    path("tickets/<str:ticket_key>/relations/", planning_api.TicketRelationListCreate.as_view(),
-         name="ticket-relations"),
-    path("tickets/<str:ticket_key>/relations/<int:relation_id>/", planning_api.TicketRelationDetail.as_view(),
-         name="ticket-relation-detail"),
+    path(
+        "tickets/<str:ticket_key>/relations/", planning_api.TicketRelationListCreate.as_view(), name="ticket-relations"
+    ),
+    path(
+        "tickets/<str:ticket_key>/relations/<int:relation_id>/",
+        planning_api.TicketRelationDetail.as_view(),
+        name="ticket-relation-detail",
+    ),
 ]

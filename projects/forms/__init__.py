@@ -1,5 +1,6 @@
 """Forms of the projects app, split by purpose (projects and members, board, ticket page,
 planning pages). Import from here: `from ..forms import TicketForm`."""
+
 from .board import QuickCreateForm  # noqa: F401
 from .planning import (  # noqa: F401
     CustomFieldForm,

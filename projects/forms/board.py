@@ -1,4 +1,5 @@
 """Forms of the board page: the quick "new ticket" dialog."""
+
 from django import forms
 
 from ..models import Project, TicketType, WorkflowStatus
@@ -7,8 +8,9 @@ from ..models import Project, TicketType, WorkflowStatus
 class QuickCreateForm(forms.Form):
     """The "new ticket" dialog of the board: a title, a column, a type."""
 
-    title = forms.CharField(max_length=255, widget=forms.TextInput(attrs={"autocomplete": "off",
-                                                                         "placeholder": "What needs doing?"}))
+    title = forms.CharField(
+        max_length=255, widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "What needs doing?"})
+    )
     status = forms.TypedChoiceField(coerce=int, label="Column")
     type = forms.ChoiceField(choices=TicketType.choices, initial=TicketType.TASK)
     sprint = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -19,8 +21,9 @@ class QuickCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.project = project
         if columns is None:
-            choices = list(WorkflowStatus.objects.filter(project=project).order_by("position", "id")
-                           .values_list("id", "name"))
+            choices = list(
+                WorkflowStatus.objects.filter(project=project).order_by("position", "id").values_list("id", "name")
+            )
         else:
             choices = [(column.id, column.name) for column in columns]
         self.fields["status"].choices = choices

@@ -1,17 +1,24 @@
 """Forms of the planning pages: the backlog (inline create, saved views), sprints, and the
 workflow and custom-field settings."""
+
 from django import forms
 
 from ..models import CustomFieldType, TicketType
 
 
 class InlineCreateForm(forms.Form):
-    title = forms.CharField(max_length=255, label="New ticket",
-                            widget=forms.TextInput(attrs={"placeholder": "What needs doing? (Enter to add)",
-                                                          "autocomplete": "off"}))
+    title = forms.CharField(
+        max_length=255,
+        label="New ticket",
+        widget=forms.TextInput(attrs={"placeholder": "What needs doing? (Enter to add)", "autocomplete": "off"}),
+    )
     type = forms.ChoiceField(choices=TicketType.choices, initial=TicketType.STORY)
-    estimate = forms.IntegerField(min_value=0, max_value=1000, required=False,
-                                  widget=forms.NumberInput(attrs={"placeholder": "pts", "class": "w-5"}))
+    estimate = forms.IntegerField(
+        min_value=0,
+        max_value=1000,
+        required=False,
+        widget=forms.NumberInput(attrs={"placeholder": "pts", "class": "w-5"}),
+    )
 
 
 class SprintForm(forms.Form):

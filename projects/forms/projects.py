@@ -1,4 +1,5 @@
 """Forms of the project pages: create, settings, members (invite, role)."""
+
 from django import forms
 
 from ..models import Phase, Project, Role

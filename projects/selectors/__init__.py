@@ -1,4 +1,5 @@
 """Reads for the projects app, split by purpose (projects, tickets, board, sprints...)."""
+
 from .board import (  # noqa: F401
     COLUMN_PAGE_SIZE,
     BoardFilters,

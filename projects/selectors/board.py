@@ -5,6 +5,7 @@ A board costs the same handful of queries whatever its size: statuses, counts pe
 the first cards of every column (one windowed query), their labels, and each badge
 provider once.
 """
+
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -20,8 +21,21 @@ User = get_user_model()
 # Cards a column shows before "more" is fetched as the user scrolls (a screen shows ~8).
 COLUMN_PAGE_SIZE = 20
 
-CARD_FIELDS = ("id", "key", "title", "type", "priority", "estimate", "status_id", "rank", "version",
-               "assignee__username", "assignee__display_name", "assignee__first_name", "assignee__last_name")
+CARD_FIELDS = (
+    "id",
+    "key",
+    "title",
+    "type",
+    "priority",
+    "estimate",
+    "status_id",
+    "rank",
+    "version",
+    "assignee__username",
+    "assignee__display_name",
+    "assignee__first_name",
+    "assignee__last_name",
+)
 STATUS_INDEX = CARD_FIELDS.index("status_id")
 
 
@@ -37,12 +51,18 @@ class BoardFilters:
     @classmethod
     def from_query(cls, query) -> "BoardFilters":
         type_ = (query.get("type") or "").strip()
-        return cls(assignee=(query.get("assignee") or "").strip(), label=(query.get("label") or "").strip(),
-                   type=type_ if type_ in TicketType.values else "")
+        return cls(
+            assignee=(query.get("assignee") or "").strip(),
+            label=(query.get("label") or "").strip(),
+            type=type_ if type_ in TicketType.values else "",
+        )
 
     def as_query(self) -> dict:
-        return {name: value for name, value in (("assignee", self.assignee), ("label", self.label),
-                                                ("type", self.type)) if value}
+        return {
+            name: value
+            for name, value in (("assignee", self.assignee), ("label", self.label), ("type", self.type))
+            if value
+        }
 
     @property
     def active(self) -> bool:
@@ -76,8 +96,10 @@ def active_sprint(*, project: Project) -> Sprint | None:
 def board_sprints(*, project: Project) -> list[dict]:
     """Sprints a board can show (not completed), for the sprint selector."""
     return list(
-        Sprint.objects.filter(project=project).exclude(state=SprintState.COMPLETED)
-        .order_by("start_date", "id").values("id", "name", "state")
+        Sprint.objects.filter(project=project)
+        .exclude(state=SprintState.COMPLETED)
+        .order_by("start_date", "id")
+        .values("id", "name", "state")
     )
 
 
@@ -102,14 +124,18 @@ def _initials(username: str | None, display_name: str, first_name: str, last_nam
     """The assignee's initials, from a values() row, as User.initials makes them."""
     if not username:
         return ""
-    return User(username=username, display_name=display_name or "", first_name=first_name or "",
-                last_name=last_name or "").initials
+    return User(
+        username=username, display_name=display_name or "", first_name=first_name or "", last_name=last_name or ""
+    ).initials
 
 
 def card_custom_fields(*, project: Project) -> list[tuple[str, str, str]]:
     """The custom fields a project shows on its cards: (key, name, type)."""
-    return list(CustomField.objects.filter(project=project, show_on_card=True).order_by("position", "id")
-                .values_list("key", "name", "field_type"))
+    return list(
+        CustomField.objects.filter(project=project, show_on_card=True)
+        .order_by("position", "id")
+        .values_list("key", "name", "field_type")
+    )
 
 
 def _card_columns(card_fields) -> tuple[str, ...]:
@@ -117,8 +143,15 @@ def _card_columns(card_fields) -> tuple[str, ...]:
     return (*CARD_FIELDS, "custom_fields") if card_fields else CARD_FIELDS
 
 
-def _cards(rows: list[tuple], card_fields=(), tickets: QuerySet[Ticket] | None = None, *, project: Project,
-           sprint: Sprint | None, api: bool = False) -> list[dict]:
+def _cards(
+    rows: list[tuple],
+    card_fields=(),
+    tickets: QuerySet[Ticket] | None = None,
+    *,
+    project: Project,
+    sprint: Sprint | None,
+    api: bool = False,
+) -> list[dict]:
     """Turn ticket rows (CARD_FIELDS tuples, then the custom-field JSON when card_fields)
     into cards: labels and badges fetched once for all of them. `tickets`: the query the rows
     came from, when they are all of it; labels then join on it instead of sending every id.
@@ -128,13 +161,15 @@ def _cards(rows: list[tuple], card_fields=(), tickets: QuerySet[Ticket] | None =
     labels: dict[int, list] = {}
     if ids:
         through = Ticket.labels.through.objects.filter(
-            ticket_id__in=tickets.values("id") if tickets is not None else ids)
+            ticket_id__in=tickets.values("id") if tickets is not None else ids
+        )
         if api:
             for ticket_id, name in through.values_list("ticket_id", "label__name").order_by("label__name"):
                 labels.setdefault(ticket_id, []).append(name)
         else:
             for ticket_id, name, color in through.values_list("ticket_id", "label__name", "label__color").order_by(
-                    "label__name"):
+                "label__name"
+            ):
                 labels.setdefault(ticket_id, []).append({"name": name, "color": color})
     badges = hooks.badges_for(project_id=project.pk, sprint_id=sprint.pk if sprint else None) if ids else {}
     if api:
@@ -142,15 +177,38 @@ def _cards(rows: list[tuple], card_fields=(), tickets: QuerySet[Ticket] | None =
     initials: dict[tuple, str] = {}
     cards = []
     for row in rows:
-        (id_, key, title, type_, priority, estimate, status_id, rank, version,
-         username, display_name, first_name, last_name) = row[:13]
+        (
+            id_,
+            key,
+            title,
+            type_,
+            priority,
+            estimate,
+            status_id,
+            rank,
+            version,
+            username,
+            display_name,
+            first_name,
+            last_name,
+        ) = row[:13]
         person = (username, display_name, first_name, last_name)
         if person not in initials:
             initials[person] = _initials(*person)
         card = {
-            "id": id_, "key": key, "title": title, "type": type_, "priority": priority, "estimate": estimate,
-            "status_id": status_id, "rank": rank, "version": version, "assignee": username,
-            "assignee_initials": initials[person], "labels": labels.get(id_, []), "badges": badges.get(id_, []),
+            "id": id_,
+            "key": key,
+            "title": title,
+            "type": type_,
+            "priority": priority,
+            "estimate": estimate,
+            "status_id": status_id,
+            "rank": rank,
+            "version": version,
+            "assignee": username,
+            "assignee_initials": initials[person],
+            "labels": labels.get(id_, []),
+            "badges": badges.get(id_, []),
             "fields": [],
         }
         if card_fields:
@@ -170,8 +228,21 @@ def _api_cards(rows: list[tuple], card_fields, labels: dict, badges: dict) -> li
     no_fields: dict = {}
     cards = []
     for row in rows:
-        (id_, key, title, type_, priority, estimate, _status_id, _rank, version,
-         username, display_name, first_name, last_name) = row[:13]
+        (
+            id_,
+            key,
+            title,
+            type_,
+            priority,
+            estimate,
+            _status_id,
+            _rank,
+            version,
+            username,
+            display_name,
+            first_name,
+            last_name,
+        ) = row[:13]
         person = (username, display_name, first_name, last_name)
         if person not in initials:
             initials[person] = _initials(*person)
@@ -183,22 +254,41 @@ def _api_cards(rows: list[tuple], card_fields, labels: dict, badges: dict) -> li
                 shown = custom_field_display(field_type, values.get(field_key))
                 if shown:
                     fields[field_key] = shown
-        cards.append({
-            "key": key, "title": title, "type": type_, "priority": priority, "assignee": username,
-            "assignee_initials": initials[person], "estimate": estimate, "labels": labels.get(id_, []),
-            "badges": badges.get(id_, []), "version": version, "fields": fields,
-        })
+        cards.append(
+            {
+                "key": key,
+                "title": title,
+                "type": type_,
+                "priority": priority,
+                "assignee": username,
+                "assignee_initials": initials[person],
+                "estimate": estimate,
+                "labels": labels.get(id_, []),
+                "badges": badges.get(id_, []),
+                "version": version,
+                "fields": fields,
+            }
+        )
     return cards
 
 
-def board_columns(*, project: Project, sprint: Sprint | None, filters: BoardFilters | None = None,
-                  per_column: int | None = COLUMN_PAGE_SIZE, empty: bool = False, api: bool = False) -> list[Column]:
+def board_columns(
+    *,
+    project: Project,
+    sprint: Sprint | None,
+    filters: BoardFilters | None = None,
+    per_column: int | None = COLUMN_PAGE_SIZE,
+    empty: bool = False,
+    api: bool = False,
+) -> list[Column]:
     """Every status of the project as a column holding its first `per_column` cards (all of
     them when None) of `sprint` (the whole project when None), in board order. `empty`:
     the columns alone (a Scrum board with no active sprint). `api`: cards in the REST shape."""
     filters = filters or BoardFilters()
     columns = [
-        Column(**row) for row in WorkflowStatus.objects.filter(project=project).order_by("position", "id")
+        Column(**row)
+        for row in WorkflowStatus.objects.filter(project=project)
+        .order_by("position", "id")
         .values("id", "slug", "name", "wip_limit", "is_finished")
     ]
     if empty:
@@ -225,15 +315,28 @@ def board_columns(*, project: Project, sprint: Sprint | None, filters: BoardFilt
                 by_id[status_id].has_more = True
                 del status_rows[per_column:]
     shown = [row for status_rows in per_status.values() for row in status_rows]
-    cards = _cards(shown, card_fields, tickets=tickets.order_by() if per_column is None else None, project=project,
-                   sprint=sprint, api=api)
-    for row, card in zip(shown, cards):
+    cards = _cards(
+        shown,
+        card_fields,
+        tickets=tickets.order_by() if per_column is None else None,
+        project=project,
+        sprint=sprint,
+        api=api,
+    )
+    for row, card in zip(shown, cards, strict=False):
         by_id[row[STATUS_INDEX]].cards.append(card)
     return columns
 
 
-def column_cards(*, project: Project, sprint: Sprint | None, status: WorkflowStatus, filters: BoardFilters | None = None,
-                 after: str | None = None, limit: int = COLUMN_PAGE_SIZE) -> tuple[list[dict], bool]:
+def column_cards(
+    *,
+    project: Project,
+    sprint: Sprint | None,
+    status: WorkflowStatus,
+    filters: BoardFilters | None = None,
+    after: str | None = None,
+    limit: int = COLUMN_PAGE_SIZE,
+) -> tuple[list[dict], bool]:
     """The next `limit` cards of one column after the card keyed `after` (keyset paging),
     and whether more follow."""
     tickets = _filtered(_board_tickets(project, sprint).filter(status=status), filters or BoardFilters())
@@ -251,8 +354,7 @@ def board_filter_choices(*, project: Project) -> dict:
     from ..models import Membership
 
     assignees = list(
-        Membership.objects.filter(project=project).order_by("user__username")
-        .values_list("user__username", flat=True)
+        Membership.objects.filter(project=project).order_by("user__username").values_list("user__username", flat=True)
     )
     labels = list(Label.objects.filter(project=project).order_by("name").values_list("name", flat=True))
     return {"assignees": assignees, "labels": labels, "types": TicketType.choices}
@@ -262,8 +364,11 @@ def board_summary(*, project: Project) -> dict:
     """For the hub: tickets per column of the board (the active sprint, or the whole project)."""
     sprint = active_sprint(project=project)
     counts = dict(_board_tickets(project, sprint).order_by().values_list("status_id").annotate(n=Count("id")))
-    statuses = WorkflowStatus.objects.filter(project=project).order_by("position", "id").values(
-        "id", "name", "wip_limit", "is_finished")
+    statuses = (
+        WorkflowStatus.objects.filter(project=project)
+        .order_by("position", "id")
+        .values("id", "name", "wip_limit", "is_finished")
+    )
     columns = [{**s, "count": counts.get(s["id"], 0)} for s in statuses]
     for column in columns:
         column["over_limit"] = column["wip_limit"] is not None and column["count"] > column["wip_limit"]

@@ -1,5 +1,6 @@
 """The project dashboard a stakeholder reads: sprint progress, velocity and where the
 work stands. A fixed number of queries whatever the number of tickets."""
+
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 

@@ -1,4 +1,5 @@
 """Reads for projects and memberships. Pages call these, never the ORM in a loop."""
+
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 
 from ..access import projects_for
@@ -7,9 +8,7 @@ from ..models import Membership, Project
 
 def project_list(*, user) -> QuerySet[Project]:
     # A subquery, because the membership join that scopes the list would make a Count say 1.
-    members = (
-        Membership.objects.filter(project=OuterRef("pk")).values("project").annotate(n=Count("id")).values("n")
-    )
+    members = Membership.objects.filter(project=OuterRef("pk")).values("project").annotate(n=Count("id")).values("n")
     return projects_for(user).annotate(member_count=Subquery(members, output_field=IntegerField())).order_by("name")
 
 

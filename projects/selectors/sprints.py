@@ -1,4 +1,5 @@
 """Reads for sprints: the list with committed points, burndown and velocity."""
+
 import bisect
 import datetime
 from collections import defaultdict
@@ -19,8 +20,11 @@ def sprint_list(*, project: Project) -> QuerySet[Sprint]:
     first, then planned by date, then completed newest first (one query)."""
     return (
         Sprint.objects.filter(project=project)
-        .annotate(committed_points=_points(), done_points=_points(tickets__status__is_finished=True),
-                  ticket_count=Count("tickets"))
+        .annotate(
+            committed_points=_points(),
+            done_points=_points(tickets__status__is_finished=True),
+            ticket_count=Count("tickets"),
+        )
         .order_by("start_date", "id")
     )
 
@@ -28,23 +32,31 @@ def sprint_list(*, project: Project) -> QuerySet[Sprint]:
 def sprint_tickets(*, sprint: Sprint) -> QuerySet[Ticket]:
     """The sprint's tickets in rank order, with what the sprint page lists (key, title,
     status, points): not the description or its HTML."""
-    return (sprint.tickets.select_related("status")
-            .only("id", "key", "title", "estimate", "rank", "sprint_id", "status__name", "status__is_finished")
-            .order_by("rank", "id"))
+    return (
+        sprint.tickets.select_related("status")
+        .only("id", "key", "title", "estimate", "rank", "sprint_id", "status__name", "status__is_finished")
+        .order_by("rank", "id")
+    )
 
 
 def sprint_points(*, sprint: Sprint) -> dict:
-    totals = sprint.tickets.aggregate(committed=Coalesce(Sum("estimate"), 0),
-                                      done=Coalesce(Sum("estimate", filter=Q(status__is_finished=True)), 0),
-                                      count=Count("id"))
-    return {**totals, "capacity": sprint.capacity,
-            "over_capacity": sprint.capacity is not None and totals["committed"] > sprint.capacity}
+    totals = sprint.tickets.aggregate(
+        committed=Coalesce(Sum("estimate"), 0),
+        done=Coalesce(Sum("estimate", filter=Q(status__is_finished=True)), 0),
+        count=Count("id"),
+    )
+    return {
+        **totals,
+        "capacity": sprint.capacity,
+        "over_capacity": sprint.capacity is not None and totals["committed"] > sprint.capacity,
+    }
 
 
 def _end_of_day(day: datetime.date) -> datetime.datetime:
     tz = timezone.get_current_timezone()
-    return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz) - \
-        datetime.timedelta(microseconds=1)
+    return datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+    ) - datetime.timedelta(microseconds=1)
 
 
 def _in_sprint_at(sprint_id: int, ticket: dict, moves: list, moment: datetime.datetime) -> bool:
@@ -70,8 +82,14 @@ def _remaining_counts(sprint: Sprint, tickets, moves, moments: list[datetime.dat
         ticket_moves = moves[t["id"]]
         counted = 0  # before it was created
         for moment in sorted({t["created_at"], *t["move_times"], *([t["finished_at"]] if t["finished_at"] else [])}):
-            now = points if (_in_sprint_at(sprint.pk, t, ticket_moves, moment)
-                             and not (t["finished_at"] is not None and t["finished_at"] <= moment)) else 0
+            now = (
+                points
+                if (
+                    _in_sprint_at(sprint.pk, t, ticket_moves, moment)
+                    and not (t["finished_at"] is not None and t["finished_at"] <= moment)
+                )
+                else 0
+            )
             if now != counted:
                 changes.append((moment, now - counted))
                 counted = now
@@ -93,15 +111,20 @@ def _history_of(sprints: list[Sprint]):
     fields = ("id", "estimate", "finished_at", "created_at", "sprint_id")
     # A union, each side through its index (an OR of the two scans every ticket of the table).
     tickets = list(
-        Ticket.objects.filter(sprint_id__in=ids).values(*fields)
+        Ticket.objects.filter(sprint_id__in=ids)
+        .values(*fields)
         .union(Ticket.objects.filter(pk__in=moved.values("ticket_id")).values(*fields))
     )
     moves: dict[int, list[tuple[datetime.datetime, int | None, int | None]]] = defaultdict(list)
     ever_in = Ticket.objects.filter(sprint_id__in=ids).values("id").union(moved.values("ticket_id"))
-    for event in (TicketEvent.objects.filter(field="sprint", ticket_id__in=ever_in)
-                  .order_by("created_at", "id").values("ticket_id", "created_at", "data")):
-        moves[event["ticket_id"]].append((event["created_at"], event["data"].get("old_id"),
-                                          event["data"].get("new_id")))
+    for event in (
+        TicketEvent.objects.filter(field="sprint", ticket_id__in=ever_in)
+        .order_by("created_at", "id")
+        .values("ticket_id", "created_at", "data")
+    ):
+        moves[event["ticket_id"]].append(
+            (event["created_at"], event["data"].get("old_id"), event["data"].get("new_id"))
+        )
     for ticket in tickets:
         ticket["move_times"] = [move[0] for move in moves[ticket["id"]]]
     return tickets, moves
@@ -117,16 +140,22 @@ def _summary(sprint: Sprint, tickets, moves, now) -> dict:
     points = lambda t: t["estimate"] or 0  # noqa: E731
     if sprint.started_at is None:  # planned: what is in it now is what it would commit
         committed = sum(points(t) for t in tickets if t["sprint_id"] == sprint.pk)
-        return {"committed": committed, "added": 0, "removed": 0, "completed": 0, "carried_over": 0,
-                "remaining": committed, "scope": committed}
+        return {
+            "committed": committed,
+            "added": 0,
+            "removed": 0,
+            "completed": 0,
+            "carried_over": 0,
+            "remaining": committed,
+            "scope": committed,
+        }
     start, stop = sprint.started_at, _stop(sprint, now)
     committed = added = removed = completed = remaining = 0
     for t in tickets:
         ticket_moves = moves[t["id"]]
         if _in_sprint_at(sprint.pk, t, ticket_moves, start):
             committed += points(t)
-        elif start < t["created_at"] <= stop and \
-                (ticket_moves[0][1] if ticket_moves else t["sprint_id"]) == sprint.pk:
+        elif start < t["created_at"] <= stop and (ticket_moves[0][1] if ticket_moves else t["sprint_id"]) == sprint.pk:
             added += points(t)  # created straight into the running sprint
         for moment, old_id, new_id in ticket_moves:
             if start < moment <= stop:
@@ -140,9 +169,15 @@ def _summary(sprint: Sprint, tickets, moves, now) -> dict:
             else:
                 remaining += points(t)
     done = sprint.state == SprintState.COMPLETED
-    return {"committed": committed, "added": added, "removed": removed, "completed": completed,
-            "carried_over": remaining if done else 0, "remaining": 0 if done else remaining,
-            "scope": committed + added - removed}
+    return {
+        "committed": committed,
+        "added": added,
+        "removed": removed,
+        "completed": completed,
+        "carried_over": remaining if done else 0,
+        "remaining": 0 if done else remaining,
+        "scope": committed + added - removed,
+    }
 
 
 def sprint_summaries(*, sprints: list[Sprint]) -> dict[int, dict]:
@@ -191,14 +226,21 @@ def project_velocity(*, project: Project, limit: int = 8) -> list[dict]:
     """Completed sprints, oldest first, with their figures from `sprint_summaries`:
     `committed_points` at the start, `completed_points`, points added, removed and
     carried over. Four queries."""
-    sprints = list(Sprint.objects.filter(project=project, state=SprintState.COMPLETED)
-                   .order_by("-completed_at", "-id")[:limit])
+    sprints = list(
+        Sprint.objects.filter(project=project, state=SprintState.COMPLETED).order_by("-completed_at", "-id")[:limit]
+    )
     sprints.reverse()
     figures = sprint_summaries(sprints=sprints)
     return [
-        {"id": s.pk, "name": s.name, "committed_points": figures[s.pk]["committed"],
-         "completed_points": figures[s.pk]["completed"], "added_points": figures[s.pk]["added"],
-         "removed_points": figures[s.pk]["removed"], "carried_over_points": figures[s.pk]["carried_over"]}
+        {
+            "id": s.pk,
+            "name": s.name,
+            "committed_points": figures[s.pk]["committed"],
+            "completed_points": figures[s.pk]["completed"],
+            "added_points": figures[s.pk]["added"],
+            "removed_points": figures[s.pk]["removed"],
+            "carried_over_points": figures[s.pk]["carried_over"],
+        }
         for s in sprints
     ]
 
@@ -206,4 +248,3 @@ def project_velocity(*, project: Project, limit: int = 8) -> list[dict]:
 def planning_sprints(*, project: Project) -> list[Sprint]:
     """Sprints that can still take work (planned or active), with their points."""
     return list(sprint_list(project=project).exclude(state=SprintState.COMPLETED))
-

@@ -1,4 +1,5 @@
 """Reads for tickets: filtered lists (API, backlog), one ticket's page, history."""
+
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
@@ -56,20 +57,37 @@ class TicketFilters:
     @classmethod
     def from_query(cls, query) -> "TicketFilters":
         return cls(
-            status=cls._many(query.get("status")), assignee=cls._many(query.get("assignee")),
-            sprint=(query.get("sprint") or "").strip(), label=cls._many(query.get("label")),
-            type=cls._many(query.get("type")), priority=cls._many(query.get("priority")),
-            q=(query.get("q") or "").strip(), parent=(query.get("parent") or "").strip().upper(),
-            open=cls._flag(query.get("open")), overdue=cls._flag(query.get("overdue")),
-            custom=tuple(sorted((k[3:], (v or "").strip()) for k, v in query.items()
-                                if k.startswith("cf_") and (v or "").strip())),
+            status=cls._many(query.get("status")),
+            assignee=cls._many(query.get("assignee")),
+            sprint=(query.get("sprint") or "").strip(),
+            label=cls._many(query.get("label")),
+            type=cls._many(query.get("type")),
+            priority=cls._many(query.get("priority")),
+            q=(query.get("q") or "").strip(),
+            parent=(query.get("parent") or "").strip().upper(),
+            open=cls._flag(query.get("open")),
+            overdue=cls._flag(query.get("overdue")),
+            custom=tuple(
+                sorted(
+                    (k[3:], (v or "").strip()) for k, v in query.items() if k.startswith("cf_") and (v or "").strip()
+                )
+            ),
         )
 
     def as_query(self) -> dict:
-        data = {"status": ",".join(self.status), "assignee": ",".join(self.assignee), "sprint": self.sprint,
-                "label": ",".join(self.label), "type": ",".join(self.type), "priority": ",".join(self.priority),
-                "q": self.q, "parent": self.parent, "open": "1" if self.open else "",
-                "overdue": "1" if self.overdue else "", **{f"cf_{k}": v for k, v in self.custom}}
+        data = {
+            "status": ",".join(self.status),
+            "assignee": ",".join(self.assignee),
+            "sprint": self.sprint,
+            "label": ",".join(self.label),
+            "type": ",".join(self.type),
+            "priority": ",".join(self.priority),
+            "q": self.q,
+            "parent": self.parent,
+            "open": "1" if self.open else "",
+            "overdue": "1" if self.overdue else "",
+            **{f"cf_{k}": v for k, v in self.custom},
+        }
         return {k: v for k, v in data.items() if v}
 
     @property
@@ -77,8 +95,14 @@ class TicketFilters:
         return bool(self.as_query())
 
 
-def ticket_filter(tickets: QuerySet[Ticket], *, project: Project, filters: TicketFilters,
-                  user=None, custom_fields: list[CustomField] | None = None) -> QuerySet[Ticket]:
+def ticket_filter(
+    tickets: QuerySet[Ticket],
+    *,
+    project: Project,
+    filters: TicketFilters,
+    user=None,
+    custom_fields: list[CustomField] | None = None,
+) -> QuerySet[Ticket]:
     if filters.status:
         tickets = tickets.filter(status__slug__in=filters.status)
     if filters.assignee:
@@ -100,8 +124,9 @@ def ticket_filter(tickets: QuerySet[Ticket], *, project: Project, filters: Ticke
             tickets = tickets.none()
     if filters.label:
         label_ids = Label.objects.filter(project=project, name__in=filters.label).values("id")
-        tickets = tickets.filter(pk__in=Ticket.labels.through.objects.filter(label_id__in=label_ids)
-                                 .values("ticket_id"))
+        tickets = tickets.filter(
+            pk__in=Ticket.labels.through.objects.filter(label_id__in=label_ids).values("ticket_id")
+        )
     if filters.type:
         tickets = tickets.filter(type__in=filters.type)
     if filters.priority:
@@ -139,9 +164,24 @@ def ticket_list(*, project: Project, filters: TicketFilters | None = None, user=
 # What a row of the backlog shows (key, title, labels, type, priority, status, assignee,
 # points, sprint): not the description, its HTML or the custom values.
 BACKLOG_ROW_FIELDS = (
-    "id", "project_id", "key", "title", "type", "priority", "estimate", "rank", "status_id", "assignee_id",
-    "sprint_id", "status__name", "status__is_finished", "assignee__username", "assignee__display_name",
-    "assignee__first_name", "assignee__last_name", "sprint__name",
+    "id",
+    "project_id",
+    "key",
+    "title",
+    "type",
+    "priority",
+    "estimate",
+    "rank",
+    "status_id",
+    "assignee_id",
+    "sprint_id",
+    "status__name",
+    "status__is_finished",
+    "assignee__username",
+    "assignee__display_name",
+    "assignee__first_name",
+    "assignee__last_name",
+    "sprint__name",
 )
 
 
@@ -176,8 +216,7 @@ def ticket_comments(*, ticket: Ticket) -> QuerySet[Comment]:
 
 
 def ticket_history(*, ticket: Ticket) -> QuerySet[TicketEvent]:
-    return ticket.events.select_related("actor").exclude(kind=TicketEvent.Kind.COMMENTED).order_by("-created_at",
-                                                                                                   "-id")
+    return ticket.events.select_related("actor").exclude(kind=TicketEvent.Kind.COMMENTED).order_by("-created_at", "-id")
 
 
 def ticket_last_changed_by(*, ticket: Ticket) -> str | None:
@@ -191,10 +230,17 @@ def epic_progress(*, project: Project, keys: list[str]) -> dict[str, dict]:
     (one query; none without epics)."""
     if not keys:
         return {}
-    rows = (Ticket.objects.filter(project=project, parent__key__in=keys).values("parent__key").order_by()
-            .annotate(total=Count("id"), done=Count("id", filter=Q(status__is_finished=True)),
-                      points=Coalesce(Sum("estimate"), 0),
-                      done_points=Coalesce(Sum("estimate", filter=Q(status__is_finished=True)), 0)))
+    rows = (
+        Ticket.objects.filter(project=project, parent__key__in=keys)
+        .values("parent__key")
+        .order_by()
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status__is_finished=True)),
+            points=Coalesce(Sum("estimate"), 0),
+            done_points=Coalesce(Sum("estimate", filter=Q(status__is_finished=True)), 0),
+        )
+    )
     progress = {key: {"done": 0, "total": 0, "done_points": 0, "points": 0} for key in keys}
     for row in rows:
         progress[row.pop("parent__key")] = row
@@ -209,7 +255,8 @@ def ticket_relations(*, ticket: Ticket) -> list[dict]:
     """Links as seen from this ticket: [{"id", "label", "ticket"}]; "blocks" reads as
     "is blocked by" from the other side."""
     relations = TicketRelation.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
-        "source__status", "target__status")
+        "source__status", "target__status"
+    )
     items = []
     for relation in relations:
         outgoing = relation.source_id == ticket.pk
@@ -230,13 +277,19 @@ def ticket_choices(*, project: Project) -> dict:
     return {
         "statuses": list(project.statuses.order_by("position", "id")),
         "members": [m.user for m in project_members(project=project)],
-        "sprints": list(Sprint.objects.filter(project=project).exclude(state=SprintState.COMPLETED)
-                        .order_by("start_date", "id")),
+        "sprints": list(
+            Sprint.objects.filter(project=project).exclude(state=SprintState.COMPLETED).order_by("start_date", "id")
+        ),
         "labels": list(project.labels.order_by("name")),
         "custom_fields": list(project.custom_fields.order_by("position", "id")),
         # Tickets with children, as a semi-join (a DISTINCT over the join sorted every child).
-        "parents": list(Ticket.objects.filter(project=project, pk__in=Ticket.objects.filter(
-            project=project, parent__isnull=False).values("parent_id")).order_by("number").values("key", "title")),
+        "parents": list(
+            Ticket.objects.filter(
+                project=project, pk__in=Ticket.objects.filter(project=project, parent__isnull=False).values("parent_id")
+            )
+            .order_by("number")
+            .values("key", "title")
+        ),
         "types": TicketType.choices,
         "priorities": Priority.choices,
     }

@@ -1,5 +1,6 @@
 """Writes for the projects app, split by purpose. Import from here:
 `from projects import services; services.ticket_create(...)`."""
+
 from ..events import ticket_event_record  # noqa: F401  (other apps record history lines)
 from ..ranking import project_ranks_rebalance  # noqa: F401
 from .backlog import ticket_rank  # noqa: F401

@@ -1,5 +1,6 @@
 """Ordering the backlog: drag a ticket between two others. The backlog and the board share
 one project-wide rank, so this reuses the board's midpoint-and-renumber rules."""
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -15,8 +16,7 @@ def _neighbour_rank(project: Project, ticket: Ticket, anchor: Ticket, *, after: 
     if after:
         others = others.filter(Q(rank__gt=anchor.rank) | Q(rank=anchor.rank, id__gt=anchor.id)).order_by("rank", "id")
     else:
-        others = others.filter(Q(rank__lt=anchor.rank) | Q(rank=anchor.rank, id__lt=anchor.id)).order_by("-rank",
-                                                                                                          "-id")
+        others = others.filter(Q(rank__lt=anchor.rank) | Q(rank=anchor.rank, id__lt=anchor.id)).order_by("-rank", "-id")
     return others.values_list("rank", flat=True).first()
 
 
@@ -31,8 +31,9 @@ def _anchor(project: Project, value: Ticket | str | None, field: str) -> Ticket 
 
 
 @transaction.atomic
-def ticket_rank(*, ticket: Ticket, user, after: Ticket | str | None = None,
-                before: Ticket | str | None = None) -> Ticket:
+def ticket_rank(
+    *, ticket: Ticket, user, after: Ticket | str | None = None, before: Ticket | str | None = None
+) -> Ticket:
     """Put `ticket` right after `after` (a ticket or key) in the project order or, when
     `after` is None, right before `before` (the top of the list when both are None). One
     row is written, unless the gap ran out and the project is renumbered under its row

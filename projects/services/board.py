@@ -10,6 +10,7 @@ statement, under the project-row lock that serialises moves. The relative order 
 ticket (every column and the backlog) is kept. This happens after about 16 moves into the
 very same spot, never on an ordinary move. The ranking rules are in projects/ranking.py.
 """
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -51,8 +52,10 @@ def _following_rank(ticket: Ticket, *, status_id, rank) -> Subquery:
     which leaves no room and makes room around the spot (rare: ranks are spread apart)."""
     return Subquery(
         Ticket.objects.filter(project_id=OuterRef("project_id"), status_id=status_id, rank__gte=rank)
-        .exclude(pk=OuterRef("pk")).exclude(pk=ticket.pk)
-        .order_by("rank", "id").values("rank")[:1]
+        .exclude(pk=OuterRef("pk"))
+        .exclude(pk=ticket.pk)
+        .order_by("rank", "id")
+        .values("rank")[:1]
     )
 
 
@@ -66,21 +69,30 @@ def _place(project: Project, ticket: Ticket, status: WorkflowStatus | str, after
         key = after.key if isinstance(after, Ticket) else str(after)
         if key == ticket.key:
             raise ValidationError({"after": ["A card cannot be placed after itself."]})
-        anchor = (Ticket.objects.filter(project=project, key=key).select_related("status")
-                  .only("id", "key", "rank", "project_id", "status")
-                  .annotate(following=_following_rank(ticket, status_id=OuterRef("status_id"), rank=OuterRef("rank")))
-                  .first())
+        anchor = (
+            Ticket.objects.filter(project=project, key=key)
+            .select_related("status")
+            .only("id", "key", "rank", "project_id", "status")
+            .annotate(following=_following_rank(ticket, status_id=OuterRef("status_id"), rank=OuterRef("rank")))
+            .first()
+        )
         wanted = status.pk if isinstance(status, WorkflowStatus) else None
         if anchor is not None and (anchor.status.slug == status if wanted is None else anchor.status_id == wanted):
             return anchor.status, anchor, anchor.following
         target = resolve_status(project, status)  # a clear error for an unknown status first
         raise ValidationError({"after": [f"{key} is not in the column “{target.name}”."]})
     statuses = WorkflowStatus.objects.filter(project=project)
-    statuses = statuses.filter(pk=status.pk) if isinstance(status, WorkflowStatus) else statuses.filter(
-        slug=status or "")
-    target = statuses.annotate(following=Subquery(
-        Ticket.objects.filter(project_id=OuterRef("project_id"), status_id=OuterRef("pk")).exclude(pk=ticket.pk)
-        .order_by("rank", "id").values("rank")[:1])).first()
+    statuses = (
+        statuses.filter(pk=status.pk) if isinstance(status, WorkflowStatus) else statuses.filter(slug=status or "")
+    )
+    target = statuses.annotate(
+        following=Subquery(
+            Ticket.objects.filter(project_id=OuterRef("project_id"), status_id=OuterRef("pk"))
+            .exclude(pk=ticket.pk)
+            .order_by("rank", "id")
+            .values("rank")[:1]
+        )
+    ).first()
     if target is None:
         resolve_status(project, status)  # raises the error that says what is wrong
         raise ValidationError({"status": [f"“{status}” is not a status of this project's workflow."]})
@@ -108,16 +120,27 @@ def _write_move(ticket: Ticket, *, status_changes: bool, actor: User | None, old
     now = timezone.now()
     ticket.updated_at = now
     table, events = Ticket._meta.db_table, TicketEvent._meta.db_table
-    update = (f"UPDATE {table} SET status_id = %s, rank = %s, version = %s, finished_at = %s, updated_at = %s "
-              f"WHERE id = %s")
+    update = (
+        f"UPDATE {table} SET status_id = %s, rank = %s, version = %s, finished_at = %s, updated_at = %s WHERE id = %s"
+    )
     params = [ticket.status_id, ticket.rank, ticket.version, ticket.finished_at, now, ticket.pk]
     if connection.vendor != "postgresql":  # SQLite (development): no data-modifying WITH
-        Ticket.objects.filter(pk=ticket.pk).update(status_id=ticket.status_id, rank=ticket.rank,
-                                                   version=ticket.version, finished_at=ticket.finished_at,
-                                                   updated_at=now)
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status_id=ticket.status_id,
+            rank=ticket.rank,
+            version=ticket.version,
+            finished_at=ticket.finished_at,
+            updated_at=now,
+        )
         if status_changes:
-            ticket_event_record(ticket=ticket, actor=actor, kind=TicketEvent.Kind.MOVED, field="status",
-                                old_value=old_slug, new_value=new_slug)
+            ticket_event_record(
+                ticket=ticket,
+                actor=actor,
+                kind=TicketEvent.Kind.MOVED,
+                field="status",
+                old_value=old_slug,
+                new_value=new_slug,
+            )
         return
     with connection.cursor() as cursor:
         if not status_changes:
@@ -159,8 +182,15 @@ def _is_project_admin(project: Project, user: User | None) -> bool:
 
 
 @transaction.atomic
-def ticket_move(*, ticket: Ticket, user: User | None, status: WorkflowStatus | str, after: Ticket | str | None = None,
-                version: int | None = None, override_reason: str = "") -> Ticket:
+def ticket_move(
+    *,
+    ticket: Ticket,
+    user: User | None,
+    status: WorkflowStatus | str,
+    after: Ticket | str | None = None,
+    version: int | None = None,
+    override_reason: str = "",
+) -> Ticket:
     """Put `ticket` in column `status`, right after `after` (a ticket or key in that column;
     None for the top). `version`, if given, must be the ticket's current version.
 
@@ -185,11 +215,18 @@ def ticket_move(*, ticket: Ticket, user: User | None, status: WorkflowStatus | s
             if not override_reason:
                 raise ValidationError({"status": reasons})
             if not _is_project_admin(project, user):
-                raise ValidationError({"status": reasons,
-                                       "override_reason": ["Only a project admin can override these checks."]})
-            ticket_event_record(ticket=current, actor=user, kind=TicketEvent.Kind.GATE_OVERRIDE, field="status",
-                                old_value=source.slug, new_value=target.slug,
-                                data={"reason": override_reason, "overridden": reasons})
+                raise ValidationError(
+                    {"status": reasons, "override_reason": ["Only a project admin can override these checks."]}
+                )
+            ticket_event_record(
+                ticket=current,
+                actor=user,
+                kind=TicketEvent.Kind.GATE_OVERRIDE,
+                field="status",
+                old_value=source.slug,
+                new_value=target.slug,
+                data={"reason": override_reason, "overridden": reasons},
+            )
 
     current.rank = _new_rank(project, current, place, status, after)
     becomes_finished = status_changes and target.is_finished and not source.is_finished
@@ -200,8 +237,11 @@ def ticket_move(*, ticket: Ticket, user: User | None, status: WorkflowStatus | s
             current.finished_at = timezone.now()
         elif not target.is_finished:
             current.finished_at = None
-    current.full_clean(exclude=[f.name for f in Ticket._meta.fields if f.name not in CLEANED_FIELDS],
-                       validate_unique=False, validate_constraints=False)
+    current.full_clean(
+        exclude=[f.name for f in Ticket._meta.fields if f.name not in CLEANED_FIELDS],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     _write_move(current, status_changes=status_changes, actor=user, old_slug=source.slug, new_slug=target.slug)
     if becomes_finished:
         for handler in hooks.ticket_finished_handlers:

@@ -1,4 +1,5 @@
 """Comments on tickets, @mentions and the in-app notifications they send."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,9 +19,7 @@ def _mentioned_members(ticket: Ticket, text: str, *, exclude: User | None) -> li
     usernames = mentions_in(text)
     if not usernames:
         return []
-    members = User.objects.filter(
-        username__in=usernames, memberships__project_id=ticket.project_id
-    ).distinct()
+    members = User.objects.filter(username__in=usernames, memberships__project_id=ticket.project_id).distinct()
     return [user for user in members if exclude is None or user.pk != exclude.pk]
 
 
@@ -32,7 +31,9 @@ def comment_create(*, ticket: Ticket, author: User, body: str) -> Comment:
     if not body:
         raise ValidationError({"body": ["Write something first."]})
     text_lengths_check("projects.Comment", body=body)
-    comment = Comment(ticket=ticket, author=author, body=body, body_html=render_ticket_markdown(body, project=ticket.project))
+    comment = Comment(
+        ticket=ticket, author=author, body=body, body_html=render_ticket_markdown(body, project=ticket.project)
+    )
     comment.full_clean()
     comment.save()
     mentions_notify(comment=comment, author=author, recipients=_mentioned_members(ticket, body, exclude=author))

@@ -1,4 +1,5 @@
 """Custom fields: admins define typed fields per project; ticket values are checked here."""
+
 import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -114,8 +115,9 @@ def _clean_options(field_type: str, options) -> list[str]:
 
 
 @transaction.atomic
-def custom_field_create(*, project: Project, name: str, field_type: str, options=None, key: str = "",
-                        show_on_card: bool = False) -> CustomField:
+def custom_field_create(
+    *, project: Project, name: str, field_type: str, options=None, key: str = "", show_on_card: bool = False
+) -> CustomField:
     name = (name or "").strip()
     key = (key or slugify(name).replace("-", "_"))[:40]
     if key and not key[0].isalpha():
@@ -125,8 +127,15 @@ def custom_field_create(*, project: Project, name: str, field_type: str, options
     if field_type not in CustomFieldType.values:
         raise ValidationError({"field_type": [f"Choose one of: {', '.join(CustomFieldType.values)}."]})
     position = (project.custom_fields.aggregate(m=Max("position"))["m"] or 0) + 1
-    field = CustomField(project=project, name=name, key=key, field_type=field_type,
-                        options=_clean_options(field_type, options), position=position, show_on_card=show_on_card)
+    field = CustomField(
+        project=project,
+        name=name,
+        key=key,
+        field_type=field_type,
+        options=_clean_options(field_type, options),
+        position=position,
+        show_on_card=show_on_card,
+    )
     field.full_clean()
     field.save()
     live.announce(project_id=project.pk, kind="fields.changed")
@@ -134,8 +143,9 @@ def custom_field_create(*, project: Project, name: str, field_type: str, options
 
 
 @transaction.atomic
-def custom_field_update(*, field: CustomField, name: str | None = None, options=None,
-                        show_on_card: bool | None = None) -> CustomField:
+def custom_field_update(
+    *, field: CustomField, name: str | None = None, options=None, show_on_card: bool | None = None
+) -> CustomField:
     """Rename a field or change its choices. Its key and type stay (values depend on them);
     a removed choice is refused while tickets still use it."""
     if name is not None:
@@ -145,7 +155,8 @@ def custom_field_update(*, field: CustomField, name: str | None = None, options=
         removed = set(field.options) - set(new_options)
         if removed:
             in_use = [
-                option for option in removed
+                option
+                for option in removed
                 if Ticket.objects.filter(project_id=field.project_id, **custom_field_lookup(field, option)).exists()
             ]
             if in_use:

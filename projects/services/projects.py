@@ -1,4 +1,5 @@
 """Writes for projects and memberships."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,14 +24,29 @@ def _render_project_text(project: Project) -> None:
 
 
 @transaction.atomic
-def project_create(*, creator: User, key: str, name: str, description: str = "", objectives: str = "",
-                   phase: str = "define", board_mode: str = "scrum") -> Project:
+def project_create(
+    *,
+    creator: User,
+    key: str,
+    name: str,
+    description: str = "",
+    objectives: str = "",
+    phase: str = "define",
+    board_mode: str = "scrum",
+) -> Project:
     """Create a project with the default workflow; its creator becomes its admin."""
     key = (key or "").strip()
     if Project.objects.filter(key__iexact=key).exists():
         raise ValidationError({"key": [f"The key {key} is taken by another project."]})
-    project = Project(key=key, name=(name or "").strip(), description=description or "",
-                      objectives=objectives or "", phase=phase, board_mode=board_mode, created_by=creator)
+    project = Project(
+        key=key,
+        name=(name or "").strip(),
+        description=description or "",
+        objectives=objectives or "",
+        phase=phase,
+        board_mode=board_mode,
+        created_by=creator,
+    )
     _render_project_text(project)
     project.full_clean()
     project.save()
@@ -68,9 +84,12 @@ def _lock_admins(membership: Membership) -> dict[int, str]:
     requests never deadlock), and return their committed roles by pk. Two admins demoting
     or removing each other at once are serialized here: the second sees the first's
     change and is refused if it would leave the project with no admin."""
-    rows = (Membership.objects.select_for_update()
-            .filter(Q(role=Role.ADMIN) | Q(pk=membership.pk), project_id=membership.project_id)
-            .order_by("pk").values_list("pk", "role"))
+    rows = (
+        Membership.objects.select_for_update()
+        .filter(Q(role=Role.ADMIN) | Q(pk=membership.pk), project_id=membership.project_id)
+        .order_by("pk")
+        .values_list("pk", "role")
+    )
     roles = dict(rows)
     if membership.pk not in roles:
         raise ValidationError({"username": [f"{membership.user.username} is no longer a member of this project."]})
@@ -91,7 +110,10 @@ def _notify_added(*, membership: Membership, added_by: User | None) -> None:
         return
     project = membership.project
     Notification.objects.create(
-        recipient=membership.user, actor=added_by, kind=Notification.Kind.ADDED, project=project,
+        recipient=membership.user,
+        actor=added_by,
+        kind=Notification.Kind.ADDED,
+        project=project,
         excerpt=f"{project.key} · {project.name} as {membership.role}"[:200],
     )
 
@@ -111,8 +133,9 @@ def membership_add(*, project: Project, user: User, role: str, added_by: User | 
 
 
 @transaction.atomic
-def membership_invite(*, project: Project, inviter: User, role: str, username: str = "", email: str = "",
-                      base_url: str = "") -> Membership:
+def membership_invite(
+    *, project: Project, inviter: User, role: str, username: str = "", email: str = "", base_url: str = ""
+) -> Membership:
     """Add an existing user (by username or e-mail) or invite a new one by e-mail; they are
     told by e-mail, sent by a Celery task once the membership is committed."""
     user = None
@@ -126,8 +149,9 @@ def membership_invite(*, project: Project, inviter: User, role: str, username: s
         user, _ = user_invite(email=email, username=username)
     membership = membership_add(project=project, user=user, role=role, added_by=inviter)
     if user.email:
-        queue.invitation_email(user_id=user.pk, project_name=project.name, inviter_name=inviter.label,
-                               base_url=base_url)
+        queue.invitation_email(
+            user_id=user.pk, project_name=project.name, inviter_name=inviter.label, base_url=base_url
+        )
     return membership
 
 
@@ -148,8 +172,11 @@ def membership_remove(*, membership: Membership, leaving: bool = False) -> None:
     """Remove a member (or, with `leaving`, a member leaving on their own). Their
     notifications about the project go with them: they may no longer read its tickets."""
     roles = _lock_admins(membership)
-    message = (f"You are the last admin of {membership.project.key}: make someone else admin first, "
-               "or delete the project." if leaving else LAST_ADMIN)
+    message = (
+        f"You are the last admin of {membership.project.key}: make someone else admin first, or delete the project."
+        if leaving
+        else LAST_ADMIN
+    )
     _check_an_admin_stays(membership, roles, message)
     Notification.objects.filter(recipient_id=membership.user_id).filter(
         Q(project_id=membership.project_id) | Q(ticket__project_id=membership.project_id)

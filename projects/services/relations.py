@@ -1,4 +1,5 @@
 """Links between tickets: blocks / is blocked by, relates to."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,15 +36,18 @@ def relation_add(*, ticket: Ticket, other: Ticket, kind: str, user: User | None)
     exists = TicketRelation.objects.filter(same_way, kind=stored_kind)
     if exists.exists():
         raise ValidationError({"other": [f"{ticket.key} and {other.key} are already linked that way."]})
-    if stored_kind == RelationKind.BLOCKS and TicketRelation.objects.filter(
-            source=target, target=source, kind=RelationKind.BLOCKS).exists():
+    if (
+        stored_kind == RelationKind.BLOCKS
+        and TicketRelation.objects.filter(source=target, target=source, kind=RelationKind.BLOCKS).exists()
+    ):
         raise ValidationError({"other": ["Two tickets cannot block each other."]})
     relation = TicketRelation(source=source, target=target, kind=stored_kind, created_by=user)
     relation.full_clean()
     relation.save()
     label = dict(RELATION_CHOICES)[kind]
-    ticket_event_record(ticket=ticket, actor=user, kind=TicketEvent.Kind.CHANGED, field="relations",
-                        new_value=f"{label} {other.key}")
+    ticket_event_record(
+        ticket=ticket, actor=user, kind=TicketEvent.Kind.CHANGED, field="relations", new_value=f"{label} {other.key}"
+    )
     live.announce(project_id=ticket.project_id, kind="ticket.updated", ticket_key=ticket.key)
     live.announce(project_id=ticket.project_id, kind="ticket.updated", ticket_key=other.key)
     return relation
@@ -52,7 +56,12 @@ def relation_add(*, ticket: Ticket, other: Ticket, kind: str, user: User | None)
 @transaction.atomic
 def relation_remove(*, relation: TicketRelation, ticket: Ticket, user: User | None) -> None:
     other = relation.target if relation.source_id == ticket.pk else relation.source
-    ticket_event_record(ticket=ticket, actor=user, kind=TicketEvent.Kind.CHANGED, field="relations",
-                        old_value=f"{relation.get_kind_display()} {other.key}")
+    ticket_event_record(
+        ticket=ticket,
+        actor=user,
+        kind=TicketEvent.Kind.CHANGED,
+        field="relations",
+        old_value=f"{relation.get_kind_display()} {other.key}",
+    )
     relation.delete()
     live.announce(project_id=ticket.project_id, kind="ticket.updated", ticket_key=ticket.key)

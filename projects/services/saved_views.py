@@ -1,4 +1,5 @@
 """Saved views: a named set of ticket filters, private or shared with the project."""
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -21,13 +22,13 @@ def saved_view_filters_clean(filters: dict) -> dict:
 
 
 @transaction.atomic
-def saved_view_create(*, project: Project, owner, name: str, filters: dict | None = None,
-                      shared: bool = False) -> SavedView:
+def saved_view_create(
+    *, project: Project, owner, name: str, filters: dict | None = None, shared: bool = False
+) -> SavedView:
     name = (name or "").strip()
     if SavedView.objects.filter(project=project, owner=owner, name=name).exists():
         raise ValidationError({"name": [f"You already have a view named “{name}”."]})
-    view = SavedView(project=project, owner=owner, name=name, filters=saved_view_filters_clean(filters),
-                     shared=shared)
+    view = SavedView(project=project, owner=owner, name=name, filters=saved_view_filters_clean(filters), shared=shared)
     view.full_clean()
     view.save()
     return view

@@ -1,4 +1,5 @@
 """Sprints: plan, start (one active per project), complete with carry-over."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -33,10 +34,12 @@ def _clean_and_save(sprint: Sprint) -> Sprint:
 
 
 @transaction.atomic
-def sprint_create(*, project: Project, name: str, start_date, end_date, goal: str = "",
-                  capacity: int | None = None) -> Sprint:
-    sprint = Sprint(project=project, name=name, goal=goal or "", start_date=start_date, end_date=end_date,
-                    capacity=capacity)
+def sprint_create(
+    *, project: Project, name: str, start_date, end_date, goal: str = "", capacity: int | None = None
+) -> Sprint:
+    sprint = Sprint(
+        project=project, name=name, goal=goal or "", start_date=start_date, end_date=end_date, capacity=capacity
+    )
     _clean_and_save(sprint)
     live.announce(project_id=project.pk, kind="sprint.created")
     return sprint
@@ -58,8 +61,9 @@ def sprint_update(*, sprint: Sprint, **fields) -> Sprint:
 
 class StartDates:
     """What starting does to a sprint's planned dates when it starts on another day."""
-    PLANNED = "planned"          # keep both planned dates
-    TODAY = "today"              # start date today, keep the end date
+
+    PLANNED = "planned"  # keep both planned dates
+    TODAY = "today"  # start date today, keep the end date
     TODAY_SHIFT = "today_shift"  # start date today, end date moved to keep the sprint's length
     CHOICES = (PLANNED, TODAY, TODAY_SHIFT)
 
@@ -85,8 +89,14 @@ def sprint_start(*, sprint: Sprint, user: User | None = None, dates: str = Start
         if dates == StartDates.TODAY_SHIFT:
             sprint.end_date = today + (sprint.end_date - sprint.start_date)
         elif sprint.end_date < today:
-            raise ValidationError({"dates": [f"{sprint.name} ends on {sprint.end_date:%b %-d}, before today: "
-                                             "shift the end date or edit the sprint."]})
+            raise ValidationError(
+                {
+                    "dates": [
+                        f"{sprint.name} ends on {sprint.end_date:%b %-d}, before today: "
+                        "shift the end date or edit the sprint."
+                    ]
+                }
+            )
         sprint.start_date = today
         fields += ["start_date", "end_date"]
     sprint.state = SprintState.ACTIVE
@@ -106,22 +116,29 @@ def tickets_change_sprint(*, tickets: list[Ticket], sprint: Sprint | None, user:
     moving = [t for t in tickets if t.sprint_id != (sprint.pk if sprint else None)]
     if not moving:
         return 0
-    old_names = dict(Sprint.objects.filter(pk__in={t.sprint_id for t in moving if t.sprint_id})
-                     .values_list("pk", "name"))
+    old_names = dict(
+        Sprint.objects.filter(pk__in={t.sprint_id for t in moving if t.sprint_id}).values_list("pk", "name")
+    )
     Ticket.objects.filter(pk__in=[t.pk for t in moving]).update(
-        sprint=sprint, version=F("version") + 1, updated_at=timezone.now())
+        sprint=sprint, version=F("version") + 1, updated_at=timezone.now()
+    )
     TicketEvent.objects.bulk_create(
-        TicketEvent(ticket=t, actor=user, kind=TicketEvent.Kind.CHANGED, field="sprint",
-                    old_value=old_names.get(t.sprint_id, ""), new_value=sprint.name if sprint else "",
-                    data={"old_id": t.sprint_id, "new_id": sprint.pk if sprint else None})
+        TicketEvent(
+            ticket=t,
+            actor=user,
+            kind=TicketEvent.Kind.CHANGED,
+            field="sprint",
+            old_value=old_names.get(t.sprint_id, ""),
+            new_value=sprint.name if sprint else "",
+            data={"old_id": t.sprint_id, "new_id": sprint.pk if sprint else None},
+        )
         for t in moving
     )
     return len(moving)
 
 
 @transaction.atomic
-def sprint_add_tickets(*, sprint: Sprint | None, tickets: list[Ticket], user: User | None,
-                       project: Project) -> int:
+def sprint_add_tickets(*, sprint: Sprint | None, tickets: list[Ticket], user: User | None, project: Project) -> int:
     """Planning: move tickets into `sprint` (None: back to the backlog)."""
     if sprint is not None:
         if sprint.project_id != project.pk:
@@ -151,7 +168,8 @@ def sprint_complete(*, sprint: Sprint, user: User | None, move_open_to: Sprint |
         if move_open_to.pk == sprint.pk or move_open_to.state == SprintState.COMPLETED:
             raise ValidationError({"move_open_to": ["Choose a planned sprint, or the backlog."]})
     open_tickets = list(
-        Ticket.objects.select_for_update(of=("self",)).filter(sprint=sprint, status__is_finished=False)
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(sprint=sprint, status__is_finished=False)
         .only("id", "sprint_id")
     )
     sprint.state = SprintState.COMPLETED

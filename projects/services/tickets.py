@@ -1,5 +1,6 @@
 """Writes for tickets: creation with a race-free key, edits that refuse stale versions and
 leave one history line per changed field (projects/events.py), bulk edits, deletion."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,8 +21,19 @@ User = get_user_model()
 
 # What ticket_update may change. `status` goes through ticket_move (finish guards, rank).
 TICKET_EDITABLE_FIELDS = (
-    "title", "description", "type", "status", "priority", "assignee", "estimate", "labels", "sprint",
-    "due_date", "parent", "acceptance_criteria", "custom_fields",
+    "title",
+    "description",
+    "type",
+    "status",
+    "priority",
+    "assignee",
+    "estimate",
+    "labels",
+    "sprint",
+    "due_date",
+    "parent",
+    "acceptance_criteria",
+    "custom_fields",
 )
 SCALAR_FIELDS = ("title", "description", "type", "priority", "estimate", "due_date", "acceptance_criteria")
 
@@ -103,8 +115,9 @@ def _inputs_resolve(project: Project, data: dict) -> dict:
 
 
 @transaction.atomic
-def ticket_create(*, project: Project, reporter: User | None, title: str,
-                  status: WorkflowStatus | str | None = None, **fields) -> Ticket:
+def ticket_create(
+    *, project: Project, reporter: User | None, title: str, status: WorkflowStatus | str | None = None, **fields
+) -> Ticket:
     """Create a ticket numbered KEY-N. The project row is locked while the number is taken,
     so two creators at the same moment never get the same key. Fields may be given as
     objects or as a client writes them (status slug, assignee username, sprint id, label
@@ -116,15 +129,24 @@ def ticket_create(*, project: Project, reporter: User | None, title: str,
         status = locked.statuses.filter(slug="todo").first() or locked.statuses.order_by("position", "id").first()
     elif status.project_id != project.pk:
         raise ValidationError({"status": ["This status belongs to another project."]})
-    text_lengths_check("projects.Ticket", description=fields.get("description"),
-                       acceptance_criteria=fields.get("acceptance_criteria"))
+    text_lengths_check(
+        "projects.Ticket", description=fields.get("description"), acceptance_criteria=fields.get("acceptance_criteria")
+    )
     labels = _check_labels(locked, fields.pop("labels", None))
     _check_relations(locked, assignee=fields.get("assignee"), sprint=fields.get("sprint"), parent=fields.get("parent"))
     fields["custom_fields"] = custom_field_values_clean(project=locked, values=fields.get("custom_fields") or {})
     locked.ticket_counter += 1
     Project.objects.filter(pk=locked.pk).update(ticket_counter=locked.ticket_counter)
-    ticket = Ticket(project=locked, number=locked.ticket_counter, key=f"{locked.key}-{locked.ticket_counter}",
-                    title=(title or "").strip(), status=status, reporter=reporter, rank=rank_at_end(locked), **fields)
+    ticket = Ticket(
+        project=locked,
+        number=locked.ticket_counter,
+        key=f"{locked.key}-{locked.ticket_counter}",
+        title=(title or "").strip(),
+        status=status,
+        reporter=reporter,
+        rank=rank_at_end(locked),
+        **fields,
+    )
     if status.is_finished:
         ticket.finished_at = timezone.now()
     ticket.description_html = render_ticket_markdown(ticket.description, project=locked)
@@ -133,8 +155,13 @@ def ticket_create(*, project: Project, reporter: User | None, title: str,
     ticket.save()
     if labels:
         ticket.labels.set(labels)
-    ticket_event_record(ticket=ticket, actor=reporter, kind=TicketEvent.Kind.CREATED, new_value=ticket.title,
-                        data={"sprint_id": ticket.sprint_id})
+    ticket_event_record(
+        ticket=ticket,
+        actor=reporter,
+        kind=TicketEvent.Kind.CREATED,
+        new_value=ticket.title,
+        data={"sprint_id": ticket.sprint_id},
+    )
     assignment_notify(ticket, reporter)
     live.announce(project_id=project.pk, kind="ticket.created", ticket_key=ticket.key)
     return ticket
@@ -143,14 +170,18 @@ def ticket_create(*, project: Project, reporter: User | None, title: str,
 def _column_end(ticket: Ticket, status: WorkflowStatus) -> str | None:
     """The key of the last card in `status` (not `ticket`): after it is the column's end."""
     return (
-        Ticket.objects.filter(project_id=ticket.project_id, status=status).exclude(pk=ticket.pk)
-        .order_by("-rank", "-id").values_list("key", flat=True).first()
+        Ticket.objects.filter(project_id=ticket.project_id, status=status)
+        .exclude(pk=ticket.pk)
+        .order_by("-rank", "-id")
+        .values_list("key", flat=True)
+        .first()
     )
 
 
 @transaction.atomic
-def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = None, override_reason: str = "",
-                  **fields) -> Ticket:
+def ticket_update(
+    *, ticket: Ticket, user: User | None, version: int | None = None, override_reason: str = "", **fields
+) -> Ticket:
     """Change some fields of a ticket. A `version` other than the current one raises
     StaleVersion (with the current ticket) and changes nothing. Each changed field leaves
     one history line; the version grows; open pages are told.
@@ -165,23 +196,40 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
     if "status" in fields:  # moves lock the project row first; so do we, in the same order
         project = Project.objects.select_for_update().get(pk=ticket.project_id)
     fields = _inputs_resolve(project, fields)
-    current = Ticket.objects.select_for_update(of=("self",)).select_related("status", "assignee", "sprint", "parent").get(
-        pk=ticket.pk)
+    current = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("status", "assignee", "sprint", "parent")
+        .get(pk=ticket.pk)
+    )
     if version is not None and int(version) != current.version:
         raise StaleVersion(current)
-    text_lengths_check("projects.Ticket", **{name: fields[name] for name in ("description", "acceptance_criteria")
-                                             if name in fields})
+    text_lengths_check(
+        "projects.Ticket", **{name: fields[name] for name in ("description", "acceptance_criteria") if name in fields}
+    )
 
     if "status" in fields:
         target = resolve_status(project, fields.pop("status"))
         if target.pk != current.status_id:
-            ticket_move(ticket=current, user=user, status=target, after=_column_end(current, target),
-                        override_reason=override_reason)
-            current = Ticket.objects.select_for_update(of=("self",)).select_related(
-                "status", "assignee", "sprint", "parent").get(pk=ticket.pk)
+            ticket_move(
+                ticket=current,
+                user=user,
+                status=target,
+                after=_column_end(current, target),
+                override_reason=override_reason,
+            )
+            current = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("status", "assignee", "sprint", "parent")
+                .get(pk=ticket.pk)
+            )
 
-    _check_relations(project, assignee=fields.get("assignee"), sprint=fields.get("sprint"),
-                     parent=fields.get("parent"), ticket=current)
+    _check_relations(
+        project,
+        assignee=fields.get("assignee"),
+        sprint=fields.get("sprint"),
+        parent=fields.get("parent"),
+        ticket=current,
+    )
     changes: list[tuple[str, object, object, dict]] = []
     for name in SCALAR_FIELDS:
         if name in fields:
@@ -225,16 +273,22 @@ def ticket_update(*, ticket: Ticket, user: User | None, version: int | None = No
     if "description" in changed_names:
         current.description_html = render_ticket_markdown(current.description, project=project)
     if "acceptance_criteria" in changed_names:
-        current.acceptance_criteria_html = render_ticket_markdown(current.acceptance_criteria,
-                                                                  project=project)
+        current.acceptance_criteria_html = render_ticket_markdown(current.acceptance_criteria, project=project)
     current.version += 1
     current.full_clean()
     current.save()
     if label_change is not None:
         current.labels.set(label_change)
     for name, old, new, data in changes:
-        ticket_event_record(ticket=current, actor=user, kind=TicketEvent.Kind.CHANGED, field=name,
-                            old_value=history_value(old), new_value=history_value(new), data=data)
+        ticket_event_record(
+            ticket=current,
+            actor=user,
+            kind=TicketEvent.Kind.CHANGED,
+            field=name,
+            old_value=history_value(old),
+            new_value=history_value(new),
+            data=data,
+        )
     if any(name == "assignee" for name, *_ in changes):
         assignment_notify(current, user)
     live.announce(project_id=project.pk, kind="ticket.updated", ticket_key=current.key)

@@ -1,4 +1,5 @@
 """A project's workflow: the ordered statuses (board columns) admins shape."""
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -13,8 +14,9 @@ def _announce(project: Project) -> None:
 
 
 @transaction.atomic
-def status_add(*, project: Project, name: str, is_finished: bool = False, wip_limit: int | None = None,
-               slug: str = "") -> WorkflowStatus:
+def status_add(
+    *, project: Project, name: str, is_finished: bool = False, wip_limit: int | None = None, slug: str = ""
+) -> WorkflowStatus:
     name = (name or "").strip()
     slug = (slug or slugify(name).replace("-", "_"))[:40]
     if not slug:
@@ -22,8 +24,9 @@ def status_add(*, project: Project, name: str, is_finished: bool = False, wip_li
     if WorkflowStatus.objects.filter(project=project, slug=slug).exists():
         raise ValidationError({"name": [f"The workflow already has a status “{slug}”."]})
     position = (project.statuses.aggregate(m=Max("position"))["m"] or 0) + 1
-    status = WorkflowStatus(project=project, slug=slug, name=name, position=position, is_finished=is_finished,
-                            wip_limit=wip_limit or None)
+    status = WorkflowStatus(
+        project=project, slug=slug, name=name, position=position, is_finished=is_finished, wip_limit=wip_limit or None
+    )
     status.full_clean()
     status.save()
     _announce(project)
@@ -31,8 +34,14 @@ def status_add(*, project: Project, name: str, is_finished: bool = False, wip_li
 
 
 @transaction.atomic
-def status_update(*, status: WorkflowStatus, name: str | None = None, is_finished: bool | None = None,
-                  wip_limit: int | None | str = "", position: int | None = None) -> WorkflowStatus:
+def status_update(
+    *,
+    status: WorkflowStatus,
+    name: str | None = None,
+    is_finished: bool | None = None,
+    wip_limit: int | None | str = "",
+    position: int | None = None,
+) -> WorkflowStatus:
     """Rename a status, mark it finished or not, set its WIP limit (None: no limit; the
     default "" leaves it), and put it at `position` in the workflow (0 first; None leaves
     it). The slug stays, so API clients and saved views keep working."""
@@ -50,8 +59,11 @@ def status_update(*, status: WorkflowStatus, name: str | None = None, is_finishe
     status.save()
     _announce(status.project)
     if position is not None:
-        slugs = [s for s in status.project.statuses.order_by("position", "id").values_list("slug", flat=True)
-                 if s != status.slug]
+        slugs = [
+            s
+            for s in status.project.statuses.order_by("position", "id").values_list("slug", flat=True)
+            if s != status.slug
+        ]
         slugs.insert(min(position, len(slugs)), status.slug)
         reordered = statuses_reorder(project=status.project, slugs=slugs)
         status.position = next(s.position for s in reordered if s.pk == status.pk)

@@ -1,4 +1,5 @@
 """Template helpers for the board and live pages."""
+
 from urllib.parse import urlencode
 
 from django import template

@@ -1,4 +1,5 @@
 """Pages of the projects app, split by purpose."""
+
 from .board import board, board_column_more, board_quick_create, board_summary, project_live  # noqa: F401
 from .dashboard import project_dashboard  # noqa: F401
 from .projects import (  # noqa: F401

@@ -1,5 +1,6 @@
 """The backlog: every ticket not in a completed sprint, ranked, filtered, lazily paged;
 drag to reorder, multi-select into a sprint, create inline, save the filters as a view."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -33,7 +34,8 @@ def _backlog_page(request, project, filters):
     next_url = ""
     if page.has_next():
         next_url = f"{reverse('projects:backlog', kwargs={'key': project.key})}?" + urlencode(
-            {**filters.as_query(), "page": page.next_page_number()})
+            {**filters.as_query(), "page": page.next_page_number()}
+        )
     return page, next_url
 
 
@@ -46,21 +48,33 @@ def backlog(request, key):
     progress = selectors.epic_progress(project=project, keys=[t.key for t in tickets if t.type == TicketType.EPIC])
     for ticket in tickets:
         ticket.epic_progress = progress.get(ticket.key)
-    context = {"project": project, "page": page, "tickets": tickets, "next_url": next_url,
-               "can_edit": can(project, Action.EDIT), "filters": filters,
-               "ticket_url_parts": ticket_url_parts(project.key),
-               "sprint_url_prefix": reverse("projects:sprints", kwargs={"key": project.key})}
+    context = {
+        "project": project,
+        "page": page,
+        "tickets": tickets,
+        "next_url": next_url,
+        "can_edit": can(project, Action.EDIT),
+        "filters": filters,
+        "ticket_url_parts": ticket_url_parts(project.key),
+        "sprint_url_prefix": reverse("projects:sprints", kwargs={"key": project.key}),
+    }
     if wants_partial(request) and request.GET.get("page"):  # the next rows, for the "load more" row
         return render(request, "projects/backlog.html#rows", context)
     choices = selectors.ticket_choices(project=project)
     context |= {
-        "choices": choices, "types": TicketType.choices, "priorities": Priority.choices,
+        "choices": choices,
+        "types": TicketType.choices,
+        "priorities": Priority.choices,
         "saved_views": [
-            {"view": view, "url": f"{reverse('projects:backlog', kwargs={'key': project.key})}?{urlencode(view.filters)}",
-             "current": view.filters == filters.as_query()}
+            {
+                "view": view,
+                "url": f"{reverse('projects:backlog', kwargs={'key': project.key})}?{urlencode(view.filters)}",
+                "current": view.filters == filters.as_query(),
+            }
             for view in selectors.saved_views_for(project=project, user=request.user)
         ],
-        "create_form": InlineCreateForm(), "view_form": SavedViewForm(),
+        "create_form": InlineCreateForm(),
+        "view_form": SavedViewForm(),
         "filter_query": urlencode(filters.as_query()),
         "total": page.paginator.count,
     }
@@ -78,23 +92,34 @@ def backlog_create(request, key):
         if sprint_id.isdigit():
             sprint = Sprint.objects.filter(project=project, pk=int(sprint_id)).first()
         try:
-            ticket = services.ticket_create(project=project, reporter=request.user, title=form.cleaned_data["title"],
-                                            type=form.cleaned_data["type"], estimate=form.cleaned_data["estimate"],
-                                            sprint=sprint)
+            ticket = services.ticket_create(
+                project=project,
+                reporter=request.user,
+                title=form.cleaned_data["title"],
+                type=form.cleaned_data["type"],
+                estimate=form.cleaned_data["estimate"],
+                sprint=sprint,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             if wants_partial(request):  # a fresh form, and the list refetches itself
-                response = render(request, "projects/backlog.html#create-form",
-                                  {"project": project, "create_form": InlineCreateForm(), "can_edit": True,
-                                   "created": ticket})
+                response = render(
+                    request,
+                    "projects/backlog.html#create-form",
+                    {"project": project, "create_form": InlineCreateForm(), "can_edit": True, "created": ticket},
+                )
                 response["HX-Trigger"] = "backlog:changed"
                 return response
             messages.success(request, f"{ticket.key} created.")
             return redirect("projects:backlog", key=project.key)
     if wants_partial(request):
-        return render(request, "projects/backlog.html#create-form",
-                      {"project": project, "create_form": form, "can_edit": True}, status=200)
+        return render(
+            request,
+            "projects/backlog.html#create-form",
+            {"project": project, "create_form": form, "can_edit": True},
+            status=200,
+        )
     messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("projects:backlog", key=project.key)
 
@@ -123,8 +148,9 @@ def backlog_plan(request, key):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{moved} ticket{'s' if moved != 1 else ''} moved to "
-                                  f"{sprint.name if sprint else 'the backlog'}.")
+        messages.success(
+            request, f"{moved} ticket{'s' if moved != 1 else ''} moved to {sprint.name if sprint else 'the backlog'}."
+        )
     return _back_to_backlog(request, project)
 
 
@@ -141,8 +167,9 @@ def _bulk_edit(request, project, tickets):
     if not tickets:
         messages.error(request, "Select at least one ticket.")
         return _back_to_backlog(request, project)
-    changed, refused = services.tickets_bulk_update(tickets=tickets, user=request.user, field=field,
-                                                    value=value or None)
+    changed, refused = services.tickets_bulk_update(
+        tickets=tickets, user=request.user, field=field, value=value or None
+    )
     if changed:
         messages.success(request, f"{field.capitalize()} set on {changed} ticket{'s' if changed != 1 else ''}.")
     for reason in refused:
@@ -167,8 +194,13 @@ def saved_view_create(request, key):
             messages.error(request, "Viewers can save private views only.")
         else:
             try:
-                view = services.saved_view_create(project=project, owner=request.user, name=form.cleaned_data["name"],
-                                                  filters=filters, shared=form.cleaned_data["shared"])
+                view = services.saved_view_create(
+                    project=project,
+                    owner=request.user,
+                    name=form.cleaned_data["name"],
+                    filters=filters,
+                    shared=form.cleaned_data["shared"],
+                )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
@@ -192,4 +224,3 @@ def saved_view_delete(request, key, view_id):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("projects:backlog", key=project.key)
-

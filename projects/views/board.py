@@ -2,6 +2,7 @@
 
 Moves go through the REST endpoint (`POST /api/v1/tickets/{key}/move/`, session + CSRF),
 so the page and integrations share one write path and one set of answers."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotModified, JsonResponse
@@ -68,7 +69,10 @@ def _board_context(request, project: Project) -> dict:
     # meanwhile has a later revision and is still noticed).
     context["live_etag"] = project_live_etag(project)
     context["columns"] = selectors.board_columns(
-        project=project, sprint=context["sprint"], filters=context["filters"], empty=context["no_active_sprint"],
+        project=project,
+        sprint=context["sprint"],
+        filters=context["filters"],
+        empty=context["no_active_sprint"],
         per_column=_cards_per_column(request),
     )
     _add_epic_progress(project, [card for column in context["columns"] for card in column.cards])
@@ -108,12 +112,16 @@ def board_column_more(request, key, status):
         raise Http404("No such status.")
     context = _board_scope(request, project)
     cards, has_more = selectors.column_cards(
-        project=project, sprint=context["sprint"], status=column, filters=context["filters"],
+        project=project,
+        sprint=context["sprint"],
+        status=column,
+        filters=context["filters"],
         after=request.GET.get("after") or None,
     )
     _add_epic_progress(project, cards)
-    context.update(column={"slug": column.slug, "last_key": cards[-1]["key"] if cards else None,
-                           "has_more": has_more}, cards=cards)
+    context.update(
+        column={"slug": column.slug, "last_key": cards[-1]["key"] if cards else None, "has_more": has_more}, cards=cards
+    )
     return render(request, "projects/board.html#more-cards", context)
 
 
@@ -130,16 +138,25 @@ def board_quick_create(request, key):
         sprint = Sprint.objects.filter(project=project, pk=sprint_value).first() if sprint_value.isdigit() else None
         try:
             created = services.ticket_create(
-                project=project, reporter=request.user, title=form.cleaned_data["title"],
-                status=form.cleaned_data["status"], type=form.cleaned_data["type"], sprint=sprint,
+                project=project,
+                reporter=request.user,
+                title=form.cleaned_data["title"],
+                status=form.cleaned_data["status"],
+                type=form.cleaned_data["type"],
+                sprint=sprint,
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            form = QuickCreateForm(project=project, initial={"status": created.status_id, "type": created.type,
-                                                              "sprint": sprint_value})
-    context = {"project": project, "quick_form": form, "created": created,
-               "sprint_value": request.POST.get("sprint", "")}
+            form = QuickCreateForm(
+                project=project, initial={"status": created.status_id, "type": created.type, "sprint": sprint_value}
+            )
+    context = {
+        "project": project,
+        "quick_form": form,
+        "created": created,
+        "sprint_value": request.POST.get("sprint", ""),
+    }
     # Errors come back in the form with a 200: htmx swaps only successful answers.
     response = render(request, "projects/board.html#quick-create", context)
     if created:
@@ -151,8 +168,9 @@ def board_quick_create(request, key):
 def board_summary(request, key):
     """The hub's board section: tickets per column."""
     project = project_for(request.user, key)
-    return render(request, "projects/board_summary.html", {"project": project,
-                                                            **selectors.board_summary(project=project)})
+    return render(
+        request, "projects/board_summary.html", {"project": project, **selectors.board_summary(project=project)}
+    )
 
 
 @login_required

@@ -1,4 +1,5 @@
 """Comments on the ticket page: add one, delete one (the comments section re-renders)."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError

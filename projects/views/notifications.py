@@ -1,5 +1,6 @@
 """In-app notifications (assigned, @mentioned, added to a project): the list, marking
 them read, and opening one (which marks it read)."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,8 +15,11 @@ from ..models import Notification
 
 @login_required
 def notifications(request):
-    items = (Notification.objects.filter(recipient=request.user)
-             .select_related("actor", "ticket__project", "project").order_by("-created_at", "-id")[:100])
+    items = (
+        Notification.objects.filter(recipient=request.user)
+        .select_related("actor", "ticket__project", "project")
+        .order_by("-created_at", "-id")[:100]
+    )
     return render(request, "projects/notifications.html", {"notifications": items})
 
 
@@ -33,8 +37,9 @@ def notifications_read(request):
 @login_required
 def notification_open(request, notification_id):
     """Mark one notification read and go to its ticket."""
-    notification = get_object_or_404(Notification.objects.select_related("ticket__project", "project"),
-                                     pk=notification_id, recipient=request.user)
+    notification = get_object_or_404(
+        Notification.objects.select_related("ticket__project", "project"), pk=notification_id, recipient=request.user
+    )
     services.notifications_mark_read(user=request.user, ids=[notification.pk])
     if notification.ticket is None and notification.project is not None:
         return redirect("projects:hub", key=notification.project.key)

@@ -1,5 +1,6 @@
 """Pages for projects and their members. Views resolve the project through `access`,
 bind a form, call one service and render."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -87,7 +88,9 @@ def project_members(request, key):
         if form.is_valid():
             try:
                 membership = services.membership_invite(
-                    project=project, inviter=request.user, base_url=request.build_absolute_uri("/").rstrip("/"),
+                    project=project,
+                    inviter=request.user,
+                    base_url=request.build_absolute_uri("/").rstrip("/"),
                     **form.cleaned_data,
                 )
             except ValidationError as error:
@@ -136,8 +139,9 @@ def project_leave(request, key):
     project = project_for(request.user, key)
     error = ""
     if request.method == "POST":
-        membership = get_object_or_404(Membership.objects.select_related("user", "project"), project=project,
-                                       user=request.user)
+        membership = get_object_or_404(
+            Membership.objects.select_related("user", "project"), project=project, user=request.user
+        )
         try:
             services.membership_remove(membership=membership, leaving=True)
         except ValidationError as refused:
@@ -145,5 +149,6 @@ def project_leave(request, key):
         else:
             messages.success(request, f"You left {project.key}.")
             return redirect("projects:list")
-    return render(request, "projects/leave.html", _project_context(request, project, error=error),
-                  status=400 if error else 200)
+    return render(
+        request, "projects/leave.html", _project_context(request, project, error=error), status=400 if error else 200
+    )

@@ -1,4 +1,5 @@
 """Relations on the ticket page (blocks, relates to): add one, remove one."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -42,8 +43,9 @@ def ticket_relation_add(request, key, ticket_key):
 def ticket_relation_remove(request, key, ticket_key, relation_id):
     project = project_for(request.user, key, Action.EDIT)
     ticket = ticket_or_404(project, ticket_key)
-    relation = get_object_or_404(TicketRelation.objects.select_related("source", "target"), pk=relation_id,
-                                 source__project=project)
+    relation = get_object_or_404(
+        TicketRelation.objects.select_related("source", "target"), pk=relation_id, source__project=project
+    )
     if ticket.pk not in (relation.source_id, relation.target_id):
         raise Http404
     services.relation_remove(relation=relation, ticket=ticket, user=request.user)

@@ -50,14 +50,20 @@ def sprint_list(request, key):
         sprint.figures = figures[sprint.pk]
     velocity = selectors.project_velocity(project=project)
     context = {
-        "project": project, "form": form, "can_edit": can(project, Action.EDIT),
+        "project": project,
+        "form": form,
+        "can_edit": can(project, Action.EDIT),
         "active": [s for s in sprints if s.state == SprintState.ACTIVE],
         "planned": [s for s in sprints if s.state == SprintState.PLANNED],
-        "completed": sorted((s for s in sprints if s.state == SprintState.COMPLETED),
-                            key=lambda s: (s.completed_at or s.created_at), reverse=True),
+        "completed": sorted(
+            (s for s in sprints if s.state == SprintState.COMPLETED),
+            key=lambda s: s.completed_at or s.created_at,
+            reverse=True,
+        ),
         "velocity": velocity,
         "average_velocity": round(sum(v["completed_points"] for v in velocity[-3:]) / len(velocity[-3:]), 1)
-        if velocity else None,
+        if velocity
+        else None,
     }
     return render(request, "projects/sprints.html", context)
 
@@ -67,15 +73,25 @@ def _planning_context(request, project, sprint) -> dict:
     whatever the sprint's size)."""
     points = selectors.sprint_points(sprint=sprint)
     in_sprint = list(selectors.sprint_tickets(sprint=sprint)[:SPRINT_LIST_SIZE])
-    candidates = list(
-        selectors.backlog_tickets(project=project, filters=selectors.TicketFilters(sprint="backlog"),
-                                  user=request.user)[:PLANNING_BACKLOG_SIZE]
-    ) if sprint.state != SprintState.COMPLETED else []
+    candidates = (
+        list(
+            selectors.backlog_tickets(
+                project=project, filters=selectors.TicketFilters(sprint="backlog"), user=request.user
+            )[:PLANNING_BACKLOG_SIZE]
+        )
+        if sprint.state != SprintState.COMPLETED
+        else []
+    )
     committed = points["committed"]
     return {
-        "project": project, "sprint": sprint, "can_edit": can(project, Action.EDIT),
-        "in_sprint": in_sprint, "in_sprint_total": points["count"], "candidates": candidates,
-        "committed": committed, "done": points["done"],
+        "project": project,
+        "sprint": sprint,
+        "can_edit": can(project, Action.EDIT),
+        "in_sprint": in_sprint,
+        "in_sprint_total": points["count"],
+        "candidates": candidates,
+        "committed": committed,
+        "done": points["done"],
         "over_capacity": points["over_capacity"],
         "over_by": committed - (sprint.capacity or 0),
         "capacity_percent": min(100, round(100 * committed / sprint.capacity)) if sprint.capacity else None,
@@ -91,8 +107,12 @@ def sprint_detail(request, key, sprint_id):
     context = _planning_context(request, project, sprint)
     if wants_partial(request):
         return render(request, "projects/sprint_detail.html#planning", context)
-    other_sprints = Sprint.objects.filter(project=project).exclude(pk=sprint.pk).exclude(
-        state=SprintState.COMPLETED).order_by("start_date", "id")
+    other_sprints = (
+        Sprint.objects.filter(project=project)
+        .exclude(pk=sprint.pk)
+        .exclude(state=SprintState.COMPLETED)
+        .order_by("start_date", "id")
+    )
     burndown = selectors.sprint_burndown(sprint=sprint) if sprint.state != SprintState.PLANNED else None
     today = timezone.localdate()
     context |= {
@@ -130,8 +150,9 @@ def sprint_plan(request, key, sprint_id):
 def sprint_edit(request, key, sprint_id):
     project = project_for(request.user, key, Action.EDIT)
     sprint = _sprint_or_404(project, sprint_id)
-    form = SprintForm(request.POST or None,
-                      initial={f: getattr(sprint, f) for f in services.sprints.SPRINT_EDITABLE_FIELDS})
+    form = SprintForm(
+        request.POST or None, initial={f: getattr(sprint, f) for f in services.sprints.SPRINT_EDITABLE_FIELDS}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.sprint_update(sprint=sprint, **form.cleaned_data)
@@ -149,8 +170,9 @@ def sprint_start(request, key, sprint_id):
     project = project_for(request.user, key, Action.EDIT)
     sprint = _sprint_or_404(project, sprint_id)
     try:
-        services.sprint_start(sprint=sprint, user=request.user,
-                              dates=request.POST.get("dates") or services.sprints.StartDates.PLANNED)
+        services.sprint_start(
+            sprint=sprint, user=request.user, dates=request.POST.get("dates") or services.sprints.StartDates.PLANNED
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -168,25 +190,39 @@ def sprint_complete(request, key, sprint_id):
     others = Sprint.objects.filter(project=project).exclude(pk=sprint.pk).exclude(state=SprintState.COMPLETED)
     if request.method == "GET":
         if not sprint.can_complete():
-            messages.error(request, f"{sprint.name} is {sprint.get_state_display().lower()}: "
-                                    "only the active sprint can complete.")
+            messages.error(
+                request, f"{sprint.name} is {sprint.get_state_display().lower()}: only the active sprint can complete."
+            )
             return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)
         figures = selectors.sprint_summaries(sprints=[sprint])[sprint.pk]
         unfinished = sprint.tickets.filter(status__is_finished=False).count()
-        return render(request, "projects/sprint_complete.html", {
-            "project": project, "sprint": sprint, "figures": figures, "unfinished": unfinished,
-            "form": SprintCompleteForm(sprints=others.order_by("start_date", "id"))})
+        return render(
+            request,
+            "projects/sprint_complete.html",
+            {
+                "project": project,
+                "sprint": sprint,
+                "figures": figures,
+                "unfinished": unfinished,
+                "form": SprintCompleteForm(sprints=others.order_by("start_date", "id")),
+            },
+        )
     form = SprintCompleteForm(request.POST, sprints=others)
     if form.is_valid():
-        target = others.filter(pk=int(form.cleaned_data["move_open_to"])).first() \
-            if form.cleaned_data["move_open_to"] else None
+        target = (
+            others.filter(pk=int(form.cleaned_data["move_open_to"])).first()
+            if form.cleaned_data["move_open_to"]
+            else None
+        )
         try:
             services.sprint_complete(sprint=sprint, user=request.user, move_open_to=target)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"{sprint.name} completed; unfinished tickets moved to "
-                                      f"{target.name if target else 'the backlog'}.")
+            messages.success(
+                request,
+                f"{sprint.name} completed; unfinished tickets moved to {target.name if target else 'the backlog'}.",
+            )
     else:
         messages.error(request, "Choose where unfinished tickets go.")
     return redirect("projects:sprint", key=project.key, sprint_id=sprint.pk)

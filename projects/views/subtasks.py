@@ -1,4 +1,5 @@
 """Sub-tasks on the ticket page: a new child ticket (a story under an epic, else a task)."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
@@ -21,9 +22,14 @@ def ticket_subtask(request, key, ticket_key):
     form = SubtaskForm(request.POST)
     if form.is_valid():
         try:
-            services.ticket_create(project=project, reporter=request.user, title=form.cleaned_data["title"],
-                                   parent=ticket, sprint=ticket.sprint,
-                                   type="story" if ticket.type == "epic" else "task")
+            services.ticket_create(
+                project=project,
+                reporter=request.user,
+                title=form.cleaned_data["title"],
+                parent=ticket,
+                sprint=ticket.sprint,
+                type="story" if ticket.type == "epic" else "task",
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -1,5 +1,6 @@
 """In-place editing of one field of the ticket page: the editor, the save through
 ticket_update, and the conflict view when someone saved first."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -16,8 +17,11 @@ from .tickets import BUILTIN_FIELDS, TEXT_FIELDS, field_value, ticket_or_404
 
 
 def _field_label(name: str, custom_fields) -> str:
-    labels = dict(BUILTIN_FIELDS) | {"title": "Title", "description": "Description",
-                                     "acceptance_criteria": "Acceptance criteria"}
+    labels = dict(BUILTIN_FIELDS) | {
+        "title": "Title",
+        "description": "Description",
+        "acceptance_criteria": "Acceptance criteria",
+    }
     labels |= {f"cf_{f.key}": f.name for f in custom_fields}
     return labels.get(name, name)
 
@@ -42,8 +46,15 @@ def _initial_value(ticket: Ticket, name: str):
 
 def _field_partial(request, project, ticket, name, *, form=None, conflict=None, custom_fields=None):
     custom_fields = custom_fields if custom_fields is not None else list(project.custom_fields.all())
-    context = {"project": project, "ticket": ticket, "name": name, "can_edit": can(project, Action.EDIT),
-               "label": _field_label(name, custom_fields), "form": form, "conflict": conflict}
+    context = {
+        "project": project,
+        "ticket": ticket,
+        "name": name,
+        "can_edit": can(project, Action.EDIT),
+        "label": _field_label(name, custom_fields),
+        "form": form,
+        "conflict": conflict,
+    }
     if name in TEXT_FIELDS:
         partial = "text-field-edit" if form is not None else "text-field"
     else:
@@ -57,8 +68,9 @@ def ticket_field(request, key, ticket_key, field):
     """In-place editing of one field. GET: the editor (or, with ?cancel, the value). POST:
     save through ticket_update. A stale version shows the other person's value beside
     the one typed here, which stays in the editor, so nothing is lost."""
-    project = project_for(request.user, key, Action.EDIT if request.method == "POST" or
-                          "cancel" not in request.GET else Action.VIEW)
+    project = project_for(
+        request.user, key, Action.EDIT if request.method == "POST" or "cancel" not in request.GET else Action.VIEW
+    )
     ticket = ticket_or_404(project, ticket_key)
     choices = selectors.ticket_choices(project=project)
     choices["can_admin"] = can(project, Action.ADMIN)  # only admins may override finish checks
@@ -69,8 +81,9 @@ def ticket_field(request, key, ticket_key, field):
     if request.method == "GET":
         if "cancel" in request.GET:
             return _field_partial(request, project, ticket, field, custom_fields=choices["custom_fields"])
-        form = field_edit_form(field, choices=choices, initial={"value": _initial_value(ticket, field),
-                                                                 "version": ticket.version})
+        form = field_edit_form(
+            field, choices=choices, initial={"value": _initial_value(ticket, field), "version": ticket.version}
+        )
         return _field_partial(request, project, ticket, field, form=form, custom_fields=choices["custom_fields"])
 
     form = field_edit_form(field, choices=choices, data=request.POST)
@@ -79,8 +92,9 @@ def ticket_field(request, key, ticket_key, field):
         try:
             if "override_reason" in form.cleaned_data:
                 kwargs["override_reason"] = form.cleaned_data["override_reason"]
-            ticket = services.ticket_update(ticket=ticket, user=request.user, version=form.cleaned_data["version"],
-                                            **kwargs)
+            ticket = services.ticket_update(
+                ticket=ticket, user=request.user, version=form.cleaned_data["version"], **kwargs
+            )
         except StaleVersion:
             return _conflict_partial(request, project, ticket_key, field, choices)
         except ValidationError as error:
@@ -108,10 +122,12 @@ def _conflict_partial(request, project, ticket_key, field, choices):
         "theirs": None if is_text else field_value(current, field, choices["custom_fields"]),
         "their_text": _initial_value(current, field) if is_text else None,
         "html": html.get(field, ""),
-        "by": last.actor if last else None, "at": last.created_at if last else None,
+        "by": last.actor if last else None,
+        "at": last.created_at if last else None,
     }
-    return _field_partial(request, project, current, field, form=form, conflict=conflict,
-                          custom_fields=choices["custom_fields"])
+    return _field_partial(
+        request, project, current, field, form=form, conflict=conflict, custom_fields=choices["custom_fields"]
+    )
 
 
 def _service_errors_on_value(form, error: ValidationError, field: str) -> None:

@@ -3,6 +3,7 @@ deleting a ticket. The page's parts are edited by the views beside this one: fie
 editing (ticket_fields.py), comments, relations, sub-tasks; notifications have their own
 module. Views resolve the project through `access`, bind a form, call one service and
 render the page or, for htmx, the partial that changed."""
+
 import json
 
 from django.contrib import messages
@@ -25,8 +26,14 @@ from ..models import CustomFieldType, Project, Ticket, TicketEvent
 from ..ticket_links import ticket_url
 
 BUILTIN_FIELDS = (
-    ("status", "Status"), ("type", "Type"), ("priority", "Priority"), ("assignee", "Assignee"),
-    ("estimate", "Estimate"), ("sprint", "Sprint"), ("due_date", "Due date"), ("parent", "Parent"),
+    ("status", "Status"),
+    ("type", "Type"),
+    ("priority", "Priority"),
+    ("assignee", "Assignee"),
+    ("estimate", "Estimate"),
+    ("sprint", "Sprint"),
+    ("due_date", "Due date"),
+    ("parent", "Parent"),
     ("labels", "Labels"),
 )
 TEXT_FIELDS = ("title", "description", "acceptance_criteria")
@@ -112,8 +119,9 @@ def _page_context(request, project: Project, ticket: Ticket) -> dict:
         "children_done_points": sum(child.estimate or 0 for child in children if child.status.is_finished),
         "relations": selectors.ticket_relations(ticket=ticket),
         "comment_form": CommentForm(),
-        "mentionable": json.dumps([{"username": m.user.username, "name": m.user.label}
-                                   for m in selectors.project_members(project=project)]),
+        "mentionable": json.dumps(
+            [{"username": m.user.username, "name": m.user.label} for m in selectors.project_members(project=project)]
+        ),
         "relation_form": RelationForm(),
         "subtask_form": SubtaskForm(),
     }
@@ -137,9 +145,12 @@ def ticket_detail(request, key, ticket_key):
 def ticket_create(request, key):
     project = project_for(request.user, key, Action.EDIT)
     choices = selectors.ticket_choices(project=project)
-    initial = {"status": choices["statuses"][0].slug if choices["statuses"] else "",
-               "sprint": request.GET.get("sprint", ""), "parent": request.GET.get("parent", ""),
-               "type": request.GET.get("type", "story")}
+    initial = {
+        "status": choices["statuses"][0].slug if choices["statuses"] else "",
+        "sprint": request.GET.get("sprint", ""),
+        "parent": request.GET.get("parent", ""),
+        "type": request.GET.get("type", "story"),
+    }
     form = TicketForm(request.POST or None, choices=choices, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

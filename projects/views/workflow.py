@@ -1,4 +1,5 @@
 """Project settings for admins: the workflow (statuses, WIP limits) and custom fields."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -47,9 +48,12 @@ def workflow_status_update(request, key, status_id):
             form = StatusForm(request.POST)
             if not form.is_valid():
                 raise ValidationError({k: v for k, v in form.errors.items()})
-            services.status_update(status=status, name=form.cleaned_data["name"],
-                                   is_finished=form.cleaned_data["is_finished"],
-                                   wip_limit=form.cleaned_data["wip_limit"])
+            services.status_update(
+                status=status,
+                name=form.cleaned_data["name"],
+                is_finished=form.cleaned_data["is_finished"],
+                wip_limit=form.cleaned_data["wip_limit"],
+            )
             messages.success(request, f"Status “{status.name}” saved.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -82,13 +86,13 @@ def custom_field_update(request, key, field_id):
             services.custom_field_delete(field=field)
             messages.success(request, f"Field “{field.name}” and its values deleted.")
         else:
-            services.custom_field_update(field=field, name=request.POST.get("name", field.name),
-                                         options=request.POST.get("options") if "options" in request.POST else None,
-                                         show_on_card=request.POST.get("show_on_card") == "on")
+            services.custom_field_update(
+                field=field,
+                name=request.POST.get("name", field.name),
+                options=request.POST.get("options") if "options" in request.POST else None,
+                show_on_card=request.POST.get("show_on_card") == "on",
+            )
             messages.success(request, f"Field “{field.name}” saved.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("projects:custom_fields", key=project.key)
-
-
-

@@ -1,4 +1,5 @@
 """Limits on signing in (the sign-in page and /admin/login/) and on password reset e-mails."""
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -47,8 +48,10 @@ def test_one_try_for_each_of_many_usernames_is_limited_per_address(client, setti
 def test_password_reset_sends_at_most_the_accounts_share_and_answers_the_same(client, settings):
     settings.AIHUB_PASSWORD_RESETS_PER_ACCOUNT = 2
     UserFactory(email="reset@example.com")
-    answers = [client.post(reverse("password_reset"), {"email": "reset@example.com"}, REMOTE_ADDR=f"10.0.1.{n}")
-               for n in range(5)]
+    answers = [
+        client.post(reverse("password_reset"), {"email": "reset@example.com"}, REMOTE_ADDR=f"10.0.1.{n}")
+        for n in range(5)
+    ]
     assert len(mail.outbox) == 2
     # Beyond the limit the page says exactly what it says for an address with no account.
     unknown = client.post(reverse("password_reset"), {"email": "nobody@example.com"}, REMOTE_ADDR="10.0.1.99")
@@ -73,6 +76,7 @@ def test_a_rotating_forwarded_for_header_does_not_reset_the_sign_in_limit(client
     UserFactory(username="ada")
     for n in range(3):
         client.post(reverse("login"), {"username": "ada", "password": "nope"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
-    response = client.post(reverse("login"), {"username": "ada", "password": PASSWORD},
-                           HTTP_X_FORWARDED_FOR="203.0.113.77")
+    response = client.post(
+        reverse("login"), {"username": "ada", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.77"
+    )
     assert response.status_code == 429

@@ -45,10 +45,16 @@ def test_signup_is_off_by_default(client):
 
 @override_settings(AIHUB_SIGNUP_ENABLED=True)
 def test_signup_when_switched_on(client):
-    response = client.post(reverse("signup"), {
-        "username": "newbie", "email": "n@example.com", "display_name": "New Bie",
-        "password1": "a-long-enough-pass-42", "password2": "a-long-enough-pass-42",
-    })
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "newbie",
+            "email": "n@example.com",
+            "display_name": "New Bie",
+            "password1": "a-long-enough-pass-42",
+            "password2": "a-long-enough-pass-42",
+        },
+    )
     assert response.status_code == 302
     assert client.get(reverse("accounts:profile")).context["user"].display_name == "New Bie"
 
@@ -68,9 +74,14 @@ def test_profile_saves_display_name_and_rejects_bad_email(client):
 def test_password_change(client):
     user = UserFactory()
     client.force_login(user)
-    response = client.post(reverse("password_change"), {
-        "old_password": "pass-w0rd-long", "new_password1": "another-long-pass-99", "new_password2": "another-long-pass-99",
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "pass-w0rd-long",
+            "new_password1": "another-long-pass-99",
+            "new_password2": "another-long-pass-99",
+        },
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("another-long-pass-99")

@@ -6,6 +6,7 @@ did not run (an injected one setting `window.__xss_*`).
 sees what an injected script would do); `project_urls(project)` lists every page of a
 project from the database; `visit(page, watch, url)` opens one and waits until its htmx
 fragments have loaded."""
+
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -88,15 +89,32 @@ def project_urls(project, *, max_tickets: int = 12) -> list[str]:
     key = project.key
     r = lambda name, *args: reverse(name, args=[key, *args])  # noqa: E731
     urls = [
-        reverse("projects:list"), reverse("projects:create"), r("projects:hub"), r("projects:dashboard"),
-        r("projects:board"), r("projects:backlog"), r("projects:sprints"), r("projects:members"),
-        r("projects:settings"), r("projects:workflow"), r("projects:custom_fields"), r("projects:ticket_create"),
-        r("docs_hub:index"), r("docs_hub:create"), r("docs_hub:trash"), r("docs_hub:templates"),
-        r("experiments:index"), r("experiments:sources"), r("experiments:sentinel"),
+        reverse("projects:list"),
+        reverse("projects:create"),
+        r("projects:hub"),
+        r("projects:dashboard"),
+        r("projects:board"),
+        r("projects:backlog"),
+        r("projects:sprints"),
+        r("projects:members"),
+        r("projects:settings"),
+        r("projects:workflow"),
+        r("projects:custom_fields"),
+        r("projects:ticket_create"),
+        r("docs_hub:index"),
+        r("docs_hub:create"),
+        r("docs_hub:trash"),
+        r("docs_hub:templates"),
+        r("experiments:index"),
+        r("experiments:sources"),
+        r("experiments:sentinel"),
         reverse("projects:notifications"),
         reverse("search") + "?" + urlencode({"q": "a"}),
         reverse("search") + "?" + urlencode({"q": "x", "project": key}),
-        reverse("accounts:profile"), reverse("accounts:tokens"), reverse("password_change"), reverse("api-docs"),
+        reverse("accounts:profile"),
+        reverse("accounts:tokens"),
+        reverse("password_change"),
+        reverse("api-docs"),
     ]
     board_all = r("projects:board") + "?sprint=all"
     urls.append(board_all)
@@ -105,8 +123,12 @@ def project_urls(project, *, max_tickets: int = 12) -> list[str]:
     for ticket in project.tickets.order_by("-pk")[:max_tickets]:
         urls.append(r("projects:ticket", ticket.key))
     for doc in Doc.objects.filter(project=project, deleted_at__isnull=True).order_by("pk"):
-        urls += [r("docs_hub:detail", doc.slug), r("docs_hub:edit", doc.slug), r("docs_hub:history", doc.slug),
-                 r("docs_hub:revision", doc.slug, 1)]
+        urls += [
+            r("docs_hub:detail", doc.slug),
+            r("docs_hub:edit", doc.slug),
+            r("docs_hub:history", doc.slug),
+            r("docs_hub:revision", doc.slug, 1),
+        ]
         if doc.version > 1:
             urls.append(r("docs_hub:diff", doc.slug) + f"?from=1&to={doc.version}")
     if DocTemplate.objects.filter(project=project).exists():

@@ -1,6 +1,7 @@
 """The demo workspace (`make demo`) for Chromium tests: CV and CHURN with sprints, docs and
 MLflow runs trained into a local store and synced in-process. tests/browser/conftest.py offers
 the fixtures `demo` and `demo_mlflow_store` to every browser test; `sign_in` signs a demo user in."""
+
 import pytest
 from django.core.management import call_command
 

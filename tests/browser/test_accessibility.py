@@ -1,5 +1,6 @@
 """Issue 11, item 14: axe-core (vendored from the npm package, tests/browser/vendor/) finds no
 critical or serious violation on any page of the demo workspace, for an admin and for a viewer."""
+
 from pathlib import Path
 
 import pytest
@@ -52,8 +53,12 @@ def pages(project):
     (/api/docs/) is left out: it is drf-spectacular's vendored page, not ours."""
     key = project.key
     urls = [u for u in project_urls(project) if not u.startswith("/api/docs")]
-    return urls + [f"/projects/{key}/backlog/?open=1&priority=urgent", f"/projects/{key}/nothing-here/",
-                   "/no-such-page/"]
+    return [
+        *urls,
+        f"/projects/{key}/backlog/?open=1&priority=urgent",
+        f"/projects/{key}/nothing-here/",
+        "/no-such-page/",
+    ]
 
 
 def test_axe_finds_no_critical_or_serious_violation_on_the_demo(demo, page, live_server):
@@ -76,6 +81,7 @@ def test_axe_finds_no_critical_or_serious_violation_on_the_demo(demo, page, live
 
 
 def test_axe_finds_no_violation_on_the_signed_out_pages(page, live_server, transactional_db):
-    problems = audit(page, live_server, ["/accounts/login/", "/accounts/signup/", "/accounts/password_reset/",
-                                         "/no-such-page/"])
+    problems = audit(
+        page, live_server, ["/accounts/login/", "/accounts/signup/", "/accounts/password_reset/", "/no-such-page/"]
+    )
     assert not problems, "\n".join(problems)

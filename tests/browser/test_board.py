@@ -1,5 +1,6 @@
 """The board in real Chromium: drag and drop that persists, live updates in a second
 browser, gate refusals and admin override, the "c" shortcut, lazy columns, viewers."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -54,7 +55,7 @@ def sign_in(browser, live_server, username):
 def test_drag_to_in_progress_persists_and_a_second_browser_sees_it_live(signed_in_page, live_server, browser):
     page, user = signed_in_page
     project = kanban_project(user)
-    first, second = add_tickets(project, user, ["Collect defect photos", "Train baseline"])
+    first, _second = add_tickets(project, user, ["Collect defect photos", "Train baseline"])
     (doing,) = add_tickets(project, user, ["Label images"], status="in_progress")
     teammate = UserFactory(username="sam")
     MembershipFactory(project=project, user=teammate, role=Role.VIEWER)
@@ -65,8 +66,12 @@ def test_drag_to_in_progress_persists_and_a_second_browser_sees_it_live(signed_i
 
     page.goto(board_url)
     with page.expect_response(lambda r: r.url.endswith(f"/tickets/{first.key}/move/")) as moved:
-        drag(page, page.locator(f"#ticket-{first.key}"), column(page, "in_progress"),
-             below=page.locator(f"#ticket-{doing.key}"))
+        drag(
+            page,
+            page.locator(f"#ticket-{first.key}"),
+            column(page, "in_progress"),
+            below=page.locator(f"#ticket-{doing.key}"),
+        )
     assert moved.value.status == 200
 
     expect(column(page, "in_progress").locator(f"#ticket-{first.key}")).to_be_visible()
@@ -153,7 +158,7 @@ def test_shortcut_c_creates_a_ticket_inline(signed_in_page, live_server):
 def test_keyboard_moves_a_card_without_dragging(signed_in_page, live_server):
     page, user = signed_in_page
     project = kanban_project(user, Role.MEMBER)
-    first, second = add_tickets(project, user, ["Profile data loader", "Cache features"])
+    _first, second = add_tickets(project, user, ["Profile data loader", "Cache features"])
     page.goto(f"{live_server.url}/projects/{project.key}/board/")
     page.locator(f"#ticket-{second.key}").focus()
     with page.expect_response(lambda r: r.url.endswith(f"/tickets/{second.key}/move/")) as reordered:

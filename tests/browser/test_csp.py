@@ -2,6 +2,7 @@
 from our origin only), and the demo workspace obeys it. Crawled in Chromium: a violation,
 a JavaScript error or a missing header fails the test; so does a page that stopped working
 because its inline handler was removed."""
+
 from urllib.parse import urlparse
 
 import pytest
@@ -52,9 +53,14 @@ def sign_in(page, live_server, username):
 def crawl(page, live_server, urls):
     watch = Watch(page)
     foreign = []
-    page.on("request", lambda request: foreign.append(request.url)
-            if urlparse(request.url).hostname not in ("127.0.0.1", "localhost") and
-            not request.url.startswith("data:") else None)
+    page.on(
+        "request",
+        lambda request: (
+            foreign.append(request.url)
+            if urlparse(request.url).hostname not in ("127.0.0.1", "localhost") and not request.url.startswith("data:")
+            else None
+        ),
+    )
     problems = []
     for url in urls:
         recorded = visit(page, watch, f"{live_server.url}{url}")
@@ -78,8 +84,10 @@ def test_demo_pages_as_a_member_raise_no_csp_violation_and_no_js_error(demo, pag
     assert not problems, "\n".join(problems)
     # The pages did what their scripts are for: charts drawn, htmx sections loaded.
     page.goto(f"{live_server.url}/projects/CV/")
-    page.wait_for_function("() => document.querySelector('#velocity-chart') && "
-                           "window.Chart && window.Chart.getChart(document.querySelector('#velocity-chart'))")
+    page.wait_for_function(
+        "() => document.querySelector('#velocity-chart') && "
+        "window.Chart && window.Chart.getChart(document.querySelector('#velocity-chart'))"
+    )
     run_url = next(u for u in urls if "/experiments/runs/" in u)
     page.goto(f"{live_server.url}{run_url}")
     page.wait_for_function("() => document.querySelector('canvas[data-chart]').chart !== undefined")
@@ -88,10 +96,18 @@ def test_demo_pages_as_a_member_raise_no_csp_violation_and_no_js_error(demo, pag
 def test_admin_pages_django_admin_and_api_docs_work_under_the_policy(demo, page, live_server):
     source = demo.mlflow_sources.first()
     ticket = Ticket.objects.filter(project=demo).first()
-    urls = ["/projects/CV/settings/", "/projects/CV/settings/workflow/", "/projects/CV/settings/fields/",
-            "/projects/CV/members/", f"/projects/CV/experiments/sources/{source.pk}/",
-            "/admin/", "/admin/projects/ticket/", f"/admin/projects/ticket/{ticket.pk}/change/",
-            "/admin/accounts/user/", "/api/docs/"]
+    urls = [
+        "/projects/CV/settings/",
+        "/projects/CV/settings/workflow/",
+        "/projects/CV/settings/fields/",
+        "/projects/CV/members/",
+        f"/projects/CV/experiments/sources/{source.pk}/",
+        "/admin/",
+        "/admin/projects/ticket/",
+        f"/admin/projects/ticket/{ticket.pk}/change/",
+        "/admin/accounts/user/",
+        "/api/docs/",
+    ]
     sign_in(page, live_server, "demo")
     problems = crawl(page, live_server, urls)
     assert not problems, "\n".join(problems)
@@ -106,8 +122,14 @@ def test_html_responses_carry_the_policy(client):
     client.force_login(MembershipFactory(project=project, role=Role.ADMIN).user)
     response = client.get("/projects/CV/")
     policy = response["Content-Security-Policy"]
-    for directive in ("script-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
-                      "frame-ancestors 'none'", "style-src 'self';"):
+    for directive in (
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "style-src 'self';",
+    ):
         assert directive in policy
     assert "unsafe-eval" not in policy and "unsafe-inline" not in policy
     assert client.get("/api/docs/")["Content-Security-Policy"] == policy  # Swagger UI: no exception

@@ -1,5 +1,6 @@
 """Docs in a real Chromium: write a page with a [[link]] and a ticket key, follow both,
 see the backlinks; hostile HTML saved in a page never runs."""
+
 import re
 
 import pytest

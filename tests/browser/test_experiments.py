@@ -1,5 +1,6 @@
 """Experiments in Chromium: the ticket panel shows a linked run with its gate status, and
 the compare page draws overlaid metric-history charts."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -50,13 +51,18 @@ def test_ticket_panel_shows_the_linked_run_and_its_gate_status(workspace, live_s
 
 
 def test_compare_page_draws_overlaid_history_charts(workspace, live_server):
-    page, project, experiment = workspace
-    runs = [RunFactory(experiment=experiment, name=name, params={"lr": lr, "depth": "50"}, metrics={"loss": 0.2})
-            for name, lr in (("lr-0.1", "0.1"), ("lr-0.01", "0.01"), ("lr-0.001", "0.001"))]
-    MetricPoint.objects.bulk_create([
-        MetricPoint(run=run, key="loss", step=step, value=(i + 1) / (step + 1), timestamp=step)
-        for i, run in enumerate(runs) for step in range(30)
-    ])
+    page, _project, experiment = workspace
+    runs = [
+        RunFactory(experiment=experiment, name=name, params={"lr": lr, "depth": "50"}, metrics={"loss": 0.2})
+        for name, lr in (("lr-0.1", "0.1"), ("lr-0.01", "0.01"), ("lr-0.001", "0.001"))
+    ]
+    MetricPoint.objects.bulk_create(
+        [
+            MetricPoint(run=run, key="loss", step=step, value=(i + 1) / (step + 1), timestamp=step)
+            for i, run in enumerate(runs)
+            for step in range(30)
+        ]
+    )
     query = "&".join(f"run={run.run_id}" for run in runs)
     page.goto(f"{live_server.url}/projects/CV/experiments/compare/?{query}")
     expect(page.locator("#compare-table tr.differs")).to_contain_text("lr")

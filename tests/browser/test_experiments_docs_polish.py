@@ -1,6 +1,7 @@
 """Issue 11 items 10, 11 and 15 in Chromium: the runs table scrolls inside its card at 1440 px
 with every column reachable, the run page keeps long artifact paths in their card and the tags
 card off the charts, and choosing a doc template loads it into the editor and preview at once."""
+
 import re
 
 import pytest
@@ -51,8 +52,10 @@ def test_wide_runs_table_scrolls_inside_its_card(workspace, live_server, width, 
     assert fits(page), "the page is wider than the window"
     scroller = page.locator(".runs-table-scroll")
     # The table scrolls inside its card (on phones the table element itself is the scroller).
-    assert scroller.evaluate("el => el.scrollWidth > el.clientWidth || "
-                             "el.querySelector('table').scrollWidth > el.querySelector('table').clientWidth")
+    assert scroller.evaluate(
+        "el => el.scrollWidth > el.clientWidth || "
+        "el.querySelector('table').scrollWidth > el.querySelector('table').clientWidth"
+    )
     tickets_cell = page.locator("#runs-table tbody tr").first.locator("td.run-tickets")
     tickets_cell.scroll_into_view_if_needed()
     box, frame = tickets_cell.bounding_box(), scroller.bounding_box()
@@ -61,7 +64,7 @@ def test_wide_runs_table_scrolls_inside_its_card(workspace, live_server, width, 
 
 
 def test_column_chooser_narrows_the_table_and_is_remembered(workspace, live_server):
-    page, _, project, experiment = workspace
+    page, _, _project, experiment = workspace
     page.set_viewport_size({"width": 1440, "height": 900})
     RunFactory(experiment=experiment, name="r1", metrics=WIDE_METRICS, params=WIDE_PARAMS)
     url = f"{live_server.url}/projects/CV/experiments/e/{experiment.pk}/"
@@ -84,13 +87,18 @@ def test_column_chooser_narrows_the_table_and_is_remembered(workspace, live_serv
 
 @pytest.mark.parametrize("width,height", [(1440, 900), (390, 844)])
 def test_run_page_keeps_the_artifact_path_in_its_card_and_spaces_the_tags(workspace, live_server, width, height):
-    page, _, project, experiment = workspace
+    page, _, _project, experiment = workspace
     page.set_viewport_size({"width": width, "height": height})
-    run = RunFactory(experiment=experiment, name="long-path", tags={"mlflow.user": "dana", "team": "vision"},
-                     artifact_uri="mlflow-artifacts:/" + "/".join(["0123456789abcdef0123456789abcdef"] * 4),
-                     metrics={"loss": 0.5})
-    MetricPoint.objects.bulk_create([MetricPoint(run=run, key="loss", step=s, value=1 / (s + 1), timestamp=s)
-                                     for s in range(5)])
+    run = RunFactory(
+        experiment=experiment,
+        name="long-path",
+        tags={"mlflow.user": "dana", "team": "vision"},
+        artifact_uri="mlflow-artifacts:/" + "/".join(["0123456789abcdef0123456789abcdef"] * 4),
+        metrics={"loss": 0.5},
+    )
+    MetricPoint.objects.bulk_create(
+        [MetricPoint(run=run, key="loss", step=s, value=1 / (s + 1), timestamp=s) for s in range(5)]
+    )
     page.goto(f"{live_server.url}/projects/CV/experiments/runs/{run.run_id}/")
     expect(page.get_by_text("by dana")).to_be_visible()
     code = page.locator(".artifact-path code").bounding_box()

@@ -2,6 +2,7 @@
 names read exactly as logged (no CSS uppercasing) on the run page, the runs table, the
 compare page and the ticket's linked-runs panel. Chromium's innerText applies CSS
 text-transform, so it reads what a user sees."""
+
 import re
 
 import pytest
@@ -25,10 +26,16 @@ def test_keys_and_run_names_read_exactly_as_logged(signed_in_page, live_server):
     project = ProjectFactory(key="CV", name="Defect detection")
     MembershipFactory(project=project, user=user, role=Role.MEMBER)
     experiment = ExperimentFactory(source=MlflowSourceFactory(project=project), name="detector")
-    run = RunFactory(experiment=experiment, name="resnet50-lowLR", metrics={"val_f1": 0.93, "Val_F1": 0.5},
-                     params={"learning_rate": "0.01"}, tags={"mlflow.runName": "resnet50-lowLR"})
-    other = RunFactory(experiment=experiment, name="baseline", metrics={"val_f1": 0.9, "Val_F1": 0.4},
-                       params={"learning_rate": "0.1"})
+    run = RunFactory(
+        experiment=experiment,
+        name="resnet50-lowLR",
+        metrics={"val_f1": 0.93, "Val_F1": 0.5},
+        params={"learning_rate": "0.01"},
+        tags={"mlflow.runName": "resnet50-lowLR"},
+    )
+    other = RunFactory(
+        experiment=experiment, name="baseline", metrics={"val_f1": 0.9, "Val_F1": 0.4}, params={"learning_rate": "0.1"}
+    )
     ticket = ExperimentTicketFactory(project=project, title="Reach 0.90 F1")
     link(run, ticket)
 

@@ -2,6 +2,7 @@
 even when focus has left the text box (a @mention pick, a click elsewhere); the change it
 held back shows once the comment is posted. This race made
 test_edit_in_place_comment_with_mention... flaky ("element was detached from the DOM")."""
+
 import pytest
 from playwright.sync_api import expect
 

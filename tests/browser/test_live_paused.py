@@ -1,5 +1,6 @@
 """Redis stopped under an open board: the page says live updates are paused, and once Redis
 is back the notice goes and what changed meanwhile appears without a reload."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -11,8 +12,7 @@ from tests.projects.factories import MembershipFactory, ProjectFactory
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
-def test_board_says_live_updates_are_paused_while_redis_is_down(signed_in_page, live_server, settings,
-                                                                 private_redis):
+def test_board_says_live_updates_are_paused_while_redis_is_down(signed_in_page, live_server, settings, private_redis):
     settings.CACHES = redis_cache_settings(private_redis, "live-paused")
     settings.REDIS_URL = private_redis.url()
     page, user = signed_in_page

@@ -1,6 +1,7 @@
 """Issue 11, item 12: on a phone (390x844) no page of the demo workspace is wider than the
 screen, the header search and the project tabs fit, and the backlog shows its tickets first
 with the filters behind a "Filters" button."""
+
 import pytest
 from playwright.sync_api import expect
 

@@ -1,5 +1,6 @@
 """Planning in real Chromium: plan a sprint from the backlog and start it; complete it with
 carry-over; edit a ticket in place and comment with a mention."""
+
 import datetime
 
 import pytest
@@ -58,8 +59,9 @@ def test_plan_and_start_a_sprint(signed_in_page, live_server):
     assert set(sprint.tickets.values_list("key", flat=True)) == {"CV-1", "CV-3"}
 
     # A second sprint cannot start while this one is active: the page says why.
-    second = services.sprint_create(project=project, name="Sprint 2", start_date=today,
-                                    end_date=today + datetime.timedelta(days=13))
+    second = services.sprint_create(
+        project=project, name="Sprint 2", start_date=today, end_date=today + datetime.timedelta(days=13)
+    )
     page.goto(f"{live_server.url}/projects/CV/sprints/{second.pk}/")
     expect(page.get_by_role("button", name="Start sprint")).to_be_disabled()
     expect(page.locator("#start-blocked")).to_have_text("Sprint 1 is active: complete it before starting this one.")
@@ -69,13 +71,22 @@ def test_complete_a_sprint_with_carry_over(signed_in_page, live_server):
     page, user = signed_in_page
     project = scrum_project(user)
     today = datetime.date.today()
-    current = services.sprint_create(project=project, name="Sprint 1", start_date=today - datetime.timedelta(days=7),
-                                     end_date=today + datetime.timedelta(days=6))
-    following = services.sprint_create(project=project, name="Sprint 2", start_date=today + datetime.timedelta(days=7),
-                                       end_date=today + datetime.timedelta(days=20))
+    current = services.sprint_create(
+        project=project,
+        name="Sprint 1",
+        start_date=today - datetime.timedelta(days=7),
+        end_date=today + datetime.timedelta(days=6),
+    )
+    following = services.sprint_create(
+        project=project,
+        name="Sprint 2",
+        start_date=today + datetime.timedelta(days=7),
+        end_date=today + datetime.timedelta(days=20),
+    )
     done = services.ticket_create(project=project, reporter=user, title="Finished work", estimate=3, sprint=current)
-    unfinished = services.ticket_create(project=project, reporter=user, title="Unfinished work", estimate=5,
-                                        sprint=current)
+    unfinished = services.ticket_create(
+        project=project, reporter=user, title="Unfinished work", estimate=5, sprint=current
+    )
     services.ticket_update(ticket=done, user=user, status="done")
     services.sprint_start(sprint=current)
 
@@ -128,7 +139,8 @@ def test_edit_in_place_comment_with_mention_and_see_another_persons_change_live(
     page.get_by_role("button", name="Comment").click()
     expect(page.locator("#ticket-comments .comment")).to_contain_text("Check the sweep")
     expect(page.locator("#ticket-comments .comment a", has_text="CV-1")).to_have_attribute(
-        "href", f"/projects/CV/tickets/{ticket.key}/")
+        "href", f"/projects/CV/tickets/{ticket.key}/"
+    )
     assert dana.notifications.filter(kind="mention", ticket=ticket).exists()
 
     # Someone else changes the title through the service: the open page shows it without a reload.
@@ -140,8 +152,9 @@ def test_backlog_inline_create_filter_and_multi_select_into_a_sprint(signed_in_p
     page, user = signed_in_page
     project = scrum_project(user)
     today = datetime.date.today()
-    services.sprint_create(project=project, name="Sprint 1", start_date=today,
-                           end_date=today + datetime.timedelta(days=13))
+    services.sprint_create(
+        project=project, name="Sprint 1", start_date=today, end_date=today + datetime.timedelta(days=13)
+    )
     page.goto(f"{live_server.url}/projects/CV/backlog/")
     for title in ("Collect images", "Train baseline"):
         page.get_by_label("New ticket").fill(title)
@@ -173,8 +186,11 @@ def test_backlog_drag_to_rank_persists(signed_in_page, live_server):
     page.mouse.down()
     # Walk up over the rows, as a hand would, letting each row's 120 ms swap animation end
     # (Sortable ignores a row while it animates).
-    for point in ((middle["x"] + 40, middle["y"] + middle["height"] / 2),
-                  (goal["x"] + 40, goal["y"] + goal["height"] / 2), (goal["x"] + 40, goal["y"] + 2)):
+    for point in (
+        (middle["x"] + 40, middle["y"] + middle["height"] / 2),
+        (goal["x"] + 40, goal["y"] + goal["height"] / 2),
+        (goal["x"] + 40, goal["y"] + 2),
+    ):
         page.mouse.move(*point, steps=10)
         page.wait_for_timeout(250)
     expect(page.locator("tr.backlog-row td a.key")).to_have_text(["CV-3", "CV-1", "CV-2"])

@@ -2,6 +2,7 @@
 someone else moved meanwhile is refused with their name and the board shows where it is;
 after a move the mover's board is fetched once, not twice. Plus the pages of items 1-3 and 8
 at 1440 and 390 px wide (no page wider than the viewport)."""
+
 import datetime
 
 import pytest
@@ -33,7 +34,8 @@ def test_a_card_moved_by_someone_else_meanwhile_is_refused_with_their_name(signe
     assert moved.value.status == 409
     assert moved.value.request.post_data_json["version"] == 1
     expect(page.locator("#board-alert")).to_have_text(
-        f"Dana Scientist moved {ticket.key} meanwhile; the board shows where it is now. Nothing was saved.")
+        f"Dana Scientist moved {ticket.key} meanwhile; the board shows where it is now. Nothing was saved."
+    )
     # The board was refreshed: the card is where Dana put it, and nothing moved it again.
     expect(column(page, "in_review").locator(f"#ticket-{ticket.key}")).to_be_visible()
     expect(column(page, "in_progress").locator(f"#ticket-{ticket.key}")).to_have_count(0)
@@ -51,8 +53,12 @@ def test_a_move_refetches_the_movers_board_once(signed_in_page, live_server):
     with page.expect_response(lambda r: "/projects/CV/live/" in r.url):
         pass
     fetches = []
-    page.on("request", lambda request: fetches.append(request.url)
-            if request.method == "GET" and request.url.split("?")[0] == board_url else None)
+    page.on(
+        "request",
+        lambda request: (
+            fetches.append(request.url) if request.method == "GET" and request.url.split("?")[0] == board_url else None
+        ),
+    )
     with page.expect_response(lambda r: r.url.endswith(f"/tickets/{ticket.key}/move/")) as moved:
         drag(page, page.locator(f"#ticket-{ticket.key}"), column(page, "in_progress"))
     assert moved.value.status == 200
@@ -66,25 +72,42 @@ def test_a_move_refetches_the_movers_board_once(signed_in_page, live_server):
 
 def _planning_pages(project, user):
     today = datetime.date.today()
-    done = services.sprint_create(project=project, name="Sprint 1", start_date=today - datetime.timedelta(days=14),
-                                  end_date=today - datetime.timedelta(days=1), capacity=8)
-    active = services.sprint_create(project=project, name="Sprint 2", start_date=today,
-                                    end_date=today + datetime.timedelta(days=13), capacity=4)
-    planned = services.sprint_create(project=project, name="Sprint 3", start_date=today + datetime.timedelta(days=14),
-                                     end_date=today + datetime.timedelta(days=27))
+    done = services.sprint_create(
+        project=project,
+        name="Sprint 1",
+        start_date=today - datetime.timedelta(days=14),
+        end_date=today - datetime.timedelta(days=1),
+        capacity=8,
+    )
+    active = services.sprint_create(
+        project=project, name="Sprint 2", start_date=today, end_date=today + datetime.timedelta(days=13), capacity=4
+    )
+    planned = services.sprint_create(
+        project=project,
+        name="Sprint 3",
+        start_date=today + datetime.timedelta(days=14),
+        end_date=today + datetime.timedelta(days=27),
+    )
     epic = services.ticket_create(project=project, reporter=user, title="Recall 0.95 on line 3", type="epic")
     for title, points in (("Collect hard cases", 3), ("Retrain with hard cases", 5)):
-        services.ticket_create(project=project, reporter=user, title=title, estimate=points, parent=epic,
-                               sprint=done, type="story")
+        services.ticket_create(
+            project=project, reporter=user, title=title, estimate=points, parent=epic, sprint=done, type="story"
+        )
     services.sprint_start(sprint=done, user=user)
     first = project.tickets.get(title="Collect hard cases")
     services.ticket_update(ticket=first, user=user, status="done")
     services.sprint_complete(sprint=project.sprints.get(pk=done.pk), user=user, move_open_to=active)
     services.sprint_start(sprint=active, user=user)
-    return [f"/projects/{project.key}/sprints/", f"/projects/{project.key}/sprints/{done.pk}/",
-            f"/projects/{project.key}/sprints/{active.pk}/", f"/projects/{project.key}/sprints/{active.pk}/complete/",
-            f"/projects/{project.key}/sprints/{planned.pk}/", f"/projects/{project.key}/board/",
-            f"/projects/{project.key}/tickets/{epic.key}/", f"/projects/{project.key}/backlog/"]
+    return [
+        f"/projects/{project.key}/sprints/",
+        f"/projects/{project.key}/sprints/{done.pk}/",
+        f"/projects/{project.key}/sprints/{active.pk}/",
+        f"/projects/{project.key}/sprints/{active.pk}/complete/",
+        f"/projects/{project.key}/sprints/{planned.pk}/",
+        f"/projects/{project.key}/board/",
+        f"/projects/{project.key}/tickets/{epic.key}/",
+        f"/projects/{project.key}/backlog/",
+    ]
 
 
 def test_sprint_pages_fit_a_phone(signed_in_page, live_server):

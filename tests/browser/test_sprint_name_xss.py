@@ -1,6 +1,7 @@
 """Issue 8, finding 1 in Chromium: a sprint named `</script><script>...` that was started and
 completed never runs for a viewer opening the hub, the dashboard or the sprints page; the
 velocity chart still shows its name."""
+
 import datetime
 
 import pytest
@@ -20,9 +21,13 @@ def test_a_hostile_sprint_name_does_not_run_for_a_viewer(page, live_server):
     project = ProjectFactory(key="XS")
     member = MembershipFactory(project=project, role=Role.MEMBER).user
     today = datetime.date.today()
-    sprint = services.sprint_create(project=project, name=PAYLOAD, goal=PAYLOAD,
-                                    start_date=today - datetime.timedelta(days=14),
-                                    end_date=today - datetime.timedelta(days=1))
+    sprint = services.sprint_create(
+        project=project,
+        name=PAYLOAD,
+        goal=PAYLOAD,
+        start_date=today - datetime.timedelta(days=14),
+        end_date=today - datetime.timedelta(days=1),
+    )
     services.ticket_create(project=project, reporter=member, title="Work", estimate=3, sprint=sprint)
     services.sprint_start(sprint=sprint, user=member)
     services.sprint_complete(sprint=sprint, user=member)
@@ -35,8 +40,12 @@ def test_a_hostile_sprint_name_does_not_run_for_a_viewer(page, live_server):
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/projects/")
     watch = Watch(page)
-    for path in ("/projects/XS/", "/projects/XS/dashboard/", "/projects/XS/sprints/",
-                 f"/projects/XS/sprints/{sprint.pk}/"):
+    for path in (
+        "/projects/XS/",
+        "/projects/XS/dashboard/",
+        "/projects/XS/sprints/",
+        f"/projects/XS/sprints/{sprint.pk}/",
+    ):
         recorded = visit(page, watch, f"{live_server.url}{path}")
         assert page.evaluate("() => window.__xss") is None, path
         assert recorded["hits"] == [] and recorded["globals"] == [], path
@@ -46,7 +55,11 @@ def test_a_hostile_sprint_name_does_not_run_for_a_viewer(page, live_server):
             labels = page.evaluate("""() => { const c = document.querySelector('#velocity-chart');
                 return c && window.Chart && window.Chart.getChart(c) ? window.Chart.getChart(c).data.labels : null; }""")
             if labels is None:
-                page.wait_for_function("() => window.Chart && window.Chart.getChart(document.querySelector('#velocity-chart'))")
-                labels = page.evaluate("() => window.Chart.getChart(document.querySelector('#velocity-chart')).data.labels")
+                page.wait_for_function(
+                    "() => window.Chart && window.Chart.getChart(document.querySelector('#velocity-chart'))"
+                )
+                labels = page.evaluate(
+                    "() => window.Chart.getChart(document.querySelector('#velocity-chart')).data.labels"
+                )
             assert labels == [PAYLOAD], path
     assert not watch.errors and not watch.dialogs

@@ -10,6 +10,7 @@ viewer then opens every page; the test fails on any call of `__xss_hit`, any dia
 Content-Security-Policy violation, any JavaScript error, and on markup that an injection
 would leave even where the policy blocks it: inline scripts, `on*` attributes,
 `javascript:` URLs, frames."""
+
 import json
 import time
 
@@ -62,28 +63,30 @@ class Payloads:
         hit = f"__xss_hit({n})"
         return [
             f"</script><script>{hit}</script>\"><img src=x onerror={hit}>'><svg onload={hit}>"
-            f"<a href=\"javascript:{hit}\">a{n}</a>{{{{{n}}}}}",
-            f"</script><script>{hit}</script>\"><svg onload={hit}>",
+            f'<a href="javascript:{hit}">a{n}</a>{{{{{n}}}}}',
+            f'</script><script>{hit}</script>"><svg onload={hit}>',
             f"</script><svg onload={hit}>'\"",
-            f"\"><svg onload={hit}>",
+            f'"><svg onload={hit}>',
             f"<svg onload={hit}>",
         ]
 
     def markdown(self, where: str) -> str:
         n = self._number(where)
         hit = f"__xss_hit({n})"
-        return "\n\n".join([
-            f"</script><script>{hit}</script>",
-            f"\"><img src=x onerror={hit}> '><svg onload={hit}>",
-            f"[click {n}](javascript:{hit}) [also](JaVaScRiPt:{hit}) [data](data:text/html,<script>{hit}</script>)",
-            f"<a href=\"javascript:{hit}\">raw link {n}</a> <iframe src=\"javascript:{hit}\"></iframe>",
-            f"![img](x\" onerror=\"{hit}) <img src=x onerror=\"{hit}\">",
-            f"<svg><script>{hit}</script></svg> <math><mi xlink:href=\"javascript:{hit}\">m</mi></math>",
-            f"<details open ontoggle={hit}>d</details> <style>@import 'x';</style>",
-            f"[[</script><script>{hit}</script>]] {{{{ticket:<svg onload={hit}>}}}}",
-            f"```html\n</script><script>{hit}</script>\n```",
-            f"<div style=\"background:url(javascript:{hit})\" class=\"x\" id=\"live\">styled</div>",
-        ])
+        return "\n\n".join(
+            [
+                f"</script><script>{hit}</script>",
+                f"\"><img src=x onerror={hit}> '><svg onload={hit}>",
+                f"[click {n}](javascript:{hit}) [also](JaVaScRiPt:{hit}) [data](data:text/html,<script>{hit}</script>)",
+                f'<a href="javascript:{hit}">raw link {n}</a> <iframe src="javascript:{hit}"></iframe>',
+                f'![img](x" onerror="{hit}) <img src=x onerror="{hit}">',
+                f'<svg><script>{hit}</script></svg> <math><mi xlink:href="javascript:{hit}">m</mi></math>',
+                f"<details open ontoggle={hit}>d</details> <style>@import 'x';</style>",
+                f"[[</script><script>{hit}</script>]] {{{{ticket:<svg onload={hit}>}}}}",
+                f"```html\n</script><script>{hit}</script>\n```",
+                f'<div style="background:url(javascript:{hit})" class="x" id="live">styled</div>',
+            ]
+        )
 
 
 def store(call, variants, *, what, required=True, page_form=False):
@@ -144,50 +147,118 @@ def hostile_project(api, mlflow_tracking, synced_worker):
         return client.patch(url, data, format="json")
 
     # Project, members.
-    store(lambda v: post("/api/v1/projects/", {"key": "XSS", "name": v, "description": payloads.markdown("project description"),
-                                               "objectives": payloads.markdown("project objectives")}),
-          payloads.variants("project name"), what="project")
+    store(
+        lambda v: post(
+            "/api/v1/projects/",
+            {
+                "key": "XSS",
+                "name": v,
+                "description": payloads.markdown("project description"),
+                "objectives": payloads.markdown("project objectives"),
+            },
+        ),
+        payloads.variants("project name"),
+        what="project",
+    )
     project = Project.objects.get(key="XSS")
     assert post("/api/v1/projects/XSS/members/", {"username": "victim", "role": "viewer"}).status_code == 201
     # Workflow: a new status and a renamed one.
-    store(lambda v: post("/api/v1/projects/XSS/statuses/", {"name": v}), payloads.variants("new status"),
-          what="status")
-    store(lambda v: patch("/api/v1/projects/XSS/statuses/in_progress/", {"name": v}),
-          payloads.variants("renamed status"), what="status rename")
+    store(lambda v: post("/api/v1/projects/XSS/statuses/", {"name": v}), payloads.variants("new status"), what="status")
+    store(
+        lambda v: patch("/api/v1/projects/XSS/statuses/in_progress/", {"name": v}),
+        payloads.variants("renamed status"),
+        what="status rename",
+    )
     # Custom fields: text, select (options), URL; all shown on cards.
-    text_field, _ = store(lambda v: post("/api/v1/projects/XSS/custom-fields/", {
-        "name": v, "key": "notes", "field_type": "text", "show_on_card": True}),
-        payloads.variants("text field name"), what="custom field")
+    _text_field, _ = store(
+        lambda v: post(
+            "/api/v1/projects/XSS/custom-fields/",
+            {"name": v, "key": "notes", "field_type": "text", "show_on_card": True},
+        ),
+        payloads.variants("text field name"),
+        what="custom field",
+    )
     option = payloads.variants("select option")
-    select_field, stored_option = store(lambda v: post("/api/v1/projects/XSS/custom-fields/", {
-        "name": v, "key": "dataset", "field_type": "select", "options": [o for o in option if len(o) <= 100][:1],
-        "show_on_card": True}), payloads.variants("select field name"), what="select field")
+    select_field, _stored_option = store(
+        lambda v: post(
+            "/api/v1/projects/XSS/custom-fields/",
+            {
+                "name": v,
+                "key": "dataset",
+                "field_type": "select",
+                "options": [o for o in option if len(o) <= 100][:1],
+                "show_on_card": True,
+            },
+        ),
+        payloads.variants("select field name"),
+        what="select field",
+    )
     option_value = select_field.json()["options"][0]
-    store(lambda v: post("/api/v1/projects/XSS/custom-fields/", {
-        "name": v, "key": "link", "field_type": "url", "show_on_card": True}),
-        payloads.variants("url field name"), what="url field")
+    store(
+        lambda v: post(
+            "/api/v1/projects/XSS/custom-fields/", {"name": v, "key": "link", "field_type": "url", "show_on_card": True}
+        ),
+        payloads.variants("url field name"),
+        what="url field",
+    )
     # Sprints: one started and completed, one active.
-    completed, _ = store(lambda v: post("/api/v1/projects/XSS/sprints/", {
-        "name": v, "goal": payloads.variants("sprint goal")[0], "start_date": "2026-01-05", "end_date": "2026-01-16"}),
-        payloads.variants("completed sprint name"), what="sprint")
-    active, _ = store(lambda v: post("/api/v1/projects/XSS/sprints/", {
-        "name": v, "goal": payloads.variants("active sprint goal")[0], "start_date": today, "end_date": "2099-01-01"}),
-        payloads.variants("active sprint name"), what="sprint")
+    completed, _ = store(
+        lambda v: post(
+            "/api/v1/projects/XSS/sprints/",
+            {
+                "name": v,
+                "goal": payloads.variants("sprint goal")[0],
+                "start_date": "2026-01-05",
+                "end_date": "2026-01-16",
+            },
+        ),
+        payloads.variants("completed sprint name"),
+        what="sprint",
+    )
+    active, _ = store(
+        lambda v: post(
+            "/api/v1/projects/XSS/sprints/",
+            {
+                "name": v,
+                "goal": payloads.variants("active sprint goal")[0],
+                "start_date": today,
+                "end_date": "2099-01-01",
+            },
+        ),
+        payloads.variants("active sprint name"),
+        what="sprint",
+    )
+
     # Tickets with every text field, labels and custom field values.
     def ticket(sprint, parent=None):
-        response, _ = store(lambda v: post("/api/v1/projects/XSS/tickets/", {
-            "title": v, "description": payloads.markdown("ticket description"),
-            "acceptance_criteria": payloads.markdown("acceptance criteria"),
-            "labels": [payloads.variants("label")[-2]], "estimate": 3, "sprint": sprint, "parent": parent,
-            "custom_fields": {"notes": payloads.variants("text field value")[0], "dataset": option_value}}),
-            payloads.variants("ticket title"), what="ticket")
+        response, _ = store(
+            lambda v: post(
+                "/api/v1/projects/XSS/tickets/",
+                {
+                    "title": v,
+                    "description": payloads.markdown("ticket description"),
+                    "acceptance_criteria": payloads.markdown("acceptance criteria"),
+                    "labels": [payloads.variants("label")[-2]],
+                    "estimate": 3,
+                    "sprint": sprint,
+                    "parent": parent,
+                    "custom_fields": {"notes": payloads.variants("text field value")[0], "dataset": option_value},
+                },
+            ),
+            payloads.variants("ticket title"),
+            what="ticket",
+        )
         return response.json()["key"]
 
     epic = ticket(None)
     keys = [ticket(completed.json()["id"], epic), ticket(active.json()["id"], epic), ticket(None)]
     # A URL custom field holding javascript: is refused, or stored and then never a live link.
-    store(lambda v: patch(f"/api/v1/tickets/{keys[2]}/", {"custom_fields": {"link": v}}),
-          [f"javascript:__xss_hit({payloads._number('url value')})"], what="url value", required=False)
+    store(
+        lambda v: patch(f"/api/v1/tickets/{keys[2]}/", {"custom_fields": {"link": v}}),
+        [f"javascript:__xss_hit({payloads._number('url value')})"],
+        what="url value",
+        required=False,
+    )
     assert post(f"/api/v1/tickets/{keys[1]}/relations/", {"kind": "blocks", "ticket": keys[2]}).status_code == 201
     assert post(f"/api/v1/sprints/{completed.json()['id']}/start/", {}).status_code == 200
     assert post(f"/api/v1/sprints/{completed.json()['id']}/complete/", {"move_open_to": None}).status_code == 200
@@ -196,28 +267,66 @@ def hostile_project(api, mlflow_tracking, synced_worker):
         comment = payloads.markdown("comment") + " @victim"
         assert post(f"/api/v1/tickets/{key}/comments/", {"body": comment}).status_code == 201
     # A shared saved view.
-    store(lambda v: post("/api/v1/projects/XSS/views/", {"name": v, "shared": True,
-                                                          "filters": {"q": payloads.variants("view filter")[1]}}),
-          payloads.variants("saved view name"), what="saved view")
+    store(
+        lambda v: post(
+            "/api/v1/projects/XSS/views/",
+            {"name": v, "shared": True, "filters": {"q": payloads.variants("view filter")[1]}},
+        ),
+        payloads.variants("saved view name"),
+        what="saved view",
+    )
     # Docs: a page with a child, edited once (history and diff).
-    doc, _ = store(lambda v: post("/api/v1/projects/XSS/docs/", {"title": v, "body": payloads.markdown("doc body")}),
-                   payloads.variants("doc title"), what="doc")
+    doc, _ = store(
+        lambda v: post("/api/v1/projects/XSS/docs/", {"title": v, "body": payloads.markdown("doc body")}),
+        payloads.variants("doc title"),
+        what="doc",
+    )
     slug = doc.json()["slug"]
-    store(lambda v: post("/api/v1/projects/XSS/docs/", {"title": v, "body": payloads.markdown("child doc body")
-                                                        + f"\n\n{{{{ticket:{keys[0]}}}}} {keys[1]}",
-                                                        "parent": slug}),
-          payloads.variants("child doc title"), what="child doc")
-    assert patch(f"/api/v1/projects/XSS/docs/{slug}/", {"body": payloads.markdown("doc body v2"),
-                                                        "message": payloads.variants("revision message")[0],
-                                                        "version": doc.json()["version"]}).status_code == 200
+    store(
+        lambda v: post(
+            "/api/v1/projects/XSS/docs/",
+            {
+                "title": v,
+                "body": payloads.markdown("child doc body") + f"\n\n{{{{ticket:{keys[0]}}}}} {keys[1]}",
+                "parent": slug,
+            },
+        ),
+        payloads.variants("child doc title"),
+        what="child doc",
+    )
+    assert (
+        patch(
+            f"/api/v1/projects/XSS/docs/{slug}/",
+            {
+                "body": payloads.markdown("doc body v2"),
+                "message": payloads.variants("revision message")[0],
+                "version": doc.json()["version"],
+            },
+        ).status_code
+        == 200
+    )
     # Pages for what the API does not write: a doc template, the admin's display name.
     browser_client = Client()
     browser_client.force_login(admin)
-    store(lambda v: browser_client.post("/projects/XSS/docs/templates/", {
-        "name": v, "description": payloads.variants("template description")[0], "body": payloads.markdown("template")}),
-        payloads.variants("doc template name"), what="doc template", page_form=True)
-    store(lambda v: browser_client.post("/accounts/profile/", {"display_name": v, "email": "mallory@example.com"}),
-          payloads.variants("display name"), what="display name", page_form=True)
+    store(
+        lambda v: browser_client.post(
+            "/projects/XSS/docs/templates/",
+            {
+                "name": v,
+                "description": payloads.variants("template description")[0],
+                "body": payloads.markdown("template"),
+            },
+        ),
+        payloads.variants("doc template name"),
+        what="doc template",
+        page_form=True,
+    )
+    store(
+        lambda v: browser_client.post("/accounts/profile/", {"display_name": v, "email": "mallory@example.com"}),
+        payloads.variants("display name"),
+        what="display name",
+        page_form=True,
+    )
 
     # MLflow: an experiment and runs whose names, params and tags are payloads.
     mlflow = MlflowClient(tracking_uri=mlflow_tracking.url)
@@ -225,15 +334,28 @@ def hostile_project(api, mlflow_tracking, synced_worker):
     experiment_id = mlflow.create_experiment(experiment_name)
     run_ids = []
     for i in range(2):
-        run_ids.append(log_run(
-            mlflow, experiment_id, name=payloads.variants("run name")[0],
-            params={"lr": "0.01", "note": payloads.variants("param value")[0]},
-            metrics={"val_f1": [0.5 + i / 10, 0.6 + i / 10, 0.7 + i / 10], "loss": [0.9, 0.5, 0.3]},
-            tags={"team": payloads.variants("tag value")[0], "mlflow.note.content": payloads.markdown("run note"),
-                  "aihub.ticket": keys[1]}))
-    source, _ = store(lambda v: post("/api/v1/projects/XSS/mlflow-sources/", {
-        "tracking_uri": mlflow_tracking.url, "experiment_names": [experiment_name], "name": v}),
-        payloads.variants("source name"), what="MLflow source")
+        run_ids.append(
+            log_run(
+                mlflow,
+                experiment_id,
+                name=payloads.variants("run name")[0],
+                params={"lr": "0.01", "note": payloads.variants("param value")[0]},
+                metrics={"val_f1": [0.5 + i / 10, 0.6 + i / 10, 0.7 + i / 10], "loss": [0.9, 0.5, 0.3]},
+                tags={
+                    "team": payloads.variants("tag value")[0],
+                    "mlflow.note.content": payloads.markdown("run note"),
+                    "aihub.ticket": keys[1],
+                },
+            )
+        )
+    source, _ = store(
+        lambda v: post(
+            "/api/v1/projects/XSS/mlflow-sources/",
+            {"tracking_uri": mlflow_tracking.url, "experiment_names": [experiment_name], "name": v},
+        ),
+        payloads.variants("source name"),
+        what="MLflow source",
+    )
     assert post(f"/api/v1/mlflow-sources/{source.json()['id']}/sync/", {}).status_code == 202
     deadline = time.monotonic() + 150
     while SyncRecord.objects.filter(source_id=source.json()["id"], status__in=["queued", "running"]).exists():
@@ -245,19 +367,26 @@ def hostile_project(api, mlflow_tracking, synced_worker):
     for run_id in run_ids:
         linked = post(f"/api/v1/tickets/{keys[2]}/runs/", {"run_id": run_id})
         assert linked.status_code in (200, 201), linked.content
-    store(lambda v: post(f"/api/v1/tickets/{keys[2]}/gates/", {"metric": v, "op": ">=", "threshold": 0.5}),
-          payloads.variants("gate metric"), what="gate")
-    assert post(f"/api/v1/tickets/{keys[2]}/gates/", {"metric": "val_f1", "op": ">=", "threshold": 0.5}).status_code == 201
+    store(
+        lambda v: post(f"/api/v1/tickets/{keys[2]}/gates/", {"metric": v, "op": ">=", "threshold": 0.5}),
+        payloads.variants("gate metric"),
+        what="gate",
+    )
+    assert (
+        post(f"/api/v1/tickets/{keys[2]}/gates/", {"metric": "val_f1", "op": ">=", "threshold": 0.5}).status_code == 201
+    )
     return project, viewer, payloads, keys
 
 
 def test_no_payload_runs_for_a_viewer_on_any_page(hostile_project, page, live_server):
-    project, viewer, payloads, keys = hostile_project
+    project, _viewer, payloads, keys = hostile_project
     payload = payloads.variants("reflected query")[1]
     from urllib.parse import quote
 
-    urls = project_urls(project) + [
-        f"/search/?q={quote(payload)}", f"/projects/XSS/board/?label={quote(payload)}&assignee={quote(payload)}",
+    urls = [
+        *project_urls(project),
+        f"/search/?q={quote(payload)}",
+        f"/projects/XSS/board/?label={quote(payload)}&assignee={quote(payload)}",
         f"/projects/XSS/backlog/?q={quote(payload)}&cf_dataset={quote(payload)}",
         f"/projects/XSS/experiments/compare/?run={quote(payload)}",
         *(f"/projects/XSS/tickets/{key}/" for key in keys),

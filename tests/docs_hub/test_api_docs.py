@@ -15,14 +15,16 @@ def url(project, rest=""):
 def test_create_read_update_with_links_and_html(api, project, member_of):
     client = api.as_user(member_of(project, "member"))
     ticket = TicketFactory(project=project, title="Baseline")
-    response = client.post(url(project), {"title": "Model card", "body": f"Built in {ticket.key}. <script>x</script>"},
-                           format="json")
+    response = client.post(
+        url(project), {"title": "Model card", "body": f"Built in {ticket.key}. <script>x</script>"}, format="json"
+    )
     assert response.status_code == 201, response.json()
     doc = response.json()
     assert doc["slug"] == "model-card" and doc["version"] == 1 and doc["parent"] is None
     assert f"/tickets/{ticket.key}/" in doc["html"] and "<script" not in doc["html"]
-    child = client.post(url(project), {"title": "Eval", "body": "[[Model card]]", "parent": "model-card"},
-                        format="json").json()
+    child = client.post(
+        url(project), {"title": "Eval", "body": "[[Model card]]", "parent": "model-card"}, format="json"
+    ).json()
     assert child["parent"] == "model-card" and "/docs/model-card/" in child["html"]
     response = client.patch(url(project, "model-card/"), {"body": "v2", "version": 1}, format="json")
     assert response.status_code == 200 and response.json()["version"] == 2
@@ -65,8 +67,9 @@ def test_delete_moves_to_trash(api, project, member_of):
     assert project.docs.get(slug="temp").deleted_at is not None
 
 
-@pytest.mark.parametrize("role, read, write", [(None, 404, 404), ("viewer", 200, 403), ("member", 200, 201),
-                                               ("admin", 200, 201)])
+@pytest.mark.parametrize(
+    "role, read, write", [(None, 404, 404), ("viewer", 200, 403), ("member", 200, 201), ("admin", 200, 201)]
+)
 def test_role_matrix(api, project, member_of, role, read, write):
     make_doc(project, title="Existing")
     user = member_of(project, role) if role else UserFactory()

@@ -1,5 +1,6 @@
 """Issue 11 item 15: templates load into the editor at once, template placeholders render as a
 "pick a run" hint, and search snippets show the text a reader sees, not Markdown and macros."""
+
 import json
 import re
 
@@ -45,11 +46,12 @@ def test_choosing_a_template_by_link_fills_the_editor(client, project, member_of
 
 
 def test_plain_text_of_markdown_and_macros():
-    text = markdown_to_text("## Setup\n- **Baseline** run: {{run:BASELINE_RUN_ID metric:val_f1}}\n"
-                            "See [[Data plan|the plan]] and [docs](https://x.test) `val_f1_x` *now*\n"
-                            "| F1 | {{ticket:CV-12}} |\n| --- | --- |\n")
-    assert text == ("Setup Baseline run: val_f1 of a run (to pick) See the plan and docs val_f1_x now "
-                    "F1 CV-12")
+    text = markdown_to_text(
+        "## Setup\n- **Baseline** run: {{run:BASELINE_RUN_ID metric:val_f1}}\n"
+        "See [[Data plan|the plan]] and [docs](https://x.test) `val_f1_x` *now*\n"
+        "| F1 | {{ticket:CV-12}} |\n| --- | --- |\n"
+    )
+    assert text == ("Setup Baseline run: val_f1 of a run (to pick) See the plan and docs val_f1_x now F1 CV-12")
 
 
 def test_snippet_helpers_strip_markdown_but_keep_marks_and_escaping():
@@ -61,8 +63,11 @@ def test_snippet_helpers_strip_markdown_but_keep_marks_and_escaping():
 
 def test_search_snippets_show_rendered_text(project, member_of):
     user = member_of(project, "viewer")
-    make_doc(project, title="Comparison", body="## Results\n\n**Candidate** beats baseline: "
-                                               "{{run:BASELINE_RUN_ID metric:val_f1}} see [[Data plan]]")
+    make_doc(
+        project,
+        title="Comparison",
+        body="## Results\n\n**Candidate** beats baseline: {{run:BASELINE_RUN_ID metric:val_f1}} see [[Data plan]]",
+    )
     [hit] = [h for h in search(user=user, query="candidate") if h.type == "doc"]
     assert "**" not in hit.snippet and "{{" not in hit.snippet and "[[" not in hit.snippet and "##" not in hit.snippet
     assert "Candidate" in hit.snippet

@@ -12,28 +12,28 @@ XSS_PAYLOADS = [
     "<script>window.__xss = 1</script>",
     "<img src=x onerror=alert(1)>",
     "<svg onload=alert(1)>",
-    "<a href=\"javascript:alert(1)\">click</a>",
+    '<a href="javascript:alert(1)">click</a>',
     "[click](javascript:alert(1))",
     "[click](JaVaScRiPt:alert(1))",
     "[click](  javascript:alert(1))",
     "![x](javascript:alert(1))",
-    "<iframe src=\"javascript:alert(1)\"></iframe>",
+    '<iframe src="javascript:alert(1)"></iframe>',
     "<body onload=alert(1)>",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
-    "<a href=\"jav&#x09;ascript:alert(1)\">tab</a>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<a href="jav&#x09;ascript:alert(1)">tab</a>',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "<details open ontoggle=alert(1)>",
     "<input autofocus onfocus=alert(1)>",
     "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "<object data=\"javascript:alert(1)\"></object>",
-    "<form action=\"javascript:alert(1)\"><button>go</button></form>",
+    '<object data="javascript:alert(1)"></object>',
+    '<form action="javascript:alert(1)"><button>go</button></form>',
     "<a href='vbscript:msgbox(1)'>vb</a>",
     "[[<script>alert(1)</script>]]",
     "[[x|<img src=x onerror=alert(1)>]]",
     "{{ticket:<script>alert(1)</script>}}",
     "<scr<script>ipt>alert(1)</script>",
     "```html\n<script>alert(1)</script>\n```",
-    "{: onclick=\"alert(1)\" }\n\nparagraph {: onmouseover=alert(1) }",
+    '{: onclick="alert(1)" }\n\nparagraph {: onmouseover=alert(1) }',
 ]
 
 
@@ -52,13 +52,21 @@ def test_xss_payloads_never_reach_the_page(project, payload):
 
 
 def test_markdown_features_tables_code_tasks_anchors_toc(project):
-    doc = make_doc(project, title="Features", body=(
-        "# Overview\n\n## Results\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n"
-        "```python\ndef f():\n    return 1\n```\n\n- [x] done\n- [ ] todo\n"))
+    doc = make_doc(
+        project,
+        title="Features",
+        body=(
+            "# Overview\n\n## Results\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n"
+            "```python\ndef f():\n    return 1\n```\n\n- [x] done\n- [ ] todo\n"
+        ),
+    )
     html = doc.body_html
     assert "<table>" in html and "<td>1</td>" in html
     assert 'class="codehilite"' in html and '<span class="k">def</span>' in html
-    assert '<input type="checkbox" disabled="" checked="" aria-label="Done">' in html and html.count('type="checkbox"') == 2
+    assert (
+        '<input type="checkbox" disabled="" checked="" aria-label="Done">' in html
+        and html.count('type="checkbox"') == 2
+    )
     assert '<input type="checkbox" disabled="" aria-label="Not done">' in html  # named for screen readers (axe)
     # Ids from Markdown carry a prefix so a doc cannot take the id of the page's own elements.
     assert 'id="md-results"' in html and 'href="#md-results"' in html and "headerlink" in html

@@ -1,5 +1,6 @@
 """Docs and the experiments app together: the run macro shows a run's metric now and
 keeps the value a revision was saved with; search finds runs only in the caller's projects."""
+
 import pytest
 
 from docs_hub import selectors, services

@@ -21,8 +21,11 @@ def test_every_save_is_a_revision_with_author_time_and_message(project, writer):
     services.doc_update(doc=doc, author=writer, body="v2", message="second", version=1)
     services.doc_update(doc=doc, author=writer, body="v3", message="third", version=2)
     revisions = list(selectors.doc_revisions(doc=doc))
-    assert [(r.version, r.body, r.message) for r in revisions] == [(3, "v3", "third"), (2, "v2", "second"),
-                                                                    (1, "v1", "Created")]
+    assert [(r.version, r.body, r.message) for r in revisions] == [
+        (3, "v3", "third"),
+        (2, "v2", "second"),
+        (1, "v1", "Created"),
+    ]
     assert all(r.author == writer and r.created_at for r in revisions)
     doc.refresh_from_db()
     assert doc.version == 3 and doc.body == "v3"
@@ -37,7 +40,9 @@ def test_stale_save_is_refused_and_changes_nothing(project, writer):
     doc.refresh_from_db()
     assert doc.body == "theirs" and doc.version == 2
     assert list(DocRevision.objects.filter(doc=doc).values_list("body", flat=True).order_by("version")) == [
-        "original", "theirs"]
+        "original",
+        "theirs",
+    ]
 
 
 def test_diff_between_any_two_revisions(project, writer):
@@ -48,7 +53,8 @@ def test_diff_between_any_two_revisions(project, writer):
     lines = selectors.revision_diff(old=v1, new=v3)
     assert ("del", "beta") in [(line.kind, line.text) for line in lines]
     assert {("add", "BETA"), ("add", "delta"), ("add", "epsilon"), ("del", "# Plan"), ("add", "# Plan B")} <= {
-        (line.kind, line.text) for line in lines}
+        (line.kind, line.text) for line in lines
+    }
     assert ("same", "alpha") in [(line.kind, line.text) for line in lines]
 
 
@@ -86,8 +92,12 @@ def test_wiki_links_resolve_and_missing_ones_invite_creation(project, writer):
 
 def test_wiki_link_by_slug_and_never_inside_code(project, writer):
     target = make_doc(project, author=writer, title="Model card")
-    source = make_doc(project, author=writer, title="Notes",
-                      body="[[model-card]] and `[[model-card]]` and CV-1\n\n```\n[[Model card]] CV-1\n```\n")
+    source = make_doc(
+        project,
+        author=writer,
+        title="Notes",
+        body="[[model-card]] and `[[model-card]]` and CV-1\n\n```\n[[Model card]] CV-1\n```\n",
+    )
     assert source.body_html.count(f"/docs/{target.slug}/") == 1
     assert "<code>[[model-card]]</code>" in source.body_html
 
@@ -95,16 +105,18 @@ def test_wiki_link_by_slug_and_never_inside_code(project, writer):
 def test_ticket_keys_link_and_backlinks_go_both_ways(project, writer):
     ticket = TicketFactory(project=project, title="Label the images")
     other_project_ticket = TicketFactory(project=ProjectFactory(), title="Secret")
-    doc = make_doc(project, author=writer, title="Data plan",
-                   body=f"Work is in {ticket.key}. Not {other_project_ticket.key}.")
+    doc = make_doc(
+        project, author=writer, title="Data plan", body=f"Work is in {ticket.key}. Not {other_project_ticket.key}."
+    )
     assert f'href="/projects/{project.key}/tickets/{ticket.key}/"' in doc.body_html
     assert f"tickets/{other_project_ticket.key}/" not in doc.body_html
     assert list(DocTicketLink.objects.filter(doc=doc).values_list("ticket_key", flat=True)) == [ticket.key]
     from projects import hooks
 
     backlinks = hooks.backlinks_for([ticket.id, other_project_ticket.id])
-    assert backlinks[ticket.id] == [{"type": "doc", "slug": doc.slug, "title": "Data plan",
-                                     "url": f"/projects/{project.key}/docs/{doc.slug}/"}]
+    assert backlinks[ticket.id] == [
+        {"type": "doc", "slug": doc.slug, "title": "Data plan", "url": f"/projects/{project.key}/docs/{doc.slug}/"}
+    ]
     assert backlinks[other_project_ticket.id] == []
     # A ticket whose description names the doc shows on the doc.
     TicketFactory(project=project, title="Follow-up", description="Update [[Data plan]] please")
@@ -150,8 +162,14 @@ def test_templates_builtin_and_project_own(project, writer):
     doc = make_doc(project, author=writer, title="Our charter", template="project-charter")
     assert "SMART objectives" in doc.body and "Stakeholders" in doc.body and "Success metrics" in doc.body
     slugs = {t["slug"] for t in selectors.template_catalog(project=project)}
-    assert {"project-charter", "data-requirements", "model-card", "experiment-report", "deployment-spec",
-            "post-incident-review"} <= slugs
+    assert {
+        "project-charter",
+        "data-requirements",
+        "model-card",
+        "experiment-report",
+        "deployment-spec",
+        "post-incident-review",
+    } <= slugs
     services.doc_template_create(project=project, name="Weekly review", body="## Wins\n\n## Risks\n")
     weekly = make_doc(project, author=writer, title="Week 12", template="weekly-review")
     assert weekly.body.startswith("## Wins")
@@ -200,7 +218,11 @@ def test_flat_tree_closes_every_nested_list(project, writer):
     make_doc(project, author=writer, title="B")
     flat = selectors.flatten_tree(selectors.doc_tree(project=project))
     assert [(n.title, n.depth, len(n.closes), n.first, n.last) for n in flat] == [
-        ("A", 0, 0, True, False), ("A1", 1, 0, True, True), ("A1x", 2, 2, True, True), ("B", 0, 0, False, True)]
+        ("A", 0, 0, True, False),
+        ("A1", 1, 0, True, True),
+        ("A1x", 2, 2, True, True),
+        ("B", 0, 0, False, True),
+    ]
     assert flat[0].url == f"/projects/{project.key}/docs/a/"
 
 
@@ -208,8 +230,10 @@ def test_renaming_a_much_linked_page_rerenders_linkers_in_a_task(project, writer
     from docs_hub.services import docs as doc_services
 
     target = make_doc(project, author=writer, title="Glossary")
-    linkers = [make_doc(project, author=writer, title=f"Note {n}", body="[[Glossary]]")
-               for n in range(doc_services.INLINE_RERENDER_LIMIT + 2)]
+    linkers = [
+        make_doc(project, author=writer, title=f"Note {n}", body="[[Glossary]]")
+        for n in range(doc_services.INLINE_RERENDER_LIMIT + 2)
+    ]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.doc_update(doc=target, author=writer, title="Terms")
     linkers[0].refresh_from_db()

@@ -1,5 +1,6 @@
 """Re-rendering the pages that link to a renamed, much-linked page happens on a real
 Celery worker (Redis, PostgreSQL), after the rename commits."""
+
 import time
 
 import pytest
@@ -15,8 +16,9 @@ from tests.projects.factories import ProjectFactory
 def test_linkers_are_rerendered_by_a_real_worker(celery_worker_process):
     project = ProjectFactory()
     target = make_doc(project, title="Glossary")
-    linker_ids = [make_doc(project, title=f"Note {n}", body="See [[Glossary]].").pk
-                  for n in range(INLINE_RERENDER_LIMIT + 5)]
+    linker_ids = [
+        make_doc(project, title=f"Note {n}", body="See [[Glossary]].").pk for n in range(INLINE_RERENDER_LIMIT + 5)
+    ]
     services.doc_update(doc=target, author=None, title="Terms")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -28,15 +28,17 @@ def docs_url(project, rest=""):
 
 
 def test_create_edit_and_read_a_page(client, project, member):
-    response = client.post(docs_url(project, "new/"), {"title": "Runbook", "body": "# Steps\n\n1. restart",
-                                                        "template": "", "parent": ""})
+    response = client.post(
+        docs_url(project, "new/"), {"title": "Runbook", "body": "# Steps\n\n1. restart", "template": "", "parent": ""}
+    )
     assert response.status_code == 302 and response["Location"] == docs_url(project, "runbook/")
     page = client.get(docs_url(project, "runbook/")).content.decode()
     assert "<h1>Runbook</h1>" in page and 'id="md-steps"' in page and "Version 1" in page
     edit = client.get(docs_url(project, "runbook/edit/")).content.decode()
     assert 'name="version" value="1"' in edit and 'hx-post="/projects/' in edit
-    response = client.post(docs_url(project, "runbook/edit/"), {"title": "Runbook", "body": "changed",
-                                                                "message": "simpler", "version": 1})
+    response = client.post(
+        docs_url(project, "runbook/edit/"), {"title": "Runbook", "body": "changed", "message": "simpler", "version": 1}
+    )
     assert response.status_code == 302
     history = client.get(docs_url(project, "runbook/history/")).content.decode()
     assert "simpler" in history and "v2" in history
@@ -52,8 +54,9 @@ def test_stale_edit_shows_both_texts_and_loses_nothing(client, project, member):
     assert 'name="version" value="2"' in page  # the merged text will be saved on top of theirs
     doc.refresh_from_db()
     assert doc.body == "ALICE TEXT"
-    response = client.post(docs_url(project, "spec/edit/"), {"title": "Spec", "body": "ALICE TEXT + BOB TEXT",
-                                                             "version": 2})
+    response = client.post(
+        docs_url(project, "spec/edit/"), {"title": "Spec", "body": "ALICE TEXT + BOB TEXT", "version": 2}
+    )
     assert response.status_code == 302
     doc.refresh_from_db()
     assert doc.body == "ALICE TEXT + BOB TEXT" and doc.version == 3
@@ -61,8 +64,9 @@ def test_stale_edit_shows_both_texts_and_loses_nothing(client, project, member):
 
 def test_live_preview_is_an_htmx_fragment(client, project, member):
     ticket = TicketFactory(project=project, title="Check")
-    response = client.post(docs_url(project, "preview/"), {"body": f"**bold** {ticket.key} <script>x</script>"},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        docs_url(project, "preview/"), {"body": f"**bold** {ticket.key} <script>x</script>"}, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert response.status_code == 200 and "<strong>bold</strong>" in html and "<script" not in html
     assert f"/tickets/{ticket.key}/" in html and "<html" not in html
@@ -139,8 +143,10 @@ def attachment_root(tmp_path):
 
 def test_attachments_checked_and_served_only_to_members(client, project, member, attachment_root, settings):
     make_doc(project, title="Gallery")
-    response = client.post(docs_url(project, "gallery/attachments/"),
-                       {"file": SimpleUploadedFile("shot.png", PNG, content_type="image/png")})
+    response = client.post(
+        docs_url(project, "gallery/attachments/"),
+        {"file": SimpleUploadedFile("shot.png", PNG, content_type="image/png")},
+    )
     assert response.status_code == 302
     attachment = DocAttachment.objects.get()
     stored = attachment_root / attachment.file.name
@@ -149,12 +155,16 @@ def test_attachments_checked_and_served_only_to_members(client, project, member,
     got = client.get(url)
     assert got.status_code == 200 and got["Content-Type"] == "image/png" and b"".join(got.streaming_content) == PNG
     # A fake image, an HTML file and a too-large file are refused with a message.
-    for name, data, ctype in [("fake.png", b"<html><script>", "image/png"),
-                              ("page.html", b"<script>alert(1)</script>", "text/html"),
-                              ("big.txt", b"x" * 2048, "text/plain")]:
-        response = client.post(docs_url(project, "gallery/attachments/"),
-                               {"file": SimpleUploadedFile(name, data, content_type=ctype)},
-                               HTTP_HX_REQUEST="true")
+    for name, data, ctype in [
+        ("fake.png", b"<html><script>", "image/png"),
+        ("page.html", b"<script>alert(1)</script>", "text/html"),
+        ("big.txt", b"x" * 2048, "text/plain"),
+    ]:
+        response = client.post(
+            docs_url(project, "gallery/attachments/"),
+            {"file": SimpleUploadedFile(name, data, content_type=ctype)},
+            HTTP_HX_REQUEST="true",
+        )
         assert response.status_code == 400, name
         assert "field-error" in response.content.decode()
     assert DocAttachment.objects.count() == 1
@@ -175,8 +185,7 @@ def test_export_page_and_tree_zip(client, project, member):
     assert sorted(tree.namelist()) == ["handbook.md", "handbook/setup.md", "handbook/setup/deep.md"]
     assert tree.read("handbook/setup/deep.md").decode() == "# Deep\n\nDeep text\n"
     everything = zipfile.ZipFile(io.BytesIO(client.get(docs_url(project, "export.zip")).content))
-    assert sorted(everything.namelist()) == ["handbook.md", "handbook/setup.md", "handbook/setup/deep.md",
-                                             "other.md"]
+    assert sorted(everything.namelist()) == ["handbook.md", "handbook/setup.md", "handbook/setup/deep.md", "other.md"]
 
 
 def test_ticket_panel_and_hub_section_fragments(client, project, member):
@@ -248,11 +257,12 @@ def test_history_paginates(client, project, member):
 def test_export_zip_carries_attachments_with_relative_links(client, project, member, attachment_root):
     root = make_doc(project, title="Handbook")
     child = make_doc(project, title="Setup", parent=root)
-    attachment = services.attachment_add(doc=child, uploaded_file=SimpleUploadedFile("wiring.png", PNG,
-                                                                                     content_type="image/png"),
-                                         user=member)
-    services.doc_update(doc=child, author=member,
-                        body=f"![wiring](/projects/{project.key}/docs/attachments/{attachment.pk}/wiring.png)")
+    attachment = services.attachment_add(
+        doc=child, uploaded_file=SimpleUploadedFile("wiring.png", PNG, content_type="image/png"), user=member
+    )
+    services.doc_update(
+        doc=child, author=member, body=f"![wiring](/projects/{project.key}/docs/attachments/{attachment.pk}/wiring.png)"
+    )
     archive = zipfile.ZipFile(io.BytesIO(client.get(docs_url(project, "handbook/export.zip")).content))
     name = f"_attachments/{attachment.pk}-wiring.png"
     assert archive.read(name) == PNG

@@ -2,6 +2,7 @@
 list with a "Show N more" link, deeper levels collapsed behind a toggle once the tree holds
 TREE_BUDGET rows, both loaded by htmx from the docs home (or followed as plain links), and
 the current page's ancestors always open."""
+
 import re
 
 import pytest
@@ -52,7 +53,12 @@ def test_rows_cap_each_list_and_collapse_levels_past_the_budget(project, member)
     a2 = selectors.tree_ancestors(roots, a.children.get(title="A2").id)
     kept = selectors.tree_rows(roots, cap=1, budget=1, keep_open={node.id for node in a2})
     assert [r.node.title if r.node else (r.more, r.more_query) for r in kept] == [
-        "A", "A0", (1, "under=a&from=1&to=2"), "A2", (2, "from=1")]
+        "A",
+        "A0",
+        (1, "under=a&from=1&to=2"),
+        "A2",
+        (2, "from=1"),
+    ]
 
 
 def test_the_docs_home_shows_a_hundred_pages_and_loads_the_rest(client, project, member):
@@ -101,8 +107,9 @@ def test_deep_levels_load_on_demand_and_the_current_page_stays_open(client, proj
 
 
 @pytest.mark.parametrize("size", [150, 1500])
-def test_docs_home_with_a_large_tree_costs_constant_queries(client, project, member, size,
-                                                           django_assert_max_num_queries):
+def test_docs_home_with_a_large_tree_costs_constant_queries(
+    client, project, member, size, django_assert_max_num_queries
+):
     bulk_docs(project, size)
     with django_assert_max_num_queries(8):
         html = client.get(docs_url(project)).content.decode()

@@ -1,4 +1,5 @@
 """Factories for experiments rows that do not need an MLflow server."""
+
 import uuid
 from datetime import timedelta
 

@@ -1,5 +1,6 @@
 """A real `mlflow server` for tests and benchmarks: SQLite backend, loopback, one worker,
 no job runner. Started once per test session (it takes 13-27 s to answer /health)."""
+
 import os
 import socket
 import subprocess
@@ -34,9 +35,25 @@ class MlflowServer:
         mlflow_bin = Path(sys.executable).with_name("mlflow")
         with open(self.log_path, "w") as log:  # the server writes to its own copy of the file
             self.process = subprocess.Popen(
-                [str(mlflow_bin), "server", "--backend-store-uri", self.backend_uri, "--default-artifact-root",
-                 str(self.artifacts), "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
-                env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.root,
+                [
+                    str(mlflow_bin),
+                    "server",
+                    "--backend-store-uri",
+                    self.backend_uri,
+                    "--default-artifact-root",
+                    str(self.artifacts),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    "1",
+                ],
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=self.root,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -62,8 +79,21 @@ class MlflowServer:
     def gc(self, *run_ids: str) -> None:
         """`mlflow gc` against the server's backend store: purge these deleted runs."""
         mlflow_bin = Path(sys.executable).with_name("mlflow")
-        done = subprocess.run([str(mlflow_bin), "gc", "--backend-store-uri", self.backend_uri, "--tracking-uri",
-                               self.url, "--run-ids", ",".join(run_ids)],
-                              env=self.env(), capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [
+                str(mlflow_bin),
+                "gc",
+                "--backend-store-uri",
+                self.backend_uri,
+                "--tracking-uri",
+                self.url,
+                "--run-ids",
+                ",".join(run_ids),
+            ],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if done.returncode:
             raise RuntimeError(f"mlflow gc failed: {done.stderr[-2000:]}")

@@ -1,5 +1,6 @@
 """A real HTTP forwarding proxy in front of the MLflow server that answers 503 for one
 kind of request: a server failing in the middle of a sync, without mocking anything."""
+
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,9 +25,13 @@ class FailingProxy:
                     return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                upstream = requests.request(self.command, proxy.upstream + self.path, data=body,
-                                            headers={"Content-Type": self.headers.get("Content-Type", "")},
-                                            timeout=30)
+                upstream = requests.request(
+                    self.command,
+                    proxy.upstream + self.path,
+                    data=body,
+                    headers={"Content-Type": self.headers.get("Content-Type", "")},
+                    timeout=30,
+                )
                 self.send_response(upstream.status_code)
                 self.send_header("Content-Type", upstream.headers.get("Content-Type", "application/json"))
                 self.send_header("Content-Length", str(len(upstream.content)))

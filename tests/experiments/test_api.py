@@ -1,4 +1,5 @@
 """The experiments API per the contract, with the role matrix."""
+
 import math
 
 import pytest
@@ -32,13 +33,19 @@ def experiment(project):
 def test_sources_admin_creates_member_reads_viewer_and_outsider_cannot(api, project, member_of, settings):
     settings.AIHUB_OUTBOUND_ALLOWED_HOSTS = ["mlflow.internal"]  # an operator-allowed name (not resolvable here)
     admin, member = member_of(project, "admin"), member_of(project, "member")
-    body = {"tracking_uri": "http://mlflow.internal:5000/", "experiment_names": ["detector", "segmenter"],
-            "username": "bot", "secret": "s3cret"}
+    body = {
+        "tracking_uri": "http://mlflow.internal:5000/",
+        "experiment_names": ["detector", "segmenter"],
+        "username": "bot",
+        "secret": "s3cret",
+    }
     created = api.as_user(admin).post(f"/api/v1/projects/{project.key}/mlflow-sources/", body, format="json")
     assert created.status_code == 201, created.content
     data = created.json()
-    assert data["tracking_uri"] == "http://mlflow.internal:5000" and data["experiment_names"] == ["detector",
-                                                                                                  "segmenter"]
+    assert data["tracking_uri"] == "http://mlflow.internal:5000" and data["experiment_names"] == [
+        "detector",
+        "segmenter",
+    ]
     assert data["has_secret"] is True and "secret" not in data and data["last_sync"] is None
     stored = MlflowSource.objects.get(pk=data["id"])
     assert stored.secret_encrypted and "s3cret" not in stored.secret_encrypted  # encrypted at rest
@@ -46,8 +53,10 @@ def test_sources_admin_creates_member_reads_viewer_and_outsider_cannot(api, proj
 
     assert credentials_for(stored).password == "s3cret"
 
-    assert api.as_user(member).post(f"/api/v1/projects/{project.key}/mlflow-sources/", body,
-                                    format="json").status_code == 403
+    assert (
+        api.as_user(member).post(f"/api/v1/projects/{project.key}/mlflow-sources/", body, format="json").status_code
+        == 403
+    )
     listed = api.as_user(member).get(f"/api/v1/projects/{project.key}/mlflow-sources/").json()
     assert [s["id"] for s in listed["results"]] == [data["id"]]
     outsider = UserFactory()
@@ -58,18 +67,29 @@ def test_sources_admin_creates_member_reads_viewer_and_outsider_cannot(api, proj
 def test_source_bad_input_is_a_400_with_field_errors(api, project, member_of):
     admin = member_of(project, "admin")
     client = api.as_user(admin)
-    bad = client.post(f"/api/v1/projects/{project.key}/mlflow-sources/",
-                      {"tracking_uri": "ftp://x", "experiment_names": ["a"]}, format="json")
+    bad = client.post(
+        f"/api/v1/projects/{project.key}/mlflow-sources/",
+        {"tracking_uri": "ftp://x", "experiment_names": ["a"]},
+        format="json",
+    )
     assert bad.status_code == 400 and "tracking_uri" in bad.json()
-    local = client.post(f"/api/v1/projects/{project.key}/mlflow-sources/",
-                        {"tracking_uri": "sqlite:////etc/passwd", "experiment_names": ["a"]}, format="json")
+    local = client.post(
+        f"/api/v1/projects/{project.key}/mlflow-sources/",
+        {"tracking_uri": "sqlite:////etc/passwd", "experiment_names": ["a"]},
+        format="json",
+    )
     assert local.status_code == 400 and "tracking_uri" in local.json()
-    empty = client.post(f"/api/v1/projects/{project.key}/mlflow-sources/",
-                        {"tracking_uri": "http://m:5000", "experiment_names": []}, format="json")
+    empty = client.post(
+        f"/api/v1/projects/{project.key}/mlflow-sources/",
+        {"tracking_uri": "http://m:5000", "experiment_names": []},
+        format="json",
+    )
     assert empty.status_code == 400 and "experiment_names" in empty.json()
 
 
-def test_source_detail_shows_last_sync_and_sync_answers_202(api, project, member_of, django_capture_on_commit_callbacks):
+def test_source_detail_shows_last_sync_and_sync_answers_202(
+    api, project, member_of, django_capture_on_commit_callbacks
+):
     source = MlflowSourceFactory(project=project)
     SyncRecord.objects.create(source=source, kind="full", status="ok", runs_created=3)
     member, viewer = member_of(project, "member"), member_of(project, "viewer")
@@ -87,10 +107,13 @@ def test_source_detail_shows_last_sync_and_sync_answers_202(api, project, member
 def test_runs_list_filters_and_run_detail(api, project, experiment, member_of):
     viewer = member_of(project, "viewer")
     ticket = ExperimentTicketFactory(project=project)
-    good = RunFactory(experiment=experiment, name="good", metrics={"val_f1": 0.93, "loss": "NaN"},
-                      params={"lr": "0.01"})
+    good = RunFactory(
+        experiment=experiment, name="good", metrics={"val_f1": 0.93, "loss": "NaN"}, params={"lr": "0.01"}
+    )
     RunFactory(experiment=experiment, name="bad", status="FAILED", metrics={"val_f1": 0.5})
-    RunFactory(experiment=ExperimentFactory(source=experiment.source, name="other"), name="elsewhere", metrics={"val_f1": 0.7})
+    RunFactory(
+        experiment=ExperimentFactory(source=experiment.source, name="other"), name="elsewhere", metrics={"val_f1": 0.7}
+    )
     RunFactory(experiment=experiment, name="gone", deleted=True, lifecycle="deleted")
     link(good, ticket)
     client = api.as_user(viewer)
@@ -112,16 +135,20 @@ def test_runs_list_filters_and_run_detail(api, project, experiment, member_of):
 
 def test_metric_history_in_step_order_with_non_finite_values(api, project, experiment, member_of):
     run = RunFactory(experiment=experiment)
-    MetricPoint.objects.bulk_create([
-        MetricPoint(run=run, key="loss", step=2, value=0.5, timestamp=3),
-        MetricPoint(run=run, key="loss", step=0, value=math.inf, timestamp=1),
-        MetricPoint(run=run, key="loss", step=1, value=0.0, is_nan=True, timestamp=2),
-    ])
+    MetricPoint.objects.bulk_create(
+        [
+            MetricPoint(run=run, key="loss", step=2, value=0.5, timestamp=3),
+            MetricPoint(run=run, key="loss", step=0, value=math.inf, timestamp=1),
+            MetricPoint(run=run, key="loss", step=1, value=0.0, is_nan=True, timestamp=2),
+        ]
+    )
     response = api.as_user(member_of(project, "viewer")).get(f"/api/v1/runs/{run.run_id}/metrics/loss/")
     assert response.status_code == 200
-    assert response.json()["history"] == [{"step": 0, "value": "Infinity", "timestamp": 1},
-                                          {"step": 1, "value": "NaN", "timestamp": 2},
-                                          {"step": 2, "value": 0.5, "timestamp": 3}]
+    assert response.json()["history"] == [
+        {"step": 0, "value": "Infinity", "timestamp": 1},
+        {"step": 1, "value": "NaN", "timestamp": 2},
+        {"step": 2, "value": 0.5, "timestamp": 3},
+    ]
 
 
 def test_link_and_unlink_runs_on_a_ticket(api, project, experiment, member_of):
@@ -173,8 +200,7 @@ def test_gates_report_pass_fail_pending_with_best_value_and_run(api, project, ex
 
 
 @pytest.mark.parametrize("size", [2, 25])
-def test_runs_list_api_costs_constant_queries(api, project, experiment, member_of, django_assert_max_num_queries,
-                                              size):
+def test_runs_list_api_costs_constant_queries(api, project, experiment, member_of, django_assert_max_num_queries, size):
     ticket = ExperimentTicketFactory(project=project)
     for i in range(size):
         link(RunFactory(experiment=experiment, name=f"r{i}"), ticket)

@@ -1,5 +1,6 @@
 """The demo seeder trains real small models, logs them to the local MLflow store with
 aihub.ticket tags, registers a champion and syncs; a second run trains nothing more."""
+
 import pytest
 
 from experiments.demo import seed_demo_experiments

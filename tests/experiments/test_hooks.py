@@ -1,6 +1,7 @@
 """What the experiments app registers into projects.hooks: the finish guard (gates), the
 close-out snapshot, board badges, panels and tabs; plus the regression sentinel and the
 beat dispatcher."""
+
 import re
 from datetime import timedelta
 
@@ -105,8 +106,14 @@ def test_failing_or_pending_gates_block_finishing_and_passing_ones_do_not(projec
 
 def test_closeout_snapshot_keeps_the_evidence_in_the_ticket_history(project, experiment):
     ticket = ExperimentTicketFactory(project=project, estimate=3)
-    run = RunFactory(experiment=experiment, name="final", params={"lr": "0.01"}, metrics={"val_f1": 0.93},
-                     tags={"mlflow.source.git.commit": "deadbeef"}, artifact_uri="s3://bucket/1/abc/artifacts")
+    run = RunFactory(
+        experiment=experiment,
+        name="final",
+        params={"lr": "0.01"},
+        metrics={"val_f1": 0.93},
+        tags={"mlflow.source.git.commit": "deadbeef"},
+        artifact_uri="s3://bucket/1/abc/artifacts",
+    )
     link(run, ticket)
     for handler in hooks.ticket_finished_handlers:
         handler(ticket, None)
@@ -154,16 +161,23 @@ def test_badges_are_asked_for_a_board_never_for_a_list_of_ids(project, experimen
 
 def test_sentinel_flags_a_new_run_below_the_champion_and_opens_a_regression_ticket(project, experiment):
     source = experiment.source
-    champion = RunFactory(experiment=experiment, name="champ", metrics={"val_f1": 0.93}, params={"lr": "0.01"},
-                          start_time=timezone.now() - timedelta(days=3))
-    ModelVersion.objects.create(source=source, name="detector", version="4", run_id=champion.run_id,
-                                aliases=["champion"])
+    champion = RunFactory(
+        experiment=experiment,
+        name="champ",
+        metrics={"val_f1": 0.93},
+        params={"lr": "0.01"},
+        start_time=timezone.now() - timedelta(days=3),
+    )
+    ModelVersion.objects.create(
+        source=source, name="detector", version="4", run_id=champion.run_id, aliases=["champion"]
+    )
     sentinel_configure(project=project, metric="val_f1", model_name="detector", alias="champion", tolerance=0.02)
     started = timezone.now() - timedelta(seconds=1)
     ticket = ExperimentTicketFactory(project=project, title="Try a smaller backbone")
     close = RunFactory(experiment=experiment, name="close", metrics={"val_f1": 0.92})
-    worse = RunFactory(experiment=experiment, name="worse", metrics={"val_f1": 0.85}, params={"lr": "0.1"},
-                       start_time=timezone.now())
+    worse = RunFactory(
+        experiment=experiment, name="worse", metrics={"val_f1": 0.85}, params={"lr": "0.1"}, start_time=timezone.now()
+    )
     link(worse, ticket)
     flags = sentinel_check(source=source, changed_since=started)
     assert [f.run for f in flags] == [worse]
@@ -172,8 +186,11 @@ def test_sentinel_flags_a_new_run_below_the_champion_and_opens_a_regression_tick
     regression = Sentinel.objects.get(project=project).regression_ticket
     assert regression.title == "Regression on val_f1" and regression.type == "bug"
     assert "| param `lr` | 0.01 | 0.1 |" in regression.description
-    assert {"label": "regression", "title": "A linked run fell below the champion",
-            "state": "fail"} in hooks.badges_for(project_id=project.pk)[ticket.pk]
+    assert {
+        "label": "regression",
+        "title": "A linked run fell below the champion",
+        "state": "fail",
+    } in hooks.badges_for(project_id=project.pk)[ticket.pk]
     note = TicketEvent.objects.get(ticket=ticket, field="regression")
     assert "below the champion" in note.new_value and note.data["run_id"] == worse.run_id
     assert not RegressionFlag.objects.filter(run=close).exists()

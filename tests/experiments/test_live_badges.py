@@ -1,6 +1,7 @@
 """What changes a board or ticket page is announced (issue 11, items 3, 5, 8): gates added
 and removed, each synced page of runs once (not once per run); unlinking a run offers undo;
 history lines name runs; gate messages say "failed"."""
+
 import pytest
 from django.urls import reverse
 
@@ -54,16 +55,30 @@ class NoHistories:
 
 
 def raw_run(run_id, ticket_key, status="RUNNING"):
-    return {"info": {"run_id": run_id, "experiment_id": "7", "run_name": f"run {run_id}", "status": status,
-                     "start_time": 1_700_000_000_000, "lifecycle_stage": "active", "user_id": "dana"},
-            "data": {"tags": [{"key": "aihub.ticket", "value": ticket_key}]}}
+    return {
+        "info": {
+            "run_id": run_id,
+            "experiment_id": "7",
+            "run_name": f"run {run_id}",
+            "status": status,
+            "start_time": 1_700_000_000_000,
+            "lifecycle_stage": "active",
+            "user_id": "dana",
+        },
+        "data": {"tags": [{"key": "aihub.ticket", "value": ticket_key}]},
+    }
 
 
-def test_a_synced_page_is_announced_once_whatever_its_number_of_runs(project, experiment,
-                                                                      django_capture_on_commit_callbacks):
+def test_a_synced_page_is_announced_once_whatever_its_number_of_runs(
+    project, experiment, django_capture_on_commit_callbacks
+):
     ticket = ExperimentTicketFactory(project=project)
-    importer = PageImporter(source=experiment.source, client=NoHistories(), experiments={"7": experiment},
-                            record=SyncRecord.objects.create(source=experiment.source, kind=SyncRecord.Kind.FULL))
+    importer = PageImporter(
+        source=experiment.source,
+        client=NoHistories(),
+        experiments={"7": experiment},
+        record=SyncRecord.objects.create(source=experiment.source, kind=SyncRecord.Kind.FULL),
+    )
     page = [raw_run(f"r{i}", ticket.key) for i in range(5)]
     before = revision(project)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -1,5 +1,6 @@
 """Issue 11 items 10 and 11: the run page (ticket links, author, one number format, one date
 format) and the runs table's column chooser, remembered per user and project."""
+
 import datetime
 import re
 from pathlib import Path
@@ -41,8 +42,12 @@ def run_url(project, run):
 
 def test_run_page_links_its_tickets_and_names_the_mlflow_user(client, project, experiment, member_of):
     ticket = ExperimentTicketFactory(project=project, title="Reach 0.90 F1")
-    run = RunFactory(experiment=experiment, user_id="unknown", tags={"mlflow.user": "dana"},
-                     artifact_uri="s3://bucket/" + "very-long-segment/" * 12 + "artifacts")
+    run = RunFactory(
+        experiment=experiment,
+        user_id="unknown",
+        tags={"mlflow.user": "dana"},
+        artifact_uri="s3://bucket/" + "very-long-segment/" * 12 + "artifacts",
+    )
     link(run, ticket)
     client.force_login(member_of(project, "viewer"))
     body = client.get(run_url(project, run)).content.decode()
@@ -95,11 +100,17 @@ def test_every_template_uses_the_one_date_format():
 
 # --- Runs table: column chooser -------------------------------------------------------------
 
+
 def make_runs(experiment, n, ticket=None):
-    runs = [RunFactory(experiment=experiment, name=f"run-{i:03d}",
-                       metrics={"val_f1": i / 100, "loss": 1 - i / 100, "Val_AUC": 0.5},
-                       params={"lr": str(0.1 / (i + 1)), "depth": str(i % 5), "optimizer": "adam"})
-            for i in range(n)]
+    runs = [
+        RunFactory(
+            experiment=experiment,
+            name=f"run-{i:03d}",
+            metrics={"val_f1": i / 100, "loss": 1 - i / 100, "Val_AUC": 0.5},
+            params={"lr": str(0.1 / (i + 1)), "depth": str(i % 5), "optimizer": "adam"},
+        )
+        for i in range(n)
+    ]
     for run in runs if ticket else ():
         link(run, ticket)
     return runs
@@ -117,8 +128,10 @@ def test_chosen_columns_are_shown_and_remembered_per_user_and_project(client, pr
     url = reverse("experiments:experiment", args=[project.key, experiment.pk])
     default = header_keys(client.get(url).content.decode())
     assert {"val_f1", "loss", "Val_AUC", "lr", "depth", "optimizer"} <= set(default)
-    response = client.post(reverse("experiments:experiment_columns", args=[project.key, experiment.pk]),
-                           {"metrics": ["Val_AUC"], "params": ["optimizer"]})
+    response = client.post(
+        reverse("experiments:experiment_columns", args=[project.key, experiment.pk]),
+        {"metrics": ["Val_AUC"], "params": ["optimizer"]},
+    )
     assert response.status_code == 302
     chosen = header_keys(client.get(url).content.decode())
     assert "Val_AUC" in chosen and "optimizer" in chosen
@@ -137,8 +150,11 @@ def test_chosen_columns_are_shown_and_remembered_per_user_and_project(client, pr
 def test_column_chooser_refuses_keys_the_runs_do_not_have(client, project, experiment, member_of):
     make_runs(experiment, 2)
     client.force_login(member_of(project, "member"))
-    response = client.post(reverse("experiments:experiment_columns", args=[project.key, experiment.pk]),
-                           {"metrics": ["<script>"]}, follow=True)
+    response = client.post(
+        reverse("experiments:experiment_columns", args=[project.key, experiment.pk]),
+        {"metrics": ["<script>"]},
+        follow=True,
+    )
     assert response.status_code == 200
     assert "Choose columns from the lists offered." in response.content.decode()
     assert not RunTablePreference.objects.exists()
@@ -147,27 +163,29 @@ def test_column_chooser_refuses_keys_the_runs_do_not_have(client, project, exper
 def test_column_chooser_is_for_members_only(client, project, experiment, member_of):
     outsider_project = ProjectFactory(key="XX")
     client.force_login(member_of(outsider_project, "admin"))
-    response = client.post(reverse("experiments:experiment_columns", args=[project.key, experiment.pk]),
-                           {"metrics": ["val_f1"]})
+    response = client.post(
+        reverse("experiments:experiment_columns", args=[project.key, experiment.pk]), {"metrics": ["val_f1"]}
+    )
     assert response.status_code == 404
 
 
 def test_preference_service_validates_and_keeps_key_case(project, member_of):
     user = member_of(project, "viewer")
-    saved = services.run_table_preference_save(user=user, project=project, metrics=["Val_AUC", "Val_AUC", "loss"],
-                                               params=[])
+    saved = services.run_table_preference_save(
+        user=user, project=project, metrics=["Val_AUC", "Val_AUC", "loss"], params=[]
+    )
     assert saved.metrics == ["Val_AUC", "loss"]
     with pytest.raises(ValidationError) as error:
-        services.run_table_preference_save(user=user, project=project, metrics=[f"m{i}" for i in range(31)],
-                                           params=[])
+        services.run_table_preference_save(user=user, project=project, metrics=[f"m{i}" for i in range(31)], params=[])
     assert "metrics" in error.value.message_dict
     with pytest.raises(ValidationError):
         services.run_table_preference_save(user=user, project=project, metrics=[""], params=[])
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_runs_table_with_chosen_columns_costs_constant_queries(client, project, experiment, member_of,
-                                                               django_assert_max_num_queries, size):
+def test_runs_table_with_chosen_columns_costs_constant_queries(
+    client, project, experiment, member_of, django_assert_max_num_queries, size
+):
     ticket = ExperimentTicketFactory(project=project)
     make_runs(experiment, size, ticket)
     user = member_of(project, "viewer")

@@ -1,6 +1,7 @@
 """The fast loop's watch list: stored runs still running or deleted, read through the partial
 index run_fast_loop_watch (experiments migration 0004), so a cycle does not scan every
 finished run stored."""
+
 import pytest
 from django.db import connection
 
@@ -36,8 +37,9 @@ def test_the_watch_list_is_the_running_and_deleted_runs_of_the_followed_experime
 def test_the_watch_list_is_read_through_its_partial_index(runs):
     require_postgres()
     experiment, _ = runs
-    sql, params = watched_run_ids(source=experiment.source,
-                                  experiment_ids=[experiment.experiment_id]).query.sql_with_params()
+    sql, params = watched_run_ids(
+        source=experiment.source, experiment_ids=[experiment.experiment_id]
+    ).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)

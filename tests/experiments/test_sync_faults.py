@@ -7,6 +7,7 @@ through the API. Small pages (AIHUB_SYNC_PAGE_SIZE) make one sync span many page
 - The MLflow server is stopped mid-sync: the sync ends as `error` with a clear message; the
   server is started again (same store, same port) and the next sync completes, no duplicates.
 Nothing answers 500 meanwhile."""
+
 import os
 import time
 
@@ -21,8 +22,12 @@ from tests.experiments.workers import WorkerProcess
 from tests.projects.factories import MembershipFactory, ProjectFactory
 from tests.services import missing, require_postgres, require_redis
 
-pytestmark = [pytest.mark.mlflow_server, pytest.mark.celery_worker, pytest.mark.postgres,
-              pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.mlflow_server,
+    pytest.mark.celery_worker,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 
 LEASE_SECONDS = 10
 PAGE_SIZE = 1  # one run per page: a sync of RUNS runs is RUNS pages
@@ -50,8 +55,11 @@ def worker(transactional_db, tmp_path, settings):
     from aihub.celery import app
 
     settings.AIHUB_SYNC_LEASE_SECONDS = LEASE_SECONDS
-    worker = WorkerProcess(queue=f"faults-{os.getpid()}", log_dir=tmp_path, env={
-        "AIHUB_SYNC_LEASE_SECONDS": str(LEASE_SECONDS), "AIHUB_SYNC_PAGE_SIZE": str(PAGE_SIZE)})
+    worker = WorkerProcess(
+        queue=f"faults-{os.getpid()}",
+        log_dir=tmp_path,
+        env={"AIHUB_SYNC_LEASE_SECONDS": str(LEASE_SECONDS), "AIHUB_SYNC_PAGE_SIZE": str(PAGE_SIZE)},
+    )
     saved = app.conf.task_always_eager, app.conf.task_default_queue
     app.conf.task_always_eager, app.conf.task_default_queue = False, worker.queue
     try:
@@ -73,8 +81,9 @@ def logged(server):
     for i in range(RUNS):
         losses = [round(1 / (i + step + 1), 6) for step in range(STEPS)]
         accuracy = [round(i / RUNS + step / 1000, 6) for step in range(STEPS)]
-        run_id = log_run(client, experiment_id, name=f"run-{i}", params={"i": i},
-                         metrics={"loss": losses, "acc": accuracy})
+        run_id = log_run(
+            client, experiment_id, name=f"run-{i}", params={"i": i}, metrics={"loss": losses, "acc": accuracy}
+        )
         runs[run_id] = {"loss": losses, "acc": accuracy}
     return name, runs
 
@@ -119,18 +128,25 @@ def _assert_exactly_once(source, runs: dict) -> None:
     stored = {run.run_id: run for run in Run.objects.filter(source=source)}
     assert set(stored) == set(runs)
     assert Run.objects.filter(source=source).count() == len(runs)  # no run twice
-    assert not (MetricPoint.objects.filter(run__source=source).values("run", "key", "step")
-                .annotate(n=Count("id")).filter(n__gt=1).exists())  # no point twice
+    assert not (
+        MetricPoint.objects.filter(run__source=source)
+        .values("run", "key", "step")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .exists()
+    )  # no point twice
     assert MetricPoint.objects.filter(run__source=source).count() == len(runs) * 2 * STEPS
     for run_id, metrics in runs.items():
         for key, values in metrics.items():
-            history = list(MetricPoint.objects.filter(run=stored[run_id], key=key).order_by("step")
-                           .values_list("value", flat=True))
+            history = list(
+                MetricPoint.objects.filter(run=stored[run_id], key=key).order_by("step").values_list("value", flat=True)
+            )
             assert history == pytest.approx(values), (run_id, key)
 
 
 def test_worker_killed_mid_sync_then_restarted_the_sync_is_taken_over_and_completes_exactly_once(
-        api, server, worker, logged):
+    api, server, worker, logged
+):
     experiment_name, runs = logged
     api = _setup(api, server, experiment_name)
 
@@ -140,7 +156,8 @@ def test_worker_killed_mid_sync_then_restarted_the_sync_is_taken_over_and_comple
 
     lost = SyncRecord.objects.get(pk=first["id"])
     assert lost.status == "running" and 0 < Run.objects.filter(source=api.source).count() < RUNS, (
-        "the worker must die mid-sync for this test to mean anything")
+        "the worker must die mid-sync for this test to mean anything"
+    )
     # Nothing runs now. Until the lease expires "Sync now" joins the sync; after, it takes it over.
     worker.start()
     deadline = time.monotonic() + LEASE_SECONDS + 60
@@ -166,7 +183,8 @@ def test_worker_killed_mid_sync_then_restarted_the_sync_is_taken_over_and_comple
 
 
 def test_mlflow_stopped_mid_sync_ends_in_error_then_restarted_the_next_sync_completes_without_duplicates(
-        api, server, worker, logged):
+    api, server, worker, logged
+):
     experiment_name, runs = logged
     api = _setup(api, server, experiment_name)
 
@@ -177,7 +195,9 @@ def test_mlflow_stopped_mid_sync_ends_in_error_then_restarted_the_next_sync_comp
         failed = api.wait(first["id"], lambda last: last["status"] not in ("queued", "running"), timeout=150)
 
         assert failed["status"] == "error", failed
-        assert f"Cannot reach MLflow at {server.url}" in failed["error"] and "gave up after 4 attempts" in failed["error"]
+        assert (
+            f"Cannot reach MLflow at {server.url}" in failed["error"] and "gave up after 4 attempts" in failed["error"]
+        )
         written = Run.objects.filter(source=api.source).count()
         assert 0 < written < RUNS
         # Each run written is whole: every point of both its histories.

@@ -2,6 +2,7 @@
 one is joined, the heartbeat keeps a long one alive, and a request the task queue cannot
 take says so (503 / a message in the page) and leaves nothing queued. On PostgreSQL, with
 a real (unreachable or stopped) Redis broker."""
+
 import socket
 import time
 from datetime import timedelta
@@ -35,15 +36,18 @@ def _lost_sync(source, *, seconds_ago=120, kind=SyncRecord.Kind.FULL):
     past = timezone.now() - timedelta(seconds=seconds_ago)
     source.lock_token, source.lock_expires_at = "dead-worker", past
     source.save()
-    return SyncRecord.objects.create(source=source, kind=kind, status=SyncRecord.Status.RUNNING, started_at=past,
-                                     pages=4, lease_expires_at=past)
+    return SyncRecord.objects.create(
+        source=source, kind=kind, status=SyncRecord.Status.RUNNING, started_at=past, pages=4, lease_expires_at=past
+    )
 
 
 # --- Taking over and joining -----------------------------------------------------------
 
+
 @pytest.mark.django_db
-def test_sync_now_takes_over_a_sync_whose_worker_died(api, project, source, member_of,
-                                                       django_capture_on_commit_callbacks):
+def test_sync_now_takes_over_a_sync_whose_worker_died(
+    api, project, source, member_of, django_capture_on_commit_callbacks
+):
     lost = _lost_sync(source)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         answer = api.as_user(member_of(project, "member")).post(f"/api/v1/mlflow-sources/{source.pk}/sync/")
@@ -58,10 +62,12 @@ def test_sync_now_takes_over_a_sync_whose_worker_died(api, project, source, memb
 
 
 @pytest.mark.django_db
-def test_sync_now_joins_a_sync_whose_lease_is_fresh(api, project, source, member_of,
-                                                     django_capture_on_commit_callbacks):
-    running = SyncRecord.objects.create(source=source, kind="full", status="running",
-                                        lease_expires_at=timezone.now() + timedelta(seconds=50))
+def test_sync_now_joins_a_sync_whose_lease_is_fresh(
+    api, project, source, member_of, django_capture_on_commit_callbacks
+):
+    running = SyncRecord.objects.create(
+        source=source, kind="full", status="running", lease_expires_at=timezone.now() + timedelta(seconds=50)
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         answer = api.as_user(member_of(project, "member")).post(f"/api/v1/mlflow-sources/{source.pk}/sync/")
 
@@ -90,8 +96,7 @@ def test_the_minute_dispatch_takes_over_a_lost_sync_of_the_same_kind(source, dja
 
 
 @pytest.mark.django_db
-def test_the_page_shows_why_a_lost_sync_ended(client, project, source, member_of,
-                                               django_capture_on_commit_callbacks):
+def test_the_page_shows_why_a_lost_sync_ended(client, project, source, member_of, django_capture_on_commit_callbacks):
     _lost_sync(source)
     client.force_login(member_of(project, "member"))
     with django_capture_on_commit_callbacks(execute=False):
@@ -102,12 +107,14 @@ def test_the_page_shows_why_a_lost_sync_ended(client, project, source, member_of
 
 # --- Heartbeat -------------------------------------------------------------------------
 
+
 @pytest.mark.django_db(transaction=True)
 def test_heartbeat_extends_the_lease_and_stops_a_sync_that_was_taken_over(source, settings):
     settings.AIHUB_SYNC_LEASE_SECONDS = 3  # a beat every 0.5 s
     token = lease_acquire(source.pk)
-    record = SyncRecord.objects.create(source=source, kind="full", status="running",
-                                       lease_expires_at=timezone.now() + timedelta(seconds=3))
+    record = SyncRecord.objects.create(
+        source=source, kind="full", status="running", lease_expires_at=timezone.now() + timedelta(seconds=3)
+    )
     first_deadline = record.lease_expires_at
     with Heartbeat(source.pk, token, record.pk) as heartbeat:
         deadline = time.monotonic() + 30
@@ -131,6 +138,7 @@ def test_heartbeat_extends_the_lease_and_stops_a_sync_that_was_taken_over(source
 
 
 # --- The task queue (broker) cannot take the sync --------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -160,8 +168,9 @@ def broker():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sync_now_with_the_broker_down_answers_503_and_leaves_nothing_queued(api, client, project, source,
-                                                                             member_of, broker):
+def test_sync_now_with_the_broker_down_answers_503_and_leaves_nothing_queued(
+    api, client, project, source, member_of, broker
+):
     broker(f"redis://127.0.0.1:{_free_port()}/0")  # nothing listens there
     member = member_of(project, "member")
 
@@ -205,4 +214,7 @@ def test_redis_stopped_then_started_the_next_request_is_queued_exactly_once(sour
     again = source_sync_request(source=source)
     assert again.status == "queued" and queue.llen("sync-lease-tests") == 1
     assert list(SyncRecord.objects.filter(source=source).values_list("status", flat=True).order_by("pk")) == [
-        "ok", "error", "queued"]
+        "ok",
+        "error",
+        "queued",
+    ]

@@ -1,5 +1,6 @@
 """The sync against a real `mlflow server`, logged to by the real MLflow client. Under CI
 (or with PostgreSQL and Redis configured) every sync runs on a real Celery worker."""
+
 import math
 import threading
 
@@ -36,8 +37,9 @@ def experiment_id(mlflow_client, experiment_name):
 
 @pytest.fixture
 def source(project, admin, mlflow_server, experiment_name, experiment_id):
-    return source_create(project=project, user=admin, tracking_uri=mlflow_server.url,
-                         experiment_names=[experiment_name])
+    return source_create(
+        project=project, user=admin, tracking_uri=mlflow_server.url, experiment_names=[experiment_name]
+    )
 
 
 def history(run, key):
@@ -45,15 +47,27 @@ def history(run, key):
 
 
 def test_first_sync_imports_runs_histories_tags_links_and_registered_versions(
-        run_sync, source, project, mlflow_client, experiment_id):
+    run_sync, source, project, mlflow_client, experiment_id
+):
     ticket = ExperimentTicketFactory(project=project, title="Tune the detector")
     other = ExperimentTicketFactory(project=project, title="Write the report")
     losses = [1 / (step + 1) for step in range(20)]
-    best = log_run(mlflow_client, experiment_id, name="resnet-lr0.01", params={"lr": 0.01, "layers": 50},
-                   metrics={"loss": losses, "val_f1": [0.81, 0.88, 0.93]},
-                   tags={"aihub.ticket": f"{ticket.key}, {other.key.lower()}", "mlflow.source.git.commit": "abc123"})
-    log_run(mlflow_client, experiment_id, name="resnet-lr0.1", params={"lr": 0.1}, metrics={"val_f1": [0.79]},
-            tags={"aihub.ticket": "CV-999"})
+    best = log_run(
+        mlflow_client,
+        experiment_id,
+        name="resnet-lr0.01",
+        params={"lr": 0.01, "layers": 50},
+        metrics={"loss": losses, "val_f1": [0.81, 0.88, 0.93]},
+        tags={"aihub.ticket": f"{ticket.key}, {other.key.lower()}", "mlflow.source.git.commit": "abc123"},
+    )
+    log_run(
+        mlflow_client,
+        experiment_id,
+        name="resnet-lr0.1",
+        params={"lr": 0.1},
+        metrics={"val_f1": [0.79]},
+        tags={"aihub.ticket": "CV-999"},
+    )
     running = log_run(mlflow_client, experiment_id, name="still-going", metrics={"loss": [2.0]}, status=None)
     mlflow_client.create_registered_model("detector")
     version = mlflow_client.create_model_version("detector", f"runs:/{best}/model", run_id=best)
@@ -85,15 +99,23 @@ def test_first_sync_imports_runs_histories_tags_links_and_registered_versions(
 
 
 def test_incremental_sync_writes_only_what_changed_including_a_late_metric_on_an_old_run(
-        run_sync, source, mlflow_client, experiment_id):
+    run_sync, source, mlflow_client, experiment_id
+):
     old_start = now_ms() - 3 * DAY
     old = log_run(mlflow_client, experiment_id, name="old", metrics={"acc": [0.5, 0.6]}, start_ms=old_start)
-    untouched = [log_run(mlflow_client, experiment_id, name=f"quiet-{i}", metrics={"acc": [0.1 * i]},
-                         start_ms=old_start + i) for i in range(5)]
+    untouched = [
+        log_run(mlflow_client, experiment_id, name=f"quiet-{i}", metrics={"acc": [0.1 * i]}, start_ms=old_start + i)
+        for i in range(5)
+    ]
     assert run_sync(source).runs_created == 6
 
     nothing = run_sync(source)
-    assert (nothing.runs_created, nothing.runs_updated, nothing.history_requests, nothing.points_written) == (0, 0, 0, 0)
+    assert (nothing.runs_created, nothing.runs_updated, nothing.history_requests, nothing.points_written) == (
+        0,
+        0,
+        0,
+        0,
+    )
     assert nothing.runs_seen == 6
 
     add_metric(mlflow_client, old, "acc", 0.7, step=2)  # a late metric on a run finished days ago
@@ -112,11 +134,17 @@ def test_incremental_sync_writes_only_what_changed_including_a_late_metric_on_an
 
 
 def test_deleted_run_is_marked_and_odd_values_are_kept_or_rejected_with_a_reason(
-        run_sync, source, mlflow_client, experiment_id):
+    run_sync, source, mlflow_client, experiment_id
+):
     gone = log_run(mlflow_client, experiment_id, name="to-delete", metrics={"acc": [0.5]})
-    odd = log_run(mlflow_client, experiment_id, name="odd ☃ run", params={"huge": "x" * 6000, "ünï": "çödé ☃ \t\n"},
-                  metrics={"nan_metric": [float("nan")], "inf_metric": [float("inf")], "neg": [-1e308]},
-                  tags={"note": "line1\nline2 \u2028 \U0001F600"})
+    odd = log_run(
+        mlflow_client,
+        experiment_id,
+        name="odd ☃ run",
+        params={"huge": "x" * 6000, "ünï": "çödé ☃ \t\n"},
+        metrics={"nan_metric": [float("nan")], "inf_metric": [float("inf")], "neg": [-1e308]},
+        tags={"note": "line1\nline2 \u2028 \U0001f600"},
+    )
     mlflow_client.set_tag(odd, "bad", "nul\x00byte")
     run_sync(source)
     mlflow_client.delete_run(gone)
@@ -129,7 +157,7 @@ def test_deleted_run_is_marked_and_odd_values_are_kept_or_rejected_with_a_reason
     run = Run.objects.get(run_id=odd)
     assert run.name == "odd ☃ run"
     assert run.params["huge"] == "x" * 6000 and run.params["ünï"] == "çödé ☃ \t\n"
-    assert run.tags["note"] == "line1\nline2 \u2028 \U0001F600"
+    assert run.tags["note"] == "line1\nline2 \u2028 \U0001f600"
     assert run.metrics["nan_metric"] == "NaN" and math.isnan(run.metric_value("nan_metric"))
     assert run.metric_value("inf_metric") > 1e307  # MLflow's SQL store clamps infinity to the largest double
     assert math.isnan(MetricPoint.objects.get(run=run, key="nan_metric").real_value)
@@ -140,13 +168,15 @@ def test_deleted_run_is_marked_and_odd_values_are_kept_or_rejected_with_a_reason
     assert any("NUL" in warning for warning in first.warnings)
 
 
-def test_a_sync_runs_the_regression_sentinel_on_the_runs_it_wrote(run_sync, source, project, mlflow_client,
-                                                                   experiment_id):
+def test_a_sync_runs_the_regression_sentinel_on_the_runs_it_wrote(
+    run_sync, source, project, mlflow_client, experiment_id
+):
     """The task hands the sentinel to the runner (sync never imports services): a finished
     run below the champion is flagged by the sync that imported it."""
     model = f"detector-{experiment_id}"
-    champion = log_run(mlflow_client, experiment_id, name="champ", metrics={"val_f1": [0.93]},
-                       start_ms=now_ms() - 3 * DAY)
+    champion = log_run(
+        mlflow_client, experiment_id, name="champ", metrics={"val_f1": [0.93]}, start_ms=now_ms() - 3 * DAY
+    )
     mlflow_client.create_registered_model(model)
     version = mlflow_client.create_model_version(model, f"runs:/{champion}/model", run_id=champion)
     mlflow_client.set_registered_model_alias(model, "champion", version.version)
@@ -161,7 +191,8 @@ def test_a_sync_runs_the_regression_sentinel_on_the_runs_it_wrote(run_sync, sour
 
 
 def test_unreachable_server_is_an_error_then_the_next_sync_completes(
-        run_sync, source, mlflow_server, mlflow_client, experiment_id):
+    run_sync, source, mlflow_server, mlflow_client, experiment_id
+):
     log_run(mlflow_client, experiment_id, name="r1", metrics={"acc": [0.5]})
     source_update(source=source, tracking_uri=f"http://127.0.0.1:{free_port()}")
 
@@ -180,8 +211,9 @@ def test_unreachable_server_is_an_error_then_the_next_sync_completes(
     assert record.status == "ok" and record.runs_created == 1
 
 
-def test_a_server_failing_mid_sync_leaves_nothing_half_written(run_sync, source, mlflow_server, mlflow_client,
-                                                               experiment_id):
+def test_a_server_failing_mid_sync_leaves_nothing_half_written(
+    run_sync, source, mlflow_server, mlflow_client, experiment_id
+):
     from tests.experiments.proxy import FailingProxy
 
     run_ids = [log_run(mlflow_client, experiment_id, name=f"r{i}", metrics={"acc": [0.1, 0.2]}) for i in range(3)]
@@ -242,18 +274,26 @@ def test_requests_while_a_full_sync_is_queued_join_it(source):
 
 
 def test_two_tiers_fast_loop_misses_only_what_mlflow_cannot_show_and_the_full_reconcile_catches_it(
-        run_sync, source, mlflow_server, mlflow_client, experiment_id):
+    run_sync, source, mlflow_server, mlflow_client, experiment_id
+):
     old = now_ms() - 2 * DAY
     finished = log_run(mlflow_client, experiment_id, name="finished", metrics={"acc": [0.5]}, start_ms=old)
-    running = log_run(mlflow_client, experiment_id, name="running", metrics={"loss": [1.0]}, start_ms=old + 1,
-                      status=None)
+    running = log_run(
+        mlflow_client, experiment_id, name="running", metrics={"loss": [1.0]}, start_ms=old + 1, status=None
+    )
     to_restore = log_run(mlflow_client, experiment_id, name="to-restore", start_ms=old + 2)
     to_purge = log_run(mlflow_client, experiment_id, name="to-purge", start_ms=old + 3)
     assert run_sync(source).runs_created == 4
 
     new = log_run(mlflow_client, experiment_id, name="new", metrics={"acc": [0.6]})
-    backdated = log_run(mlflow_client, experiment_id, name="backdated", metrics={"acc": [0.4]},
-                        start_ms=old - DAY, end_ms=old - DAY + 60_000)
+    backdated = log_run(
+        mlflow_client,
+        experiment_id,
+        name="backdated",
+        metrics={"acc": [0.4]},
+        start_ms=old - DAY,
+        end_ms=old - DAY + 60_000,
+    )
     add_metric(mlflow_client, finished, "acc", 0.9, step=1, timestamp=old + 5)
     add_tag(mlflow_client, finished, "reviewed", "yes")
     add_metric(mlflow_client, running, "loss", 0.5, step=1)
@@ -295,6 +335,7 @@ def test_two_tiers_fast_loop_misses_only_what_mlflow_cannot_show_and_the_full_re
 def test_test_connection_names_found_and_missing_experiments(mlflow_server, experiment_name, experiment_id):
     from experiments.services import source_test_connection
 
-    ok, message = source_test_connection(tracking_uri=mlflow_server.url,
-                                         experiment_names=[experiment_name, "no-such-experiment"])
+    ok, message = source_test_connection(
+        tracking_uri=mlflow_server.url, experiment_names=[experiment_name, "no-such-experiment"]
+    )
     assert ok and f"Found: {experiment_name}" in message and "Not found (yet): no-such-experiment" in message

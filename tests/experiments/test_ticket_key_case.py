@@ -1,5 +1,6 @@
 """Every endpoint under /api/v1/tickets/{key}/ resolves the ticket the same way as the
 ticket itself (issue 8, finding 11: `cv-1/runs/` answered 200 where `cv-1` was a 404)."""
+
 import pytest
 
 from tests.experiments.factories import (
@@ -45,7 +46,11 @@ def test_a_non_member_gets_404_for_every_case_variant(api, ticket, endpoint):
 def test_writes_through_a_case_variant_are_404(api, ticket):
     member = MembershipFactory(project=ticket.project, role="member").user
     client = api.as_user(member)
-    assert client.post("/api/v1/tickets/cv-1/gates/", {"metric": "val_f1", "op": ">=", "threshold": 0.9},
-                       format="json").status_code == 404
+    assert (
+        client.post(
+            "/api/v1/tickets/cv-1/gates/", {"metric": "val_f1", "op": ">=", "threshold": 0.9}, format="json"
+        ).status_code
+        == 404
+    )
     assert client.post("/api/v1/tickets/cv-1/move/", {"status": "done"}, format="json").status_code == 404
     assert not ticket.metric_gates.exists()

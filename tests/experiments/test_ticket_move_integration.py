@@ -1,5 +1,6 @@
 """End to end with the board's ticket_move: gates block finishing, an admin override is
 recorded, finishing writes the evidence snapshot, and the sentinel reopens its ticket."""
+
 from datetime import timedelta
 
 import pytest
@@ -45,8 +46,9 @@ def test_gates_block_done_admin_override_is_recorded_and_snapshot_written(projec
     assert "Metric gate val_f1 >= 0.9 failed (best 0.8 in weak)." in str(refused.value)
     with pytest.raises(ValidationError):
         project_services.ticket_move(ticket=ticket, user=member, status=done, override_reason="ship it")
-    moved = project_services.ticket_move(ticket=ticket, user=admin, status=done,
-                                         override_reason="Good enough for the pilot")
+    moved = project_services.ticket_move(
+        ticket=ticket, user=admin, status=done, override_reason="Good enough for the pilot"
+    )
     assert moved.status == done
     override = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.GATE_OVERRIDE)
     assert override.data["reason"] == "Good enough for the pilot"
@@ -64,9 +66,12 @@ def test_passing_gates_let_a_member_finish(project, experiment):
 
 
 def test_sentinel_reopens_its_finished_regression_ticket(project, experiment):
-    champion = RunFactory(experiment=experiment, metrics={"val_f1": 0.93}, start_time=timezone.now() - timedelta(days=2))
-    ModelVersion.objects.create(source=experiment.source, name="detector", version="1", run_id=champion.run_id,
-                                aliases=["champion"])
+    champion = RunFactory(
+        experiment=experiment, metrics={"val_f1": 0.93}, start_time=timezone.now() - timedelta(days=2)
+    )
+    ModelVersion.objects.create(
+        source=experiment.source, name="detector", version="1", run_id=champion.run_id, aliases=["champion"]
+    )
     sentinel_configure(project=project, metric="val_f1", model_name="detector", tolerance=0.01)
     since = timezone.now() - timedelta(seconds=1)
     RunFactory(experiment=experiment, metrics={"val_f1": 0.8}, start_time=timezone.now())

@@ -1,4 +1,5 @@
 """Experiments pages: content, roles, htmx partials and query budgets at two sizes."""
+
 import pytest
 from django.urls import reverse
 
@@ -28,8 +29,15 @@ def experiment(project):
 
 
 def make_runs(experiment, n, ticket=None):
-    runs = [RunFactory(experiment=experiment, name=f"run-{i:03d}", metrics={"val_f1": i / 100, "loss": 1 - i / 100},
-                       params={"lr": str(0.1 / (i + 1)), "depth": str(i % 5)}) for i in range(n)]
+    runs = [
+        RunFactory(
+            experiment=experiment,
+            name=f"run-{i:03d}",
+            metrics={"val_f1": i / 100, "loss": 1 - i / 100},
+            params={"lr": str(0.1 / (i + 1)), "depth": str(i % 5)},
+        )
+        for i in range(n)
+    ]
     if ticket:
         for run in runs:
             link(run, ticket)
@@ -65,8 +73,9 @@ def test_runs_table_filters_paginates_and_serves_its_partial(client, project, ex
 
 
 @pytest.mark.parametrize("size", [2, 20])
-def test_ticket_panel_costs_constant_queries(client, project, experiment, member_of, django_assert_max_num_queries,
-                                             size):
+def test_ticket_panel_costs_constant_queries(
+    client, project, experiment, member_of, django_assert_max_num_queries, size
+):
     ticket = ExperimentTicketFactory(project=project, estimate=5)
     make_runs(experiment, size, ticket)
     gate(ticket, "val_f1", ">=", 0.15)
@@ -101,14 +110,21 @@ def test_ticket_panel_link_search_unlink_and_gate_form(client, project, experime
     client.force_login(member_of(project, "member"))
     search = client.get(reverse("experiments:ticket_run_search", args=[project.key, ticket.key]), {"q": "lr=0.01"})
     assert "resnet-lr0.01" in search.content.decode()
-    linked = client.post(reverse("experiments:ticket_link_run", args=[project.key, ticket.key]),
-                         {"run_id": run.run_id}, HTTP_HX_REQUEST="true")
+    linked = client.post(
+        reverse("experiments:ticket_link_run", args=[project.key, ticket.key]),
+        {"run_id": run.run_id},
+        HTTP_HX_REQUEST="true",
+    )
     assert "resnet-lr0.01" in linked.content.decode() and RunLink.objects.filter(ticket=ticket, active=True).exists()
-    bad_gate = client.post(reverse("experiments:ticket_gate_add", args=[project.key, ticket.key]),
-                           {"metric": "val_f1", "op": ">=", "threshold": "abc"}, HTTP_HX_REQUEST="true")
+    bad_gate = client.post(
+        reverse("experiments:ticket_gate_add", args=[project.key, ticket.key]),
+        {"metric": "val_f1", "op": ">=", "threshold": "abc"},
+        HTTP_HX_REQUEST="true",
+    )
     assert bad_gate.status_code == 200 and "Enter a number" in bad_gate.content.decode()
-    client.post(reverse("experiments:ticket_unlink_run", args=[project.key, ticket.key, run.run_id]),
-                HTTP_HX_REQUEST="true")
+    client.post(
+        reverse("experiments:ticket_unlink_run", args=[project.key, ticket.key, run.run_id]), HTTP_HX_REQUEST="true"
+    )
     assert not RunLink.objects.filter(ticket=ticket, active=True).exists()
 
 
@@ -116,21 +132,33 @@ def test_viewer_cannot_write_and_outsider_gets_404(client, project, experiment, 
     ticket = ExperimentTicketFactory(project=project)
     run = RunFactory(experiment=experiment)
     client.force_login(member_of(project, "viewer"))
-    assert client.post(reverse("experiments:ticket_link_run", args=[project.key, ticket.key]),
-                       {"run_id": run.run_id}).status_code == 403
-    assert client.post(reverse("experiments:sources", args=[project.key]),
-                       {"tracking_uri": "http://x:5000", "experiment_names": "a"}).status_code == 403
+    assert (
+        client.post(
+            reverse("experiments:ticket_link_run", args=[project.key, ticket.key]), {"run_id": run.run_id}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("experiments:sources", args=[project.key]),
+            {"tracking_uri": "http://x:5000", "experiment_names": "a"},
+        ).status_code
+        == 403
+    )
     client.force_login(UserFactory())
-    for url in [reverse("experiments:index", args=[project.key]),
-                reverse("experiments:run", args=[project.key, run.run_id]),
-                reverse("experiments:ticket_panel", args=[project.key, ticket.key])]:
+    for url in [
+        reverse("experiments:index", args=[project.key]),
+        reverse("experiments:run", args=[project.key, run.run_id]),
+        reverse("experiments:ticket_panel", args=[project.key, ticket.key]),
+    ]:
         assert client.get(url).status_code == 404
 
 
 def test_run_page_and_compare_page(client, project, experiment, member_of):
     a, b = make_runs(experiment, 2)
-    MetricPoint.objects.bulk_create([MetricPoint(run=r, key="loss", step=s, value=1 / (s + 1), timestamp=s)
-                                     for r in (a, b) for s in range(5)])
+    MetricPoint.objects.bulk_create(
+        [MetricPoint(run=r, key="loss", step=s, value=1 / (s + 1), timestamp=s) for r in (a, b) for s in range(5)]
+    )
     client.force_login(member_of(project, "viewer"))
     page = client.get(reverse("experiments:run", args=[project.key, a.run_id])).content.decode()
     assert a.run_id in page and 'data-chart="chart-data-1"' in page and "chart-4.6.1.umd.min.js" in page
@@ -146,13 +174,21 @@ def test_sources_page_and_test_connection_answers_at_once(client, project, membe
     assert "Connect an MLflow server" in client.get(reverse("experiments:sources", args=[project.key])).content.decode()
     from tests.experiments.mlflow_server import free_port
 
-    answer = client.post(reverse("experiments:source_test", args=[project.key]),
-                         {"tracking_uri": f"http://127.0.0.1:{free_port()}", "experiment_names": "a"},
-                         HTTP_HX_REQUEST="true")
+    answer = client.post(
+        reverse("experiments:source_test", args=[project.key]),
+        {"tracking_uri": f"http://127.0.0.1:{free_port()}", "experiment_names": "a"},
+        HTTP_HX_REQUEST="true",
+    )
     assert "Cannot reach MLflow" in answer.content.decode() and "flash-error" in answer.content.decode()
-    bad = client.post(reverse("experiments:sources", args=[project.key]),
-                      {"tracking_uri": "ftp://nope", "experiment_names": "a", "fast_interval_seconds": 300,
-                       "reconcile_interval_seconds": 3600})
+    bad = client.post(
+        reverse("experiments:sources", args=[project.key]),
+        {
+            "tracking_uri": "ftp://nope",
+            "experiment_names": "a",
+            "fast_interval_seconds": 300,
+            "reconcile_interval_seconds": 3600,
+        },
+    )
     assert bad.status_code == 200 and "tracking server" in bad.content.decode()
 
 
@@ -180,11 +216,29 @@ def test_index_hub_section_and_sentinel_pages(client, project, experiment, membe
     assert "detector" in client.get(reverse("experiments:index", args=[project.key])).content.decode()
     assert "visible-run" in client.get(reverse("experiments:hub_section", args=[project.key])).content.decode()
     url = reverse("experiments:sentinel", args=[project.key])
-    bad = client.post(url, {"champion_kind": "alias", "model_name": "", "alias": "champion", "metric": "val_f1",
-                            "tolerance": "0.01", "higher_is_better": "on"})
+    bad = client.post(
+        url,
+        {
+            "champion_kind": "alias",
+            "model_name": "",
+            "alias": "champion",
+            "metric": "val_f1",
+            "tolerance": "0.01",
+            "higher_is_better": "on",
+        },
+    )
     assert "Name the registered model" in bad.content.decode()
-    ok = client.post(url, {"champion_kind": "alias", "model_name": "detector", "alias": "champion",
-                           "metric": "val_f1", "tolerance": "0.01", "higher_is_better": "on"})
+    ok = client.post(
+        url,
+        {
+            "champion_kind": "alias",
+            "model_name": "detector",
+            "alias": "champion",
+            "metric": "val_f1",
+            "tolerance": "0.01",
+            "higher_is_better": "on",
+        },
+    )
     assert ok.status_code == 302
     assert "Watching <strong>val_f1</strong>" in client.get(url).content.decode()
     client.force_login(member_of(project, "viewer"))

@@ -1,6 +1,7 @@
 """A real Celery worker subprocess that a fault test can kill with SIGKILL by its pid and
 start again on the same queue (tests/fixtures.py's `celery_worker_process` only stops its
 worker at the end)."""
+
 import os
 import signal
 import subprocess
@@ -19,8 +20,13 @@ class WorkerProcess:
         self.queue = queue
         self.name = f"{queue}@{os.uname().nodename}"
         self.log_dir = Path(log_dir)
-        self.env = {**os.environ, "DATABASE_URL": _database_url_for(connection.settings_dict),
-                    "REDIS_URL": settings.REDIS_URL, "AIHUB_DATA_DIR": str(settings.DATA_DIR), **env}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": _database_url_for(connection.settings_dict),
+            "REDIS_URL": settings.REDIS_URL,
+            "AIHUB_DATA_DIR": str(settings.DATA_DIR),
+            **env,
+        }
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
@@ -34,10 +40,28 @@ class WorkerProcess:
         self.starts += 1
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "aihub", "worker", "--pool=solo", "--without-gossip",
-                 "--without-mingle", "--without-heartbeat", "-Q", self.queue, "-n", f"{self.queue}@%h",
-                 "--loglevel=INFO"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "aihub",
+                    "worker",
+                    "--pool=solo",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-Q",
+                    self.queue,
+                    "-n",
+                    f"{self.queue}@%h",
+                    "--loglevel=INFO",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

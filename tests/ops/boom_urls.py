@@ -1,4 +1,5 @@
 """The app's URLs plus one view that fails, for the 500 page test."""
+
 from django.urls import include, path
 
 

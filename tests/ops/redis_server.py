@@ -1,4 +1,5 @@
 """A private `redis-server` a test may stop and start (never the shared one on 6379)."""
+
 import shutil
 import socket
 import subprocess
@@ -32,7 +33,8 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -67,5 +69,11 @@ def started_private_redis():
 
 
 def redis_cache_settings(server: RedisServer, prefix: str) -> dict:
-    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": server.url(),
-                        "KEY_PREFIX": prefix, "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": server.url(),
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }

@@ -1,5 +1,6 @@
 """The Django admin works for every model: each registered model's list, add and change
 pages open for a superuser."""
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -16,7 +17,8 @@ def test_every_model_has_an_admin():
 
     ours = {"accounts", "projects", "docs_hub", "experiments"}
     missing = [
-        m._meta.label for m in apps.get_models()
+        m._meta.label
+        for m in apps.get_models()
         if m._meta.app_label in ours and not m._meta.auto_created and m not in admin.site._registry
     ]
     assert missing == []

@@ -1,6 +1,7 @@
 """deploy/backup.sh and deploy/restore.sh, as the README tells operators to use them: a
 project with a ticket and a doc attachment, backed up, restored into a fresh database and
 data folder, and read back by Django in another process."""
+
 import json
 import os
 import subprocess
@@ -46,8 +47,11 @@ def database_url(name: str) -> str:
 
 
 def run(args, **env):
-    base = {k: v for k, v in os.environ.items()
-            if k not in {"DATABASE_URL", "REDIS_URL", "AIHUB_DATA_DIR", "DOCS_ATTACHMENT_ROOT"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "AIHUB_DATA_DIR", "DOCS_ATTACHMENT_ROOT"}
+    }
     return subprocess.run(args, cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=300)
 
 
@@ -72,15 +76,20 @@ def fresh_database():
 
 
 def test_backup_then_restore_into_a_fresh_database_reads_the_ticket_and_attachment_back(
-        tmp_path, attachments, fresh_database):
+    tmp_path, attachments, fresh_database
+):
     require_postgres()
     user = UserFactory()
     project = project_services.project_create(creator=user, key="BAK", name="Backed up")
-    project_services.ticket_create(project=project, reporter=user, title="Survive a restore",
-                                   description="Every **word** of it.")
+    project_services.ticket_create(
+        project=project, reporter=user, title="Survive a restore", description="Every **word** of it."
+    )
     doc = make_doc(project, title="Runbook")
-    attachment_add(doc=doc, uploaded_file=SimpleUploadedFile("notes.txt", b"kept across the restore\n",
-                                                             content_type="text/plain"), user=user)
+    attachment_add(
+        doc=doc,
+        uploaded_file=SimpleUploadedFile("notes.txt", b"kept across the restore\n", content_type="text/plain"),
+        user=user,
+    )
     assert (attachments / f"{project.pk}/{doc.pk}/notes.txt").exists()
     backup = tmp_path / "backup"
 
@@ -91,12 +100,17 @@ def test_backup_then_restore_into_a_fresh_database_reads_the_ticket_and_attachme
 
     restored_data = tmp_path / "restored-data"
     restored_url = database_url(fresh_database)
-    restored = run(["sh", "deploy/restore.sh", str(backup)], DATABASE_URL=restored_url,
-                   AIHUB_DATA_DIR=str(restored_data))
+    restored = run(
+        ["sh", "deploy/restore.sh", str(backup)], DATABASE_URL=restored_url, AIHUB_DATA_DIR=str(restored_data)
+    )
     assert restored.returncode == 0, restored.stderr
 
-    read = run([sys.executable, "-c", READ_BACK], DATABASE_URL=restored_url, AIHUB_DATA_DIR=str(restored_data),
-               DJANGO_SETTINGS_MODULE="aihub.settings")
+    read = run(
+        [sys.executable, "-c", READ_BACK],
+        DATABASE_URL=restored_url,
+        AIHUB_DATA_DIR=str(restored_data),
+        DJANGO_SETTINGS_MODULE="aihub.settings",
+    )
     assert read.returncode == 0, read.stderr
     found = json.loads(read.stdout.strip().splitlines()[-1])
     assert found["title"] == "Survive a restore" and found["description"] == "Every **word** of it."

@@ -1,6 +1,7 @@
 """Inputs that answered 500 (issue 8, finding 10): a NUL byte in any filter of the board,
 backlog, search and compare (pages and API), and JSON nested 100,000 deep. Each is a 400:
 field errors in the API, a page with the message for the HTML views."""
+
 import pytest
 
 from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory
@@ -88,8 +89,9 @@ def test_clean_filters_still_answer(client, api, member):
 def test_json_nested_too_deep_is_a_400(api, member, depth):
     user, project, _, _ = member
     body = '{"title": "deep", "custom_fields": ' + "[" * depth + "]" * depth + "}"
-    response = api.as_user(user).generic("POST", f"/api/v1/projects/{project.key}/tickets/", body,
-                                         content_type="application/json")
+    response = api.as_user(user).generic(
+        "POST", f"/api/v1/projects/{project.key}/tickets/", body, content_type="application/json"
+    )
     assert response.status_code == 400
     assert "nested deeper than 64 levels" in response.json()["detail"]
     assert not project.tickets.exists()
@@ -98,6 +100,7 @@ def test_json_nested_too_deep_is_a_400(api, member, depth):
 def test_json_within_the_depth_limit_is_parsed(api, member):
     user, project, _, _ = member
     body = '{"name": "Mine", "filters": {"status": ["todo"]}, "extra": ' + "[" * 60 + "]" * 60 + "}"
-    response = api.as_user(user).generic("POST", f"/api/v1/projects/{project.key}/views/", body,
-                                         content_type="application/json")
+    response = api.as_user(user).generic(
+        "POST", f"/api/v1/projects/{project.key}/views/", body, content_type="application/json"
+    )
     assert response.status_code == 201

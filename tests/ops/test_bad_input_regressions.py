@@ -1,4 +1,5 @@
 """Inputs that once answered 500 (found by schemathesis against a live gunicorn)."""
+
 import io
 
 import pytest
@@ -24,6 +25,7 @@ def test_deleting_a_populated_project_answers_204(api):
 
 def test_a_saved_view_without_filters_is_created(api):
     member = MembershipFactory(role=Role.MEMBER)
-    response = api.as_user(member.user).post(f"/api/v1/projects/{member.project.key}/views/", {"name": "Mine"},
-                                             format="json")
+    response = api.as_user(member.user).post(
+        f"/api/v1/projects/{member.project.key}/views/", {"name": "Mine"}, format="json"
+    )
     assert response.status_code == 201 and response.json()["filters"] == {}

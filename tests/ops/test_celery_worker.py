@@ -1,4 +1,5 @@
 """A Celery task on a real worker with Redis: inviting someone sends them an e-mail."""
+
 import time
 
 import pytest
@@ -12,8 +13,9 @@ from tests.projects.factories import MembershipFactory, ProjectFactory
 def test_invitation_email_is_sent_by_a_real_worker(celery_worker_process):
     project = ProjectFactory(name="Fraud detection")
     inviter = MembershipFactory(project=project, role=Role.ADMIN).user
-    services.membership_invite(project=project, inviter=inviter, role=Role.MEMBER,
-                               email="newcomer@example.com", base_url="http://aihub.test")
+    services.membership_invite(
+        project=project, inviter=inviter, role=Role.MEMBER, email="newcomer@example.com", base_url="http://aihub.test"
+    )
     mail_dir = celery_worker_process["mail_dir"]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not (mail_dir.exists() and any(mail_dir.iterdir())):

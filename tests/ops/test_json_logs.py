@@ -1,5 +1,6 @@
 """LOG_FORMAT=json: one JSON object per line, with the request id, user, path, status and
 duration of each request; every response says its request id."""
+
 import json
 import logging
 import os
@@ -32,10 +33,15 @@ for path, request_id in [("/healthz", "trace-abc.123"), ("/no-such-page", None),
 
 def test_json_log_lines_from_a_real_process():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "LOG_REQUESTS"}}
-    env.update(LOG_FORMAT="json", DEBUG="true", AIHUB_DATA_DIR=tempfile.mkdtemp(prefix="aihub-logs-"),
-               DJANGO_SETTINGS_MODULE="aihub.settings")
-    result = subprocess.run([sys.executable, "-c", REQUESTS_UNDER_JSON], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=120)
+    env.update(
+        LOG_FORMAT="json",
+        DEBUG="true",
+        AIHUB_DATA_DIR=tempfile.mkdtemp(prefix="aihub-logs-"),
+        DJANGO_SETTINGS_MODULE="aihub.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", REQUESTS_UNDER_JSON], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]  # every line is JSON
     responses = [line.split() for line in result.stderr.splitlines() if line.startswith("RESPONSE")]
@@ -45,8 +51,9 @@ def test_json_log_lines_from_a_real_process():
     assert len(requests) == 3
     first, missing, sanitized = requests
     assert first["request_id"] == "trace-abc.123" == responses[0][3]
-    assert {"timestamp", "level", "logger", "message", "request_id", "user_id", "path", "status",
-            "duration_ms"} <= set(first)
+    assert {"timestamp", "level", "logger", "message", "request_id", "user_id", "path", "status", "duration_ms"} <= set(
+        first
+    )
     assert first["path"] == "/healthz" and first["status"] == 200 and first["level"] == "INFO"
     assert first["user_id"] is None and first["duration_ms"] >= 0 and first["timestamp"].endswith("Z")
     # No header: a fresh id; a header that is not a sane token is replaced, never echoed.

@@ -2,6 +2,7 @@
 kubernetes-validate), the pieces wired to each other and to the app (names, labels, ports,
 probes, settings the app reads, the image's command), and the Prometheus rules naming only
 metrics and labels the app's /metrics really exports."""
+
 import json
 import os
 import re
@@ -37,8 +38,12 @@ def documents(folder: Path) -> list[tuple[Path, dict]]:
 
 def resources() -> dict[tuple[str, str], dict]:
     """Every object of both folders by (kind, name)."""
-    return {(doc["kind"], doc["metadata"]["name"]): doc for folder in (K8S, MONITORING)
-            for _, doc in documents(folder) if doc["kind"] != "Kustomization"}
+    return {
+        (doc["kind"], doc["metadata"]["name"]): doc
+        for folder in (K8S, MONITORING)
+        for _, doc in documents(folder)
+        if doc["kind"] != "Kustomization"
+    }
 
 
 def workloads() -> list[dict]:
@@ -55,8 +60,10 @@ def test_every_manifest_is_valid_against_the_kubernetes_schemas():
                 try:
                     kubernetes_validate.validate(doc, version, strict=True)
                 except kubernetes_validate.ValidationError as error:
-                    pytest.fail(f"{path.name} ({doc['kind']}) is invalid for Kubernetes {version}: {error.message} "
-                                f"at {'.'.join(str(p) for p in error.path)}")
+                    pytest.fail(
+                        f"{path.name} ({doc['kind']}) is invalid for Kubernetes {version}: {error.message} "
+                        f"at {'.'.join(str(p) for p in error.path)}"
+                    )
             checked += 1
     assert checked >= 13
 
@@ -84,8 +91,18 @@ def test_the_stack_has_its_parts():
         kinds.setdefault(kind, set()).add(name)
     assert {"aihub-web", "aihub-worker", "aihub-beat"} <= kinds["Deployment"]
     assert kinds["Job"] == {"aihub-migrate"}
-    for kind in ("Namespace", "ConfigMap", "Secret", "Service", "Ingress", "HorizontalPodAutoscaler",
-                 "PodDisruptionBudget", "PersistentVolumeClaim", "PrometheusRule", "ServiceMonitor"):
+    for kind in (
+        "Namespace",
+        "ConfigMap",
+        "Secret",
+        "Service",
+        "Ingress",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "PersistentVolumeClaim",
+        "PrometheusRule",
+        "ServiceMonitor",
+    ):
         assert kinds.get(kind), kind
 
 
@@ -123,8 +140,14 @@ def test_workloads_read_the_configmap_and_secret_in_the_folder():
     objects = resources()
     for workload in workloads():
         for container in _containers(workload):
-            refs = {(("ConfigMap", ref["configMapRef"]["name"]) if "configMapRef" in ref
-                     else ("Secret", ref["secretRef"]["name"])) for ref in container["envFrom"]}
+            refs = {
+                (
+                    ("ConfigMap", ref["configMapRef"]["name"])
+                    if "configMapRef" in ref
+                    else ("Secret", ref["secretRef"]["name"])
+                )
+                for ref in container["envFrom"]
+            }
             assert refs == {("ConfigMap", "aihub-config"), ("Secret", "aihub-secrets")}
             assert refs <= set(objects)
         for volume in workload["spec"]["template"]["spec"]["volumes"]:
@@ -207,8 +230,9 @@ def test_settings_are_ones_the_app_reads_and_secrets_are_marked_placeholders():
     assert not set(config) & set(secret)
     for key, value in secret.items():
         assert "replace-me" in value.lower(), f"{key} must be a clearly marked placeholder"
-    readers = "".join((ROOT / name).read_text() for name in ("aihub/settings.py", "docker-entrypoint.sh",
-                                                             "gunicorn.conf.py"))
+    readers = "".join(
+        (ROOT / name).read_text() for name in ("aihub/settings.py", "docker-entrypoint.sh", "gunicorn.conf.py")
+    )
     outside_the_app = {"HOME", "MPLCONFIGDIR", "MLFLOW_DISABLE_TELEMETRY"}
     for key in set(config) | set(secret):
         assert key in outside_the_app or f'"{key}"' in readers or f"${{{key}" in readers, f"nothing reads {key}"
@@ -231,22 +255,60 @@ def _manifest_env(**overrides) -> dict:
 def test_the_app_passes_deploy_checks_with_these_settings_and_refuses_the_placeholder_key():
     real_key = "k8s-test-" + "a1B2c3D4e5F6g7H8i9J0" * 3
     # The security checks of a production start (static files are the image's business).
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--tag", "security", "--fail-level",
-                             "WARNING"], cwd=ROOT,
-                            env=_manifest_env(SECRET_KEY=real_key), capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--tag", "security", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_manifest_env(SECRET_KEY=real_key),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=_manifest_env(),
-                            capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=_manifest_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
 # Prometheus rules ---------------------------------------------------------------------
 
 DURATION = re.compile(r"^\d+[smhdw]$")
-PROMQL_WORDS = {"sum", "max", "min", "avg", "count", "by", "without", "rate", "increase", "irate",
-                "histogram_quantile", "max_over_time", "min_over_time", "avg_over_time", "time", "and", "or",
-                "unless", "on", "ignoring", "group_left", "group_right", "clamp_min", "abs", "absent", "bool",
-                "offset", "vector", "scalar"}
+PROMQL_WORDS = {
+    "sum",
+    "max",
+    "min",
+    "avg",
+    "count",
+    "by",
+    "without",
+    "rate",
+    "increase",
+    "irate",
+    "histogram_quantile",
+    "max_over_time",
+    "min_over_time",
+    "avg_over_time",
+    "time",
+    "and",
+    "or",
+    "unless",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "clamp_min",
+    "abs",
+    "absent",
+    "bool",
+    "offset",
+    "vector",
+    "scalar",
+}
 TARGET_LABELS = {"namespace", "pod", "instance", "job", "service", "container", "endpoint"}
 
 
@@ -271,8 +333,9 @@ def exported(client, settings, db) -> dict[str, set[str]]:
     RunFactory(experiment=experiment, metrics={key: 0.9 for key in settings.AIHUB_METRICS_EXPORTED_KEYS})
     now = timezone.now()
     for status in ("ok", "error"):
-        SyncRecord.objects.create(source=experiment.source, kind="fast", status=status, started_at=now - timedelta(
-            seconds=3), finished_at=now)
+        SyncRecord.objects.create(
+            source=experiment.source, kind="fast", status=status, started_at=now - timedelta(seconds=3), finished_at=now
+        )
     client.get("/healthz")
     names: dict[str, set[str]] = {}
     for family in text_string_to_metric_families(client.get("/metrics").content.decode()):
@@ -299,9 +362,14 @@ def test_every_rule_is_complete():
 
 def test_rules_cover_the_operational_alerts():
     exprs = " ".join(rule["expr"] for rule in rules())
-    for metric in ("aihub_http_requests_total", "aihub_http_request_duration_seconds_bucket",
-                   "aihub_celery_queue_length", "aihub_sync_source_failing",
-                   "aihub_sync_last_success_timestamp_seconds", "aihub_run_metric_latest"):
+    for metric in (
+        "aihub_http_requests_total",
+        "aihub_http_request_duration_seconds_bucket",
+        "aihub_celery_queue_length",
+        "aihub_sync_source_failing",
+        "aihub_sync_last_success_timestamp_seconds",
+        "aihub_run_metric_latest",
+    ):
         assert metric in exprs, metric
     assert 'status=~"5.."' in exprs and "histogram_quantile(0.95" in exprs
 

@@ -6,6 +6,7 @@ caps, rendering does bounded work: link scans stay in their window, a text that 
 work budget, or nests past the limit, is shown as written (escaped, under a note) instead
 of a 500. Speed itself is measured by bench/markdown_render.py, not asserted here.
 """
+
 import markdown.inlinepatterns
 import pytest
 from django.urls import reverse
@@ -34,6 +35,7 @@ def assert_shown_as_written(html: str, marker: str) -> None:
 
 
 # --- The renderer -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text", [DEEP_LIST, DEEP_ORDERED_LIST])
 def test_nesting_600_deep_is_shown_as_written_not_an_error(text):
@@ -77,25 +79,31 @@ def test_a_text_over_the_work_budget_is_shown_as_written():
     assert_shown_as_written(html, "&lt;b&gt;end&lt;/b&gt;")
 
 
-@pytest.mark.parametrize("text", [
-    "```a\n" * (DOC_CAP // 5),  # unclosed fences: each opener rescanned the rest of the text
-    "<a " * (DOC_CAP // 3),  # unclosed raw HTML tags: the HTML parser rescans after each
-    "# same heading\n" * (DOC_CAP // 15),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```a\n" * (DOC_CAP // 5),  # unclosed fences: each opener rescanned the rest of the text
+        "<a " * (DOC_CAP // 3),  # unclosed raw HTML tags: the HTML parser rescans after each
+        "# same heading\n" * (DOC_CAP // 15),
+    ],
+)
 def test_shapes_that_make_the_library_slow_are_shown_as_written(text):
     html, _ = md.render_markdown_with_toc(text)
     assert md.PLAIN_NOTE in html
 
 
 def test_ordinary_markdown_still_renders_and_is_sanitized():
-    html = md.render_markdown("# Title\n\n**bold** [link](https://x.org) [ref]\n\n[ref]: https://r.org\n\n"
-                              "- [x] done\n\n```python\nx = 1\n```\n\n<script>alert(1)</script>")
+    html = md.render_markdown(
+        "# Title\n\n**bold** [link](https://x.org) [ref]\n\n[ref]: https://r.org\n\n"
+        "- [x] done\n\n```python\nx = 1\n```\n\n<script>alert(1)</script>"
+    )
     assert md.PLAIN_NOTE not in html
     assert "<strong>bold</strong>" in html and 'href="https://x.org"' in html and 'href="https://r.org"' in html
     assert 'type="checkbox"' in html and "codehilite" in html and "<script" not in html
 
 
 # --- Links made per text ------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_a_wall_of_ticket_keys_links_at_most_the_cap(django_assert_max_num_queries):
@@ -131,6 +139,7 @@ def test_a_doc_of_fence_lines_and_keys_renders_as_written():
 
 # --- API: oversized fields are a 400 with the field's error ---------------------------------
 
+
 @pytest.fixture
 def cv(db):
     return ProjectFactory(key="CV")
@@ -148,14 +157,16 @@ def too_long(model: str, field: str) -> str:
 def test_api_refuses_oversized_ticket_texts(api, cv, admin):
     client = api.as_user(admin)
     for field in ("description", "acceptance_criteria"):
-        response = client.post("/api/v1/projects/CV/tickets/",
-                               {"title": "Big", field: too_long("projects.Ticket", field)}, format="json")
+        response = client.post(
+            "/api/v1/projects/CV/tickets/", {"title": "Big", field: too_long("projects.Ticket", field)}, format="json"
+        )
         assert response.status_code == 400, response.content
         assert "characters" in response.json()[field][0]
     assert not Ticket.objects.exists()
     ticket = TicketFactory(project=cv, title="Small")
-    response = client.patch(f"/api/v1/tickets/{ticket.key}/",
-                            {"description": too_long("projects.Ticket", "description")}, format="json")
+    response = client.patch(
+        f"/api/v1/tickets/{ticket.key}/", {"description": too_long("projects.Ticket", "description")}, format="json"
+    )
     assert response.status_code == 400 and "description" in response.json()
     ticket.refresh_from_db()
     assert ticket.description == "" and ticket.version == 1
@@ -163,8 +174,9 @@ def test_api_refuses_oversized_ticket_texts(api, cv, admin):
 
 def test_api_refuses_an_oversized_comment(api, cv, admin):
     ticket = TicketFactory(project=cv, title="Small")
-    response = api.as_user(admin).post(f"/api/v1/tickets/{ticket.key}/comments/",
-                                       {"body": too_long("projects.Comment", "body")}, format="json")
+    response = api.as_user(admin).post(
+        f"/api/v1/tickets/{ticket.key}/comments/", {"body": too_long("projects.Comment", "body")}, format="json"
+    )
     assert response.status_code == 400 and "body" in response.json()
     assert not Comment.objects.exists()
 
@@ -174,27 +186,37 @@ def test_api_refuses_oversized_project_texts_and_sprint_goal(api, cv, admin):
     for field in ("description", "objectives"):
         response = client.patch("/api/v1/projects/CV/", {field: too_long("projects.Project", field)}, format="json")
         assert response.status_code == 400 and field in response.json()
-    response = client.post("/api/v1/projects/", {"key": "BIG", "name": "Big",
-                                                 "description": too_long("projects.Project", "description")},
-                           format="json")
+    response = client.post(
+        "/api/v1/projects/",
+        {"key": "BIG", "name": "Big", "description": too_long("projects.Project", "description")},
+        format="json",
+    )
     assert response.status_code == 400 and "description" in response.json()
-    response = client.post("/api/v1/projects/CV/sprints/", {"name": "S1", "start_date": "2026-01-05",
-                                                            "end_date": "2026-01-16",
-                                                            "goal": too_long("projects.Sprint", "goal")},
-                           format="json")
+    response = client.post(
+        "/api/v1/projects/CV/sprints/",
+        {
+            "name": "S1",
+            "start_date": "2026-01-05",
+            "end_date": "2026-01-16",
+            "goal": too_long("projects.Sprint", "goal"),
+        },
+        format="json",
+    )
     assert response.status_code == 400 and "goal" in response.json()
     assert not Sprint.objects.exists()
 
 
 def test_api_refuses_an_oversized_doc(api, cv, admin):
     client = api.as_user(admin)
-    response = client.post("/api/v1/projects/CV/docs/", {"title": "Big", "body": too_long("docs_hub.Doc", "body")},
-                           format="json")
+    response = client.post(
+        "/api/v1/projects/CV/docs/", {"title": "Big", "body": too_long("docs_hub.Doc", "body")}, format="json"
+    )
     assert response.status_code == 400 and "body" in response.json()
     assert not Doc.objects.exists()
     assert client.post("/api/v1/projects/CV/docs/", {"title": "Small", "body": "hi"}, format="json").status_code == 201
-    response = client.patch("/api/v1/projects/CV/docs/small/", {"body": too_long("docs_hub.Doc", "body")},
-                            format="json")
+    response = client.patch(
+        "/api/v1/projects/CV/docs/small/", {"body": too_long("docs_hub.Doc", "body")}, format="json"
+    )
     assert response.status_code == 400 and "body" in response.json()
     assert Doc.objects.get().body == "hi"
 
@@ -213,35 +235,52 @@ def test_api_accepts_600_deep_nesting_and_stores_it_as_written(api, cv, admin):
 
 # --- Pages: a validation message under the field ---------------------------------------------
 
+
 def test_pages_say_when_a_text_is_too_long(client, cv, admin):
     client.force_login(admin)
     ticket = TicketFactory(project=cv, title="Small")
-    response = client.post(reverse("projects:ticket_comment", kwargs={"key": "CV", "ticket_key": ticket.key}),
-                           {"body": too_long("projects.Comment", "body")}, follow=True)
+    response = client.post(
+        reverse("projects:ticket_comment", kwargs={"key": "CV", "ticket_key": ticket.key}),
+        {"body": too_long("projects.Comment", "body")},
+        follow=True,
+    )
     assert response.status_code == 200
     assert f"At most {COMMENT_CAP:,} characters" in response.content.decode()
     assert not Comment.objects.exists()
 
-    response = client.post(reverse("docs_hub:create", kwargs={"key": "CV"}),
-                           {"title": "Big", "body": too_long("docs_hub.Doc", "body")})
+    response = client.post(
+        reverse("docs_hub:create", kwargs={"key": "CV"}), {"title": "Big", "body": too_long("docs_hub.Doc", "body")}
+    )
     assert response.status_code == 200
     assert f"At most {DOC_CAP:,} characters" in response.content.decode()
     assert not Doc.objects.exists()
 
-    response = client.post(reverse("projects:settings", kwargs={"key": "CV"}),
-                           {"name": "CV", "description": too_long("projects.Project", "description"),
-                            "objectives": "", "phase": cv.phase, "board_mode": cv.board_mode})
+    response = client.post(
+        reverse("projects:settings", kwargs={"key": "CV"}),
+        {
+            "name": "CV",
+            "description": too_long("projects.Project", "description"),
+            "objectives": "",
+            "phase": cv.phase,
+            "board_mode": cv.board_mode,
+        },
+    )
     assert response.status_code == 200
     assert "characters" in response.content.decode()
 
-    response = client.post(reverse("docs_hub:templates", kwargs={"key": "CV"}),
-                           {"name": "Big", "body": too_long("docs_hub.DocTemplate", "body")})
+    response = client.post(
+        reverse("docs_hub:templates", kwargs={"key": "CV"}),
+        {"name": "Big", "body": too_long("docs_hub.DocTemplate", "body")},
+    )
     assert response.status_code == 200
     assert "characters" in response.content.decode()
     assert not DocTemplate.objects.exists()
 
-    response = client.post(reverse("docs_hub:preview", kwargs={"key": "CV"}),
-                           {"body": too_long("docs_hub.Doc", "body")}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("docs_hub:preview", kwargs={"key": "CV"}),
+        {"body": too_long("docs_hub.Doc", "body")},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert f"at most {DOC_CAP:,} characters" in response.content.decode()
 
@@ -249,20 +288,26 @@ def test_pages_say_when_a_text_is_too_long(client, cv, admin):
 def test_pages_take_600_deep_nesting_without_an_error(client, cv, admin):
     client.force_login(admin)
     ticket = TicketFactory(project=cv, title="Small")
-    response = client.post(reverse("projects:ticket_comment", kwargs={"key": "CV", "ticket_key": ticket.key}),
-                           {"body": DEEP_LIST}, follow=True)
+    response = client.post(
+        reverse("projects:ticket_comment", kwargs={"key": "CV", "ticket_key": ticket.key}),
+        {"body": DEEP_LIST},
+        follow=True,
+    )
     assert response.status_code == 200
     assert md.PLAIN_NOTE in response.content.decode()
-    response = client.post(reverse("docs_hub:create", kwargs={"key": "CV"}), {"title": "Deep", "body": DEEP_LIST},
-                           follow=True)
+    response = client.post(
+        reverse("docs_hub:create", kwargs={"key": "CV"}), {"title": "Deep", "body": DEEP_LIST}, follow=True
+    )
     assert response.status_code == 200
     assert md.PLAIN_NOTE in response.content.decode()
 
 
 # --- Re-rendering many long docs is left to a task ------------------------------------------
 
-def test_renaming_a_page_linked_from_two_long_docs_rerenders_them_in_a_task(cv, admin,
-                                                                             django_capture_on_commit_callbacks):
+
+def test_renaming_a_page_linked_from_two_long_docs_rerenders_them_in_a_task(
+    cv, admin, django_capture_on_commit_callbacks
+):
     """Two linking docs at the size cap are up to 400 ms of rendering: not in the request."""
     from docs_hub import services as doc_services
 

@@ -1,5 +1,6 @@
 """Markdown cannot take the id of an element of the page around it (the live-update marker,
 chart data): every id it writes is prefixed, and its in-page links follow."""
+
 from aihub.markdown import render_markdown, render_markdown_with_toc
 
 

@@ -1,6 +1,7 @@
 """/metrics for operators: MLflow syncs (from the database, whoever ran them), Celery queue
 length (from Redis), synced model metrics, probes that answer on a pod's IP, and counters
 summed over every gunicorn worker."""
+
 import json
 import os
 import socket
@@ -34,8 +35,11 @@ def scrape(client, **headers) -> dict:
 
 
 def parse(text: str) -> dict:
-    return {(sample.name, frozenset(sample.labels.items())): sample.value
-            for family in text_string_to_metric_families(text) for sample in family.samples}
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 def value(samples, name, **labels):
@@ -44,8 +48,14 @@ def value(samples, name, **labels):
 
 def sync(source, *, kind="fast", status="ok", seconds=10, finished_ago=0, **counts):
     finished = timezone.now() - timedelta(seconds=finished_ago)
-    return SyncRecord.objects.create(source=source, kind=kind, status=status, started_at=finished - timedelta(
-        seconds=seconds), finished_at=finished, **counts)
+    return SyncRecord.objects.create(
+        source=source,
+        kind=kind,
+        status=status,
+        started_at=finished - timedelta(seconds=seconds),
+        finished_at=finished,
+        **counts,
+    )
 
 
 def source_labels(source):
@@ -87,7 +97,8 @@ def test_last_success_and_failing_per_source(client):
     samples = scrape(client)
 
     assert value(samples, "aihub_sync_last_success_timestamp_seconds", **source_labels(healthy)) == pytest.approx(
-        newest_ok.finished_at.timestamp())
+        newest_ok.finished_at.timestamp()
+    )
     assert value(samples, "aihub_sync_source_failing", **source_labels(healthy)) == 0
     assert value(samples, "aihub_sync_source_failing", **source_labels(broken)) == 1
     assert value(samples, "aihub_sync_last_success_timestamp_seconds", **source_labels(broken)) is not None
@@ -200,8 +211,10 @@ def test_probes_answer_on_a_pod_ip_other_pages_do_not(client):
 def test_metrics_token_when_configured(client):
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
-    assert "aihub_http_requests_total" in client.get(
-        "/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token").content.decode()
+    assert (
+        "aihub_http_requests_total"
+        in client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token").content.decode()
+    )
 
 
 def _free_port() -> int:
@@ -219,9 +232,24 @@ def test_gunicorn_sums_counters_over_workers_and_logs_json():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"}}
     env.update(AIHUB_DATA_DIR=data, DEBUG="true", AIHUB_GC_FREEZE="false", LOG_FORMAT="json")
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "aihub.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--no-control-socket", "--access-logfile", "-", "--error-logfile", "-"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "aihub.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--no-control-socket",
+            "--access-logfile",
+            "-",
+            "--error-logfile",
+            "-",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"

@@ -50,20 +50,35 @@ def test_openapi_schema_and_docs(client):
 def _production_env(**extra):
     dropped = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
-    env.update(DEBUG="false", SECRET_KEY="x" * 20 + "production-secret-key-for-deploy-check-0123456789",
-               ALLOWED_HOSTS="aihub.example.com", CSRF_TRUSTED_ORIGINS="https://aihub.example.com", **extra)
+    env.update(
+        DEBUG="false",
+        SECRET_KEY="x" * 20 + "production-secret-key-for-deploy-check-0123456789",
+        ALLOWED_HOSTS="aihub.example.com",
+        CSRF_TRUSTED_ORIGINS="https://aihub.example.com",
+        **extra,
+    )
     return env
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     # As the image is built: static files collected first (check --deploy requires them).
     env = _production_env(STATIC_ROOT=str(tmp_path / "static"))
-    collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT,
-                               env={**env, "AIHUB_BUILD_ONLY": "true"}, capture_output=True, text=True, timeout=300)
+    collected = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=ROOT,
+        env={**env, "AIHUB_BUILD_ONLY": "true"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert collected.returncode == 0, collected.stderr[-3000:]
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -72,8 +87,9 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 def test_production_refuses_to_start_without_a_secret_key():
     env = _production_env()
     env.pop("SECRET_KEY")
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
 
 
@@ -86,9 +102,15 @@ def test_compose_file_is_valid_and_defines_the_stack():
         assert "healthcheck" in compose["services"][name], name
     assert compose.get("volumes")
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
-         str(ROOT / "docker-compose.yml")],
-        capture_output=True, text=True, timeout=120,
+        [
+            str(Path(sys.executable).parent / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(ROOT / "docker-compose.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -114,8 +136,12 @@ def test_schema_marks_nullable_answers_and_list_shapes(client):
     client.force_login(UserFactory())
     schema = json.loads(client.get("/api/schema/", HTTP_ACCEPT="application/json").content)
     components = schema["components"]["schemas"]
-    for component, field in [("Ticket", "assignee"), ("Ticket", "parent"), ("Doc", "parent"),
-                             ("Sprint", "committed_points")]:
+    for component, field in [
+        ("Ticket", "assignee"),
+        ("Ticket", "parent"),
+        ("Doc", "parent"),
+        ("Sprint", "committed_points"),
+    ]:
         assert components[component]["properties"][field].get("nullable"), (component, field)
     runs = schema["paths"]["/api/v1/projects/{key}/runs/"]["get"]["responses"]["200"]
     assert runs["content"]["application/json"]["schema"]["$ref"].endswith("/PaginatedRunList")

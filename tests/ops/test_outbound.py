@@ -1,6 +1,7 @@
 """The outbound-request guard (aihub/outbound.py): what it refuses, what an operator can
 allow, and that the refusal holds at connection time (DNS rebinding) and across redirects.
 Real local HTTP servers stand in for the targets: a refused request must never reach them."""
+
 import ipaddress
 import socket
 
@@ -24,43 +25,49 @@ def receiver():
         yield server
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://169.254.169.254/latest/meta-data/", "link-local"),
-    ("http://10.0.0.1/", "private"),
-    ("http://172.16.5.4:8080/", "private"),
-    ("http://192.168.1.1/", "private"),
-    ("http://100.64.0.1/", "carrier-grade NAT"),
-    ("http://127.0.0.1:5000/", "loopback"),
-    ("http://0.0.0.0/", "unspecified"),
-    ("http://224.0.0.1/", "multicast"),
-    ("http://[::1]/", "loopback"),
-    ("http://[::ffff:127.0.0.1]/", "loopback"),
-    ("http://[::ffff:169.254.169.254]/", "link-local"),
-    ("http://[fe80::1]/", "link-local"),
-    ("http://[fc00::1]/", "private"),
-    ("http://2130706433/", "loopback"),  # 127.0.0.1 as a decimal number
-    ("http://0x7f000001/", "loopback"),  # hex
-    ("http://017700000001/", "loopback"),  # octal
-    ("http://127.1/", "loopback"),
-    ("http://localhost:8000/", "loopback"),  # a name that resolves to 127.0.0.1
-    ("http://LOCALHOST./", "loopback"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://10.0.0.1/", "private"),
+        ("http://172.16.5.4:8080/", "private"),
+        ("http://192.168.1.1/", "private"),
+        ("http://100.64.0.1/", "carrier-grade NAT"),
+        ("http://127.0.0.1:5000/", "loopback"),
+        ("http://0.0.0.0/", "unspecified"),
+        ("http://224.0.0.1/", "multicast"),
+        ("http://[::1]/", "loopback"),
+        ("http://[::ffff:127.0.0.1]/", "loopback"),
+        ("http://[::ffff:169.254.169.254]/", "link-local"),
+        ("http://[fe80::1]/", "link-local"),
+        ("http://[fc00::1]/", "private"),
+        ("http://2130706433/", "loopback"),  # 127.0.0.1 as a decimal number
+        ("http://0x7f000001/", "loopback"),  # hex
+        ("http://017700000001/", "loopback"),  # octal
+        ("http://127.1/", "loopback"),
+        ("http://localhost:8000/", "loopback"),  # a name that resolves to 127.0.0.1
+        ("http://LOCALHOST./", "loopback"),
+    ],
+)
 def test_refused_addresses(url, reason):
     with pytest.raises(OutboundRefused, match=reason):
         check_url(url)
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://a@evil.example/", "user name"),
-    ("http://user:pw@127.0.0.1/", "user name"),
-    ("ftp://example.com/", "Only http"),
-    ("file:///etc/passwd", "Only http"),
-    ("gopher://127.0.0.1:6379/_INFO", "Only http"),
-    ("http://127.0.0.1\\@example.com/", "backslash"),
-    ("http:///path-only", "no valid host"),
-    ("http://example.com:99999/", "port"),
-    ("http://nothing-here.invalid/", "could not be resolved"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://a@evil.example/", "user name"),
+        ("http://user:pw@127.0.0.1/", "user name"),
+        ("ftp://example.com/", "Only http"),
+        ("file:///etc/passwd", "Only http"),
+        ("gopher://127.0.0.1:6379/_INFO", "Only http"),
+        ("http://127.0.0.1\\@example.com/", "backslash"),
+        ("http:///path-only", "no valid host"),
+        ("http://example.com:99999/", "port"),
+        ("http://nothing-here.invalid/", "could not be resolved"),
+    ],
+)
 def test_refused_urls(url, reason):
     with pytest.raises(OutboundRefused, match=reason):
         check_url(url)
@@ -158,11 +165,11 @@ def test_dns_rebinding_is_refused_at_connection_time(settings, receiver, monkeyp
     assert receiver.requests == []
 
 
-def test_the_connection_goes_to_the_checked_address_with_the_name_in_the_host_header(settings, receiver,
-                                                                                     monkeypatch):
+def test_the_connection_goes_to_the_checked_address_with_the_name_in_the_host_header(settings, receiver, monkeypatch):
     settings.AIHUB_OUTBOUND_ALLOWED_HOSTS = [f"127.0.0.1:{receiver.port}"]
-    monkeypatch.setattr(outbound, "_getaddrinfo", lambda host, port: [
-        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))])
+    monkeypatch.setattr(
+        outbound, "_getaddrinfo", lambda host, port: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+    )
     assert outbound.request("GET", f"http://tracking.example:{receiver.port}/p").status_code == 200
     assert receiver.requests[0]["headers"]["host"] == f"tracking.example:{receiver.port}"
 
@@ -183,9 +190,8 @@ def test_failures_name_their_class(settings, receiver):
             outbound.request("GET", f"http://127.0.0.1:{silent.getsockname()[1]}/", timeout=(1, 0.3))
     assert timed_out.value.kind == "timeout"
 
-    with Receiver(always(200, "x" * 300_000)) as big:
-        with pytest.raises(OutboundFailed, match="more than") as too_large:
-            outbound.request("GET", big.url, max_response_bytes=100_000)
+    with Receiver(always(200, "x" * 300_000)) as big, pytest.raises(OutboundFailed, match="more than") as too_large:
+        outbound.request("GET", big.url, max_response_bytes=100_000)
     assert too_large.value.kind == "too_large"
 
 
@@ -211,17 +217,24 @@ def _self_signed(tmp_path, name: str):
 
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -236,8 +249,9 @@ def test_https_to_a_checked_address_keeps_the_name_for_tls(settings, monkeypatch
     context.load_cert_chain(cert, key)
     server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
     settings.AIHUB_OUTBOUND_ALLOWED_HOSTS = [f"127.0.0.1:{server.port}"]
-    monkeypatch.setattr(outbound, "_getaddrinfo", lambda host, port: [
-        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))])
+    monkeypatch.setattr(
+        outbound, "_getaddrinfo", lambda host, port: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+    )
     with server:
         response = outbound.request("GET", f"https://tracking.example:{server.port}/", verify=str(cert))
         assert response.text == "tls-ok"
@@ -255,9 +269,15 @@ def test_no_outbound_http_outside_the_guard():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    pattern = re.compile(r"^\s*(import (requests|httpx|urllib3|http\.client)|from (requests|httpx|urllib3|"
-                         r"http\.client|urllib\.request)\b)", re.MULTILINE)
-    offenders = [str(path.relative_to(root)) for app in ("accounts", "aihub", "projects", "experiments", "docs_hub")
-                 for path in (root / app).rglob("*.py")
-                 if path.name != "outbound.py" and pattern.search(path.read_text())]
+    pattern = re.compile(
+        r"^\s*(import (requests|httpx|urllib3|http\.client)|from (requests|httpx|urllib3|"
+        r"http\.client|urllib\.request)\b)",
+        re.MULTILINE,
+    )
+    offenders = [
+        str(path.relative_to(root))
+        for app in ("accounts", "aihub", "projects", "experiments", "docs_hub")
+        for path in (root / app).rglob("*.py")
+        if path.name != "outbound.py" and pattern.search(path.read_text())
+    ]
     assert offenders == []

@@ -1,6 +1,7 @@
 """Production settings refuse what would fail later: a placeholder SECRET_KEY, a server started
 without collected static files, a build-only environment used to serve. Static files collect
 with the production storage from the tree as it is."""
+
 import json
 import os
 import re
@@ -21,8 +22,13 @@ SETTINGS = ROOT / "aihub" / "settings.py"
 def _env(tmp_path, **extra) -> dict:
     dropped = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "AIHUB_BUILD_ONLY", "STATIC_ROOT"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
-    env.update(DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="aihub.example.com",
-               AIHUB_DATA_DIR=str(tmp_path / "data"), STATIC_ROOT=str(tmp_path / "static"))
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="aihub.example.com",
+        AIHUB_DATA_DIR=str(tmp_path / "data"),
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
     env.update(extra)
     return {k: v for k, v in env.items() if v is not None}
 
@@ -35,8 +41,10 @@ def _run(args, env, timeout=300):
 def collected(tmp_path_factory):
     """collectstatic as the Dockerfile runs it: production storage, build-only key."""
     tmp_path = tmp_path_factory.mktemp("collected")
-    result = _run([sys.executable, "manage.py", "collectstatic", "--noinput"],
-                  _env(tmp_path, SECRET_KEY=None, AIHUB_BUILD_ONLY="true"))
+    result = _run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        _env(tmp_path, SECRET_KEY=None, AIHUB_BUILD_ONLY="true"),
+    )
     return tmp_path, result
 
 
@@ -86,9 +94,17 @@ def test_the_web_server_starts_once_static_files_are_collected(collected):
     assert result.returncode == 0 and "loaded" in result.stdout, result.stderr[-3000:]
 
 
-@pytest.mark.parametrize("placeholder", ["collectstatic-only", "change-me", "django-insecure-" + "a1b2c3" * 8,
-                                         "REPLACE-ME-with-fifty-random-characters-0123456789",
-                                         "too-short-0123456789", "x" * 60])
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        "collectstatic-only",
+        "change-me",
+        "django-insecure-" + "a1b2c3" * 8,
+        "REPLACE-ME-with-fifty-random-characters-0123456789",
+        "too-short-0123456789",
+        "x" * 60,
+    ],
+)
 def test_a_placeholder_secret_key_is_refused_when_debug_is_off(tmp_path, monkeypatch, placeholder):
     monkeypatch.setenv("DEBUG", "false")
     monkeypatch.setenv("SECRET_KEY", placeholder)
@@ -124,6 +140,7 @@ def test_a_build_only_environment_cannot_serve(tmp_path, collected):
     env = _env(tmp_path, SECRET_KEY=None, AIHUB_BUILD_ONLY="true", STATIC_ROOT=static_root, REDIS_URL=None)
     web = _run([sys.executable, "-c", "import aihub.wsgi"], env)
     assert web.returncode != 0 and "AIHUB_BUILD_ONLY" in web.stderr
-    worker = _run([sys.executable, "-m", "celery", "-A", "aihub", "worker", "--pool=solo", "-Q", "never-used"], env,
-                  timeout=120)
+    worker = _run(
+        [sys.executable, "-m", "celery", "-A", "aihub", "worker", "--pool=solo", "-Q", "never-used"], env, timeout=120
+    )
     assert worker.returncode != 0 and "AIHUB_BUILD_ONLY" in worker.stdout + worker.stderr

@@ -7,6 +7,7 @@ the Dockerfile's own collectstatic step into a temporary STATIC_ROOT, then
 a generated SECRET_KEY and a PostgreSQL database created for this test; a real `mlflow server`
 holds runs logged by the real MLflow client. A user signs in through the login form and opens
 every page (and every link and htmx fragment those pages show); nothing may answer 500."""
+
 import html
 import os
 import re
@@ -50,8 +51,9 @@ class Stack:
     def start(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
         log_path = self.root / f"{name}.log"
         with open(log_path, "w") as log:
-            process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self.processes.append((name, process))
         self.logs[name] = log_path
         return process
@@ -103,9 +105,14 @@ def _create_database(name: str) -> dict:
     import psycopg
 
     db = dict(settings.DATABASES["default"])
-    admin = psycopg.connect(host=db.get("HOST") or "127.0.0.1", port=db.get("PORT") or 5432,
-                            user=db.get("USER") or "postgres", password=db.get("PASSWORD") or None,
-                            dbname="postgres", autocommit=True)
+    admin = psycopg.connect(
+        host=db.get("HOST") or "127.0.0.1",
+        port=db.get("PORT") or 5432,
+        user=db.get("USER") or "postgres",
+        password=db.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    )
     with admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -115,9 +122,14 @@ def _create_database(name: str) -> dict:
 def _drop_database(db: dict) -> None:
     import psycopg
 
-    with psycopg.connect(host=db.get("HOST") or "127.0.0.1", port=db.get("PORT") or 5432,
-                         user=db.get("USER") or "postgres", password=db.get("PASSWORD") or None,
-                         dbname="postgres", autocommit=True) as admin:
+    with psycopg.connect(
+        host=db.get("HOST") or "127.0.0.1",
+        port=db.get("PORT") or 5432,
+        user=db.get("USER") or "postgres",
+        password=db.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}" WITH (FORCE)')
 
 
@@ -143,8 +155,18 @@ def stack(tmp_path_factory):
     mlflow_thread.start()
 
     ports = [free_port(), free_port()]
-    dropped = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE",
-               "CELERY_QUEUE", "CACHE_KEY_PREFIX", "STATIC_ROOT", "MEDIA_ROOT", "DOCS_ATTACHMENT_ROOT"}
+    dropped = {
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DJANGO_SETTINGS_MODULE",
+        "CELERY_QUEUE",
+        "CACHE_KEY_PREFIX",
+        "STATIC_ROOT",
+        "MEDIA_ROOT",
+        "DOCS_ATTACHMENT_ROOT",
+    }
     env = {k: v for k, v in os.environ.items() if k not in dropped and not k.startswith("PYTEST")}
     env.update(
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -152,7 +174,9 @@ def stack(tmp_path_factory):
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         CSRF_TRUSTED_ORIGINS=",".join(f"http://127.0.0.1:{port}" for port in ports),
-        SECURE_SSL_REDIRECT="false", SESSION_COOKIE_SECURE="false", CSRF_COOKIE_SECURE="false",
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
         DATABASE_URL=_database_url_for(database),
         REDIS_URL=settings.REDIS_URL,
         CACHE_KEY_PREFIX=f"smoke-{tag}",
@@ -174,17 +198,33 @@ def stack(tmp_path_factory):
         _run(["sh", "-c", _dockerfile_collectstatic()], env)
         for number, port in enumerate(ports, start=1):
             # The first start migrates the new database; the second finds nothing to do.
-            web = stack.start(f"web{number}", [str(ENTRYPOINT), "web", "--no-control-socket"],
-                              {**env, "BIND": f"127.0.0.1:{port}"})
+            web = stack.start(
+                f"web{number}", [str(ENTRYPOINT), "web", "--no-control-socket"], {**env, "BIND": f"127.0.0.1:{port}"}
+            )
             _wait_for(f"http://127.0.0.1:{port}/readyz", web, stack.logs[f"web{number}"])
             stack.web_urls.append(f"http://127.0.0.1:{port}")
-        stack.start("worker", [str(ENTRYPOINT), "worker", "-n", f"smoke-{tag}@%h", "--without-gossip",
-                               "--without-mingle"], env)
+        stack.start(
+            "worker", [str(ENTRYPOINT), "worker", "-n", f"smoke-{tag}@%h", "--without-gossip", "--without-mingle"], env
+        )
         stack.start("beat", [str(ENTRYPOINT), "beat"], env)
-        _run([sys.executable, "manage.py", "createsuperuser", "--noinput", "--username", USERNAME,
-              "--email", "smoke@example.com"], {**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD})
-        stack.token = _run([sys.executable, "manage.py", "create_api_token", USERNAME, "--name", "smoke"],
-                           env).strip().splitlines()[-1]
+        _run(
+            [
+                sys.executable,
+                "manage.py",
+                "createsuperuser",
+                "--noinput",
+                "--username",
+                USERNAME,
+                "--email",
+                "smoke@example.com",
+            ],
+            {**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+        )
+        stack.token = (
+            _run([sys.executable, "manage.py", "create_api_token", USERNAME, "--name", "smoke"], env)
+            .strip()
+            .splitlines()[-1]
+        )
         mlflow_thread.join()
         if mlflow_error:
             missing("an MLflow tracking server (`mlflow server`)", f"it could not start: {mlflow_error[0]}")
@@ -203,33 +243,57 @@ def stack(tmp_path_factory):
 
 
 def _api(stack, method: str, path: str, base: int = 0, **kwargs) -> requests.Response:
-    return requests.request(method, stack.web_urls[base] + path, timeout=60,
-                            headers={"Authorization": f"Bearer {stack.token}"}, **kwargs)
+    return requests.request(
+        method, stack.web_urls[base] + path, timeout=60, headers={"Authorization": f"Bearer {stack.token}"}, **kwargs
+    )
 
 
 def _seed(stack) -> dict:
     """Content a team has after a week, made through the API as an integration would."""
     made = _api(stack, "POST", "/api/v1/projects/", json={"key": KEY, "name": "Smoke", "template": "ml-model"})
     assert made.status_code == 201, made.text
-    ticket = _api(stack, "POST", f"/api/v1/projects/{KEY}/tickets/",
-                  json={"title": "Beat the baseline", "type": "experiment", "estimate": 3})
+    ticket = _api(
+        stack,
+        "POST",
+        f"/api/v1/projects/{KEY}/tickets/",
+        json={"title": "Beat the baseline", "type": "experiment", "estimate": 3},
+    )
     assert ticket.status_code == 201, ticket.text
     ticket_key = ticket.json()["key"]
-    assert _api(stack, "POST", f"/api/v1/tickets/{ticket_key}/comments/",
-                json={"body": "Trying **gradient boosting** next."}).status_code == 201
+    assert (
+        _api(
+            stack,
+            "POST",
+            f"/api/v1/tickets/{ticket_key}/comments/",
+            json={"body": "Trying **gradient boosting** next."},
+        ).status_code
+        == 201
+    )
     today = date.today()
-    sprint = _api(stack, "POST", f"/api/v1/projects/{KEY}/sprints/",
-                  json={"name": "Sprint 1", "start_date": str(today), "end_date": str(today + timedelta(days=13))})
+    sprint = _api(
+        stack,
+        "POST",
+        f"/api/v1/projects/{KEY}/sprints/",
+        json={"name": "Sprint 1", "start_date": str(today), "end_date": str(today + timedelta(days=13))},
+    )
     assert sprint.status_code == 201, sprint.text
     sprint_id = sprint.json()["id"]
     assert _api(stack, "PATCH", f"/api/v1/tickets/{ticket_key}/", json={"sprint": sprint_id}).status_code == 200
     assert _api(stack, "POST", f"/api/v1/sprints/{sprint_id}/start/").status_code == 200
-    doc = _api(stack, "POST", f"/api/v1/projects/{KEY}/docs/",
-               json={"title": "Model card", "body": f"# Model card\n\nTracked in {ticket_key}."})
+    doc = _api(
+        stack,
+        "POST",
+        f"/api/v1/projects/{KEY}/docs/",
+        json={"title": "Model card", "body": f"# Model card\n\nTracked in {ticket_key}."},
+    )
     assert doc.status_code == 201, doc.text
     slug = doc.json()["slug"]
-    edited = _api(stack, "PATCH", f"/api/v1/projects/{KEY}/docs/{slug}/",
-                  json={"body": f"# Model card\n\nTracked in {ticket_key}. Accuracy 0.93."})
+    edited = _api(
+        stack,
+        "PATCH",
+        f"/api/v1/projects/{KEY}/docs/{slug}/",
+        json={"body": f"# Model card\n\nTracked in {ticket_key}. Accuracy 0.93."},
+    )
     assert edited.status_code == 200, edited.text
     return {"ticket": ticket_key, "sprint": sprint_id, "doc": slug}
 
@@ -242,9 +306,14 @@ def _log_runs(stack, ticket_key: str) -> set[str]:
     client = MlflowClient(tracking_uri=stack.mlflow.url, registry_uri=stack.mlflow.url)
     experiment_id = client.create_experiment("smoke-churn")
     return {
-        log_run(client, experiment_id, name=f"gbm-{depth}", params={"max_depth": depth},
-                metrics={"accuracy": [0.80, 0.85 + depth / 100], "loss": [0.5, 0.3]},
-                tags={"aihub.ticket": ticket_key} if depth == 3 else {})
+        log_run(
+            client,
+            experiment_id,
+            name=f"gbm-{depth}",
+            params={"max_depth": depth},
+            metrics={"accuracy": [0.80, 0.85 + depth / 100], "loss": [0.5, 0.3]},
+            tags={"aihub.ticket": ticket_key} if depth == 3 else {},
+        )
         for depth in (3, 5, 7)
     }
 
@@ -254,8 +323,12 @@ def _sign_in(base: str) -> requests.Session:
     form = session.get(f"{base}/accounts/login/", timeout=30)
     assert form.status_code == 200
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-    signed_in = session.post(f"{base}/accounts/login/", timeout=30, allow_redirects=False,
-                             data={"csrfmiddlewaretoken": token, "username": USERNAME, "password": PASSWORD})
+    signed_in = session.post(
+        f"{base}/accounts/login/",
+        timeout=30,
+        allow_redirects=False,
+        data={"csrfmiddlewaretoken": token, "username": USERNAME, "password": PASSWORD},
+    )
     assert signed_in.status_code == 302, signed_in.text[:2000]
     assert session.get(f"{base}{signed_in.headers['Location']}", timeout=30).status_code == 200
     return session
@@ -281,8 +354,12 @@ def test_production_stack_serves_every_page_syncs_mlflow_and_shares_live_state(s
     session = _sign_in(web1)
 
     # An MLflow source, synced by the worker (not in the web process).
-    source = _api(stack, "POST", f"/api/v1/projects/{KEY}/mlflow-sources/",
-                  json={"tracking_uri": stack.mlflow.url, "experiment_names": ["smoke-churn"]})
+    source = _api(
+        stack,
+        "POST",
+        f"/api/v1/projects/{KEY}/mlflow-sources/",
+        json={"tracking_uri": stack.mlflow.url, "experiment_names": ["smoke-churn"]},
+    )
     assert source.status_code == 201, source.text
     source_id = source.json()["id"]
     assert _api(stack, "POST", f"/api/v1/mlflow-sources/{source_id}/sync/").status_code == 202
@@ -307,14 +384,29 @@ def test_production_stack_serves_every_page_syncs_mlflow_and_shares_live_state(s
     a_run, other_run = sorted(run_ids)[:2]
     ticket, sprint, doc = seeded["ticket"], seeded["sprint"], seeded["doc"]
     pages = [
-        "/projects/", f"/projects/{KEY}/", f"/projects/{KEY}/dashboard/", f"/projects/{KEY}/board/",
-        f"/projects/{KEY}/backlog/", f"/projects/{KEY}/tickets/{ticket}/", f"/projects/{KEY}/sprints/",
-        f"/projects/{KEY}/sprints/{sprint}/", f"/projects/{KEY}/docs/", f"/projects/{KEY}/docs/{doc}/",
-        f"/projects/{KEY}/docs/{doc}/history/", f"/projects/{KEY}/docs/{doc}/diff/?from=1&to=2",
-        f"/projects/{KEY}/experiments/", experiment_page.group(0), f"/projects/{KEY}/experiments/runs/{a_run}/",
+        "/projects/",
+        f"/projects/{KEY}/",
+        f"/projects/{KEY}/dashboard/",
+        f"/projects/{KEY}/board/",
+        f"/projects/{KEY}/backlog/",
+        f"/projects/{KEY}/tickets/{ticket}/",
+        f"/projects/{KEY}/sprints/",
+        f"/projects/{KEY}/sprints/{sprint}/",
+        f"/projects/{KEY}/docs/",
+        f"/projects/{KEY}/docs/{doc}/",
+        f"/projects/{KEY}/docs/{doc}/history/",
+        f"/projects/{KEY}/docs/{doc}/diff/?from=1&to=2",
+        f"/projects/{KEY}/experiments/",
+        experiment_page.group(0),
+        f"/projects/{KEY}/experiments/runs/{a_run}/",
         f"/projects/{KEY}/experiments/compare/?run={a_run}&run={other_run}",
-        f"/projects/{KEY}/experiments/sources/", f"/projects/{KEY}/members/", f"/projects/{KEY}/settings/",
-        "/search/?q=baseline", "/projects/notifications/", "/api/docs/", "/admin/",
+        f"/projects/{KEY}/experiments/sources/",
+        f"/projects/{KEY}/members/",
+        f"/projects/{KEY}/settings/",
+        "/search/?q=baseline",
+        "/projects/notifications/",
+        "/api/docs/",
+        "/admin/",
     ]
     failures, seen, pages_html = [], set(), {}
     for path in pages:
@@ -325,8 +417,10 @@ def test_production_stack_serves_every_page_syncs_mlflow_and_shares_live_state(s
         pages_html[path] = response.text
     assert not failures, failures
     assert "Accuracy 0.93" in pages_html[f"/projects/{KEY}/docs/{doc}/diff/?from=1&to=2"]
-    assert "gbm-3" in pages_html[f"/projects/{KEY}/experiments/compare/?run={a_run}&run={other_run}"] or \
-        "gbm-5" in pages_html[f"/projects/{KEY}/experiments/compare/?run={a_run}&run={other_run}"]
+    assert (
+        "gbm-3" in pages_html[f"/projects/{KEY}/experiments/compare/?run={a_run}&run={other_run}"]
+        or "gbm-5" in pages_html[f"/projects/{KEY}/experiments/compare/?run={a_run}&run={other_run}"]
+    )
 
     followed = 0
     for path, page in pages_html.items():

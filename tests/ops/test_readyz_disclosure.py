@@ -1,6 +1,7 @@
 """/readyz is open to anyone (load balancers ask anonymously): it names the failed check
 and nothing more, unless the caller is staff (issue 8, finding 11: it showed the Redis
 host and port)."""
+
 import pytest
 from django.test import override_settings
 

@@ -1,6 +1,7 @@
 """Redis stopped and started again: pages, the API, sign-in and live polling keep answering
 (live polling says "paused"), throttles count per process meanwhile, and once Redis is back
 they count in Redis again and live updates resume. Each test runs its own redis-server."""
+
 import os
 import re
 import subprocess
@@ -38,8 +39,9 @@ def _wait_until(condition, what: str, seconds: float = 30):
 
 
 @pytest.mark.django_db
-def test_in_process_without_redis_everything_answers_and_comes_back(client, api, settings, private_redis,
-                                                                     django_capture_on_commit_callbacks):
+def test_in_process_without_redis_everything_answers_and_comes_back(
+    client, api, settings, private_redis, django_capture_on_commit_callbacks
+):
     settings.REDIS_URL = private_redis.url()
     settings.CACHES = redis_cache_settings(private_redis, "down")
     settings.AIHUB_LOGIN_FAILURES_PER_USERNAME = 3
@@ -54,7 +56,9 @@ def test_in_process_without_redis_everything_answers_and_comes_back(client, api,
 
     assert token_client.get("/api/v1/projects/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        created = token_client.post(f"/api/v1/projects/{project.key}/tickets/", {"title": "Written while Redis is down"})
+        created = token_client.post(
+            f"/api/v1/projects/{project.key}/tickets/", {"title": "Written while Redis is down"}
+        )
     assert created.status_code == 201, created.content
     assert client.get(reverse("projects:board", args=[project.key])).status_code == 200
     ticket_page = client.get(reverse("projects:ticket", args=[project.key, created.json()["key"]]))
@@ -84,20 +88,38 @@ def test_in_process_without_redis_everything_answers_and_comes_back(client, api,
 
 # --- The same over HTTP: gunicorn with a real Celery broker, both on the private Redis ---
 
+
 def _gunicorn(env: dict, port: int, log_path: Path) -> subprocess.Popen:
     with open(log_path, "w") as log:  # gunicorn writes to its own copy of the file
         return subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "aihub.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "1", "--no-control-socket", "--timeout", "60"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "aihub.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--no-control-socket",
+                "--timeout",
+                "60",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 
 def _signed_in(base: str, username: str) -> requests.Session:
     session = requests.Session()
     session.get(f"{base}/accounts/login/", timeout=30)
-    response = session.post(f"{base}/accounts/login/", timeout=30, allow_redirects=False, data={
-        "username": username, "password": PASSWORD, "csrfmiddlewaretoken": session.cookies["csrftoken"]})
+    response = session.post(
+        f"{base}/accounts/login/",
+        timeout=30,
+        allow_redirects=False,
+        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+    )
     assert response.status_code == 302, response.text[-2000:]
     return session
 
@@ -121,9 +143,13 @@ def test_fault_redis_stopped_and_started_under_gunicorn(private_redis, tmp_path)
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in {"PROMETHEUS_MULTIPROC_DIR"}}
     env.update(
-        DATABASE_URL=_database_url_for(connection.settings_dict), REDIS_URL=private_redis.url(),
-        CACHE_KEY_PREFIX=f"fault-{uuid.uuid4().hex[:8]}", DEBUG="true", AIHUB_GC_FREEZE="false",
-        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(tmp_path / "mail"),
+        DATABASE_URL=_database_url_for(connection.settings_dict),
+        REDIS_URL=private_redis.url(),
+        CACHE_KEY_PREFIX=f"fault-{uuid.uuid4().hex[:8]}",
+        DEBUG="true",
+        AIHUB_GC_FREEZE="false",
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(tmp_path / "mail"),
         API_THROTTLE_USER="20/min",
     )
     server = _gunicorn(env, port, tmp_path / "gunicorn.log")
@@ -158,8 +184,16 @@ def test_fault_redis_stopped_and_started_under_gunicorn(private_redis, tmp_path)
         # Inviting someone: the e-mail cannot be queued, so it is sent from the web process.
         members = f"/projects/{project.key}/members/"
         call(page, "GET", members)
-        invited = call(page, "POST", members, data={"email": "during-outage@example.com", "role": "member",
-                                                      "csrfmiddlewaretoken": page.cookies["csrftoken"]})
+        invited = call(
+            page,
+            "POST",
+            members,
+            data={
+                "email": "during-outage@example.com",
+                "role": "member",
+                "csrfmiddlewaretoken": page.cookies["csrftoken"],
+            },
+        )
         assert invited.status_code == 302
         mail_dir = tmp_path / "mail"
         assert mail_dir.exists() and "during-outage@example.com" in "".join(p.read_text() for p in mail_dir.iterdir())
@@ -182,7 +216,10 @@ def test_fault_redis_stopped_and_started_under_gunicorn(private_redis, tmp_path)
         except subprocess.TimeoutExpired:
             server.kill()
     # /readyz alone says 503 (not ready) while Redis is down; nothing else may fail.
-    assert not [s for s in statuses if s[2] >= 500 and s[1] != "/readyz"], (statuses, (tmp_path / "gunicorn.log").read_text()[-3000:])
+    assert not [s for s in statuses if s[2] >= 500 and s[1] != "/readyz"], (
+        statuses,
+        (tmp_path / "gunicorn.log").read_text()[-3000:],
+    )
 
 
 def _answers(url: str) -> bool:

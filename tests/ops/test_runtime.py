@@ -9,8 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 def _frozen_count_after_wsgi_import(**env) -> int:
     code = "import gc, aihub.wsgi; print(gc.get_freeze_count())"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env={**os.environ, **env})
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **env}
+    )
     assert result.returncode == 0, result.stderr
     return int(result.stdout.strip().splitlines()[-1])
 

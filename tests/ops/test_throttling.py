@@ -21,6 +21,7 @@ def test_a_caller_over_the_rate_gets_429(api, monkeypatch):
 
 # --- The client's address: X-Forwarded-For only from trusted proxies ---------------------
 
+
 def _request(remote, forwarded=None):
     from django.test import RequestFactory
 
@@ -61,6 +62,7 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_anonymous_limit(client, 
 
 # --- Counting under concurrency, in the real Redis --------------------------------------
 
+
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_never_pass_the_per_user_limit(settings, monkeypatch):
@@ -75,8 +77,13 @@ def test_concurrent_requests_never_pass_the_per_user_limit(settings, monkeypatch
     from tests.services import require_redis
 
     require_redis()
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": settings.REDIS_URL, "KEY_PREFIX": f"throttle-{uuid.uuid4().hex[:8]}"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": f"throttle-{uuid.uuid4().hex[:8]}",
+        }
+    }
     reset_redis_state()
     monkeypatch.setitem(UserRateThrottle.THROTTLE_RATES, "user", "50/min")
     _, raw = api_token_create(user=UserFactory(), name="load")

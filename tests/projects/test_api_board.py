@@ -1,4 +1,5 @@
 """GET /api/v1/projects/{key}/board/ and POST /api/v1/tickets/{ticket_key}/move/."""
+
 import datetime
 
 import pytest
@@ -18,8 +19,10 @@ def project():
 
 def fill(project, user, count, status="todo", **fields):
     column = project.statuses.get(slug=status)
-    return [services.ticket_create(project=project, reporter=user, title=f"T{i}", status=column, **fields)
-            for i in range(count)]
+    return [
+        services.ticket_create(project=project, reporter=user, title=f"T{i}", status=column, **fields)
+        for i in range(count)
+    ]
 
 
 def board_url(project):
@@ -46,8 +49,17 @@ def test_every_member_reads_the_board(api, project, member_of, role):
     todo, doing = columns[0], columns[1]
     assert [t["key"] for t in todo["tickets"]] == [a.key, b.key]
     assert todo["tickets"][0] == {
-        "key": a.key, "title": "T0", "type": "task", "priority": "medium", "assignee": user.username,
-        "assignee_initials": user.initials, "estimate": 3, "labels": ["nlp"], "badges": [], "version": 1, "fields": {},
+        "key": a.key,
+        "title": "T0",
+        "type": "task",
+        "priority": "medium",
+        "assignee": user.username,
+        "assignee_initials": user.initials,
+        "estimate": 3,
+        "labels": ["nlp"],
+        "badges": [],
+        "version": 1,
+        "fields": {},
     }
     assert (doing["name"], doing["wip_limit"], doing["count"], doing["over_limit"]) == ("In progress", 3, 1, False)
     assert doing["tickets"][0]["key"] == c.key
@@ -56,7 +68,9 @@ def test_every_member_reads_the_board(api, project, member_of, role):
 def test_board_of_a_sprint_and_of_the_active_sprint(api, project, member_of):
     user = member_of(project)
     today = datetime.date.today()
-    sprint = Sprint.objects.create(project=project, name="S1", start_date=today, end_date=today, state=SprintState.ACTIVE)
+    sprint = Sprint.objects.create(
+        project=project, name="S1", start_date=today, end_date=today, state=SprintState.ACTIVE
+    )
     planned = Sprint.objects.create(project=project, name="S2", start_date=today, end_date=today)
     (in_sprint,) = fill(project, user, 1, sprint=sprint)
     (in_planned,) = fill(project, user, 1, sprint=planned)
@@ -104,7 +118,7 @@ def test_board_api_query_budget_is_constant(api, project, member_of, django_asse
 @pytest.mark.parametrize("role,expected", [(Role.ADMIN, 200), (Role.MEMBER, 200), (Role.VIEWER, 403)])
 def test_move_role_matrix(api, project, member_of, role, expected):
     user = member_of(project, role)
-    a, b = fill(project, user, 2)
+    a, _b = fill(project, user, 2)
     (x,) = fill(project, user, 1, status="in_progress")
     response = api.as_user(user).post(move_url(a), {"status": "in_progress", "after": x.key}, format="json")
     assert response.status_code == expected
@@ -120,8 +134,10 @@ def test_move_non_member_404(api, project, member_of):
     (a,) = fill(project, member_of(project), 1)
     response = api.as_user(UserFactory()).post(move_url(a), {"status": "done"}, format="json")
     assert response.status_code == 404
-    assert api.as_user(UserFactory()).post("/api/v1/tickets/CV-999/move/", {"status": "done"},
-                                           format="json").status_code == 404
+    assert (
+        api.as_user(UserFactory()).post("/api/v1/tickets/CV-999/move/", {"status": "done"}, format="json").status_code
+        == 404
+    )
 
 
 def test_move_to_top_with_null_after(api, project, member_of):
@@ -134,7 +150,7 @@ def test_move_to_top_with_null_after(api, project, member_of):
 
 def test_move_bad_input_is_400_with_field_errors(api, project, member_of):
     user = member_of(project)
-    a, b = fill(project, user, 2)
+    a, _b = fill(project, user, 2)
     (x,) = fill(project, user, 1, status="in_progress")
     client = api.as_user(user)
     bad_status = client.post(move_url(a), {"status": "shipped"}, format="json")
@@ -175,11 +191,9 @@ def test_move_refused_by_a_gate_and_admin_override(api, project, member_of, gate
     (a,) = fill(project, member, 1)
     refused = api.as_user(member).post(move_url(a), {"status": "done"}, format="json")
     assert refused.status_code == 400 and refused.json() == {"status": ["accuracy 0.7 < 0.9"]}
-    member_override = api.as_user(member).post(move_url(a), {"status": "done", "override_reason": "pls"},
-                                               format="json")
+    member_override = api.as_user(member).post(move_url(a), {"status": "done", "override_reason": "pls"}, format="json")
     assert member_override.status_code == 400 and "override_reason" in member_override.json()
-    done = api.as_user(admin).post(move_url(a), {"status": "done", "override_reason": "Checked by hand"},
-                                   format="json")
+    done = api.as_user(admin).post(move_url(a), {"status": "done", "override_reason": "Checked by hand"}, format="json")
     assert done.status_code == 200 and Ticket.objects.get(pk=a.pk).finished_at
     assert TicketEvent.objects.get(ticket=a, kind=TicketEvent.Kind.GATE_OVERRIDE).data["reason"] == "Checked by hand"
 
@@ -214,14 +228,22 @@ def test_a_move_costs_five_queries_whatever_the_column_length(api, member_of, dj
         statements = sql_statements(captured)
         counts[column] = len(statements)
         assert not any(" OR " in sql for sql in statements)  # no scan of the column up to the anchor
-        order = list(Ticket.objects.filter(project=project, status__slug="in_progress").order_by("rank", "id")
-                     .values_list("key", flat=True))
+        order = list(
+            Ticket.objects.filter(project=project, status__slug="in_progress")
+            .order_by("rank", "id")
+            .values_list("key", flat=True)
+        )
         assert order[order.index(anchor.key) + 1] == moving.key
         assert order[order.index(moving.key) + 1] == following.key
         # What the board uses, not the whole ticket (the contract's floor: key, status, version).
         moved = Ticket.objects.get(pk=moving.pk)
-        assert response.json() == {"key": moving.key, "status": "in_progress", "rank": moved.rank, "version": 2,
-                                   "revision": response.json()["revision"]}
+        assert response.json() == {
+            "key": moving.key,
+            "status": "in_progress",
+            "rank": moved.rank,
+            "version": 2,
+            "revision": response.json()["revision"],
+        }
         event = TicketEvent.objects.get(ticket=moving, kind=TicketEvent.Kind.MOVED)
         assert (event.actor, event.old_value, event.new_value) == (user, "todo", "in_progress")
 

@@ -1,5 +1,6 @@
 """The projects API, with the role matrix over every endpoint: a non-member gets 404,
 a viewer 403 on writes, a member what work needs, an admin everything."""
+
 import pytest
 
 from projects.models import Membership, Project, Role
@@ -65,13 +66,16 @@ def test_create_makes_the_caller_admin(api):
     assert Membership.objects.get(project__key="CV", user=user).role == Role.ADMIN
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"key": "cv", "name": "Lower"}, "key"),
-    ({"key": "C", "name": "Short"}, "key"),
-    ({"name": "No key"}, "key"),
-    ({"key": "OK1"}, "name"),
-    ({"key": "OK2", "name": "x", "phase": "dreaming"}, "phase"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"key": "cv", "name": "Lower"}, "key"),
+        ({"key": "C", "name": "Short"}, "key"),
+        ({"name": "No key"}, "key"),
+        ({"key": "OK1"}, "name"),
+        ({"key": "OK2", "name": "x", "phase": "dreaming"}, "phase"),
+    ],
+)
 def test_bad_input_is_400_with_field_errors(api, body, field):
     response = api.as_user(UserFactory()).post("/api/v1/projects/", body, format="json")
     assert response.status_code == 400
@@ -89,7 +93,9 @@ def test_adding_unknown_user_or_existing_member_is_400(api):
     admin = MembershipFactory(role=Role.ADMIN)
     client = api.as_user(admin.user)
     url = f"/api/v1/projects/{admin.project.key}/members/"
-    assert client.post(url, {"username": "ghost"}, format="json").json() == {"username": ["No user with this username."]}
+    assert client.post(url, {"username": "ghost"}, format="json").json() == {
+        "username": ["No user with this username."]
+    }
     assert client.post(url, {"username": admin.user.username}, format="json").status_code == 400
 
 

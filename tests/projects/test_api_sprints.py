@@ -24,12 +24,17 @@ def member(cv):
 
 def test_create_list_start_and_refuse_a_second_active_sprint(api, cv, member):
     client = api.as_user(member)
-    one = client.post("/api/v1/projects/CV/sprints/", {"name": "Sprint 1", "goal": "Baseline",
-                                                       "start_date": "2026-11-02", "end_date": "2026-11-13"},
-                      format="json")
+    one = client.post(
+        "/api/v1/projects/CV/sprints/",
+        {"name": "Sprint 1", "goal": "Baseline", "start_date": "2026-11-02", "end_date": "2026-11-13"},
+        format="json",
+    )
     assert one.status_code == 201 and one.json()["state"] == "planned" and one.json()["id"]
-    two = client.post("/api/v1/projects/CV/sprints/", {"name": "Sprint 2", "start_date": "2026-11-16",
-                                                       "end_date": "2026-11-27"}, format="json").json()
+    two = client.post(
+        "/api/v1/projects/CV/sprints/",
+        {"name": "Sprint 2", "start_date": "2026-11-16", "end_date": "2026-11-27"},
+        format="json",
+    ).json()
     assert client.post(f"/api/v1/sprints/{one.json()['id']}/start/").json()["state"] == "active"
     refused = client.post(f"/api/v1/sprints/{two['id']}/start/")
     assert refused.status_code == 400 and "Sprint 1" in refused.json()["state"][0]
@@ -38,8 +43,11 @@ def test_create_list_start_and_refuse_a_second_active_sprint(api, cv, member):
 
 
 def test_bad_dates_are_field_errors(api, cv, member):
-    response = api.as_user(member).post("/api/v1/projects/CV/sprints/", {
-        "name": "Backwards", "start_date": "2026-11-13", "end_date": "2026-11-02"}, format="json")
+    response = api.as_user(member).post(
+        "/api/v1/projects/CV/sprints/",
+        {"name": "Backwards", "start_date": "2026-11-13", "end_date": "2026-11-02"},
+        format="json",
+    )
     assert response.status_code == 400 and "end_date" in response.json()
     response = api.as_user(member).post("/api/v1/projects/CV/sprints/", {"name": "No dates"}, format="json")
     assert response.status_code == 400 and "start_date" in response.json()
@@ -57,8 +65,14 @@ def test_sprint_role_matrix(api, cv):
     assert client.get(f"/api/v1/sprints/{sprint.pk}/burndown/").status_code == 200
     assert client.post(f"/api/v1/sprints/{sprint.pk}/start/").status_code == 403
     assert client.post(f"/api/v1/sprints/{sprint.pk}/complete/", {}, format="json").status_code == 403
-    assert client.post("/api/v1/projects/CV/sprints/", {"name": "x", "start_date": "2026-01-01",
-                                                        "end_date": "2026-01-02"}, format="json").status_code == 403
+    assert (
+        client.post(
+            "/api/v1/projects/CV/sprints/",
+            {"name": "x", "start_date": "2026-01-01", "end_date": "2026-01-02"},
+            format="json",
+        ).status_code
+        == 403
+    )
 
 
 def test_complete_moves_unfinished_tickets_to_the_chosen_sprint_or_backlog(api, cv, member):
@@ -82,14 +96,14 @@ def test_complete_moves_unfinished_tickets_to_the_chosen_sprint_or_backlog(api, 
     open_one.refresh_from_db()
     assert open_one.sprint_id is None
     velocity = project_velocity(project=cv)
-    assert [(v["name"], v["completed_points"], v["committed_points"]) for v in velocity] == [
-        ("S1", 3, 8), ("S2", 0, 5)]
+    assert [(v["name"], v["completed_points"], v["committed_points"]) for v in velocity] == [("S1", 3, 8), ("S2", 0, 5)]
 
 
 def test_burndown_follows_finished_tickets_and_history(api, cv, member):
     today = timezone.localdate()
-    sprint = SprintFactory(project=cv, start_date=today - datetime.timedelta(days=2),
-                           end_date=today + datetime.timedelta(days=2))
+    sprint = SprintFactory(
+        project=cv, start_date=today - datetime.timedelta(days=2), end_date=today + datetime.timedelta(days=2)
+    )
     a = TicketFactory(project=cv, title="A", sprint=sprint, estimate=5)
     b = TicketFactory(project=cv, title="B", sprint=sprint, estimate=3)
     TicketFactory(project=cv, title="Not in sprint", estimate=8)

@@ -27,27 +27,42 @@ def member(cv):
 
 def test_create_defaults_to_todo_and_answers_the_contract_fields(api, cv, member):
     client = api.as_user(member)
-    response = client.post("/api/v1/projects/CV/tickets/", {"title": "Label 5k images", "labels": ["data", "qa"],
-                                                             "estimate": 5, "assignee": "dana"}, format="json")
+    response = client.post(
+        "/api/v1/projects/CV/tickets/",
+        {"title": "Label 5k images", "labels": ["data", "qa"], "estimate": 5, "assignee": "dana"},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["key"] == "CV-1" and body["status"] == "todo" and body["version"] == 1
     assert body["labels"] == ["data", "qa"] and body["assignee"] == "dana" and body["estimate"] == 5
     assert body["url"] == "http://testserver/projects/CV/tickets/CV-1/"
-    for field in ("title", "description", "type", "priority", "sprint", "created_at", "updated_at", "backlinks",
-                  "custom_fields"):
+    for field in (
+        "title",
+        "description",
+        "type",
+        "priority",
+        "sprint",
+        "created_at",
+        "updated_at",
+        "backlinks",
+        "custom_fields",
+    ):
         assert field in body
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({}, "title"),
-    ({"title": "x", "status": "nope"}, "status"),
-    ({"title": "x", "assignee": "stranger"}, "assignee"),
-    ({"title": "x", "type": "epic-ish"}, "type"),
-    ({"title": "x", "sprint": 9999}, "sprint"),
-    ({"title": "x", "estimate": -1}, "estimate"),
-    ({"title": "x", "custom_fields": {"unknown": 1}}, "custom_fields"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({}, "title"),
+        ({"title": "x", "status": "nope"}, "status"),
+        ({"title": "x", "assignee": "stranger"}, "assignee"),
+        ({"title": "x", "type": "epic-ish"}, "type"),
+        ({"title": "x", "sprint": 9999}, "sprint"),
+        ({"title": "x", "estimate": -1}, "estimate"),
+        ({"title": "x", "custom_fields": {"unknown": 1}}, "custom_fields"),
+    ],
+)
 def test_bad_input_is_a_400_with_field_errors(api, cv, member, payload, field):
     response = api.as_user(member).post("/api/v1/projects/CV/tickets/", payload, format="json")
     assert response.status_code == 400
@@ -74,8 +89,10 @@ def test_role_matrix(api, cv):
     assert client.post(f"/api/v1/tickets/{ticket.key}/comments/", {"body": "hi"}, format="json").status_code == 403
     for user in (member, admin):
         client = api.as_user(user)
-        assert client.patch(f"/api/v1/tickets/{ticket.key}/", {"title": f"by {user.username}"},
-                            format="json").status_code == 200
+        assert (
+            client.patch(f"/api/v1/tickets/{ticket.key}/", {"title": f"by {user.username}"}, format="json").status_code
+            == 200
+        )
         assert client.post(f"/api/v1/tickets/{ticket.key}/comments/", {"body": "ok"}, format="json").status_code == 201
     assert api.as_user(member).delete(f"/api/v1/tickets/{ticket.key}/").status_code == 204
     assert not Ticket.objects.filter(pk=ticket.pk).exists()
@@ -109,8 +126,15 @@ def test_list_filters(api, cv, member):
     sprint = SprintFactory(project=cv)
     data = LabelFactory(project=cv, name="data")
     CustomFieldFactory(project=cv, key="dataset", name="Dataset", field_type="select", options=["coco", "line3"])
-    a = TicketFactory(project=cv, title="Label scratches", assignee=member, labels=[data], sprint=sprint, type="bug",
-                    custom_fields={"dataset": "line3"})
+    a = TicketFactory(
+        project=cv,
+        title="Label scratches",
+        assignee=member,
+        labels=[data],
+        sprint=sprint,
+        type="bug",
+        custom_fields={"dataset": "line3"},
+    )
     b = TicketFactory(project=cv, title="Tune threshold", priority="high", status=cv.statuses.get(slug="in_progress"))
     TicketFactory(project=cv, title="Write report", type="spike")
     client = api.as_user(member)
@@ -173,32 +197,42 @@ def test_comments_render_markdown_and_notify_mentioned_members(api, cv, member):
     UserFactory(username="stranger")
     response = api.as_user(member).post(
         f"/api/v1/tickets/{ticket.key}/comments/",
-        {"body": "**Done** see CV-1, @sam and @stranger <script>alert(1)</script>"}, format="json")
+        {"body": "**Done** see CV-1, @sam and @stranger <script>alert(1)</script>"},
+        format="json",
+    )
     assert response.status_code == 201
     html = response.json()["body_html"]
     assert "<strong>Done</strong>" in html and "<script" not in html and "/projects/CV/tickets/CV-1/" in html
     assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["sam"]
-    assert api.as_user(member).post(f"/api/v1/tickets/{ticket.key}/comments/", {"body": ""},
-                                    format="json").status_code == 400
+    assert (
+        api.as_user(member).post(f"/api/v1/tickets/{ticket.key}/comments/", {"body": ""}, format="json").status_code
+        == 400
+    )
     listed = api.as_user(sam).get(f"/api/v1/tickets/{ticket.key}/comments/").json()
     assert [c["author"] for c in listed["results"]] == ["dana"]
 
 
 def test_custom_fields_round_trip_through_the_ticket_body(api, cv, member):
     CustomFieldFactory(project=cv, key="gpu_hours", name="GPU hours", field_type="number")
-    CustomFieldFactory(project=cv, key="datasets", name="Datasets", field_type="multi_select",
-                       options=["coco", "line3"])
+    CustomFieldFactory(
+        project=cv, key="datasets", name="Datasets", field_type="multi_select", options=["coco", "line3"]
+    )
     client = api.as_user(member)
-    created = client.post("/api/v1/projects/CV/tickets/", {"title": "Train", "custom_fields": {
-        "gpu_hours": 12.5, "datasets": ["line3"]}}, format="json").json()
+    created = client.post(
+        "/api/v1/projects/CV/tickets/",
+        {"title": "Train", "custom_fields": {"gpu_hours": 12.5, "datasets": ["line3"]}},
+        format="json",
+    ).json()
     assert created["custom_fields"] == {"gpu_hours": 12.5, "datasets": ["line3"]}
     bad = client.patch(f"/api/v1/tickets/{created['key']}/", {"custom_fields": {"gpu_hours": "lots"}}, format="json")
     assert bad.status_code == 400 and "GPU hours" in bad.json()["custom_fields"][0]
-    patched = client.patch(f"/api/v1/tickets/{created['key']}/",
-                           {"custom_fields": {"datasets": ["coco", "line3"]}}, format="json").json()
+    patched = client.patch(
+        f"/api/v1/tickets/{created['key']}/", {"custom_fields": {"datasets": ["coco", "line3"]}}, format="json"
+    ).json()
     assert patched["custom_fields"] == {"gpu_hours": 12.5, "datasets": ["coco", "line3"]}
     assert [t["key"] for t in client.get("/api/v1/projects/CV/tickets/?cf_datasets=coco").json()["results"]] == [
-        created["key"]]
+        created["key"]
+    ]
 
 
 def test_services_reexported():

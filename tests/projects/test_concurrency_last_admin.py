@@ -1,6 +1,7 @@
 """Two admins demoting (or removing) each other at the same moment on PostgreSQL: one
 wins, the other is refused, and every project keeps an admin (issue 8, finding 7: the
 check ran unlocked and left 4 of 8 projects with no admin)."""
+
 import threading
 
 import pytest
@@ -53,8 +54,13 @@ def _admin_pairs():
     pairs = []
     for i in range(PROJECTS):
         project = ProjectFactory(key=f"RA{i}")
-        pairs.append((project, MembershipFactory(project=project, role=Role.ADMIN),
-                      MembershipFactory(project=project, role=Role.ADMIN)))
+        pairs.append(
+            (
+                project,
+                MembershipFactory(project=project, role=Role.ADMIN),
+                MembershipFactory(project=project, role=Role.ADMIN),
+            )
+        )
     return pairs
 
 

@@ -1,5 +1,6 @@
 """Twenty people creating tickets in the same project at the same moment get twenty
 distinct, gap-free keys: ticket_create takes the number under the project's row lock."""
+
 import threading
 
 import pytest
@@ -55,8 +56,9 @@ def test_ten_people_starting_different_sprints_at_once_leave_exactly_one_active(
 
     project = ProjectFactory(key="RUSH")
     today = datetime.date.today()
-    sprints = [Sprint.objects.create(project=project, name=f"S{i}", start_date=today, end_date=today)
-               for i in range(10)]
+    sprints = [
+        Sprint.objects.create(project=project, name=f"S{i}", start_date=today, end_date=today) for i in range(10)
+    ]
     start = threading.Barrier(10)
     outcomes: list[str] = []
 

@@ -1,5 +1,6 @@
 """Issue 11, item 16: the dashboard's tiles (open, overdue, urgent) open the backlog filtered
 to exactly the tickets they count, and the page says "Dashboard" once."""
+
 import datetime
 import re
 from html import unescape
@@ -51,8 +52,12 @@ def test_each_tile_opens_the_backlog_filtered_to_the_tickets_it_counts(client, p
 
     count, url = tile(page, "stat-open")
     assert url == reverse("projects:backlog", args=[project.key]) + "?open=1"
-    assert backlog_titles(client, url) == ["Open and overdue", "Open, due tomorrow", "Urgent and overdue",
-                                           "Urgent, no date"]
+    assert backlog_titles(client, url) == [
+        "Open and overdue",
+        "Open, due tomorrow",
+        "Urgent and overdue",
+        "Urgent, no date",
+    ]
     assert count == 4
 
     count, url = tile(page, "stat-overdue")

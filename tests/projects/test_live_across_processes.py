@@ -1,5 +1,6 @@
 """A write in another process (a Celery worker, a management command, another web worker)
 reaches every page that polls: the revision lives in the shared Redis cache."""
+
 import os
 import subprocess
 import sys
@@ -31,8 +32,13 @@ def test_a_move_made_in_another_process_changes_the_polled_revision(client, sett
     require_postgres()
     require_redis()
     prefix = f"live-test-{uuid.uuid4().hex[:8]}"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": settings.REDIS_URL, "KEY_PREFIX": prefix}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
     project = ProjectFactory()
     member = MembershipFactory(project=project, role=Role.VIEWER).user
     ticket = services.ticket_create(project=project, reporter=member, title="Moved by a worker")
@@ -41,10 +47,21 @@ def test_a_move_made_in_another_process_changes_the_polled_revision(client, sett
     etag = client.get(url)["ETag"]
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
-    env = {**os.environ, "DATABASE_URL": _database_url_for(connection.settings_dict),
-           "REDIS_URL": settings.REDIS_URL, "CACHE_KEY_PREFIX": prefix, "DJANGO_SETTINGS_MODULE": "aihub.settings"}
-    done = subprocess.run([sys.executable, "-c", MOVE_IN_ANOTHER_PROCESS.format(key=ticket.key)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url_for(connection.settings_dict),
+        "REDIS_URL": settings.REDIS_URL,
+        "CACHE_KEY_PREFIX": prefix,
+        "DJANGO_SETTINGS_MODULE": "aihub.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", MOVE_IN_ANOTHER_PROCESS.format(key=ticket.key)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
 
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag)

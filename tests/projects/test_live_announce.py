@@ -1,6 +1,7 @@
 """announce() uses what it is told: once the write commits the project's revision moves,
 the change is counted by kind and logged with the ticket's key; a rolled back write
 announces nothing."""
+
 import logging
 
 import pytest
@@ -22,9 +23,8 @@ def test_a_move_is_counted_by_kind_and_logged_with_its_ticket(django_capture_on_
     user = MembershipFactory(project=project, role=Role.MEMBER).user
     ticket = services.ticket_create(project=project, reporter=user, title="Train")
     before, revision = _count("ticket.moved"), live.project_revision(project.pk) or 0
-    with caplog.at_level(logging.DEBUG, logger="projects.live"):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.ticket_move(ticket=ticket, user=user, status="in_progress")
+    with caplog.at_level(logging.DEBUG, logger="projects.live"), django_capture_on_commit_callbacks(execute=True):
+        services.ticket_move(ticket=ticket, user=user, status="in_progress")
     assert _count("ticket.moved") == before + 1
     assert live.project_revision(project.pk) == revision + 1
     assert any("ticket.moved of CV-1" in record.getMessage() for record in caplog.records)

@@ -1,6 +1,7 @@
 """Joining and leaving a project: the added user is told in the app (issue 8, finding 12),
 may leave by themselves whatever their role (its last admin may not), and a removed member
 keeps no notification about the project's tickets (finding 11)."""
+
 import pytest
 from django.urls import reverse
 
@@ -19,11 +20,13 @@ def project():
 
 # --- Added: an in-app notification --------------------------------------------------------
 
+
 def test_adding_a_user_over_the_api_notifies_them(api, client, project):
     admin = MembershipFactory(project=project, role=Role.ADMIN).user
     newcomer = UserFactory(username="newcomer")
-    response = api.as_user(admin).post(f"/api/v1/projects/{project.key}/members/",
-                                       {"username": "newcomer", "role": "viewer"}, format="json")
+    response = api.as_user(admin).post(
+        f"/api/v1/projects/{project.key}/members/", {"username": "newcomer", "role": "viewer"}, format="json"
+    )
     assert response.status_code == 201
     notice = Notification.objects.get(recipient=newcomer)
     assert (notice.kind, notice.actor, notice.project) == ("added", admin, project)
@@ -46,6 +49,7 @@ def test_adding_a_user_from_the_members_page_notifies_them(client, project):
 
 # --- Removed: notifications about the project go --------------------------------------------
 
+
 def test_removed_member_keeps_no_notification_of_the_project(api, project):
     admin = MembershipFactory(project=project, role=Role.ADMIN).user
     member = MembershipFactory(project=project, role=Role.MEMBER).user
@@ -61,6 +65,7 @@ def test_removed_member_keeps_no_notification_of_the_project(api, project):
 
 
 # --- Leaving ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.MEMBER, Role.ADMIN])
 def test_any_member_may_leave_over_the_api(api, project, role):
@@ -84,8 +89,9 @@ def test_the_last_admin_cannot_leave(api, client, project):
     MembershipFactory(project=project, role=Role.MEMBER)
     response = api.as_user(admin).delete(f"/api/v1/projects/{project.key}/members/{admin.username}/")
     assert response.status_code == 400
-    assert response.json() == {"role": ["You are the last admin of LIFE: make someone else admin first, "
-                                        "or delete the project."]}
+    assert response.json() == {
+        "role": ["You are the last admin of LIFE: make someone else admin first, or delete the project."]
+    }
     client.force_login(admin)
     page = client.post(reverse("projects:leave", args=[project.key]))
     assert page.status_code == 400 and "You are the last admin of LIFE" in page.content.decode()

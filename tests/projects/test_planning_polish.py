@@ -1,6 +1,7 @@
 """Planning polish (issue 11, items 1-3, 7, 8): honest sprint figures shared by the summary,
 the burndown and the velocity chart; starting before the planned date; confirmations;
 the admin-only override field; wording; epics with their children's progress."""
+
 import datetime
 
 import pytest
@@ -45,21 +46,38 @@ def _sprint_with_scope_changes(cv, pm):
 def test_completed_sprint_figures_are_the_same_in_summary_burndown_and_velocity(cv, pm, client):
     sprint, _ = _sprint_with_scope_changes(cv, pm)
     figures = sprint_summaries(sprints=[sprint])[sprint.pk]
-    assert figures == {"committed": 10, "added": 4, "removed": 2, "completed": 3, "carried_over": 9,
-                       "remaining": 0, "scope": 12}
+    assert figures == {
+        "committed": 10,
+        "added": 4,
+        "removed": 2,
+        "completed": 3,
+        "carried_over": 9,
+        "remaining": 0,
+        "scope": 12,
+    }
     burndown = sprint_burndown(sprint=sprint)
     assert burndown["committed_points"] == 10 and burndown["summary"] == figures
     assert burndown["days"][-1]["remaining_points"] == 9  # what was left just before completion
     [velocity] = project_velocity(project=cv)
-    assert (velocity["committed_points"], velocity["completed_points"], velocity["added_points"],
-            velocity["removed_points"], velocity["carried_over_points"]) == (10, 3, 4, 2, 9)
+    assert (
+        velocity["committed_points"],
+        velocity["completed_points"],
+        velocity["added_points"],
+        velocity["removed_points"],
+        velocity["carried_over_points"],
+    ) == (10, 3, 4, 2, 9)
 
     # The sprint list no longer reads "3/3 pts done" for it: it shows the same figures.
     page = client.get("/projects/CV/sprints/").content.decode()
-    completed = page[page.index('id="sprints-completed"'):]
+    completed = page[page.index('id="sprints-completed"') :]
     assert "3/3 pts done" not in page
-    for label, value in (("Committed at start", "10 pts"), ("Added", "4"), ("Removed", "2"), ("Completed", "3"),
-                         ("Carried over", "9")):
+    for label, value in (
+        ("Committed at start", "10 pts"),
+        ("Added", "4"),
+        ("Removed", "2"),
+        ("Completed", "3"),
+        ("Carried over", "9"),
+    ):
         assert f"<dt>{label}</dt><dd>{value}</dd>" in completed, label
     detail = client.get(f"/projects/CV/sprints/{sprint.pk}/").content.decode()
     assert "<dt>Carried over</dt><dd>9</dd>" in detail and "<dt>Committed at start</dt><dd>10 pts</dd>" in detail
@@ -78,8 +96,9 @@ def test_a_ticket_created_straight_into_a_running_sprint_counts_as_added(cv, pm)
 def test_starting_before_the_start_date_offers_today_and_the_burndown_starts_at_the_actual_start(cv, pm, client):
     today = timezone.localdate()
     planned_start = today + datetime.timedelta(days=3)
-    sprint = SprintFactory(project=cv, name="Sprint 4", start_date=planned_start,
-                           end_date=planned_start + datetime.timedelta(days=13))
+    sprint = SprintFactory(
+        project=cv, name="Sprint 4", start_date=planned_start, end_date=planned_start + datetime.timedelta(days=13)
+    )
     TicketFactory(project=cv, title="Work", reporter=pm, sprint=sprint, estimate=5)
     page = client.get(f"/projects/CV/sprints/{sprint.pk}/").content.decode()
     assert 'name="dates" value="today" checked' in page and 'value="today_shift"' in page
@@ -96,8 +115,9 @@ def test_starting_before_the_start_date_offers_today_and_the_burndown_starts_at_
 
 def test_keeping_the_planned_dates_the_burndown_still_shows_remaining_points_from_today(cv, pm):
     today = timezone.localdate()
-    sprint = SprintFactory(project=cv, start_date=today + datetime.timedelta(days=2),
-                           end_date=today + datetime.timedelta(days=9))
+    sprint = SprintFactory(
+        project=cv, start_date=today + datetime.timedelta(days=2), end_date=today + datetime.timedelta(days=9)
+    )
     TicketFactory(project=cv, title="Work", reporter=pm, sprint=sprint, estimate=8)
     services.sprint_start(sprint=sprint, user=pm)  # dates="planned" by default
     sprint.refresh_from_db()
@@ -110,14 +130,16 @@ def test_keeping_the_planned_dates_the_burndown_still_shows_remaining_points_fro
 
 def test_starting_today_with_an_end_date_already_past_is_refused_with_a_reason(cv, pm, client):
     today = timezone.localdate()
-    sprint = SprintFactory(project=cv, start_date=today - datetime.timedelta(days=9),
-                           end_date=today - datetime.timedelta(days=2))
+    sprint = SprintFactory(
+        project=cv, start_date=today - datetime.timedelta(days=9), end_date=today - datetime.timedelta(days=2)
+    )
     response = client.post(f"/projects/CV/sprints/{sprint.pk}/start/", {"dates": "today"}, follow=True)
     assert "before today: shift the end date" in response.content.decode()
     sprint.refresh_from_db()
     assert sprint.state == "planned"
-    assert client.post(f"/projects/CV/sprints/{sprint.pk}/start/", {"dates": "sideways"}, follow=True) \
-        .status_code == 200
+    assert (
+        client.post(f"/projects/CV/sprints/{sprint.pk}/start/", {"dates": "sideways"}, follow=True).status_code == 200
+    )
     sprint.refresh_from_db()
     assert sprint.state == "planned"
 
@@ -178,8 +200,9 @@ def test_wording_sprint_names_points_and_history(cv, pm, client):
 
 
 def test_epic_type_with_its_childrens_progress_on_its_page_backlog_and_board(cv, pm, client, api):
-    created = api.as_user(pm).post("/api/v1/projects/CV/tickets/", {"title": "Recall 0.95", "type": "epic"},
-                                   format="json")
+    created = api.as_user(pm).post(
+        "/api/v1/projects/CV/tickets/", {"title": "Recall 0.95", "type": "epic"}, format="json"
+    )
     assert created.status_code == 201, created.content
     assert created.json()["type"] == "epic"
     epic = Ticket.objects.get(key=created.json()["key"])
@@ -189,20 +212,21 @@ def test_epic_type_with_its_childrens_progress_on_its_page_backlog_and_board(cv,
     page = client.get(f"/projects/CV/tickets/{epic.key}/").content.decode()
     assert "Stories in this epic" in page and "1/2 done · 3/8 pts" in page
     backlog = client.get("/projects/CV/backlog/").content.decode()
-    row = backlog[backlog.index(f'id="ticket-{epic.key}"'):]
-    row = row[:row.index("</tr>")]
+    row = backlog[backlog.index(f'id="ticket-{epic.key}"') :]
+    row = row[: row.index("</tr>")]
     assert "Epic" in row and "1/2 done · 3/8 pts" in row
     board = client.get("/projects/CV/board/?sprint=all").content.decode()
-    card = board[board.index(f'id="ticket-{epic.key}"'):]
-    assert "1/2 done · 3/8 pts" in card[:card.index("</li>")]
+    card = board[board.index(f'id="ticket-{epic.key}"') :]
+    assert "1/2 done · 3/8 pts" in card[: card.index("</li>")]
 
 
 def test_a_stale_move_answers_409_with_the_current_ticket_and_who_changed_it(cv, pm, api):
     dana = MembershipFactory(project=cv, role=Role.MEMBER, user__username="dana", user__display_name="Dana S").user
     ticket = TicketFactory(project=cv, title="Train", reporter=pm)
     services.ticket_move(ticket=ticket, user=dana, status="in_review")
-    response = api.as_user(pm).post(f"/api/v1/tickets/{ticket.key}/move/", {"status": "in_progress", "version": 1},
-                                    format="json")
+    response = api.as_user(pm).post(
+        f"/api/v1/tickets/{ticket.key}/move/", {"status": "in_progress", "version": 1}, format="json"
+    )
     assert response.status_code == 409
     body = response.json()
     assert body["key"] == ticket.key and body["status"] == "in_review" and body["changed_by"] == "Dana S"
@@ -211,8 +235,9 @@ def test_a_stale_move_answers_409_with_the_current_ticket_and_who_changed_it(cv,
 
 def test_the_api_starts_a_sprint_today_on_request_and_refuses_an_unknown_choice(cv, pm, api):
     today = timezone.localdate()
-    sprint = SprintFactory(project=cv, start_date=today + datetime.timedelta(days=5),
-                           end_date=today + datetime.timedelta(days=11))
+    sprint = SprintFactory(
+        project=cv, start_date=today + datetime.timedelta(days=5), end_date=today + datetime.timedelta(days=11)
+    )
     client = api.as_user(pm)
     bad = client.post(f"/api/v1/sprints/{sprint.pk}/start/", {"dates": "yesterday"}, format="json")
     assert bad.status_code == 400 and "dates" in bad.json()
@@ -228,5 +253,5 @@ def test_an_epic_card_loaded_by_scrolling_shows_its_progress_too(cv, pm, client)
     epic = TicketFactory(project=cv, title="Edge latency", reporter=pm, type="epic")
     TicketFactory(project=cv, title="Quantize", reporter=pm, parent=epic, estimate=2)
     more = client.get(f"/projects/CV/board/todo/more/?sprint=all&after={first.key}").content.decode()
-    card = more[more.index(f'id="ticket-{epic.key}"'):]
-    assert "0/1 done · 0/2 pts" in card[:card.index("</li>")]
+    card = more[more.index(f'id="ticket-{epic.key}"') :]
+    assert "0/1 done · 0/2 pts" in card[: card.index("</li>")]

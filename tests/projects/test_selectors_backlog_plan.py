@@ -1,6 +1,7 @@
 """The sprint page's backlog column (tickets outside any sprint, by rank) reads the
 (project, sprint, rank) index in order instead of sorting every such ticket (issue 12,
 target 6)."""
+
 import pytest
 from django.db import connection
 

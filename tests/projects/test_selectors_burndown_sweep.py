@@ -1,6 +1,7 @@
 """The burndown's sweep over change points (issue 12, target 6) gives, day by day, what
 evaluating every ticket on every day gave: random histories of creations, sprint moves and
 finishes, checked against that direct evaluation."""
+
 import datetime
 import random
 from collections import defaultdict
@@ -34,9 +35,16 @@ def random_history(rng: random.Random, count: int):
             place = new
         moves[ticket_id].sort(key=lambda move: move[0])
         finished = created + rng.randrange(1, 300) * hour if rng.random() < 0.5 else None
-        tickets.append({"id": ticket_id, "estimate": rng.choice([None, 0, 1, 2, 3, 5, 8]), "created_at": created,
-                        "finished_at": finished, "sprint_id": place,
-                        "move_times": [move[0] for move in moves[ticket_id]]})
+        tickets.append(
+            {
+                "id": ticket_id,
+                "estimate": rng.choice([None, 0, 1, 2, 3, 5, 8]),
+                "created_at": created,
+                "finished_at": finished,
+                "sprint_id": place,
+                "move_times": [move[0] for move in moves[ticket_id]],
+            }
+        )
     return tickets, moves
 
 

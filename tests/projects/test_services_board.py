@@ -1,4 +1,6 @@
 """ticket_move: places, columns, rank renumbering, finish guards and their override, stale versions."""
+
+import itertools
 import random
 import threading
 
@@ -9,8 +11,7 @@ from django.db import connection
 from aihub.exceptions import StaleVersion
 from projects import hooks, services
 from projects.models import Label, Role, Ticket, TicketEvent
-from projects.ranking import RANK_GAP
-from projects.ranking import RESPREAD_SPACING
+from projects.ranking import RANK_GAP, RESPREAD_SPACING
 from tests.projects.factories import MembershipFactory, ProjectFactory, TicketFactory, seed_board
 from tests.services import require_postgres
 
@@ -18,10 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def column(project, slug):
-    return list(Ticket.objects.filter(project=project, status__slug=slug).order_by("rank", "id")
-                .values_list("key", flat=True))
-
-
+    return list(
+        Ticket.objects.filter(project=project, status__slug=slug).order_by("rank", "id").values_list("key", flat=True)
+    )
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_renumbering_around_a_crowded_spot_touches_few_rows_and_keeps_the_order(
     changed = [id_ for id_, rank in rows if ranks_before[id_] != rank]
     assert 0 < len(changed) < 20, "only a window around the crowded spot is renumbered"
     ranks = [rank for _, rank in rows]
-    assert min(b - a for a, b in zip(ranks, ranks[1:])) >= RESPREAD_SPACING
+    assert min(b - a for a, b in itertools.pairwise(ranks)) >= RESPREAD_SPACING
 
 
 def test_a_move_into_a_crowded_spot_renumbers_and_lands_right(board):
@@ -168,6 +168,7 @@ def test_a_move_into_a_crowded_spot_renumbers_and_lands_right(board):
 @pytest.fixture
 def metric_gate():
     """A finish guard like the experiments app registers: refuses tickets titled 'gated'."""
+
     def guard(ticket, user):
         return ["val/accuracy 0.81 is below the gate 0.90"] if "gated" in ticket.title else []
 
@@ -202,8 +203,10 @@ def test_finish_guard_refuses_and_admin_override_is_recorded(board, metric_gate)
     assert moved.status.slug == "done" and moved.finished_at is not None
     override = TicketEvent.objects.get(ticket=gated, kind=TicketEvent.Kind.GATE_OVERRIDE)
     assert override.actor == admin
-    assert override.data == {"reason": "Offline eval is enough",
-                             "overridden": ["val/accuracy 0.81 is below the gate 0.90"]}
+    assert override.data == {
+        "reason": "Offline eval is enough",
+        "overridden": ["val/accuracy 0.81 is below the gate 0.90"],
+    }
     assert metric_gate == [gated.key]
 
     reopened = services.ticket_move(ticket=gated, user=member, status="in_progress")
@@ -246,7 +249,7 @@ def test_twenty_threads_moving_cards_leave_a_consistent_order():
                     services.ticket_move(ticket=ticket, user=member, status=status, after=after)
                 except ValidationError:
                     pass  # `after` left that column in the meantime: a refusal, not corruption
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(repr(exc))
         finally:
             connection.close()

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 def test_create_project_gives_default_workflow_and_admin_role():
     creator = UserFactory()
-    project = services.project_create(creator=creator, key="CV", name="Vision", description="<script>x</script>**bold**")
+    project = services.project_create(
+        creator=creator, key="CV", name="Vision", description="<script>x</script>**bold**"
+    )
     assert list(project.statuses.values_list("slug", flat=True)) == ["todo", "in_progress", "in_review", "done"]
     assert project.statuses.get(slug="done").is_finished
     assert Membership.objects.get(project=project, user=creator).role == Role.ADMIN
@@ -52,7 +54,10 @@ def test_invite_by_email_creates_a_user_who_sets_a_password(django_capture_on_co
     inviter = MembershipFactory(project=project, role=Role.ADMIN).user
     with django_capture_on_commit_callbacks(execute=True):
         membership = services.membership_invite(
-            project=project, inviter=inviter, role=Role.VIEWER, email="Stake.Holder@Example.com",
+            project=project,
+            inviter=inviter,
+            role=Role.VIEWER,
+            email="Stake.Holder@Example.com",
             base_url="http://testserver",
         )
     assert membership.role == Role.VIEWER

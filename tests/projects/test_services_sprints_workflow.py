@@ -46,15 +46,17 @@ def test_only_planned_sprints_start_and_only_active_ones_complete(cv, pm):
         services.sprint_update(sprint=Sprint.objects.get(pk=sprint.pk), name="Renamed")
     assert "completed" in str(error.value)
     with pytest.raises(ValidationError):
-        services.sprint_add_tickets(sprint=Sprint.objects.get(pk=sprint.pk), tickets=[TicketFactory(project=cv, title="x")], user=pm,
-                                    project=cv)
+        services.sprint_add_tickets(
+            sprint=Sprint.objects.get(pk=sprint.pk), tickets=[TicketFactory(project=cv, title="x")], user=pm, project=cv
+        )
 
 
 def test_sprint_dates_and_deletion(cv, pm):
     today = datetime.date.today()
     with pytest.raises(ValidationError) as error:
-        services.sprint_create(project=cv, name="Backwards", start_date=today,
-                               end_date=today - datetime.timedelta(days=1))
+        services.sprint_create(
+            project=cv, name="Backwards", start_date=today, end_date=today - datetime.timedelta(days=1)
+        )
     assert "end_date" in error.value.message_dict
     sprint = services.sprint_create(project=cv, name="S", start_date=today, end_date=today, capacity=10)
     ticket = TicketFactory(project=cv, title="Planned", sprint=sprint)
@@ -93,20 +95,39 @@ def test_deleting_a_custom_field_removes_its_values(cv, pm):
     assert ticket.custom_fields == {"notes": "keep"}
 
 
-@pytest.mark.parametrize("field_type, value, stored", [
-    ("text", "  hello ", "hello"), ("number", "3.5", 3.5), ("number", 4, 4), ("date", "2026-11-23", "2026-11-23"),
-    ("checkbox", "yes", True), ("checkbox", False, False), ("url", "https://arxiv.org/abs/1", "https://arxiv.org/abs/1"),
-    ("multi_select", "b, a", ["a", "b"]), ("select", "a", "a"),
-])
+@pytest.mark.parametrize(
+    "field_type, value, stored",
+    [
+        ("text", "  hello ", "hello"),
+        ("number", "3.5", 3.5),
+        ("number", 4, 4),
+        ("date", "2026-11-23", "2026-11-23"),
+        ("checkbox", "yes", True),
+        ("checkbox", False, False),
+        ("url", "https://arxiv.org/abs/1", "https://arxiv.org/abs/1"),
+        ("multi_select", "b, a", ["a", "b"]),
+        ("select", "a", "a"),
+    ],
+)
 def test_custom_field_values_are_stored_by_type(cv, field_type, value, stored):
     field = CustomFieldFactory(project=cv, key="f", name="F", field_type=field_type, options=["a", "b"])
     assert services.custom_field_values_clean(project=cv, values={"f": value}, fields=[field]) == {"f": stored}
 
 
-@pytest.mark.parametrize("field_type, value", [
-    ("number", "NaN"), ("number", True), ("date", "2026-13-01"), ("checkbox", "maybe"), ("url", "javascript:alert(1)"),
-    ("url", "ftp://x"), ("select", "c"), ("multi_select", {"a": 1}), ("multi_select", ["a", "z"]),
-])
+@pytest.mark.parametrize(
+    "field_type, value",
+    [
+        ("number", "NaN"),
+        ("number", True),
+        ("date", "2026-13-01"),
+        ("checkbox", "maybe"),
+        ("url", "javascript:alert(1)"),
+        ("url", "ftp://x"),
+        ("select", "c"),
+        ("multi_select", {"a": 1}),
+        ("multi_select", ["a", "z"]),
+    ],
+)
 def test_custom_field_values_of_the_wrong_type_are_refused(cv, field_type, value):
     field = CustomFieldFactory(project=cv, key="f", name="F", field_type=field_type, options=["a", "b"])
     with pytest.raises(ValidationError) as error:

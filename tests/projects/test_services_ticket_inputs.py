@@ -1,6 +1,7 @@
 """ticket_create and ticket_update take fields as a client writes them (status slug,
 username, sprint id, label names, parent key) and resolve them in their own transaction:
 one request, one service, one transaction."""
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -22,8 +23,9 @@ def dana(cv):
 
 
 def test_client_values_are_resolved_and_new_labels_made(cv, dana):
-    ticket = services.ticket_create(project=cv, reporter=dana, title="Train", status="in_progress",
-                                    assignee="dana", labels=["nlp", "vision"])
+    ticket = services.ticket_create(
+        project=cv, reporter=dana, title="Train", status="in_progress", assignee="dana", labels=["nlp", "vision"]
+    )
     assert ticket.status.slug == "in_progress" and ticket.assignee == dana
     assert sorted(ticket.labels.values_list("name", flat=True)) == ["nlp", "vision"]
     updated = services.ticket_update(ticket=ticket, user=dana, labels=["nlp", "audio"], parent=None)

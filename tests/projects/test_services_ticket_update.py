@@ -22,8 +22,16 @@ def dana(cv):
 
 def test_update_records_one_event_per_changed_field_and_bumps_version(cv, dana):
     ticket = TicketFactory(project=cv, title="Label images")
-    updated = services.ticket_update(ticket=ticket, user=dana, version=1, title="Label 5k images",
-                                     priority="high", estimate=5, assignee=dana, description="See CV-1")
+    updated = services.ticket_update(
+        ticket=ticket,
+        user=dana,
+        version=1,
+        title="Label 5k images",
+        priority="high",
+        estimate=5,
+        assignee=dana,
+        description="See CV-1",
+    )
     assert updated.version == 2
     events = {e.field: (e.old_value, e.new_value, e.actor) for e in TicketEvent.objects.filter(kind="changed")}
     assert events["title"] == ("Label images", "Label 5k images", dana)
@@ -95,8 +103,9 @@ def test_custom_fields_are_validated_by_type(cv, dana):
     ticket = TicketFactory(project=cv, title="Train", custom_fields={"dataset": "line3", "gpu_hours": "12"})
     assert ticket.custom_fields == {"dataset": "line3", "gpu_hours": 12}
     with pytest.raises(ValidationError) as error:
-        services.ticket_update(ticket=ticket, user=dana, custom_fields={"dataset": "imagenet", "paper": "nope",
-                                                                        "color": "red"})
+        services.ticket_update(
+            ticket=ticket, user=dana, custom_fields={"dataset": "imagenet", "paper": "nope", "color": "red"}
+        )
     messages = " ".join(error.value.message_dict["custom_fields"])
     assert "Choose one of: coco, line3" in messages and "Paper" in messages and "color" in messages
     updated = services.ticket_update(ticket=ticket, user=dana, custom_fields={"gpu_hours": None})
@@ -120,7 +129,9 @@ def test_ticket_key_linkifier_links_real_tickets_and_leaves_code_and_links_alone
 
 
 def test_acceptance_criteria_render_as_a_sanitized_checklist(cv, dana):
-    ticket = TicketFactory(project=cv, title="Ship", acceptance_criteria="- [x] recall ≥ 0.95\n- [ ] latency <script>x</script>")
+    ticket = TicketFactory(
+        project=cv, title="Ship", acceptance_criteria="- [x] recall ≥ 0.95\n- [ ] latency <script>x</script>"
+    )
     assert 'type="checkbox"' in ticket.acceptance_criteria_html and "<script" not in ticket.acceptance_criteria_html
     updated = services.ticket_update(ticket=ticket, user=dana, acceptance_criteria="Blocked by CV-1")
     assert 'href="/projects/CV/tickets/CV-1/"' in updated.acceptance_criteria_html

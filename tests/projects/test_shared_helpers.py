@@ -1,6 +1,7 @@
 """One home for each shared helper (issue 10, item 4): a custom field's value reads the
 same on a card and on the ticket page, initials are the user model's, and every ticket
 link is built by projects.ticket_links."""
+
 import pytest
 
 from accounts.models import User
@@ -9,16 +10,26 @@ from projects.selectors.board import _initials
 from projects.ticket_links import ticket_url, ticket_url_parts
 
 
-@pytest.mark.parametrize(("field_type", "value", "shown"), [
-    ("checkbox", True, "Yes"), ("checkbox", False, "No"), ("checkbox", None, ""),
-    ("multi_select", ["a", "b"], "a, b"), ("multi_select", [], ""), ("number", 0, "0"), ("text", "", ""),
-])
+@pytest.mark.parametrize(
+    ("field_type", "value", "shown"),
+    [
+        ("checkbox", True, "Yes"),
+        ("checkbox", False, "No"),
+        ("checkbox", None, ""),
+        ("multi_select", ["a", "b"], "a, b"),
+        ("multi_select", [], ""),
+        ("number", 0, "0"),
+        ("text", "", ""),
+    ],
+)
 def test_one_wording_for_custom_field_values(field_type, value, shown):
     assert custom_field_display(field_type, value) == shown
 
 
-@pytest.mark.parametrize("person", [("dana", "Dana Scully", "", ""), ("fox.m", "", "", ""),
-                                    ("wsk", "", "Walter", "Skinner"), ("x_y", "", "", "")])
+@pytest.mark.parametrize(
+    "person",
+    [("dana", "Dana Scully", "", ""), ("fox.m", "", "", ""), ("wsk", "", "Walter", "Skinner"), ("x_y", "", "", "")],
+)
 def test_card_initials_are_the_user_models(person):
     username, display_name, first_name, last_name = person
     user = User(username=username, display_name=display_name, first_name=first_name, last_name=last_name)

@@ -1,4 +1,5 @@
 """The backlog page costs the same number of SQL queries for 10 tickets and for 1,000."""
+
 import pytest
 from django.utils import timezone
 
@@ -15,9 +16,18 @@ def _bulk_tickets(project, count, *, start, assignee, labels, sprint):
     todo = project.statuses.get(slug="todo")
     now = timezone.now()
     tickets = Ticket.objects.bulk_create(
-        Ticket(project=project, number=n, key=f"{project.key}-{n}", title=f"Ticket {n}", status=todo,
-               assignee=assignee if n % 2 else None, estimate=n % 8, rank=n * 1000, sprint=sprint if n % 3 else None,
-               created_at=now)
+        Ticket(
+            project=project,
+            number=n,
+            key=f"{project.key}-{n}",
+            title=f"Ticket {n}",
+            status=todo,
+            assignee=assignee if n % 2 else None,
+            estimate=n % 8,
+            rank=n * 1000,
+            sprint=sprint if n % 3 else None,
+            created_at=now,
+        )
         for n in range(start, start + count)
     )
     Ticket.labels.through.objects.bulk_create(

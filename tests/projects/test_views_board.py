@@ -1,4 +1,5 @@
 """The board page, its fragments, quick create, the hub section and the live poll."""
+
 import datetime
 
 import pytest
@@ -21,14 +22,23 @@ def sign_in(client, project, role):
 
 def active_sprint(project):
     today = datetime.date.today()
-    return Sprint.objects.create(project=project, name="Sprint 1", start_date=today,
-                                 end_date=today + datetime.timedelta(days=14), state=SprintState.ACTIVE)
+    return Sprint.objects.create(
+        project=project,
+        name="Sprint 1",
+        start_date=today,
+        end_date=today + datetime.timedelta(days=14),
+        state=SprintState.ACTIVE,
+    )
 
 
 def fill(project, user, count, *, sprint=None, status="todo", **fields):
     column = project.statuses.get(slug=status)
-    return [services.ticket_create(project=project, reporter=user, title=f"Ticket {i}", status=column,
-                                   sprint=sprint, **fields) for i in range(count)]
+    return [
+        services.ticket_create(
+            project=project, reporter=user, title=f"Ticket {i}", status=column, sprint=sprint, **fields
+        )
+        for i in range(count)
+    ]
 
 
 def test_board_shows_columns_cards_and_wip(client):
@@ -36,7 +46,7 @@ def test_board_shows_columns_cards_and_wip(client):
     member = sign_in(client, project, Role.MEMBER)
     WorkflowStatus.objects.filter(project=project, slug="in_progress").update(wip_limit=1)
     label = Label.objects.create(project=project, name="vision", color="#ff0000")
-    first, = fill(project, member, 1, type="bug", priority="urgent", estimate=5, assignee=member, labels=[label])
+    (first,) = fill(project, member, 1, type="bug", priority="urgent", estimate=5, assignee=member, labels=[label])
     fill(project, member, 2, status="in_progress")
 
     response = client.get(reverse("projects:board", args=[project.key]))
@@ -73,8 +83,8 @@ def test_scrum_board_shows_the_active_sprint_only(client):
     project = ProjectFactory()
     member = sign_in(client, project, Role.MEMBER)
     sprint = active_sprint(project)
-    in_sprint, = fill(project, member, 1, sprint=sprint)
-    backlog, = fill(project, member, 1)
+    (in_sprint,) = fill(project, member, 1, sprint=sprint)
+    (backlog,) = fill(project, member, 1)
     body = client.get(reverse("projects:board", args=[project.key])).content.decode()
     assert in_sprint.key in body and f"ticket-{backlog.key}" not in body
     everything = client.get(reverse("projects:board", args=[project.key]), {"sprint": "all"}).content.decode()
@@ -92,7 +102,7 @@ def test_unknown_sprint_is_404(client):
 def test_scrum_board_without_active_sprint_says_so(client):
     project = ProjectFactory()
     member = sign_in(client, project, Role.MEMBER)
-    ticket, = fill(project, member, 1)
+    (ticket,) = fill(project, member, 1)
     body = client.get(reverse("projects:board", args=[project.key])).content.decode()
     assert "No sprint is active" in body and f"ticket-{ticket.key}" not in body
 
@@ -101,9 +111,9 @@ def test_filters_by_assignee_label_and_type(client):
     project = ProjectFactory(board_mode="kanban")
     member = sign_in(client, project, Role.MEMBER)
     label = Label.objects.create(project=project, name="data")
-    mine, = fill(project, member, 1, assignee=member)
-    labelled, = fill(project, member, 1, labels=[label])
-    bug, = fill(project, member, 1, type="bug")
+    (mine,) = fill(project, member, 1, assignee=member)
+    (labelled,) = fill(project, member, 1, labels=[label])
+    (bug,) = fill(project, member, 1, type="bug")
     url = reverse("projects:board", args=[project.key])
 
     def keys(**query):
@@ -160,8 +170,11 @@ def test_quick_create_adds_a_ticket_to_the_column(client):
     sprint = active_sprint(project)
     doing = project.statuses.get(slug="in_progress")
     url = reverse("projects:board_quick_create", args=[project.key])
-    response = client.post(url, {"title": "Label 200 images", "status": doing.pk, "type": "task",
-                                 "sprint": str(sprint.pk)}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        url,
+        {"title": "Label 200 images", "status": doing.pk, "type": "task", "sprint": str(sprint.pk)},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     ticket = Ticket.objects.get(project=project, title="Label 200 images")
     assert (ticket.status, ticket.sprint, ticket.reporter) == (doing, sprint, member)
@@ -176,8 +189,10 @@ def test_quick_create_adds_a_ticket_to_the_column(client):
 def test_viewer_cannot_quick_create(client):
     project = ProjectFactory()
     sign_in(client, project, Role.VIEWER)
-    response = client.post(reverse("projects:board_quick_create", args=[project.key]),
-                           {"title": "x", "status": project.statuses.first().pk, "type": "task"})
+    response = client.post(
+        reverse("projects:board_quick_create", args=[project.key]),
+        {"title": "x", "status": project.statuses.first().pk, "type": "task"},
+    )
     assert response.status_code == 403
     assert not Ticket.objects.filter(project=project).exists()
 
@@ -214,7 +229,7 @@ def test_live_poll_answers_304_until_something_changes(client, django_assert_max
 def test_a_committed_move_changes_the_revision(client):
     project = ProjectFactory()
     member = sign_in(client, project, Role.MEMBER)
-    ticket, = fill(project, member, 1)
+    (ticket,) = fill(project, member, 1)
     url = reverse("projects:live", args=[project.key])
     etag = client.get(url)["ETag"]
     services.ticket_move(ticket=ticket, user=member, status="in_progress")
@@ -235,14 +250,14 @@ def test_board_page_query_budget_is_constant(client, django_assert_max_num_queri
     assert shown == {10: 10, 1000: 4 * COLUMN_PAGE_SIZE}[count]  # four columns, the first cards of each
 
 
-
 def test_cards_show_the_custom_fields_chosen_for_cards(client, api):
     project = ProjectFactory(board_mode="kanban")
     member = sign_in(client, project, Role.MEMBER)
-    services.custom_field_create(project=project, name="Dataset", field_type="select", options=["coco", "voc"],
-                                 show_on_card=True)
+    services.custom_field_create(
+        project=project, name="Dataset", field_type="select", options=["coco", "voc"], show_on_card=True
+    )
     services.custom_field_create(project=project, name="Notes", field_type="text")
-    ticket, = fill(project, member, 1)
+    (ticket,) = fill(project, member, 1)
     Ticket.objects.filter(pk=ticket.pk).update(custom_fields={"dataset": "coco", "notes": "secret-ish detail"})
     body = client.get(reverse("projects:board", args=[project.key])).content.decode()
     assert "Dataset: coco" in body and "secret-ish detail" not in body

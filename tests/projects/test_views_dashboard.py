@@ -18,12 +18,23 @@ def _project_with_sprint(n_tickets):
     project = ProjectFactory()
     admin = MembershipFactory(project=project, role=Role.ADMIN).user
     today = timezone.localdate()
-    sprint = services.sprint_create(project=project, name="Sprint A", start_date=today - datetime.timedelta(days=3),
-                                    end_date=today + datetime.timedelta(days=4), capacity=40)
+    sprint = services.sprint_create(
+        project=project,
+        name="Sprint A",
+        start_date=today - datetime.timedelta(days=3),
+        end_date=today + datetime.timedelta(days=4),
+        capacity=40,
+    )
     for i in range(n_tickets):
-        services.ticket_create(project=project, reporter=admin, title=f"Ticket {i}", estimate=2, sprint=sprint,
-                               priority=Priority.URGENT if i == 0 else Priority.MEDIUM,
-                               due_date=today - datetime.timedelta(days=1) if i == 0 else None)
+        services.ticket_create(
+            project=project,
+            reporter=admin,
+            title=f"Ticket {i}",
+            estimate=2,
+            sprint=sprint,
+            priority=Priority.URGENT if i == 0 else Priority.MEDIUM,
+            due_date=today - datetime.timedelta(days=1) if i == 0 else None,
+        )
     services.sprint_start(sprint=sprint, user=admin)
     return project, admin
 
@@ -63,4 +74,6 @@ def test_dashboard_costs_constant_queries(client, django_assert_max_num_queries)
     for project, admin in ((small, admin_small), (big, admin_big)):
         client.force_login(admin)
         with django_assert_max_num_queries(14):
-            assert client.get(reverse("projects:dashboard", args=[project.key]), HTTP_HX_REQUEST="true").status_code == 200
+            assert (
+                client.get(reverse("projects:dashboard", args=[project.key]), HTTP_HX_REQUEST="true").status_code == 200
+            )

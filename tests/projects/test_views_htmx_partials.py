@@ -1,5 +1,6 @@
 """One rule picks a partial (aihub/htmx.py): an htmx request gets the region it swaps, a
 boosted request or a history restore after Back gets the whole page."""
+
 import pytest
 from django.urls import reverse
 
@@ -18,8 +19,9 @@ RESTORE = {"HTTP_HX_REQUEST": "true", "HTTP_HX_HISTORY_RESTORE_REQUEST": "true"}
 def pages(client):
     project = ProjectFactory()
     member = MembershipFactory(project=project, role=Role.MEMBER).user
-    sprint = services.sprint_create(project=project, name="Sprint A", start_date="2026-01-05",
-                                    end_date="2026-01-16", capacity=10)
+    sprint = services.sprint_create(
+        project=project, name="Sprint A", start_date="2026-01-05", end_date="2026-01-16", capacity=10
+    )
     ticket = services.ticket_create(project=project, reporter=member, title="A ticket")
     client.force_login(member)
     return {

@@ -1,5 +1,6 @@
 """The project hub and every section it loads (board summary, dashboard, experiments, docs)
 cost the same queries for a small project and a big one (issue 12, target 6)."""
+
 import datetime
 
 import pytest
@@ -12,17 +13,26 @@ from tests.projects.factories import MembershipFactory, ProjectFactory, seed_boa
 
 pytestmark = pytest.mark.django_db
 
-HUB_PAGES = [("projects:hub", {}, 8), ("projects:board_summary", {}, 8),
-             ("projects:dashboard", {"HTTP_HX_REQUEST": "true"}, 14), ("experiments:hub_section", {}, 8),
-             ("docs_hub:hub_section", {}, 8)]
+HUB_PAGES = [
+    ("projects:hub", {}, 8),
+    ("projects:board_summary", {}, 8),
+    ("projects:dashboard", {"HTTP_HX_REQUEST": "true"}, 14),
+    ("experiments:hub_section", {}, 8),
+    ("docs_hub:hub_section", {}, 8),
+]
 
 
 def _project(key: str, size: int):
     project = ProjectFactory(key=key)
     admin = MembershipFactory(project=project, role=Role.ADMIN).user
     today = datetime.date.today()
-    sprint = Sprint.objects.create(project=project, name="S1", start_date=today - datetime.timedelta(days=3),
-                                   end_date=today + datetime.timedelta(days=7), state=SprintState.ACTIVE)
+    sprint = Sprint.objects.create(
+        project=project,
+        name="S1",
+        start_date=today - datetime.timedelta(days=3),
+        end_date=today + datetime.timedelta(days=7),
+        state=SprintState.ACTIVE,
+    )
     tickets = seed_board(project, admin, sprint, [Label.objects.create(project=project, name="nlp")], size * 10)
     experiment = ExperimentFactory(source=MlflowSourceFactory(project=project))
     for n in range(size * 2):

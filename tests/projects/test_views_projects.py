@@ -11,24 +11,41 @@ pytestmark = pytest.mark.django_db
 def test_create_project_from_the_form(client):
     user = UserFactory()
     client.force_login(user)
-    response = client.post(reverse("projects:create"), {
-        "key": "cv", "name": "Vision", "description": "", "objectives": "", "phase": "plan", "board_mode": "scrum",
-    })
+    response = client.post(
+        reverse("projects:create"),
+        {
+            "key": "cv",
+            "name": "Vision",
+            "description": "",
+            "objectives": "",
+            "phase": "plan",
+            "board_mode": "scrum",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == reverse("projects:hub", args=["CV"])
     hub = client.get(response["Location"]).content.decode()
     assert "Vision" in hub and "Edit project" in hub
 
 
-@pytest.mark.parametrize("key,message", [
-    ("1X", "2 to 10 capital letters"),
-    ("TAKEN", "taken by another project"),
-])
+@pytest.mark.parametrize(
+    "key,message",
+    [
+        ("1X", "2 to 10 capital letters"),
+        ("TAKEN", "taken by another project"),
+    ],
+)
 def test_bad_or_duplicate_key_is_shown_in_the_page(client, key, message):
     ProjectFactory(key="TAKEN")
     client.force_login(UserFactory())
-    response = client.post(reverse("projects:create"), {
-        "key": key, "name": "X", "phase": "define", "board_mode": "scrum",
-    })
+    response = client.post(
+        reverse("projects:create"),
+        {
+            "key": key,
+            "name": "X",
+            "phase": "define",
+            "board_mode": "scrum",
+        },
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert Project.objects.count() == 1
@@ -51,7 +68,10 @@ def test_viewer_reads_but_sees_no_edit_controls_and_cannot_write(client):
     members = client.get(reverse("projects:members", args=[project.key])).content.decode()
     assert "Add member" not in members and "Remove" not in members
     assert client.get(reverse("projects:settings", args=[project.key])).status_code == 403
-    assert client.post(reverse("projects:members", args=[project.key]), {"username": "x", "role": "admin"}).status_code == 403
+    assert (
+        client.post(reverse("projects:members", args=[project.key]), {"username": "x", "role": "admin"}).status_code
+        == 403
+    )
     assert client.post(reverse("projects:member_remove", args=[project.key, other.pk])).status_code == 403
     assert Membership.objects.filter(pk=other.pk).exists()
 
@@ -81,9 +101,16 @@ def test_inviting_unknown_username_without_email_is_a_form_error(client):
 def test_settings_save_and_delete_needs_the_key_typed(client):
     project = ProjectFactory()
     client.force_login(MembershipFactory(project=project, role=Role.ADMIN).user)
-    client.post(reverse("projects:settings", args=[project.key]), {
-        "name": "New name", "description": "Hello", "objectives": "", "phase": "data", "board_mode": "kanban",
-    })
+    client.post(
+        reverse("projects:settings", args=[project.key]),
+        {
+            "name": "New name",
+            "description": "Hello",
+            "objectives": "",
+            "phase": "data",
+            "board_mode": "kanban",
+        },
+    )
     project.refresh_from_db()
     assert (project.name, project.phase, project.board_mode) == ("New name", "data", "kanban")
     client.post(reverse("projects:delete", args=[project.key]), {"confirm_key": "nope"})
@@ -96,10 +123,16 @@ def test_description_markdown_is_sanitized_in_the_hub(client):
     project = ProjectFactory(description="hi")
     admin = MembershipFactory(project=project, role=Role.ADMIN).user
     client.force_login(admin)
-    client.post(reverse("projects:settings", args=[project.key]), {
-        "name": "X", "description": '<img src=x onerror="alert(1)"> [a](javascript:alert(1)) <script>alert(2)</script>',
-        "objectives": "", "phase": "plan", "board_mode": "scrum",
-    })
+    client.post(
+        reverse("projects:settings", args=[project.key]),
+        {
+            "name": "X",
+            "description": '<img src=x onerror="alert(1)"> [a](javascript:alert(1)) <script>alert(2)</script>',
+            "objectives": "",
+            "phase": "plan",
+            "board_mode": "scrum",
+        },
+    )
     page = client.get(reverse("projects:hub", args=[project.key])).content.decode()
     assert "onerror" not in page and "javascript:alert" not in page and "<script>alert(2)" not in page
 

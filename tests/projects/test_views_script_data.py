@@ -3,6 +3,7 @@
 A member names a sprint `</script><script>...</script>`, starts and completes it; the
 project hub, the dashboard and the sprints page put that name into chart data. The pages
 must keep it inside the JSON (escaped), never as markup a browser would run."""
+
 import datetime
 import json
 from html.parser import HTMLParser
@@ -67,17 +68,31 @@ def hostile_sprint(api):
     member = MembershipFactory(project=project, role=Role.MEMBER).user
     client = api.as_user(member)
     today = datetime.date.today()
-    created = client.post("/api/v1/projects/XS/sprints/", {
-        "name": PAYLOAD, "goal": PAYLOAD, "start_date": str(today - datetime.timedelta(days=20)),
-        "end_date": str(today - datetime.timedelta(days=7))}, format="json")
+    created = client.post(
+        "/api/v1/projects/XS/sprints/",
+        {
+            "name": PAYLOAD,
+            "goal": PAYLOAD,
+            "start_date": str(today - datetime.timedelta(days=20)),
+            "end_date": str(today - datetime.timedelta(days=7)),
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.content
     sprint_id = created.json()["id"]
     assert client.post(f"/api/v1/sprints/{sprint_id}/start/").status_code == 200
-    assert client.post(f"/api/v1/sprints/{sprint_id}/complete/", {"move_open_to": None},
-                       format="json").status_code == 200
-    active = client.post("/api/v1/projects/XS/sprints/", {
-        "name": PAYLOAD + " 2", "start_date": str(today - datetime.timedelta(days=2)),
-        "end_date": str(today + datetime.timedelta(days=5))}, format="json").json()
+    assert (
+        client.post(f"/api/v1/sprints/{sprint_id}/complete/", {"move_open_to": None}, format="json").status_code == 200
+    )
+    active = client.post(
+        "/api/v1/projects/XS/sprints/",
+        {
+            "name": PAYLOAD + " 2",
+            "start_date": str(today - datetime.timedelta(days=2)),
+            "end_date": str(today + datetime.timedelta(days=5)),
+        },
+        format="json",
+    ).json()
     assert client.post(f"/api/v1/sprints/{active['id']}/start/").status_code == 200
     viewer = MembershipFactory(project=project, role=Role.VIEWER).user
     return project, viewer, sprint_id, active["id"]

@@ -1,5 +1,6 @@
 """Every serializer of the projects API, split by subject. Import from here:
 `from .serializers import TicketSerializer`."""
+
 from .board import (  # noqa: F401
     BoardBadgeSerializer,
     BoardColumnSerializer,

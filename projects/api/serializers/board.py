@@ -1,4 +1,5 @@
 """Serializers of the board API: the board as cards, a move, a rank, and where a ticket is now."""
+
 from rest_framework import serializers
 
 from ... import live
@@ -29,8 +30,9 @@ class BoardTicketSerializer(serializers.Serializer):
     labels = serializers.ListField(child=serializers.CharField())
     badges = BoardBadgeSerializer(many=True)
     version = serializers.IntegerField()
-    fields = serializers.DictField(child=serializers.CharField(),
-                                   help_text="Custom fields the project shows on cards, as displayed.")
+    fields = serializers.DictField(
+        child=serializers.CharField(), help_text="Custom fields the project shows on cards, as displayed."
+    )
 
 
 class BoardColumnSerializer(serializers.Serializer):
@@ -50,20 +52,39 @@ class BoardSerializer(serializers.Serializer):
 
 class TicketMoveSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="A status slug of the project's workflow.")
-    after = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
-                                  help_text="A ticket key in that column; null puts the card at the top.")
-    version = serializers.IntegerField(required=False, min_value=1,
-                                       help_text="The version the move is based on; a stale one answers 409.")
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="",
-                                            help_text="Admins only: move into a finished status despite its checks.")
+    after = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="A ticket key in that column; null puts the card at the top.",
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version the move is based on; a stale one answers 409."
+    )
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Admins only: move into a finished status despite its checks.",
+    )
 
 
 class TicketRankSerializer(serializers.Serializer):
-    after = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
-                                  help_text="A ticket key: the ticket goes right after it in the project order.")
-    before = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None,
-                                   help_text="Without `after`: the ticket goes right before this one. "
-                                             "Neither: the top of the order.")
+    after = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="A ticket key: the ticket goes right after it in the project order.",
+    )
+    before = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="Without `after`: the ticket goes right before this one. Neither: the top of the order.",
+    )
 
 
 class TicketPlaceSerializer(serializers.Serializer):
@@ -73,10 +94,16 @@ class TicketPlaceSerializer(serializers.Serializer):
     status = serializers.CharField(help_text="The status slug.")
     rank = serializers.IntegerField()
     version = serializers.IntegerField()
-    revision = serializers.IntegerField(allow_null=True, help_text="The project's live revision after the "
-                                        "change; null while live updates are paused.")
+    revision = serializers.IntegerField(
+        allow_null=True, help_text="The project's live revision after the change; null while live updates are paused."
+    )
 
 
 def ticket_place_json(ticket: Ticket) -> dict:
-    return {"key": ticket.key, "status": ticket.status.slug, "rank": ticket.rank, "version": ticket.version,
-            "revision": live.project_revision(ticket.project_id)}
+    return {
+        "key": ticket.key,
+        "status": ticket.status.slug,
+        "rank": ticket.rank,
+        "version": ticket.version,
+        "revision": live.project_revision(ticket.project_id),
+    }

@@ -1,4 +1,5 @@
 """Serializers of the planning API: custom fields, workflow statuses, saved views, relations."""
+
 from rest_framework import serializers
 
 from ...models import CustomField, CustomFieldType, SavedView, WorkflowStatus

@@ -1,4 +1,5 @@
 """Serializers of the projects API: projects and memberships."""
+
 from rest_framework import serializers
 
 from ...models import PROJECT_KEY_PATTERN, BoardMode, Membership, Phase, Project, Role, project_key_validator
@@ -9,14 +10,25 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ("key", "name", "description", "description_html", "objectives", "phase", "board_mode",
-                  "role", "created_at", "updated_at")
+        fields = (
+            "key",
+            "name",
+            "description",
+            "description_html",
+            "objectives",
+            "phase",
+            "board_mode",
+            "role",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = ("description_html", "created_at", "updated_at")
 
 
 class ProjectCreateSerializer(serializers.Serializer):
     key = serializers.RegexField(
-        rf"^{PROJECT_KEY_PATTERN}$", max_length=10,
+        rf"^{PROJECT_KEY_PATTERN}$",
+        max_length=10,
         error_messages={"invalid": project_key_validator.message},
     )
     name = serializers.CharField(max_length=200)

@@ -1,4 +1,5 @@
 """Serializers of the sprints API: sprints, their writes, start and complete, burndown."""
+
 from rest_framework import serializers
 
 from ... import services
@@ -13,8 +14,22 @@ class SprintSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Sprint
-        fields = ("id", "project", "name", "goal", "start_date", "end_date", "capacity", "state", "started_at",
-                  "completed_at", "committed_points", "done_points", "ticket_count", "created_at")
+        fields = (
+            "id",
+            "project",
+            "name",
+            "goal",
+            "start_date",
+            "end_date",
+            "capacity",
+            "state",
+            "started_at",
+            "completed_at",
+            "committed_points",
+            "done_points",
+            "ticket_count",
+            "created_at",
+        )
         read_only_fields = fields
 
 
@@ -27,8 +42,12 @@ class SprintCreateSerializer(serializers.Serializer):
 
 
 class SprintCompleteSerializer(serializers.Serializer):
-    move_open_to = serializers.IntegerField(required=False, allow_null=True, default=None,
-                                            help_text="A sprint id for unfinished tickets; null: the backlog.")
+    move_open_to = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A sprint id for unfinished tickets; null: the backlog.",
+    )
 
 
 class BurndownPointSerializer(serializers.Serializer):
@@ -44,7 +63,10 @@ class BurndownSerializer(serializers.Serializer):
 
 class SprintStartSerializer(serializers.Serializer):
     dates = serializers.ChoiceField(
-        choices=services.sprints.StartDates.CHOICES, required=False, default=services.sprints.StartDates.PLANNED,
+        choices=services.sprints.StartDates.CHOICES,
+        required=False,
+        default=services.sprints.StartDates.PLANNED,
         help_text='"planned" keeps the planned dates; "today" sets the start date to today and keeps the end '
-                  'date; "today_shift" also moves the end date to keep the length. The burndown always begins '
-                  "at the actual start (started_at).")
+        'date; "today_shift" also moves the end date to keep the length. The burndown always begins '
+        "at the actual start (started_at).",
+    )

@@ -1,4 +1,5 @@
 """Serializers of the tickets API: a ticket as the contract describes it, its writes, comments."""
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -37,10 +38,35 @@ class TicketSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Ticket
-        fields = ("key", "project", "number", "title", "description", "description_html", "type", "status",
-                  "status_name", "priority", "assignee", "reporter", "estimate", "labels", "sprint", "due_date",
-                  "parent", "acceptance_criteria", "acceptance_criteria_html", "custom_fields", "rank", "version",
-                  "finished_at", "created_at", "updated_at", "backlinks", "url")
+        fields = (
+            "key",
+            "project",
+            "number",
+            "title",
+            "description",
+            "description_html",
+            "type",
+            "status",
+            "status_name",
+            "priority",
+            "assignee",
+            "reporter",
+            "estimate",
+            "labels",
+            "sprint",
+            "due_date",
+            "parent",
+            "acceptance_criteria",
+            "acceptance_criteria_html",
+            "custom_fields",
+            "rank",
+            "version",
+            "finished_at",
+            "created_at",
+            "updated_at",
+            "backlinks",
+            "url",
+        )
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -69,8 +95,9 @@ class TicketWriteSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=TicketType.choices, required=False)
     status = serializers.CharField(required=False, help_text="A status slug of the project's workflow.")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    assignee = serializers.CharField(required=False, allow_null=True, allow_blank=True,
-                                     help_text="A member's username, or null.")
+    assignee = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text="A member's username, or null."
+    )
     estimate = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=1000)
     labels = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     sprint = serializers.IntegerField(required=False, allow_null=True, help_text="A sprint id, or null.")
@@ -82,10 +109,12 @@ class TicketWriteSerializer(serializers.Serializer):
 
 class TicketPatchSerializer(TicketWriteSerializer):
     title = serializers.CharField(max_length=255, required=False)
-    version = serializers.IntegerField(required=False, min_value=1,
-                                       help_text="The version this change is based on; a stale one answers 409.")
-    override_reason = serializers.CharField(required=False, allow_blank=True,
-                                            help_text="Admins only: move into a finished status despite its checks.")
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version this change is based on; a stale one answers 409."
+    )
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Admins only: move into a finished status despite its checks."
+    )
 
 
 def ticket_json(tickets, *, request, many=False):

@@ -6,6 +6,7 @@ calls `services.ticket_move` (the board page drags through it) and
 `POST /api/v1/tickets/{ticket_key}/rank/` calls `services.ticket_rank` (the backlog page
 drags through it). Both answer where the ticket is now (TicketPlaceSerializer), and both
 refuse with the API's one error shape: 400 `{"field": ["message"]}`."""
+
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -39,8 +40,11 @@ class BoardView(ProjectScopedAPIView):
     @extend_schema(
         operation_id="projects_board_retrieve",
         parameters=[
-            OpenApiParameter("sprint", OpenApiTypes.STR, description='A sprint id, or "active". Without it: '
-                             "every ticket of the project."),
+            OpenApiParameter(
+                "sprint",
+                OpenApiTypes.STR,
+                description='A sprint id, or "active". Without it: every ticket of the project.',
+            ),
             OpenApiParameter("assignee", OpenApiTypes.STR, description='A username, or "none" for unassigned.'),
             OpenApiParameter("label", OpenApiTypes.STR, description="A label name."),
             OpenApiParameter("type", OpenApiTypes.STR, description="A ticket type."),
@@ -51,17 +55,31 @@ class BoardView(ProjectScopedAPIView):
         project = self.get_project()
         sprint = self._sprint(project, request.query_params.get("sprint"))
         no_board = sprint is None and request.query_params.get("sprint") == "active"
-        columns = selectors.board_columns(project=project, sprint=sprint,
-                                          filters=selectors.BoardFilters.from_query(request.query_params),
-                                          per_column=None, empty=no_board, api=True)
-        return Response({
-            "sprint": sprint.pk if sprint else None,
-            "columns": [
-                {"status": c.slug, "name": c.name, "wip_limit": c.wip_limit, "is_finished": c.is_finished,
-                 "count": c.count, "over_limit": c.over_limit, "tickets": c.cards}
-                for c in columns
-            ],
-        })
+        columns = selectors.board_columns(
+            project=project,
+            sprint=sprint,
+            filters=selectors.BoardFilters.from_query(request.query_params),
+            per_column=None,
+            empty=no_board,
+            api=True,
+        )
+        return Response(
+            {
+                "sprint": sprint.pk if sprint else None,
+                "columns": [
+                    {
+                        "status": c.slug,
+                        "name": c.name,
+                        "wip_limit": c.wip_limit,
+                        "is_finished": c.is_finished,
+                        "count": c.count,
+                        "over_limit": c.over_limit,
+                        "tickets": c.cards,
+                    }
+                    for c in columns
+                ],
+            }
+        )
 
     @staticmethod
     def _sprint(project, value):
@@ -78,8 +96,11 @@ class BoardView(ProjectScopedAPIView):
 class TicketMoveView(ProjectScopedAPIView):
     serializer_class = TicketPlaceSerializer
 
-    @extend_schema(operation_id="tickets_move", request=TicketMoveSerializer,
-                   responses={200: TicketPlaceSerializer, 409: TicketSerializer})
+    @extend_schema(
+        operation_id="tickets_move",
+        request=TicketMoveSerializer,
+        responses={200: TicketPlaceSerializer, 409: TicketSerializer},
+    )
     def post(self, request, ticket_key):
         # Only what the access check needs: the service re-reads the ticket under a lock.
         ticket = self.get_scoped_ticket(Ticket.objects.only("id", "project_id", "key"), ticket_key)
@@ -91,8 +112,12 @@ class TicketMoveView(ProjectScopedAPIView):
             # The current ticket (the contract's 409 body), and who changed it last, so the
             # board can say who moved it.
             current = selectors.ticket_list(project=stale.current.project).get(pk=stale.current.pk)
-            raise Conflict({**ticket_json(current, request=request),
-                            "changed_by": selectors.ticket_last_changed_by(ticket=current)}) from None
+            raise Conflict(
+                {
+                    **ticket_json(current, request=request),
+                    "changed_by": selectors.ticket_last_changed_by(ticket=current),
+                }
+            ) from None
         return Response(ticket_place_json(moved))
 
 

@@ -1,5 +1,6 @@
 """Planning settings and helpers over REST: custom fields and workflow statuses (admins
 write), saved views (anyone saves a private view; members share), ticket relations."""
+
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
@@ -30,11 +31,15 @@ class CustomFieldListCreate(ProjectScopedAPIView):
 
     @extend_schema(operation_id="projects_custom_fields_list", responses={200: CustomFieldSerializer(many=True)})
     def get(self, request, key):
-        return Response(CustomFieldSerializer(self.get_project().custom_fields.order_by("position", "id"),
-                                              many=True).data)
+        return Response(
+            CustomFieldSerializer(self.get_project().custom_fields.order_by("position", "id"), many=True).data
+        )
 
-    @extend_schema(operation_id="projects_custom_fields_create", request=CustomFieldWriteSerializer,
-                   responses={201: CustomFieldSerializer})
+    @extend_schema(
+        operation_id="projects_custom_fields_create",
+        request=CustomFieldWriteSerializer,
+        responses={201: CustomFieldSerializer},
+    )
     def post(self, request, key):
         project = self.get_project()
         data = CustomFieldWriteSerializer(data=request.data)
@@ -57,8 +62,11 @@ class CustomFieldDetail(ProjectScopedAPIView):
     def get(self, request, key, field_key):
         return Response(CustomFieldSerializer(self.get_field(field_key)).data)
 
-    @extend_schema(operation_id="projects_custom_fields_partial_update", request=CustomFieldPatchSerializer,
-                   responses={200: CustomFieldSerializer})
+    @extend_schema(
+        operation_id="projects_custom_fields_partial_update",
+        request=CustomFieldPatchSerializer,
+        responses={200: CustomFieldSerializer},
+    )
     def patch(self, request, key, field_key):
         field = self.get_field(field_key)
         data = CustomFieldPatchSerializer(data=request.data)
@@ -81,8 +89,9 @@ class StatusListCreate(ProjectScopedAPIView):
     def get(self, request, key):
         return Response(StatusSerializer(self.get_project().statuses.order_by("position", "id"), many=True).data)
 
-    @extend_schema(operation_id="projects_statuses_create", request=StatusWriteSerializer,
-                   responses={201: StatusSerializer})
+    @extend_schema(
+        operation_id="projects_statuses_create", request=StatusWriteSerializer, responses={201: StatusSerializer}
+    )
     def post(self, request, key):
         data = StatusWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -94,8 +103,11 @@ class StatusDetail(ProjectScopedAPIView):
     serializer_class = StatusSerializer
     write_action = Action.ADMIN
 
-    @extend_schema(operation_id="projects_statuses_partial_update", request=StatusPatchSerializer,
-                   responses={200: StatusSerializer})
+    @extend_schema(
+        operation_id="projects_statuses_partial_update",
+        request=StatusPatchSerializer,
+        responses={200: StatusSerializer},
+    )
     def patch(self, request, key, slug):
         project = self.get_project()
         current = project.statuses.filter(slug=slug).first()
@@ -104,9 +116,13 @@ class StatusDetail(ProjectScopedAPIView):
         data = StatusPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        services.status_update(status=current, name=values.get("name"), is_finished=values.get("is_finished"),
-                               wip_limit=values["wip_limit"] if "wip_limit" in values else "",
-                               position=values.get("position"))
+        services.status_update(
+            status=current,
+            name=values.get("name"),
+            is_finished=values.get("is_finished"),
+            wip_limit=values["wip_limit"] if "wip_limit" in values else "",
+            position=values.get("position"),
+        )
         current.refresh_from_db()
         return Response(StatusSerializer(current).data)
 
@@ -124,8 +140,9 @@ class SavedViewListCreate(ProjectScopedAPIView):
         page = self.paginate_queryset(views)
         return self.get_paginated_response(SavedViewSerializer(page, many=True).data)
 
-    @extend_schema(operation_id="projects_views_create", request=SavedViewSerializer,
-                   responses={201: SavedViewSerializer})
+    @extend_schema(
+        operation_id="projects_views_create", request=SavedViewSerializer, responses={201: SavedViewSerializer}
+    )
     def post(self, request, key):
         project = self.get_project()
         data = SavedViewSerializer(data=request.data)
@@ -143,8 +160,9 @@ class SavedViewDetail(ProjectScopedAPIView):
     @extend_schema(operation_id="projects_views_destroy", responses={204: None})
     def delete(self, request, key, view_id):
         project = self.get_project()
-        view = SavedView.objects.filter(project=project, pk=view_id).filter(
-            Q(owner=request.user) | Q(shared=True)).first()
+        view = (
+            SavedView.objects.filter(project=project, pk=view_id).filter(Q(owner=request.user) | Q(shared=True)).first()
+        )
         if view is None:
             raise Http404
         services.saved_view_delete(view=view, user=request.user)
@@ -161,15 +179,20 @@ class TicketRelationListCreate(ProjectScopedAPIView):
     @staticmethod
     def _json(items) -> list[dict]:
         kinds = {"blocks": "blocks", "is blocked by": "is_blocked_by", "relates to": "relates_to"}
-        return [{"id": i["id"], "kind": kinds[i["label"]], "ticket": i["ticket"].key, "title": i["ticket"].title}
-                for i in items]
+        return [
+            {"id": i["id"], "kind": kinds[i["label"]], "ticket": i["ticket"].key, "title": i["ticket"].title}
+            for i in items
+        ]
 
     @extend_schema(operation_id="tickets_relations_list", responses={200: RelationSerializer(many=True)})
     def get(self, request, ticket_key):
         return Response(self._json(selectors.ticket_relations(ticket=self.get_ticket(ticket_key))))
 
-    @extend_schema(operation_id="tickets_relations_create", request=RelationSerializer,
-                   responses={201: RelationSerializer(many=True)})
+    @extend_schema(
+        operation_id="tickets_relations_create",
+        request=RelationSerializer,
+        responses={201: RelationSerializer(many=True)},
+    )
     def post(self, request, ticket_key):
         ticket = self.get_ticket(ticket_key)
         data = RelationSerializer(data=request.data)
@@ -187,8 +210,11 @@ class TicketRelationDetail(ProjectScopedAPIView):
     @extend_schema(operation_id="tickets_relations_destroy", responses={204: None})
     def delete(self, request, ticket_key, relation_id):
         ticket = self.get_scoped_ticket(Ticket.objects.select_related("project"), ticket_key)
-        relation = TicketRelation.objects.filter(Q(source=ticket) | Q(target=ticket), pk=relation_id).select_related(
-            "source", "target").first()
+        relation = (
+            TicketRelation.objects.filter(Q(source=ticket) | Q(target=ticket), pk=relation_id)
+            .select_related("source", "target")
+            .first()
+        )
         if relation is None:
             raise Http404
         services.relation_remove(relation=relation, ticket=ticket, user=request.user)

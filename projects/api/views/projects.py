@@ -1,5 +1,6 @@
 """Projects and their members over REST: list and create projects, read, change and delete
 one; add members, change a role, remove a member (or leave)."""
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -76,8 +77,9 @@ class MemberListCreate(ProjectScopedAPIView):
         user = User.objects.filter(username=data.validated_data["username"]).first()
         if user is None:
             raise ValidationError({"username": ["No user with this username."]})
-        membership = services.membership_add(project=project, user=user, role=data.validated_data["role"],
-                                             added_by=request.user)
+        membership = services.membership_add(
+            project=project, user=user, role=data.validated_data["role"], added_by=request.user
+        )
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
@@ -93,9 +95,7 @@ class MemberDetail(ProjectScopedAPIView):
         return self.request.method == "DELETE" and self.kwargs.get("username") == self.request.user.username
 
     def get_membership(self, username):
-        membership = (
-            selectors.project_members(project=self.get_project()).filter(user__username=username).first()
-        )
+        membership = selectors.project_members(project=self.get_project()).filter(user__username=username).first()
         if membership is None:
             raise Http404
         return membership
@@ -111,8 +111,11 @@ class MemberDetail(ProjectScopedAPIView):
         services.membership_change_role(membership=membership, role=data.validated_data["role"])
         return Response(MembershipSerializer(membership).data)
 
-    @extend_schema(responses={204: None}, description="Admins remove a member; any member may remove "
-                   "themselves (leave the project), except its last admin.")
+    @extend_schema(
+        responses={204: None},
+        description="Admins remove a member; any member may remove "
+        "themselves (leave the project), except its last admin.",
+    )
     def delete(self, request, key, username):
         services.membership_remove(membership=self.get_membership(username), leaving=self._leaving())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,5 +1,6 @@
 """Sprints over REST: list and create, start (one active per project), complete with
 carry-over, burndown."""
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -25,8 +26,9 @@ class SprintListCreate(ProjectScopedAPIView):
         page = self.paginate_queryset(selectors.sprint_list(project=self.get_project()).select_related("project"))
         return self.get_paginated_response(SprintSerializer(page, many=True).data)
 
-    @extend_schema(operation_id="projects_sprints_create", request=SprintCreateSerializer,
-                   responses={201: SprintSerializer})
+    @extend_schema(
+        operation_id="projects_sprints_create", request=SprintCreateSerializer, responses={201: SprintSerializer}
+    )
     def post(self, request, key):
         project = self.get_project()
         data = SprintCreateSerializer(data=request.data)
@@ -51,8 +53,9 @@ class SprintDetail(SprintScopedView):
     def get(self, request, sprint_id):
         return Response(self.sprint_json(self.get_sprint(sprint_id)))
 
-    @extend_schema(operation_id="sprints_partial_update", request=SprintCreateSerializer,
-                   responses={200: SprintSerializer})
+    @extend_schema(
+        operation_id="sprints_partial_update", request=SprintCreateSerializer, responses={200: SprintSerializer}
+    )
     def patch(self, request, sprint_id):
         sprint = self.get_sprint(sprint_id)
         data = SprintCreateSerializer(data=request.data, partial=True)
@@ -66,14 +69,14 @@ class SprintStart(SprintScopedView):
     def post(self, request, sprint_id):
         data = SprintStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        sprint = services.sprint_start(sprint=self.get_sprint(sprint_id), user=request.user,
-                                       dates=data.validated_data["dates"])
+        sprint = services.sprint_start(
+            sprint=self.get_sprint(sprint_id), user=request.user, dates=data.validated_data["dates"]
+        )
         return Response(self.sprint_json(sprint))
 
 
 class SprintComplete(SprintScopedView):
-    @extend_schema(operation_id="sprints_complete", request=SprintCompleteSerializer,
-                   responses={200: SprintSerializer})
+    @extend_schema(operation_id="sprints_complete", request=SprintCompleteSerializer, responses={200: SprintSerializer})
     def post(self, request, sprint_id):
         sprint = self.get_sprint(sprint_id)
         data = SprintCompleteSerializer(data=request.data)
@@ -82,8 +85,9 @@ class SprintComplete(SprintScopedView):
         if data.validated_data["move_open_to"] is not None:
             target = Sprint.objects.filter(project=sprint.project, pk=data.validated_data["move_open_to"]).first()
             if target is None:
-                raise serializers.ValidationError({"move_open_to": [f"No sprint {data.validated_data['move_open_to']}"
-                                                                    f" in {sprint.project.key}."]})
+                raise serializers.ValidationError(
+                    {"move_open_to": [f"No sprint {data.validated_data['move_open_to']} in {sprint.project.key}."]}
+                )
         sprint = services.sprint_complete(sprint=sprint, user=request.user, move_open_to=target)
         return Response(self.sprint_json(sprint))
 

@@ -3,6 +3,7 @@ create; read, PATCH (409 with the current ticket on a stale `version`) and delet
 
 Input serializers check shape; services check the rules (membership, workflow, custom
 field types) and their ValidationError becomes a 400 with field errors."""
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -34,15 +35,19 @@ def _client_values(data: dict) -> dict:
 
 FILTER_PARAMETERS = [
     OpenApiParameter("status", OpenApiTypes.STR, description="Status slugs, comma separated."),
-    OpenApiParameter("assignee", OpenApiTypes.STR, description='Usernames, comma separated; "none" for unassigned, '
-                                                               '"me" for the caller.'),
+    OpenApiParameter(
+        "assignee",
+        OpenApiTypes.STR,
+        description='Usernames, comma separated; "none" for unassigned, "me" for the caller.',
+    ),
     OpenApiParameter("sprint", OpenApiTypes.STR, description='A sprint id, "active", or "none" for the backlog.'),
     OpenApiParameter("label", OpenApiTypes.STR, description="Label names, comma separated (any of them)."),
     OpenApiParameter("type", OpenApiTypes.STR, description="Ticket types, comma separated."),
     OpenApiParameter("priority", OpenApiTypes.STR, description="Priorities, comma separated."),
     OpenApiParameter("q", OpenApiTypes.STR, description="Text in the title or description, or an exact key."),
-    OpenApiParameter("parent", OpenApiTypes.STR,
-                     description="A parent ticket's key: its sub-tasks (an epic's stories)."),
+    OpenApiParameter(
+        "parent", OpenApiTypes.STR, description="A parent ticket's key: its sub-tasks (an epic's stories)."
+    ),
     OpenApiParameter("cf_<key>", OpenApiTypes.STR, description="A custom field's value (multi-select: contains)."),
 ]
 
@@ -50,16 +55,18 @@ FILTER_PARAMETERS = [
 class TicketListCreate(ProjectScopedAPIView):
     serializer_class = TicketSerializer
 
-    @extend_schema(operation_id="projects_tickets_list", parameters=FILTER_PARAMETERS,
-                   responses={200: TicketSerializer(many=True)})
+    @extend_schema(
+        operation_id="projects_tickets_list", parameters=FILTER_PARAMETERS, responses={200: TicketSerializer(many=True)}
+    )
     def get(self, request, key):
         project = self.get_project()
         filters = selectors.TicketFilters.from_query(request.query_params)
         page = self.paginate_queryset(selectors.ticket_list(project=project, filters=filters, user=request.user))
         return self.get_paginated_response(ticket_json(page, request=request, many=True))
 
-    @extend_schema(operation_id="projects_tickets_create", request=TicketWriteSerializer,
-                   responses={201: TicketSerializer})
+    @extend_schema(
+        operation_id="projects_tickets_create", request=TicketWriteSerializer, responses={201: TicketSerializer}
+    )
     def post(self, request, key):
         project = self.get_project()
         data = TicketWriteSerializer(data=request.data)
@@ -74,8 +81,9 @@ class TicketDetail(ProjectScopedAPIView):
 
     def get_ticket(self, ticket_key) -> Ticket:
         return self.get_scoped_ticket(
-            Ticket.objects.select_related("project", "status", "assignee", "reporter", "parent")
-            .prefetch_related("labels"),
+            Ticket.objects.select_related("project", "status", "assignee", "reporter", "parent").prefetch_related(
+                "labels"
+            ),
             ticket_key,
         )
 
@@ -83,8 +91,11 @@ class TicketDetail(ProjectScopedAPIView):
     def get(self, request, ticket_key):
         return Response(ticket_json(self.get_ticket(ticket_key), request=request))
 
-    @extend_schema(operation_id="tickets_partial_update", request=TicketPatchSerializer,
-                   responses={200: TicketSerializer, 409: TicketSerializer})
+    @extend_schema(
+        operation_id="tickets_partial_update",
+        request=TicketPatchSerializer,
+        responses={200: TicketSerializer, 409: TicketSerializer},
+    )
     def patch(self, request, ticket_key):
         ticket = self.get_ticket(ticket_key)
         data = TicketPatchSerializer(data=request.data, partial=True)
@@ -115,8 +126,9 @@ class CommentListCreate(ProjectScopedAPIView):
         page = self.paginate_queryset(comments)
         return self.get_paginated_response(CommentSerializer(page, many=True).data)
 
-    @extend_schema(operation_id="tickets_comments_create", request=CommentCreateSerializer,
-                   responses={201: CommentSerializer})
+    @extend_schema(
+        operation_id="tickets_comments_create", request=CommentCreateSerializer, responses={201: CommentSerializer}
+    )
     def post(self, request, ticket_key):
         ticket = self.get_ticket(ticket_key)
         data = CommentCreateSerializer(data=request.data)

@@ -1,5 +1,6 @@
 """Create the demo user and a small demo workspace. Safe to run again: it changes nothing
 that already exists."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -16,7 +17,7 @@ DEMO_PROJECTS = [
         "name": "Defect detection",
         "phase": "develop",
         "description": "Find surface defects on the assembly line from camera images.\n\n"
-                       "Owner: the vision team. Data: line-3 cameras, labelled by QA.",
+        "Owner: the vision team. Data: line-3 cameras, labelled by QA.",
         "objectives": "- Recall of **0.95** on scratches by the end of Q1\n- Inference under 40 ms on the edge box",
     },
     {
@@ -36,16 +37,17 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         User = get_user_model()
         demo, created = User.objects.get_or_create(
-            username=DEMO_USERNAME, defaults={"display_name": "Demo PM", "email": "demo@example.com",
-                                              "is_staff": True, "is_superuser": True}
+            username=DEMO_USERNAME,
+            defaults={"display_name": "Demo PM", "email": "demo@example.com", "is_staff": True, "is_superuser": True},
         )
         if created:
             demo.set_password(DEMO_PASSWORD)
             demo.save()
         teammates = []
         for username, name in [("dana", "Dana Scientist"), ("sam", "Sam Stakeholder")]:
-            user, made = User.objects.get_or_create(username=username, defaults={"display_name": name,
-                                                                                 "email": f"{username}@example.com"})
+            user, made = User.objects.get_or_create(
+                username=username, defaults={"display_name": name, "email": f"{username}@example.com"}
+            )
             if made:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
@@ -59,7 +61,9 @@ class Command(BaseCommand):
         for entry in hooks.demo_seeders:
             self.stdout.write(f"Seeding demo {entry['name']}…")
             entry["seeder"](demo)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo workspace ready. Sign in at http://127.0.0.1:8000 as {DEMO_USERNAME} / {DEMO_PASSWORD} "
-            f"(also dana and sam, same password)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo workspace ready. Sign in at http://127.0.0.1:8000 as {DEMO_USERNAME} / {DEMO_PASSWORD} "
+                f"(also dana and sam, same password)."
+            )
+        )
