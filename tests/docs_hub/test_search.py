@@ -119,6 +119,21 @@ def test_search_costs_constant_queries(client, member_of, size, django_assert_ma
     assert page.status_code == 200 and "Drift runbook" in page.content.decode()
 
 
+@pytest.mark.parametrize("size", [3, 30])
+def test_search_api_costs_constant_queries(api, member_of, size, django_assert_max_num_queries):
+    project = ProjectFactory()
+    user = member_of(project)
+    for n in range(size):
+        TicketFactory(project=project, title=f"Drift alert {n}", description="data drift detected")
+        make_doc(project, title=f"Drift runbook {n}", body="what to do on drift")
+    client = api.as_user(user)
+    # Token and user, one query per provider (tickets, docs, runs), one snippet query per kind
+    # among the results (tickets, docs): constant.
+    with django_assert_max_num_queries(7):
+        response = client.get("/api/v1/search/", {"q": "drift"})
+    assert response.status_code == 200 and len(response.json()["results"]) == min(2 * size, 50)
+
+
 @pytest.mark.parametrize("query", ['"', "-", "or", "the", "!!! ((", "a" * 300, "'; DROP TABLE docs_hub_doc; --"])
 def test_odd_queries_never_fail_nor_dump_everything(api, member_of, query):
     project = ProjectFactory()
