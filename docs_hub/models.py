@@ -98,6 +98,9 @@ class DocSlugAlias(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "slug"], name="unique_doc_alias")]
 
+    def __str__(self) -> str:
+        return f"{self.slug} -> doc {self.doc_id}"
+
 
 class DocRevision(models.Model):
     """One save. `macro_values` keeps what each live macro showed at that moment, so the
@@ -137,6 +140,9 @@ class DocLink(models.Model):
         constraints = [models.UniqueConstraint(fields=["source", "target_text"], name="unique_doc_link")]
         indexes = [models.Index(fields=["target"], name="doc_link_target")]
 
+    def __str__(self) -> str:
+        return f"doc {self.source_id} -> [[{self.target_text}]]"
+
 
 class DocTicketLink(models.Model):
     """A ticket key of the doc's own project (plain or in a ticket macro). Kept by key, so
@@ -148,6 +154,9 @@ class DocTicketLink(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["doc", "ticket_key"], name="unique_doc_ticket_key")]
         indexes = [models.Index(fields=["ticket_key"], name="doc_ticket_link_key")]
+
+    def __str__(self) -> str:
+        return f"doc {self.doc_id} -> {self.ticket_key}"
 
 
 class DocTemplate(models.Model):

@@ -3,6 +3,7 @@ package ships (no download), logged to the local MLflow store with `aihub.ticket
 a registered champion version, a source for that store, and a sync. Idempotent: a second
 run trains nothing and only syncs."""
 
+import contextlib
 import logging
 import time
 
@@ -129,10 +130,8 @@ def _train_and_log(tickets: list[Ticket]) -> None:
     best_f1, best_run = max(results)
     from mlflow.exceptions import MlflowException
 
-    try:
+    with contextlib.suppress(MlflowException):  # registered by an earlier demo run
         client.create_registered_model(MODEL_NAME, description="Demo defect classifier")
-    except MlflowException:
-        pass  # registered by an earlier demo run
     run = client.get_run(best_run)
     version = client.create_model_version(MODEL_NAME, f"{run.info.artifact_uri}/model", run_id=best_run)
     client.set_registered_model_alias(MODEL_NAME, "champion", version.version)

@@ -193,13 +193,16 @@ class MetricPoint(models.Model):
     is_nan = models.BooleanField(default=False)
     timestamp = models.BigIntegerField()
 
-    @property
-    def real_value(self) -> float:
-        return math.nan if self.is_nan else self.value
-
     class Meta:
         ordering = ["run", "key", "step", "timestamp"]
         indexes = [models.Index(fields=["run", "key", "step"], name="metric_point_history")]
+
+    def __str__(self) -> str:
+        return f"{self.key}[{self.step}] of run {self.run_id}"
+
+    @property
+    def real_value(self) -> float:
+        return math.nan if self.is_nan else self.value
 
 
 class ModelVersion(models.Model):
@@ -242,6 +245,9 @@ class RunLink(models.Model):
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["run", "ticket"], name="unique_run_ticket")]
         indexes = [models.Index(fields=["ticket", "active"], name="run_link_ticket")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} -> ticket {self.ticket_id} ({self.origin})"
 
 
 class SyncRecord(models.Model):
@@ -380,6 +386,9 @@ class RegressionFlag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "champion_run_id", "metric"], name="unique_regression_flag"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} of run {self.run_id} below champion {self.champion_run_id}"
 
     @property
     def delta(self) -> float:

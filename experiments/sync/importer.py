@@ -412,10 +412,12 @@ def insert_points(rows: list[tuple]) -> None:
         return
     if connection.vendor == "postgresql":
         table = MetricPoint._meta.db_table
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f'COPY "{table}" ({", ".join(POINT_COLUMNS)}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f'COPY "{table}" ({", ".join(POINT_COLUMNS)}) FROM STDIN') as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
         return
     MetricPoint.objects.bulk_create(
         [MetricPoint(**dict(zip(POINT_COLUMNS, row, strict=True))) for row in rows], batch_size=2000

@@ -39,7 +39,7 @@ def status_update(
     status: WorkflowStatus,
     name: str | None = None,
     is_finished: bool | None = None,
-    wip_limit: int | None | str = "",
+    wip_limit: int | str | None = "",
     position: int | None = None,
 ) -> WorkflowStatus:
     """Rename a status, mark it finished or not, set its WIP limit (None: no limit; the

@@ -7,6 +7,7 @@ sees what an injected script would do); `project_urls(project)` lists every page
 project from the database; `visit(page, watch, url)` opens one and waits until its htmx
 fragments have loaded."""
 
+import contextlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -66,11 +67,10 @@ def visit(page, watch: Watch, url: str) -> dict:
     status = response.status if response else None
     if status is not None and status >= 500:
         watch.failed.append(f"{url}: HTTP {status}")
-    try:
-        # htmx sections (hx-trigger="load") and charts; live polling never keeps it busy.
+    # htmx sections (hx-trigger="load") and charts; live polling never keeps it busy. A slow
+    # page is still checked for what it ran.
+    with contextlib.suppress(PlaywrightTimeoutError):
         page.wait_for_load_state("networkidle", timeout=20_000)
-    except PlaywrightTimeoutError:
-        pass  # a slow page is still checked for what it ran
     recorded = page.evaluate("""() => ({
         csp: window.__csp || [],
         hits: window.__xss_hits || [],

@@ -3,6 +3,7 @@ from our origin only), and the demo workspace obeys it. Crawled in Chromium: a v
 a JavaScript error or a missing header fails the test; so does a page that stopped working
 because its inline handler was removed."""
 
+import io
 from urllib.parse import urlparse
 
 import pytest
@@ -36,7 +37,7 @@ def demo(settings, demo_mlflow_store):
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     try:
-        call_command("seed_demo", stdout=open("/dev/null", "w"))
+        call_command("seed_demo", stdout=io.StringIO())
     finally:
         app.conf.task_always_eager = eager
     return Project.objects.get(key="CV")

@@ -57,7 +57,8 @@ def test_full_text_search_on_postgres(world):
 
     slugs = dict(Doc.objects.values_list("title", "slug"))
     assert {hit.url for hit in hits} == {ticket_url(hit.key) for hit in hits if hit.type == "ticket"} | {
-        doc_url("MINE", slugs[hit.title]) for hit in hits if hit.type == "doc"}
+        doc_url("MINE", slugs[hit.title]) for hit in hits if hit.type == "doc"
+    }
 
 
 def test_full_text_uses_the_gin_indexes(world):
@@ -69,14 +70,18 @@ def test_full_text_uses_the_gin_indexes(world):
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [list(indexes)])
         assert {row[0] for row in cursor.fetchall()} == indexes
         # No pending list for searches to scan (migration 0005): entries are written at once.
-        cursor.execute("SELECT relname FROM pg_class WHERE relname = ANY(%s) AND 'fastupdate=off' = ANY(reloptions)",
-                       [list(indexes)])
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND 'fastupdate=off' = ANY(reloptions)",
+            [list(indexes)],
+        )
         assert {row[0] for row in cursor.fetchall()} == indexes
         from docs_hub.search.vectors import TICKET_VECTOR
 
         cursor.execute("SET enable_seqscan = off")
-        cursor.execute(f"EXPLAIN SELECT id FROM projects_ticket WHERE {TICKET_VECTOR} @@ "
-                       "websearch_to_tsquery('english'::regconfig, 'camera')")
+        cursor.execute(
+            f"EXPLAIN SELECT id FROM projects_ticket WHERE {TICKET_VECTOR} @@ "
+            "websearch_to_tsquery('english'::regconfig, 'camera')"
+        )
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "docs_hub_ticket_fts" in plan, plan
@@ -147,16 +152,22 @@ def test_odd_queries_never_fail_nor_dump_everything(api, member_of, query):
 
 # --- Full-text ranking (PostgreSQL): the whole text is ranked, not only titles ------------------
 
+
 def test_a_body_only_ticket_match_is_ranked_on_its_full_text(member_of):
     """Two tickets match only in their descriptions: the one about the word ranks first, even
     though it is older (titles alone used to rank them equal, newest first)."""
     require_postgres()
     project = ProjectFactory()
     user = member_of(project)
-    about = TicketFactory(project=project, title="Nightly export",
-                        description="Quantization breaks the export. Quantization of the weights, "
-                                    "quantization-aware training, and quantization errors in the logs.")
-    TicketFactory(project=project, title="Weekly report", description="Mentions quantization once among many other topics.")
+    about = TicketFactory(
+        project=project,
+        title="Nightly export",
+        description="Quantization breaks the export. Quantization of the weights, "
+        "quantization-aware training, and quantization errors in the logs.",
+    )
+    TicketFactory(
+        project=project, title="Weekly report", description="Mentions quantization once among many other topics."
+    )
     hits = search(user=user, query="quantization", types={"ticket"})
     assert hits[0].key == about.key
     assert hits[0].rank > hits[1].rank
@@ -168,12 +179,23 @@ def test_snippets_come_from_the_field_that_matched(member_of):
 
     project = ProjectFactory()
     user = member_of(project)
-    ticket_create(project=project, reporter=None, title="Nightly job", description="Runs every night at two.",
-                  acceptance_criteria="The exporter writes parquet files to the bucket.")
-    described = TicketFactory(project=project, title="Storage format",
-                            description="We switch the feature store to parquet for the holdout month.")
-    make_doc(project, title="Runbook", body="Intro.\n\n" + "Filler sentence about nothing. " * 60
-             + "\n\nAt the very end, parquet is the format.")
+    ticket_create(
+        project=project,
+        reporter=None,
+        title="Nightly job",
+        description="Runs every night at two.",
+        acceptance_criteria="The exporter writes parquet files to the bucket.",
+    )
+    described = TicketFactory(
+        project=project,
+        title="Storage format",
+        description="We switch the feature store to parquet for the holdout month.",
+    )
+    make_doc(
+        project,
+        title="Runbook",
+        body="Intro.\n\n" + "Filler sentence about nothing. " * 60 + "\n\nAt the very end, parquet is the format.",
+    )
     hits = {hit.title: hit for hit in search(user=user, query="parquet")}
     # Acceptance criteria are searched, and their text is the snippet when only they match.
     criteria = next(hit for title, hit in hits.items() if title.endswith("Nightly job"))

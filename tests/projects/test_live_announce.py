@@ -33,8 +33,11 @@ def test_a_move_is_counted_by_kind_and_logged_with_its_ticket(django_capture_on_
 def test_a_rolled_back_write_announces_nothing(django_capture_on_commit_callbacks):
     project = ProjectFactory(key="CV")
     before = _count("sprint.created")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.sprint_create(project=project, name="S", start_date="2026-01-05", end_date="2026-01-16")
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.sprint_create(project=project, name="S", start_date="2026-01-05", end_date="2026-01-16")
+        raise RuntimeError
     assert not callbacks and _count("sprint.created") == before

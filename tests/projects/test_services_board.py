@@ -1,5 +1,6 @@
 """ticket_move: places, columns, rank renumbering, finish guards and their override, stale versions."""
 
+import contextlib
 import itertools
 import random
 import threading
@@ -245,10 +246,9 @@ def test_twenty_threads_moving_cards_leave_a_consistent_order():
                 status = rng.choice(statuses)
                 in_column = [k for k in column(project, status) if k != ticket.key]
                 after = rng.choice([None, *in_column[:3]]) if in_column else None
-                try:
+                # `after` may leave that column in the meantime: a refusal, not corruption.
+                with contextlib.suppress(ValidationError):
                     services.ticket_move(ticket=ticket, user=member, status=status, after=after)
-                except ValidationError:
-                    pass  # `after` left that column in the meantime: a refusal, not corruption
         except Exception as exc:
             errors.append(repr(exc))
         finally:

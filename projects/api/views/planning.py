@@ -120,7 +120,7 @@ class StatusDetail(ProjectScopedAPIView):
             status=current,
             name=values.get("name"),
             is_finished=values.get("is_finished"),
-            wip_limit=values["wip_limit"] if "wip_limit" in values else "",
+            wip_limit=values.get("wip_limit", ""),
             position=values.get("position"),
         )
         current.refresh_from_db()
