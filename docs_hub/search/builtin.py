@@ -254,11 +254,15 @@ def doc_snippets(*, ids: list[int], query: str) -> dict[int, str]:
 
 
 def search_runs(*, project_ids, query: str, limit: int, full_text: bool) -> list[SearchHit]:
-    """Runs by name or run id."""
+    """Runs by name or run id (on PostgreSQL through the indexes of docs_hub migration 0006)."""
     from ..macros import _run_url
 
     condition = Q(run_id__iexact=query) | Q(name__icontains=query)
-    rows = Run.objects.filter(condition, project_id__in=project_ids).select_related("project")[:limit]
+    rows = (
+        Run.objects.filter(condition, project_id__in=project_ids)
+        .select_related("project")
+        .only("name", "run_id", "metrics", "project__key")[:limit]
+    )
     hits = []
     for run in rows:
         name = run.name or run.run_id

@@ -261,3 +261,28 @@ def test_snippets_of_long_bodies_are_cut_around_the_first_match(member_of):
     assert "<mark>gradient</mark> exploded" in gradient.snippet
     [happy] = search(user=user, query="happy", types={"doc"})
     assert "<mark>happy</mark> ending" in happy.snippet
+
+
+def test_runs_are_found_by_name_or_run_id_through_their_indexes(member_of):
+    """Search reads runs through docs_hub migration 0006's indexes (a btree on UPPER(run_id), a
+    trigram index on UPPER(name)), not by reading every stored run."""
+    require_postgres()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory
+
+    project = ProjectFactory()
+    user = member_of(project)
+    experiment = ExperimentFactory(source=MlflowSourceFactory(project=project))
+    named = RunFactory(experiment=experiment, name="EffNet-B3 augmix")
+    other = RunFactory(experiment=experiment, name="baseline")
+    assert [hit.title for hit in search(user=user, query="effnet", types={"run"})] == [named.name]
+    assert [hit.title for hit in search(user=user, query=other.run_id.upper(), types={"run"})] == ["baseline"]
+    with CaptureQueriesContext(connection) as queries:
+        search(user=user, query="effnet", types={"run"})
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {queries[-1]['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "docs_hub_run_name_trgm" in plan and "docs_hub_run_id_upper" in plan, plan
