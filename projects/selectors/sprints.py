@@ -104,19 +104,18 @@ def _remaining_counts(sprint: Sprint, tickets, moves, moments: list[datetime.dat
 
 
 def _history_of(sprints: list[Sprint]):
-    """Every ticket that was ever in one of `sprints`, with its sprint moves in time order
-    (two queries, whatever the number of sprints)."""
+    """Every ticket with points that was ever in one of `sprints`, with its sprint moves in
+    time order (two queries, whatever the number of sprints). Every figure sums points: a
+    ticket without any changes none, so it is not read."""
     ids = [s.pk for s in sprints]
     moved = TicketEvent.objects.filter(field="sprint").filter(Q(data__old_id__in=ids) | Q(data__new_id__in=ids))
     fields = ("id", "estimate", "finished_at", "created_at", "sprint_id")
+    in_sprints = Ticket.objects.filter(sprint_id__in=ids, estimate__gt=0)
+    moved_out = Ticket.objects.filter(pk__in=moved.values("ticket_id"), estimate__gt=0)
     # A union, each side through its index (an OR of the two scans every ticket of the table).
-    tickets = list(
-        Ticket.objects.filter(sprint_id__in=ids)
-        .values(*fields)
-        .union(Ticket.objects.filter(pk__in=moved.values("ticket_id")).values(*fields))
-    )
+    tickets = list(in_sprints.values(*fields).union(moved_out.values(*fields)))
     moves: dict[int, list[tuple[datetime.datetime, int | None, int | None]]] = defaultdict(list)
-    ever_in = Ticket.objects.filter(sprint_id__in=ids).values("id").union(moved.values("ticket_id"))
+    ever_in = in_sprints.values("id").union(moved_out.values("id"))
     for event in (
         TicketEvent.objects.filter(field="sprint", ticket_id__in=ever_in)
         .order_by("created_at", "id")
