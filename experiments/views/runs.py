@@ -72,6 +72,8 @@ def experiment_runs(request, key, experiment_pk):
     context = _context(
         project,
         experiment=experiment,
+        # The run page's URL up to the run id, reversed once instead of once a row.
+        run_url_prefix=reverse("experiments:run", kwargs={"key": project.key, "run_id": "-"}).removesuffix("-/"),
         page=page,
         runs=rows,
         filters=filters,
