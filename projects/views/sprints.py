@@ -20,7 +20,7 @@ from ..models import Sprint, SprintState, Ticket
 from ..ticket_links import ticket_url_parts
 
 PLANNING_BACKLOG_SIZE = 50
-SPRINT_LIST_SIZE = 100
+SPRINT_LIST_SIZE = 50  # the sprint page lists its first tickets and links to all of them in the backlog
 
 
 def _sprint_or_404(project, sprint_id) -> Sprint:

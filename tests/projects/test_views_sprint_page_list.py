@@ -1,0 +1,42 @@
+"""The sprint page lists the sprint's first tickets and links to all of them in the
+backlog (issue 12, target 6: a 1,000-ticket sprint is not one list)."""
+
+import re
+
+import pytest
+
+from projects.models import Role, Ticket
+from projects.views.sprints import SPRINT_LIST_SIZE
+from tests.projects.factories import MembershipFactory, ProjectFactory, SprintFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_long_sprint_lists_its_first_tickets_and_links_to_the_rest(client):
+    project = ProjectFactory(key="SL")
+    admin = MembershipFactory(project=project, role=Role.ADMIN).user
+    sprint = SprintFactory(project=project)
+    status = project.statuses.order_by("position").first()
+    count = SPRINT_LIST_SIZE + 7
+    Ticket.objects.bulk_create(
+        Ticket(
+            project=project,
+            number=n,
+            key=f"SL-{n}",
+            title=f"T{n}",
+            status=status,
+            sprint=sprint,
+            reporter=admin,
+            rank=n * 1000,
+            estimate=1,
+        )
+        for n in range(1, count + 1)
+    )
+    client.force_login(admin)
+    html = client.get(f"/projects/SL/sprints/{sprint.pk}/").content.decode()
+    listed = re.search(r'<ul class="plan-list" role="list" id="sprint-tickets">(.*?)</ul>', html, re.S).group(1)
+    assert re.findall(r'<li data-key="(SL-\d+)"', listed) == [f"SL-{n}" for n in range(1, SPRINT_LIST_SIZE + 1)]
+    assert f'href="/projects/SL/backlog/?sprint={sprint.pk}">All {count} tickets of this sprint' in html
+    # One form per list: the pressed button sends its own ticket.
+    assert listed.count("<form") == 0 and html.count('name="action" value="remove"') == 1
+    assert f'name="ticket" value="SL-1" aria-label="Remove SL-1 from the sprint"' in listed
