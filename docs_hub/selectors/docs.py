@@ -77,7 +77,7 @@ def flatten_tree(roots: list[TreeNode]) -> list[TreeNode]:
 
 
 TREE_CAP = 100  # children shown per parent before a "Show N more" link
-TREE_BUDGET = 250  # nodes a tree renders before deeper levels stay collapsed (loaded on demand)
+TREE_BUDGET = 150  # rows a tree renders before deeper levels stay collapsed (loaded on demand)
 
 
 @dataclass(slots=True)
