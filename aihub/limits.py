@@ -17,6 +17,8 @@ TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("projects.Ticket", "description"): 20_000,
     ("projects.Ticket", "acceptance_criteria"): 10_000,
     ("projects.Comment", "body"): 10_000,
+    ("projects.Risk", "description"): 10_000,
+    ("projects.Risk", "mitigation"): 5_000,
     ("docs_hub.Doc", "body"): 20_000,
     ("docs_hub.DocTemplate", "body"): 20_000,
 }

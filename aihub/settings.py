@@ -343,6 +343,7 @@ SPECTACULAR_SETTINGS = {
     # Several components have a field named "type"; name each choice set once.
     "ENUM_NAME_OVERRIDES": {
         "TicketTypeEnum": "projects.models.TicketType",
+        "RiskStatusEnum": "projects.models.RiskStatus",
         "SearchResultTypeEnum": ["ticket", "doc", "run"],
     },
 }

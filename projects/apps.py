@@ -40,6 +40,15 @@ class ProjectsConfig(AppConfig):
             match=("projects:workflow", "projects:custom_fields"),
             admin_only=True,
         )
-        from .demo import seed_planning_demo
+        hooks.register_project_tab(
+            name="risks",
+            label="Risks",
+            url_name="projects:risks",
+            order=60,
+            match=("projects:risks", "projects:risk", "projects:risk_create", "projects:risk_edit"),
+        )
+        hooks.register_ticket_panel(name="risks", title="Risks", url_name="projects:ticket_risks", order=90)
+        from .demo import seed_planning_demo, seed_risks_demo
 
         hooks.register_demo_seeder(name="planning", seeder=seed_planning_demo, order=10)
+        hooks.register_demo_seeder(name="risks", seeder=seed_risks_demo, order=11)

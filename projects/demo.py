@@ -246,3 +246,66 @@ def seed_planning_demo(demo_user) -> None:
         if project is None or project.sprints.exists():
             continue
         _seed_project(project, demo_user, teammate, specs, custom_fields)
+
+
+# (title, likelihood, impact, status, review in days (negative: overdue), ticket titles, description,
+#  mitigation): the CV project's risk register. The first is high and open.
+CV_RISKS = [
+    (
+        "Scratch labels disagree between QA shifts",
+        4,
+        4,
+        "open",
+        -3,
+        ["Label noise audit on the scratch class", "Collect 5k labelled line-3 images with QA"],
+        "Night-shift QA marks hairline scratches that day shift passes. If the labels disagree, recall on the "
+        "holdout measures the labellers, not the model.",
+        "Audit 500 crops with both shifts; write a one-page labelling guide with examples; re-label the worst class.",
+    ),
+    (
+        "Edge box cannot hold 40 ms at full resolution",
+        3,
+        4,
+        "mitigating",
+        10,
+        ["INT8 quantisation, measure latency on the edge box", "Export to ONNX and check parity"],
+        "The plant's edge box has no spare GPU memory; 4K frames may not fit the latency budget.",
+        "Tile frames into 1024 crops and quantise to INT8; fall back to a smaller backbone.",
+    ),
+    (
+        "Camera firmware update changes colour balance",
+        2,
+        3,
+        "accepted",
+        30,
+        [],
+        "The vendor ships a firmware update twice a year.",
+        "Accepted: the brightness drift monitor will flag it; re-calibrate when it fires.",
+    ),
+]
+
+
+@transaction.atomic
+def seed_risks_demo(demo_user) -> None:
+    """The CV demo project's risk register (one high and open, overdue for review; one being
+    mitigated; one accepted), linked to its tickets. Left alone once it has risks."""
+    project = Project.objects.filter(key="CV").first()
+    if project is None or project.risks.exists():
+        return
+    teammate = User.objects.filter(username="dana", memberships__project=project).first() or demo_user
+    today = timezone.localdate()
+    by_title = dict(project.tickets.values_list("title", "key"))
+    for i, (title, likelihood, impact, status, review_in, tickets, description, mitigation) in enumerate(CV_RISKS):
+        services.risk_create(
+            project=project,
+            user=demo_user,
+            title=title,
+            likelihood=likelihood,
+            impact=impact,
+            status=status,
+            owner=[demo_user, teammate][i % 2],
+            review_date=today + datetime.timedelta(days=review_in),
+            tickets=[by_title[t] for t in tickets if t in by_title],
+            description=description,
+            mitigation=mitigation,
+        )

@@ -362,3 +362,96 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MITIGATING = "mitigating", "Mitigating"
+    CLOSED = "closed", "Closed"
+    ACCEPTED = "accepted", "Accepted"
+
+
+# Risks still in play: counted in the heat map by default and by the health rule "high risks
+# open". Closed (gone) and accepted (the team lives with it) risks are not.
+ACTIVE_RISK_STATUSES = (RiskStatus.OPEN, RiskStatus.MITIGATING)
+# Likelihood and impact are each rated 1 (rare, negligible) to 5 (almost certain, severe).
+RISK_SCALE = (1, 2, 3, 4, 5)
+# A risk is "high" when likelihood x impact reaches this score (the top band of a 5 x 5
+# matrix: 15, 16, 20 and 25; e.g. likelihood 3 and impact 5). Health counts open high risks.
+HIGH_RISK_SCORE = 15
+
+
+# The heat map's colour bands by score, highest first: (lowest score of the band, name).
+RISK_BANDS = ((HIGH_RISK_SCORE, "high"), (10, "elevated"), (5, "medium"), (1, "low"))
+
+
+def risk_band(score: int) -> str:
+    """The band a score falls in: "high" (>= HIGH_RISK_SCORE), "elevated", "medium", "low"."""
+    return next((name for lowest, name in RISK_BANDS if score >= lowest), "low")
+
+
+def _risk_rating_constraint(field: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gte": RISK_SCALE[0], f"{field}__lte": RISK_SCALE[-1]}),
+        name=f"risk_{field}_1_to_5",
+    )
+
+
+class Risk(models.Model):
+    """An entry of a project's risk register. Its score (likelihood x impact) is derived,
+    not stored: a project holds tens of risks, and selectors sort and filter on the
+    expression (`risk_score_expression`) within the project's rows."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="risks")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    description_html = models.TextField(blank=True, editable=False)
+    likelihood = models.PositiveSmallIntegerField(help_text="1 (rare) to 5 (almost certain).")
+    impact = models.PositiveSmallIntegerField(help_text="1 (negligible) to 5 (severe).")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_risks"
+    )
+    mitigation = models.TextField(blank=True, help_text="What the team does about it.")
+    status = models.CharField(max_length=12, choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    review_date = models.DateField(null=True, blank=True)
+    tickets = models.ManyToManyField(Ticket, blank=True, related_name="risks")
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "-id"]
+        constraints = [_risk_rating_constraint("likelihood"), _risk_rating_constraint("impact")]
+        indexes = [models.Index(fields=["project", "status"], name="risk_register")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def score(self) -> int:
+        return (self.likelihood or 0) * (self.impact or 0)
+
+    @property
+    def is_high(self) -> bool:
+        return self.score >= HIGH_RISK_SCORE
+
+    @property
+    def band(self) -> str:
+        return risk_band(self.score)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RISK_STATUSES
+
+    def review_overdue(self, today) -> bool:
+        """An active risk whose review date has passed."""
+        return self.is_active and self.review_date is not None and self.review_date < today
+
+
+def risk_score_expression():
+    """likelihood x impact in SQL, for sorting and filtering risks by score."""
+    return models.ExpressionWrapper(models.F("likelihood") * models.F("impact"), output_field=models.IntegerField())

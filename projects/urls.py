@@ -5,6 +5,7 @@ from .views import backlog as backlog_views
 from .views import comments as comment_views
 from .views import notifications as notification_views
 from .views import relations as relation_views
+from .views import risks as risk_views
 from .views import sprints as sprint_views
 from .views import subtasks as subtask_views
 from .views import ticket_fields as ticket_field_views
@@ -66,6 +67,14 @@ urlpatterns = [
     path("<str:key>/sprints/<int:sprint_id>/start/", sprint_views.sprint_start, name="sprint_start"),
     path("<str:key>/sprints/<int:sprint_id>/complete/", sprint_views.sprint_complete, name="sprint_complete"),
     path("<str:key>/sprints/<int:sprint_id>/delete/", sprint_views.sprint_delete, name="sprint_delete"),
+    # The risk register.
+    path("<str:key>/risks/", risk_views.risk_list, name="risks"),
+    path("<str:key>/risks/new/", risk_views.risk_create, name="risk_create"),
+    path("<str:key>/risks/<int:risk_id>/", risk_views.risk_detail, name="risk"),
+    path("<str:key>/risks/<int:risk_id>/edit/", risk_views.risk_edit, name="risk_edit"),
+    path("<str:key>/risks/<int:risk_id>/close/", risk_views.risk_close, name="risk_close"),
+    path("<str:key>/risks/<int:risk_id>/delete/", risk_views.risk_delete, name="risk_delete"),
+    path("<str:key>/tickets/<str:ticket_key>/risks/", risk_views.ticket_risks, name="ticket_risks"),
     path("<str:key>/settings/workflow/", workflow_views.workflow_settings, name="workflow"),
     path("<str:key>/settings/workflow/<int:status_id>/", workflow_views.workflow_status_update, name="workflow_status"),
     path("<str:key>/settings/fields/", workflow_views.custom_fields_settings, name="custom_fields"),

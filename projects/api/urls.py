@@ -3,6 +3,7 @@ from django.urls import path
 from .views import board as board_api
 from .views import planning as planning_api
 from .views import projects as project_api
+from .views import risks as risk_api
 from .views import sprints as sprint_api
 from .views import tickets as ticket_api
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("projects/<str:key>/tickets/", ticket_api.TicketListCreate.as_view(), name="ticket-list"),
     path("tickets/<str:ticket_key>/", ticket_api.TicketDetail.as_view(), name="ticket-detail"),
     path("tickets/<str:ticket_key>/comments/", ticket_api.CommentListCreate.as_view(), name="ticket-comments"),
+    path("projects/<str:key>/risks/", risk_api.RiskListCreate.as_view(), name="risk-list"),
+    path("risks/<int:risk_id>/", risk_api.RiskDetail.as_view(), name="risk-detail"),
     path("projects/<str:key>/sprints/", sprint_api.SprintListCreate.as_view(), name="sprint-list"),
     path("sprints/<int:sprint_id>/", sprint_api.SprintDetail.as_view(), name="sprint-detail"),
     path("sprints/<int:sprint_id>/start/", sprint_api.SprintStart.as_view(), name="sprint-start"),

@@ -11,6 +11,7 @@ from .planning import (  # noqa: F401
     StatusForm,
 )
 from .projects import PHASES, InviteForm, ProjectForm, ProjectSettingsForm, RoleForm  # noqa: F401
+from .risks import RiskForm, risk_initial  # noqa: F401
 from .tickets import (  # noqa: F401
     CommentForm,
     RelationForm,

@@ -12,6 +12,14 @@ from .board import (  # noqa: F401
 )
 from .dashboard import project_dashboard  # noqa: F401
 from .projects import project_list, project_members, project_switcher  # noqa: F401
+from .risks import (  # noqa: F401
+    RISK_SORTS,
+    RiskFilters,
+    risk_for_page,
+    risk_heatmap,
+    risk_list,
+    ticket_risks,
+)
 from .sprints import (  # noqa: F401
     planning_sprints,
     project_velocity,

@@ -23,6 +23,13 @@ from .projects import (  # noqa: F401
     project_update,
 )
 from .relations import RELATION_CHOICES, relation_add, relation_remove  # noqa: F401
+from .risks import (  # noqa: F401
+    RISK_EDITABLE_FIELDS,
+    risk_close,
+    risk_create,
+    risk_delete,
+    risk_update,
+)
 from .saved_views import SAVED_FILTER_KEYS, saved_view_create, saved_view_delete  # noqa: F401
 from .sprints import (  # noqa: F401
     sprint_add_tickets,

@@ -1,4 +1,4 @@
-"""Factories for projects: projects and members, tickets, sprints, labels, custom fields."""
+"""Factories for projects: projects and members, tickets, sprints, labels, custom fields, risks."""
 
 import datetime
 
@@ -11,6 +11,7 @@ from projects.models import (
     Label,
     Membership,
     Project,
+    Risk,
     Role,
     Sprint,
     Ticket,
@@ -96,6 +97,26 @@ class TicketFactory(factory.django.DjangoModelFactory):
         return services.ticket_create(project=project, reporter=reporter, title=title, **fields)
 
 
+class RiskFactory(factory.django.DjangoModelFactory):
+    """A risk made through projects.services.risk_create (rules checked, Markdown rendered):
+    `RiskFactory(project=cv, likelihood=4, impact=5, tickets=["CV-1"])`."""
+
+    class Meta:
+        model = Risk
+
+    project = factory.SubFactory(ProjectFactory)
+    user = None
+    title = factory.Sequence(lambda n: f"Risk {n}")
+    likelihood = 3
+    impact = 3
+
+    @classmethod
+    def _create(cls, model_class, *, project, user, title, likelihood, impact, **fields):
+        return services.risk_create(
+            project=project, user=user, title=title, likelihood=likelihood, impact=impact, **fields
+        )
+
+
 def seed_board(project, user, sprint, labels, count):
     """Bulk-insert `count` tickets spread over the columns, for query budgets at 1,000 cards.
 
@@ -122,3 +143,29 @@ def seed_board(project, user, sprint, labels, count):
         Ticket.labels.through(ticket_id=t.pk, label_id=labels[i % len(labels)].pk) for i, t in enumerate(tickets)
     )
     return tickets
+
+
+def seed_risks(project, count, *, owner=None, tickets=()):
+    """Bulk-insert `count` risks spread over the 5 x 5 grid and the four statuses, each
+    linked to up to two of `tickets`, for query budgets at hundreds of risks."""
+    statuses = ["open", "mitigating", "closed", "accepted"]
+    risks = Risk.objects.bulk_create(
+        Risk(
+            project=project,
+            title=f"Seeded risk {i}",
+            likelihood=1 + i % 5,
+            impact=1 + (i // 5) % 5,
+            status=statuses[i % 4],
+            owner=owner,
+            review_date=datetime.date(2030, 1, 1) - datetime.timedelta(days=i),
+        )
+        for i in range(count)
+    )
+    tickets = list(tickets)
+    if tickets:
+        Risk.tickets.through.objects.bulk_create(
+            Risk.tickets.through(risk_id=risk.pk, ticket_id=tickets[(i + j) % len(tickets)].pk)
+            for i, risk in enumerate(risks)
+            for j in range(min(2, len(tickets)))
+        )
+    return risks

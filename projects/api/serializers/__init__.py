@@ -30,6 +30,7 @@ from .projects import (  # noqa: F401
     ProjectSerializer,
     ProjectUpdateSerializer,
 )
+from .risks import RiskPatchSerializer, RiskSerializer, RiskWriteSerializer, risk_json  # noqa: F401
 from .sprints import (  # noqa: F401
     BurndownPointSerializer,
     BurndownSerializer,
