@@ -37,9 +37,15 @@ class ExperimentsConfig(AppConfig):
                 "experiments:compare",
                 "experiments:sources",
                 "experiments:source",
+                "experiments:targets",
+                "experiments:target_edit",
             ),
         )
         hooks.register_hub_section(
             name="experiments", title="Experiments", url_name="experiments:hub_section", order=50
+        )
+        hooks.register_hub_section(name="targets", title="Targets", url_name="experiments:targets_section", order=7)
+        hooks.register_dashboard_section(
+            name="targets", title="Targets", url_name="experiments:targets_section", order=10
         )
         hooks.register_demo_seeder(name="experiments", seeder=demo.seed_demo_experiments, order=30)

@@ -1,9 +1,10 @@
 """Demo runs for `make run`: a few small real scikit-learn models trained on data sets the
 package ships (no download), logged to the local MLflow store with `aihub.ticket` tags,
-a registered champion version, a source for that store, and a sync. Idempotent: a second
-run trains nothing and only syncs."""
+a registered champion version, a source for that store, a sync, and two targets (one met,
+one not). Idempotent: a second run trains nothing and only syncs."""
 
 import contextlib
+import datetime
 import logging
 import time
 
@@ -12,6 +13,11 @@ from django.conf import settings
 from projects.models import Project, Ticket
 
 logger = logging.getLogger(__name__)
+
+TARGETS = [
+    {"metric": "val_f1", "direction": "higher", "target": 0.95, "baseline": 0.9, "primary": True},
+    {"metric": "val_loss", "direction": "lower", "target": 0.02, "baseline": 0.3},
+]
 
 EXPERIMENT = "cv-defect-classifier"
 MODEL_NAME = "defect-classifier"
@@ -166,6 +172,19 @@ def seed_demo_experiments(demo_user) -> None:
             project=project, metric="val_f1", model_name=MODEL_NAME, alias="champion", tolerance=0.02
         )
     services.source_sync_request(source=source, kind="full", user=demo_user)
+    _seed_targets(project, demo_user)
+
+
+def _seed_targets(project: Project, demo_user) -> None:
+    """Two targets on the demo runs: F1 (primary, met by the boosted trees) and a log loss
+    no demo model reaches (not met)."""
+    from . import services
+    from .models import Target
+
+    deadline = datetime.date.today() + datetime.timedelta(days=30)
+    for spec in TARGETS:
+        if not Target.objects.filter(project=project, metric=spec["metric"]).exists():
+            services.target_create(project=project, user=demo_user, deadline=deadline, **spec)
 
 
 def _already_logged() -> bool:

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import MetricGate, Sentinel
+from .models import MetricGate, Sentinel, Target
 
 
 class SourceForm(forms.Form):
@@ -73,3 +73,27 @@ class RunColumnsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["metrics"].choices = [(k, k) for k in keys["metrics"]]
         self.fields["params"].choices = [(k, k) for k in keys["params"]]
+
+
+class TargetForm(forms.Form):
+    """A target's fields; the rules (finite numbers, one target per metric, one primary) are
+    the service's."""
+
+    metric = forms.CharField(
+        max_length=250, label="MLflow metric", widget=forms.TextInput(attrs={"placeholder": "val_f1"})
+    )
+    direction = forms.ChoiceField(choices=Target.Direction.choices, initial=Target.Direction.HIGHER)
+    target = forms.FloatField(label="Target value", widget=forms.NumberInput(attrs={"step": "any"}))
+    baseline = forms.FloatField(
+        required=False,
+        help_text="Where the project started, if known.",
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    deadline = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    primary = forms.BooleanField(required=False, label="Primary target (replaces the current one)")
+
+
+class TargetGateForm(forms.Form):
+    ticket = forms.CharField(
+        max_length=24, label="Ticket or epic", help_text="Its key, e.g. CV-12.", widget=forms.TextInput()
+    )

@@ -412,3 +412,45 @@ class RunTablePreference(models.Model):
 
     def __str__(self) -> str:
         return f"Run columns of {self.user_id} in {self.project_id}"
+
+
+class Target(models.Model):
+    """A project's success metric: an MLflow metric key, which way is better, the value to
+    reach and, optionally, where the team started (baseline) and by when. At most one
+    target per project is primary (the one portfolio and burn-up charts follow)."""
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "Higher is better"
+        LOWER = "lower", "Lower is better"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="targets")
+    metric = models.CharField(max_length=250, help_text="The MLflow metric key, e.g. val_f1.")
+    direction = models.CharField(max_length=6, choices=Direction.choices, default=Direction.HIGHER)
+    target = models.FloatField(help_text="The value to reach.")
+    baseline = models.FloatField(null=True, blank=True, help_text="Where the project started, if known.")
+    deadline = models.DateField(null=True, blank=True)
+    primary = models.BooleanField(default=False, help_text="The project's main target (one per project).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-primary", "metric", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "metric"], name="unique_target_metric"),
+            models.UniqueConstraint(fields=["project"], condition=models.Q(primary=True), name="unique_primary_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.gate_op} {self.target:g}"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == self.Direction.HIGHER
+
+    @property
+    def gate_op(self) -> str:
+        """The metric gate operator that says "this target is met"."""
+        return MetricGate.Op.GE if self.higher_is_better else MetricGate.Op.LE

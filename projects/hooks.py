@@ -79,6 +79,8 @@ def reasons_ticket_may_not_finish(ticket, user) -> list[str]:
 project_tabs: list[dict] = []
 ticket_panels: list[dict] = []
 hub_sections: list[dict] = []
+# Sections the dashboard page shows under its own figures (same shape as hub_sections).
+dashboard_sections: list[dict] = []
 # Callables (demo_user) -> None that fill the demo workspace; `seed_demo` runs them in order.
 demo_seeders: list[dict] = []
 
@@ -114,6 +116,11 @@ def register_ticket_panel(*, name: str, title: str, url_name: str, order: int) -
 def register_hub_section(*, name: str, title: str, url_name: str, order: int) -> None:
     """A section of the project hub page, fetched from url_name(key=...)."""
     _register(hub_sections, {"name": name, "title": title, "url_name": url_name, "order": order})
+
+
+def register_dashboard_section(*, name: str, title: str, url_name: str, order: int) -> None:
+    """A section of the dashboard page, fetched from url_name(key=...)."""
+    _register(dashboard_sections, {"name": name, "title": title, "url_name": url_name, "order": order})
 
 
 def register_demo_seeder(*, name: str, seeder: Callable, order: int) -> None:

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ..models import MetricGate, MlflowSource, Run, SyncRecord
+from ..models import MetricGate, MlflowSource, Run, SyncRecord, Target
 
 
 class SyncRecordSerializer(serializers.ModelSerializer):
@@ -174,3 +174,41 @@ class GateSerializer(serializers.Serializer):
     best_value = serializers.FloatField(allow_null=True)
     best_run = serializers.CharField(allow_null=True)
     best_run_name = serializers.CharField(allow_null=True)
+
+
+class TargetWriteSerializer(serializers.Serializer):
+    """A target's fields (PATCH: any of them). Shape only; the service checks the rules."""
+
+    metric = serializers.CharField(max_length=250, help_text="The MLflow metric key, e.g. val_f1.")
+    direction = serializers.ChoiceField(choices=Target.Direction.choices, default=Target.Direction.HIGHER)
+    target = serializers.FloatField(help_text="The value to reach.")
+    baseline = serializers.FloatField(required=False, allow_null=True, default=None)
+    deadline = serializers.DateField(required=False, allow_null=True, default=None)
+    primary = serializers.BooleanField(
+        required=False, default=False, help_text="The project's main target; setting it clears the previous one."
+    )
+
+
+class TargetSerializer(serializers.Serializer):
+    """A target with its progress (selectors.target_progress)."""
+
+    id = serializers.IntegerField(source="target.pk")
+    project = serializers.CharField(source="target.project.key")
+    metric = serializers.CharField(source="target.metric")
+    direction = serializers.ChoiceField(source="target.direction", choices=Target.Direction.choices)
+    target = serializers.FloatField(source="target.target")
+    baseline = serializers.FloatField(source="target.baseline", allow_null=True)
+    deadline = serializers.DateField(source="target.deadline", allow_null=True)
+    primary = serializers.BooleanField(source="target.primary")
+    best_value = serializers.FloatField(
+        allow_null=True, help_text="Best value among the project's finished runs (NaN and infinities ignored)."
+    )
+    best_run = serializers.CharField(allow_null=True, help_text="MLflow run id of the run that holds best_value.")
+    best_run_name = serializers.CharField(allow_null=True)
+    best_at = serializers.DateTimeField(allow_null=True, help_text="When that run finished.")
+    gap = serializers.FloatField(
+        allow_null=True, help_text="How far best_value still is from the target (zero or less once met)."
+    )
+    met = serializers.BooleanField()
+    created_at = serializers.DateTimeField(source="target.created_at")
+    updated_at = serializers.DateTimeField(source="target.updated_at")

@@ -11,7 +11,7 @@ from projects.api.base import ProjectScopedAPIView
 from projects.models import Ticket
 
 from .. import selectors, services
-from ..models import MetricGate, MlflowSource, Run, RunLink, metric_to_json
+from ..models import MetricGate, MlflowSource, Run, RunLink, Target, metric_to_json
 from . import serializers as s
 
 
@@ -277,4 +277,52 @@ class TicketGateDetailView(TicketScopedView):
 
             raise Http404
         services.gate_delete(gate=gate, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProjectTargetsView(ProjectScopedAPIView):
+    """The project's targets with their best values; members and admins add one."""
+
+    serializer_class = s.TargetSerializer
+
+    @extend_schema(operation_id="project_targets_list", responses=s.TargetSerializer(many=True))
+    def get(self, request, key):
+        project = self.get_project()
+        page = self.paginate_queryset(Target.objects.filter(project=project).select_related("project"))
+        return self.get_paginated_response(s.TargetSerializer(selectors.target_progress(page), many=True).data)
+
+    @extend_schema(
+        operation_id="project_targets_create", request=s.TargetWriteSerializer, responses={201: s.TargetSerializer}
+    )
+    def post(self, request, key):
+        project = self.get_project()
+        data = s.TargetWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        target = services.target_create(project=project, user=request.user, **data.validated_data)
+        return Response(s.TargetSerializer(selectors.target_progress([target])[0]).data, status=status.HTTP_201_CREATED)
+
+
+class TargetDetailView(ProjectScopedAPIView):
+    serializer_class = s.TargetSerializer
+
+    def get_target(self) -> Target:
+        return self.get_scoped_object(Target.objects.select_related("project"), pk=self.kwargs["target_id"])
+
+    def answer(self, target: Target) -> Response:
+        return Response(s.TargetSerializer(selectors.target_progress([target])[0]).data)
+
+    @extend_schema(operation_id="target_detail")
+    def get(self, request, target_id):
+        return self.answer(self.get_target())
+
+    @extend_schema(operation_id="target_update", request=s.TargetWriteSerializer(partial=True))
+    def patch(self, request, target_id):
+        target = self.get_target()
+        data = s.TargetWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        return self.answer(services.target_update(target=target, user=request.user, changes=data.validated_data))
+
+    @extend_schema(operation_id="target_delete", responses={204: None})
+    def delete(self, request, target_id):
+        services.target_delete(target=self.get_target(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -31,3 +31,4 @@ from .runs import (  # noqa: F401
     ticket_runs,
 )
 from .sources import last_syncs, source_syncs, sources_for_project  # noqa: F401
+from .targets import gate_ticket_choices, target_progress, targets_for_project  # noqa: F401

@@ -3,6 +3,7 @@
 import math
 from collections import defaultdict
 
+from ..best import improves
 from ..models import MetricGate, RunLink, RunStatus, metric_from_json
 
 
@@ -35,8 +36,7 @@ def evaluate_gate(gate: MetricGate, runs: list[dict]) -> dict:
         if row["run__status"] != RunStatus.FINISHED:
             continue
         finished_seen = True
-        better = best is None or (value > best[0] if gate.higher_is_better else value < best[0])
-        if better:
+        if improves(value, best[0] if best else None, higher_is_better=gate.higher_is_better):
             best = (value, row["run__run_id"], row["run__name"])
     if best and gate.passes(best[0]):
         status = "pass"

@@ -17,3 +17,4 @@ from .sources import (  # noqa: F401
     sources_dispatch_due,
     syncs_take_over_expired,
 )
+from .targets import target_create, target_delete, target_gate_create, target_update  # noqa: F401

@@ -17,6 +17,7 @@ from .sources import (  # noqa: F401
     source_test,
     sources,
 )
+from .targets import target_delete, target_edit, target_gate, targets, targets_section  # noqa: F401
 from .tickets import (  # noqa: F401
     ticket_gate_add,
     ticket_gate_delete,

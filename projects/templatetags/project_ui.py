@@ -40,5 +40,10 @@ def hub_sections(project):
 
 
 @register.simple_tag
+def dashboard_sections(project):
+    return _fragments(hooks.dashboard_sections, key=project.key)
+
+
+@register.simple_tag
 def ticket_panels(ticket):
     return _fragments(hooks.ticket_panels, key=ticket.project.key, ticket_key=ticket.key)

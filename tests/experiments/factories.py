@@ -6,7 +6,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from experiments.models import Experiment, MetricGate, MlflowSource, Run, RunLink
+from experiments.models import Experiment, MetricGate, MlflowSource, Run, RunLink, Target
 from projects.models import TicketType
 from tests.projects.factories import ProjectFactory, TicketFactory
 
@@ -44,6 +44,19 @@ class RunFactory(factory.django.DjangoModelFactory):
     params = factory.LazyFunction(lambda: {"lr": "0.01"})
     metrics = factory.LazyFunction(lambda: {"val_f1": 0.9})
     fingerprint = "x"
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    """A target row as the service would write it: `TargetFactory(project=p, metric="val_loss",
+    direction="lower", target=0.2)`."""
+
+    class Meta:
+        model = Target
+
+    project = factory.SubFactory(ProjectFactory)
+    metric = "val_f1"
+    direction = Target.Direction.HIGHER
+    target = 0.9
 
 
 class ExperimentTicketFactory(TicketFactory):

@@ -1,10 +1,12 @@
 """The demo seeder trains real small models, logs them to the local MLflow store with
-aihub.ticket tags, registers a champion and syncs; a second run trains nothing more."""
+aihub.ticket tags, registers a champion, syncs and sets a met and an unmet target; a second
+run trains nothing more."""
 
 import pytest
 
 from experiments.demo import seed_demo_experiments
-from experiments.models import MetricPoint, ModelVersion, Run, RunLink, SyncRecord
+from experiments.models import MetricPoint, ModelVersion, Run, RunLink, SyncRecord, Target
+from experiments.selectors import target_progress
 from projects.models import Ticket
 from tests.accounts.factories import UserFactory
 from tests.projects.factories import ProjectFactory
@@ -30,8 +32,13 @@ def test_demo_trains_logs_links_and_syncs_idempotently(settings, tmp_path):
     assert tickets.count() == 2 and RunLink.objects.filter(ticket__in=tickets).count() == 6
     champion = ModelVersion.objects.get(name="defect-classifier")
     assert champion.aliases == ["champion"] and runs.filter(run_id=champion.run_id).exists()
+    targets = {row["target"].metric: row for row in target_progress(list(Target.objects.filter(project__key="CV")))}
+    assert set(targets) == {"val_f1", "val_loss"} and targets["val_f1"]["target"].primary
+    assert targets["val_f1"]["met"] and targets["val_f1"]["series"]  # a met target, with its chart
+    assert not targets["val_loss"]["met"] and targets["val_loss"]["best_value"] is not None  # and an unmet one
 
     seed_demo_experiments(demo)
 
     assert Run.objects.filter(project__key="CV").count() == 6 and tickets.count() == 2
+    assert Target.objects.filter(project__key="CV").count() == 2
     assert SyncRecord.objects.count() == 2 and SyncRecord.objects.order_by("-pk").first().runs_created == 0
