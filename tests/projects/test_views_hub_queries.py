@@ -1,4 +1,4 @@
-"""The project hub and every section it loads (board summary, dashboard, experiments, docs)
+"""The project hub and every section it loads (board summary, dashboard, targets, experiments, docs)
 cost the same queries for a small project and a big one (issue 12, target 6)."""
 
 import datetime
@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from projects.models import Label, Role, Sprint, SprintState
 from tests.docs_hub.factories import make_doc
-from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, link
+from tests.experiments.factories import ExperimentFactory, MlflowSourceFactory, RunFactory, TargetFactory, link
 from tests.projects.factories import MembershipFactory, ProjectFactory, seed_board
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +18,7 @@ HUB_PAGES = [
     ("projects:board_summary", {}, 8),
     ("projects:dashboard", {"HTTP_HX_REQUEST": "true"}, 14),
     ("experiments:hub_section", {}, 8),
+    ("experiments:targets_section", {}, 5),
     ("docs_hub:hub_section", {}, 8),
 ]
 
@@ -38,6 +39,8 @@ def _project(key: str, size: int):
     for n in range(size * 2):
         run = RunFactory(experiment=experiment)
         link(run, tickets[n])
+    TargetFactory(project=project, metric="val_f1", target=0.95, primary=True)
+    TargetFactory(project=project, metric="val_loss", direction="lower", target=0.1)
     for n in range(size):
         make_doc(project, title=f"Page {n}", body=f"Mentions {tickets[n].key} and [[Page {n + 1}]]")
     for _ in range(size // 3):
