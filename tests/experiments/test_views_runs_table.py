@@ -2,9 +2,12 @@
 an index in the default order, and the count stops at a cap ("10,000+ runs") until someone
 pages to the end of the capped range."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from aihub.pagination import CappedPaginator
 from experiments import selectors
@@ -62,3 +65,18 @@ def test_the_default_order_reads_through_the_runs_table_index(experiment):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "run_experiment_table" in plan and "Sort" not in plan, plan
+
+
+def test_the_column_chooser_offers_the_keys_of_the_latest_runs(experiment, monkeypatch):
+    monkeypatch.setattr(selectors.runs, "COLUMN_KEYS_SAMPLE", 3)
+    now = timezone.now()
+    RunFactory(
+        experiment=experiment, metrics={"old": 1.0}, params={"old": "x"}, start_time=now - datetime.timedelta(days=9)
+    )
+    for n, (metrics, params) in enumerate(
+        [({"loss": 0.5}, {"lr": "0.1"}), ({"loss": 0.4, "val_f1": 0.8}, {}), ({}, {"depth": "3", "lr": "0.01"})]
+    ):
+        RunFactory(experiment=experiment, metrics=metrics, params=params, start_time=now - datetime.timedelta(hours=n))
+    # The latest three runs: the oldest is left out of the sample.
+    keys = selectors.experiment_column_keys(experiment=experiment, extra={"metrics": ["chosen"], "params": []})
+    assert keys == {"metrics": ["chosen", "loss", "val_f1"], "params": ["depth", "lr"]}
