@@ -12,6 +12,7 @@ from .models import (
     RunTablePreference,
     Sentinel,
     SyncRecord,
+    Target,
 )
 
 
@@ -71,6 +72,13 @@ class SyncRecordAdmin(admin.ModelAdmin):
 class MetricGateAdmin(admin.ModelAdmin):
     list_display = ["ticket", "metric", "op", "threshold"]
     raw_id_fields = ["ticket", "created_by"]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["project", "metric", "direction", "target", "baseline", "deadline", "primary"]
+    list_filter = ["direction", "primary"]
+    raw_id_fields = ["project", "created_by"]
 
 
 @admin.register(Sentinel)
