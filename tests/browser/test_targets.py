@@ -90,3 +90,32 @@ def test_viewer_sees_targets_without_edit_controls(signed_in_page, live_server):
     page.goto(f"{live_server.url}/projects/CV/experiments/targets/")
     expect(page.locator("#targets")).to_contain_text("val_f1")
     expect(page.locator("main form")).to_have_count(0)
+
+
+def test_a_hostile_metric_key_and_run_name_stay_text(signed_in_page, live_server):
+    """A metric key and run name are whatever MLflow clients logged: they reach a heading, an
+    aria-label, a json_script block and a button label, and run nowhere."""
+    page, user = signed_in_page
+    watch = Watch(page)
+    project = project_with_runs(user, Role.ADMIN)
+    hit = "__xss_hit(1)"
+    key = f"</script><script>{hit}</script>\"><img src=x onerror={hit}>'><svg onload={hit}>"
+    RunFactory(
+        experiment=project.runs.first().experiment,
+        name=f"<svg onload={hit}>",
+        metrics={key: 0.5},
+    )
+    from experiments.services import target_create
+
+    target = target_create(project=project, user=user, metric=key, target=0.9, primary=True)
+
+    for path in ("/projects/CV/", "/projects/CV/dashboard/", "/projects/CV/experiments/targets/"):
+        page.goto(f"{live_server.url}{path}")
+        expect(page.locator(f"#target-{target.pk} canvas")).to_have_attribute("data-drawn", "1")
+        expect(page.locator(f"#target-{target.pk} h3")).to_contain_text(key)
+        expect(page.locator(f"#target-{target.pk}")).to_contain_text(f"<svg onload={hit}>")
+        assert page.evaluate("window.__xss_hits") == [], path
+    page.goto(f"{live_server.url}/projects/CV/experiments/targets/{target.pk}/")
+    expect(page.get_by_label("MLflow metric")).to_have_value(key)
+    assert page.evaluate("window.__xss_hits") == []
+    assert not watch.errors and not watch.console_csp and not watch.dialogs, (watch.errors, watch.console_csp)
