@@ -2,6 +2,27 @@
 
 from django.db import migrations, models
 
+# SQLite (the embedded default) refuses NULLS LAST in an index definition: the index is
+# created on PostgreSQL only, where the runs table of a long experiment needs it; the
+# model's state declares it everywhere.
+RUN_EXPERIMENT_TABLE = models.Index(
+    models.F("experiment"),
+    models.OrderBy(models.F("start_time"), descending=True, nulls_last=True),
+    models.F("id"),
+    condition=models.Q(("deleted", False)),
+    name="run_experiment_table",
+)
+
+
+def create_on_postgresql(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.add_index(apps.get_model("experiments", "Run"), RUN_EXPERIMENT_TABLE)
+
+
+def drop_on_postgresql(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.remove_index(apps.get_model("experiments", "Run"), RUN_EXPERIMENT_TABLE)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -9,14 +30,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
-            model_name="run",
-            index=models.Index(
-                models.F("experiment"),
-                models.OrderBy(models.F("start_time"), descending=True, nulls_last=True),
-                models.F("id"),
-                condition=models.Q(("deleted", False)),
-                name="run_experiment_table",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AddIndex(model_name="run", index=RUN_EXPERIMENT_TABLE)],
+            database_operations=[migrations.RunPython(create_on_postgresql, drop_on_postgresql)],
         ),
     ]
