@@ -101,6 +101,9 @@ def project_urls(project, *, max_tickets: int = 12) -> list[str]:
         r("projects:workflow"),
         r("projects:custom_fields"),
         r("projects:ticket_create"),
+        r("projects:risks"),
+        r("projects:risks") + "?status=all&sort=review",
+        r("projects:risk_create"),
         r("docs_hub:index"),
         r("docs_hub:create"),
         r("docs_hub:trash"),
@@ -122,6 +125,9 @@ def project_urls(project, *, max_tickets: int = 12) -> list[str]:
         urls.append(r("projects:sprint", sprint.pk))
     for ticket in project.tickets.order_by("-pk")[:max_tickets]:
         urls.append(r("projects:ticket", ticket.key))
+    for risk in project.risks.order_by("pk")[:4]:
+        urls += [r("projects:risk", risk.pk), r("projects:risk_edit", risk.pk)]
+        urls.append(r("projects:risks") + "?" + urlencode({"likelihood": risk.likelihood, "impact": risk.impact}))
     for doc in Doc.objects.filter(project=project, deleted_at__isnull=True).order_by("pk"):
         urls += [
             r("docs_hub:detail", doc.slug),

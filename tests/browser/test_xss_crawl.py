@@ -2,7 +2,7 @@
 every page of the project opened in Chromium by a viewer. Nothing may run.
 
 A project admin stores payloads through the REST API (project, sprints, statuses, custom
-fields and their options, labels, saved views, gates, tickets, comments, docs), through the
+fields and their options, labels, saved views, gates, tickets, comments, risks, docs), through the
 pages where the API has no endpoint (doc template, display name), and through MLflow: an
 experiment and runs logged to a real `mlflow server` by the real client (names, params,
 tags), synced on a real worker. Each payload calls `__xss_hit(N)` with its own N. A
@@ -266,6 +266,24 @@ def hostile_project(api, mlflow_tracking, synced_worker):
     for key in keys:
         comment = payloads.markdown("comment") + " @victim"
         assert post(f"/api/v1/tickets/{key}/comments/", {"body": comment}).status_code == 201
+    # A risk with every text field, linked to tickets (the ticket pages' Risks panel shows it).
+    store(
+        lambda v: post(
+            "/api/v1/projects/XSS/risks/",
+            {
+                "title": v,
+                "description": payloads.markdown("risk description"),
+                "mitigation": payloads.variants("risk mitigation")[0],
+                "likelihood": 5,
+                "impact": 4,
+                "owner": "mallory",
+                "review_date": "2020-01-01",
+                "tickets": keys[:2],
+            },
+        ),
+        payloads.variants("risk title"),
+        what="risk",
+    )
     # A shared saved view.
     store(
         lambda v: post(
