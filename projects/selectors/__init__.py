@@ -15,6 +15,7 @@ from .projects import project_list, project_members, project_switcher  # noqa: F
 from .risks import (  # noqa: F401
     RISK_SORTS,
     RiskFilters,
+    open_high_risks,
     risk_for_page,
     risk_heatmap,
     risk_list,

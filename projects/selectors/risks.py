@@ -155,3 +155,14 @@ def ticket_risks(*, ticket: Ticket) -> QuerySet[Risk]:
         .alias(risk_score=score_expression())
         .order_by(F("risk_score").desc(), "-id")
     )
+
+
+def open_high_risks(*, project: Project) -> QuerySet[Risk]:
+    """The project's high risks still in play (open or mitigating, score >= HIGH_RISK_SCORE),
+    highest first: what the health rule "high risks open" counts."""
+    return (
+        Risk.objects.filter(project=project, status__in=ACTIVE_RISK_STATUSES)
+        .alias(risk_score=score_expression())
+        .filter(risk_score__gte=HIGH_RISK_SCORE)
+        .order_by(F("risk_score").desc(), "-id")
+    )

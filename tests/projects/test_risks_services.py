@@ -206,6 +206,18 @@ def test_list_filters_and_sorts(cv, pm):
     assert {low.pk, mid.pk, high.pk} < set(Risk.objects.values_list("pk", flat=True))
 
 
+def test_open_high_risks_are_active_and_score_15_or_more(cv, pm):
+    keep = [
+        RiskFactory(project=cv, user=pm, likelihood=3, impact=5),
+        RiskFactory(project=cv, user=pm, likelihood=5, impact=5, status="mitigating"),
+    ]
+    RiskFactory(project=cv, user=pm, likelihood=2, impact=5)  # 10: not high
+    RiskFactory(project=cv, user=pm, likelihood=5, impact=5, status="accepted")
+    RiskFactory(project=cv, user=pm, likelihood=5, impact=5, status="closed")
+    RiskFactory(project=ProjectFactory(), likelihood=5, impact=5)
+    assert list(selectors.open_high_risks(project=cv)) == [keep[1], keep[0]]
+
+
 def test_seed_demo_gives_the_cv_project_a_high_open_risk_once():
     call_command("seed_demo", stdout=io.StringIO())
     cv = Project.objects.get(key="CV")
