@@ -38,8 +38,6 @@ def _client_values(data: dict) -> dict:
     values = dict(data)
     if values.get("owner") == "":
         values["owner"] = None
-    if "description" in values and values["description"] is None:
-        values["description"] = ""
     return values
 
 
