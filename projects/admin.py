@@ -7,6 +7,7 @@ from .models import (
     Membership,
     Notification,
     Project,
+    Risk,
     SavedView,
     Sprint,
     Ticket,
@@ -107,3 +108,12 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("recipient", "kind", "ticket", "created_at", "read_at")
     list_filter = ("kind",)
     raw_id_fields = ("recipient", "actor", "ticket", "comment")
+
+
+@admin.register(Risk)
+class RiskAdmin(admin.ModelAdmin):
+    list_display = ("project", "title", "likelihood", "impact", "status", "owner", "review_date")
+    list_filter = ("status",)
+    search_fields = ("title", "project__key")
+    raw_id_fields = ("project", "owner", "created_by", "tickets")
+    readonly_fields = ("description_html", "version", "closed_at")
