@@ -110,8 +110,9 @@ def _history_of(sprints: list[Sprint]):
     ids = [s.pk for s in sprints]
     moved = TicketEvent.objects.filter(field="sprint").filter(Q(data__old_id__in=ids) | Q(data__new_id__in=ids))
     fields = ("id", "estimate", "finished_at", "created_at", "sprint_id")
-    in_sprints = Ticket.objects.filter(sprint_id__in=ids, estimate__gt=0)
-    moved_out = Ticket.objects.filter(pk__in=moved.values("ticket_id"), estimate__gt=0)
+    # Unordered (no Meta.ordering): SQLite refuses ORDER BY inside a UNION's parts.
+    in_sprints = Ticket.objects.filter(sprint_id__in=ids, estimate__gt=0).order_by()
+    moved_out = Ticket.objects.filter(pk__in=moved.values("ticket_id"), estimate__gt=0).order_by()
     # A union, each side through its index (an OR of the two scans every ticket of the table).
     tickets = list(in_sprints.values(*fields).union(moved_out.values(*fields)))
     moves: dict[int, list[tuple[datetime.datetime, int | None, int | None]]] = defaultdict(list)
