@@ -8,7 +8,7 @@ Python (`improvements`, with the same `improves`)."""
 
 from collections.abc import Iterable
 
-from django.db.models import F, FloatField, Max, Min, QuerySet, Window
+from django.db.models import F, FloatField, Max, Min, QuerySet, TextField, Window
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 
@@ -28,9 +28,11 @@ def record_runs(runs: QuerySet, *, key: str, higher_is_better: bool) -> QuerySet
     raw = KeyTextTransform(key, "metrics")
     order = [F("at").asc(), F("id").asc()]
     return (
-        runs.annotate(raw=raw)
+        # Compared as plain text: a JSON key lookup would wrap "NaN" as a JSON value, which
+        # SQLite refuses (malformed JSON); the value itself is read from the JSON, unrounded.
+        runs.annotate(raw=raw, raw_text=Cast(raw, TextField()))
         .filter(raw__isnull=False)
-        .exclude(raw__in=NON_FINITE)
+        .exclude(raw_text__in=NON_FINITE)
         .annotate(
             value=Cast("raw", FloatField()),
             at=Coalesce("end_time", "start_time", "first_synced_at"),

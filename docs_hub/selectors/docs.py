@@ -70,7 +70,7 @@ def flatten_tree(roots: list[TreeNode]) -> list[TreeNode]:
             walk(item.children)
 
     walk(roots)
-    for node, following in zip(out, [*out[1:], None], strict=True):
+    for node, following in zip(out, [*out[1:], None], strict=False):  # None after the last (none when empty)
         if not node.children:
             node.closes = range(node.depth - (following.depth if following else 0))
     return out
@@ -187,7 +187,7 @@ def tree_rows(
         return len(owner.children) if owner is not None else len(roots)
 
     walk(top, 0, parent)
-    for row, after in zip(rows, [*rows[1:], None], strict=True):
+    for row, after in zip(rows, [*rows[1:], None], strict=False):  # None after the last (none when empty)
         if not row.opens:
             row.closes = range(row.depth - (after.depth if after else 0))
     return rows

@@ -84,7 +84,7 @@ def visit(page, watch: Watch, url: str) -> dict:
 def project_urls(project, *, max_tickets: int = 12) -> list[str]:
     """Every HTML page of a project that a GET opens, built from what it holds."""
     from docs_hub.models import Doc, DocTemplate
-    from experiments.models import Experiment, MlflowSource, Run
+    from experiments.models import Experiment, MlflowSource, Run, Target
 
     key = project.key
     r = lambda name, *args: reverse(name, args=[key, *args])  # noqa: E731
@@ -140,6 +140,9 @@ def project_urls(project, *, max_tickets: int = 12) -> list[str]:
     if DocTemplate.objects.filter(project=project).exists():
         template = DocTemplate.objects.filter(project=project).first()
         urls.append(r("docs_hub:create") + "?" + urlencode({"template": template.pk}))
+    urls.append(r("experiments:targets"))
+    for target in Target.objects.filter(project=project).order_by("pk")[:4]:
+        urls.append(r("experiments:target_edit", target.pk))
     for source in MlflowSource.objects.filter(project=project):
         urls.append(r("experiments:source", source.pk))
     for experiment in Experiment.objects.filter(source__project=project):

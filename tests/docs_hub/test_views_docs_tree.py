@@ -61,6 +61,12 @@ def test_rows_cap_each_list_and_collapse_levels_past_the_budget(project, member)
     ]
 
 
+def test_the_docs_home_of_a_project_without_pages_opens(client, project, member):
+    response = client.get(docs_url(project))
+    assert response.status_code == 200 and tree_items(response.content.decode()) == []
+    assert selectors.tree_rows([]) == []
+
+
 def test_the_docs_home_shows_a_hundred_pages_and_loads_the_rest(client, project, member):
     bulk_docs(project, selectors.TREE_CAP + 30)
     html = client.get(docs_url(project)).content.decode()
