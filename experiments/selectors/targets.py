@@ -33,9 +33,10 @@ def _record_rows(project_id: int, targets: list[Target]) -> dict[int, list[dict]
 
 def target_progress(targets: list[Target]) -> list[dict]:
     """Per target: best value so far among the project's finished runs (NaN and infinities
-    ignored), its run, the gap still to close (<= 0 once met), and `series`, the points
-    [time, best] where the best improved. Two queries at most whatever the number of runs
-    and targets (the targets, read by the caller, and their record runs)."""
+    ignored), its run, the gap still to close (<= 0 once met), `series`, the points
+    [time, best] where the best improved, and `records`, the runs that set them. Two queries
+    at most whatever the number of runs and targets (the targets, read by the caller, and
+    their record runs)."""
     if not targets:
         return []
     records = _record_rows(targets[0].project_id, targets)
@@ -57,6 +58,8 @@ def target_progress(targets: list[Target]) -> list[dict]:
                 "gap": gap,
                 "met": gap is not None and gap <= 0,
                 "series": [(step["at"], step["value"]) for step in steps],
+                # The runs behind `series`, in time order: {id, run_id, name, at, value}.
+                "records": steps,
             }
         )
     return out
