@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -30,6 +32,16 @@ class BoardMode(models.TextChoices):
     KANBAN = "kanban", "Kanban (continuous flow)"
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
 class Project(models.Model):
     key = models.CharField(max_length=10, unique=True, validators=[project_key_validator])
     name = models.CharField(max_length=200)
@@ -39,6 +51,19 @@ class Project(models.Model):
     objectives_html = models.TextField(blank=True, editable=False)
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.DEFINE)
     board_mode = models.CharField(max_length=16, choices=BoardMode.choices, default=BoardMode.SCRUM)
+    # The weekly status report (docs_hub/reports.py writes it under the docs page "Status reports"):
+    # on or off, and the weekday and time it is due, in UTC.
+    status_report_enabled = models.BooleanField(
+        "Weekly status report",
+        default=False,
+        help_text="Write a status report into the docs every week, under the page “Status reports”.",
+    )
+    status_report_weekday = models.PositiveSmallIntegerField(
+        "Report day", choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    status_report_time = models.TimeField(
+        "Report time (UTC)", default=datetime.time(9, 0), help_text="Hours and minutes, in UTC, e.g. 09:00."
+    )
     # The last ticket number handed out; bumped under a row lock so keys are never reused.
     ticket_counter = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
@@ -52,6 +77,11 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} · {self.name}"
+
+
+# The weekly status report's settings (fields of Project, edited on the settings page and
+# in the project API; docs_hub writes the report).
+STATUS_REPORT_SETTINGS = ("status_report_enabled", "status_report_weekday", "status_report_time")
 
 
 class Membership(models.Model):
