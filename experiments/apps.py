@@ -49,3 +49,9 @@ class ExperimentsConfig(AppConfig):
             name="targets", title="Targets", url_name="experiments:targets_section", order=10
         )
         hooks.register_demo_seeder(name="experiments", seeder=demo.seed_demo_experiments, order=30)
+        from . import health
+
+        hooks.register_health_rule(health.rule_failing_gates)
+        hooks.register_health_rule(health.rule_targets_near_deadline)
+        hooks.register_health_rule(health.rule_sync)
+        hooks.register_dashboard_targets(health.dashboard_targets)

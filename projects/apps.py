@@ -52,3 +52,6 @@ class ProjectsConfig(AppConfig):
 
         hooks.register_demo_seeder(name="planning", seeder=seed_planning_demo, order=10)
         hooks.register_demo_seeder(name="risks", seeder=seed_risks_demo, order=11)
+        from .demo_health import seed_health_demo
+
+        hooks.register_demo_seeder(name="health", seeder=seed_health_demo, order=14)

@@ -125,3 +125,30 @@ def register_dashboard_section(*, name: str, title: str, url_name: str, order: i
 
 def register_demo_seeder(*, name: str, seeder: Callable, order: int) -> None:
     _register(demo_seeders, {"name": name, "seeder": seeder, "order": order})
+
+
+# --- Health and the dashboard's figures ----------------------------------------------------
+# Health rules other apps contribute (projects' own are in selectors/health.py). Bulk:
+#   rule(projects, settings_by_project) -> {project_id: [projects.health.Reason, ...]}
+# with `settings_by_project` {project_id: projects.health.HealthSettings}. A constant number
+# of queries for any number of projects (the portfolio asks for all of them at once).
+health_rules: list[Callable] = []
+# Providers of a project's targets for the dashboard API: (project) -> [{"metric",
+# "direction", "target", "best_value", "best_run", "met", ...}] (experiments' targets).
+dashboard_target_providers: list[Callable] = []
+
+
+def register_health_rule(rule: Callable) -> Callable:
+    if rule not in health_rules:
+        health_rules.append(rule)
+    return rule
+
+
+def register_dashboard_targets(provider: Callable) -> Callable:
+    if provider not in dashboard_target_providers:
+        dashboard_target_providers.append(provider)
+    return provider
+
+
+def dashboard_targets(project) -> list[dict]:
+    return [row for provider in dashboard_target_providers for row in provider(project)]

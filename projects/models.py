@@ -1,7 +1,7 @@
 import datetime
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -51,6 +51,45 @@ class Project(models.Model):
     objectives_html = models.TextField(blank=True, editable=False)
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.DEFINE)
     board_mode = models.CharField(max_length=16, choices=BoardMode.choices, default=BoardMode.SCRUM)
+    # Health thresholds (projects/health.py) and the forecast's history window.
+    health_burndown_behind_pct = models.PositiveSmallIntegerField(
+        "Burndown behind (%)",
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="At risk when the active sprint's remaining points are above the ideal line by more than "
+        "this share of its committed points; off track at twice that.",
+    )
+    health_blocked_days = models.PositiveSmallIntegerField(
+        "Blocked for (days)",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="At risk when an open ticket has been blocked by an open ticket for more than this many days.",
+    )
+    health_target_days = models.PositiveSmallIntegerField(
+        "Target deadline near (days)",
+        default=14,
+        validators=[MaxValueValidator(365)],
+        help_text="At risk when a target is not met this many days or fewer before its deadline; off track "
+        "once the deadline has passed.",
+    )
+    health_high_risks_off_track = models.PositiveSmallIntegerField(
+        "Open high risks for off track",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="One open high risk is at risk; this many is off track.",
+    )
+    health_sync_stale_hours = models.PositiveSmallIntegerField(
+        "MLflow sync stale after (hours)",
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+        help_text="At risk when a source's last sync failed or its last good sync is older than this.",
+    )
+    forecast_weeks = models.PositiveSmallIntegerField(
+        "Forecast history (weeks)",
+        default=8,
+        validators=[MinValueValidator(2), MaxValueValidator(52)],
+        help_text="How many weeks of finished tickets the forecast samples its daily throughput from.",
+    )
     # The weekly status report (docs_hub/reports.py writes it under the docs page "Status reports"):
     # on or off, and the weekday and time it is due, in UTC.
     status_report_enabled = models.BooleanField(

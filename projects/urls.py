@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .views import backlog as backlog_views
 from .views import comments as comment_views
+from .views import health as health_views
 from .views import notifications as notification_views
 from .views import relations as relation_views
 from .views import risks as risk_views
@@ -22,6 +23,7 @@ urlpatterns = [
     path("notifications/<int:notification_id>/", notification_views.notification_open, name="notification_open"),
     path("<str:key>/", views.project_hub, name="hub"),
     path("<str:key>/dashboard/", views.project_dashboard, name="dashboard"),
+    path("<str:key>/dashboard/forecast/", health_views.forecast_section, name="forecast"),
     path("<str:key>/settings/", views.project_settings, name="settings"),
     path("<str:key>/delete/", views.project_delete, name="delete"),
     path("<str:key>/members/", views.project_members, name="members"),

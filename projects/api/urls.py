@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import board as board_api
+from .views import dashboard as dashboard_api
 from .views import planning as planning_api
 from .views import projects as project_api
 from .views import risks as risk_api
@@ -13,6 +14,7 @@ urlpatterns = [
     path("projects/<str:key>/members/", project_api.MemberListCreate.as_view(), name="member-list"),
     path("projects/<str:key>/members/<str:username>/", project_api.MemberDetail.as_view(), name="member-detail"),
     path("projects/<str:key>/board/", board_api.BoardView.as_view(), name="project-board"),
+    path("projects/<str:key>/dashboard/", dashboard_api.DashboardView.as_view(), name="project-dashboard"),
     path("tickets/<str:ticket_key>/move/", board_api.TicketMoveView.as_view(), name="ticket-move"),
     path("tickets/<str:ticket_key>/rank/", board_api.TicketRankView.as_view(), name="ticket-rank"),
     path("projects/<str:key>/tickets/", ticket_api.TicketListCreate.as_view(), name="ticket-list"),

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from ..health import THRESHOLD_FIELDS
 from ..models import Phase, Project, Role
 
 
@@ -29,7 +30,14 @@ class ProjectForm(forms.ModelForm):
 class ProjectSettingsForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = ("name", "description", "objectives", "phase", "board_mode")
+        fields = (
+            "name",
+            "description",
+            "objectives",
+            "phase",
+            "board_mode",
+            *THRESHOLD_FIELDS,
+        )
         widgets = {"description": forms.Textarea(attrs={"rows": 5}), "objectives": forms.Textarea(attrs={"rows": 5})}
 
 

@@ -11,6 +11,8 @@ from .board import (  # noqa: F401
     column_cards,
 )
 from .dashboard import project_dashboard  # noqa: F401
+from .forecast import ForecastScope, forecast_epics, project_forecast  # noqa: F401
+from .health import project_health, projects_health  # noqa: F401
 from .projects import project_list, project_members, project_switcher  # noqa: F401
 from .risks import (  # noqa: F401
     RISK_SORTS,

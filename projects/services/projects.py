@@ -10,11 +10,13 @@ from aihub.limits import text_lengths_check
 from aihub.markdown import render_markdown
 
 from .. import queue
+from ..health import THRESHOLD_FIELDS
 from ..models import DEFAULT_WORKFLOW, Membership, Notification, Project, Role, Ticket, WorkflowStatus
 
 User = get_user_model()
 
 PROJECT_EDITABLE_FIELDS = ("name", "description", "objectives", "phase", "board_mode")
+PROJECT_EDITABLE_FIELDS += THRESHOLD_FIELDS
 
 
 def _render_project_text(project: Project) -> None:

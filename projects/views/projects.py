@@ -47,7 +47,11 @@ def _project_context(request, project, **extra):
 def project_hub(request, key):
     project = project_for(request.user, key)
     context = _project_context(
-        request, project, members=selectors.project_members(project=project)[:12], phases=Phase.choices
+        request,
+        project,
+        members=selectors.project_members(project=project)[:12],
+        phases=Phase.choices,
+        health=selectors.project_health(project),
     )
     return render(request, "projects/hub.html", context)
 

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from ...health import THRESHOLD_FIELDS
 from ...models import PROJECT_KEY_PATTERN, BoardMode, Membership, Phase, Project, Role, project_key_validator
 
 
@@ -18,6 +19,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "objectives",
             "phase",
             "board_mode",
+            *THRESHOLD_FIELDS,
             "role",
             "created_at",
             "updated_at",
@@ -44,6 +46,13 @@ class ProjectUpdateSerializer(serializers.Serializer):
     objectives = serializers.CharField(required=False, allow_blank=True)
     phase = serializers.ChoiceField(choices=Phase.choices, required=False)
     board_mode = serializers.ChoiceField(choices=BoardMode.choices, required=False)
+    # Health thresholds and the forecast's history window (projects/health.py; see the settings page).
+    health_burndown_behind_pct = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    health_blocked_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
+    health_target_days = serializers.IntegerField(required=False, min_value=0, max_value=365)
+    health_high_risks_off_track = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    health_sync_stale_hours = serializers.IntegerField(required=False, min_value=1, max_value=720)
+    forecast_weeks = serializers.IntegerField(required=False, min_value=2, max_value=52)
 
 
 class MembershipSerializer(serializers.ModelSerializer):
