@@ -48,10 +48,18 @@ class ProjectsConfig(AppConfig):
             match=("projects:risks", "projects:risk", "projects:risk_create", "projects:risk_edit"),
         )
         hooks.register_ticket_panel(name="risks", title="Risks", url_name="projects:ticket_risks", order=90)
-        from .demo import seed_planning_demo, seed_risks_demo
+        # The flow charts of the dashboard (issue 13): each an htmx section of its own.
+        hooks.register_dashboard_section(
+            name="flow", title="Cumulative flow", url_name="projects:flow_section", order=20
+        )
+        hooks.register_dashboard_section(
+            name="cycle_time", title="Cycle time", url_name="projects:cycle_time_section", order=30
+        )
+        from .demo import seed_flow_demo, seed_planning_demo, seed_risks_demo
 
         hooks.register_demo_seeder(name="planning", seeder=seed_planning_demo, order=10)
         hooks.register_demo_seeder(name="risks", seeder=seed_risks_demo, order=11)
+        hooks.register_demo_seeder(name="flow", seeder=seed_flow_demo, order=12)
         from .demo_health import seed_health_demo
 
         hooks.register_demo_seeder(name="health", seeder=seed_health_demo, order=14)

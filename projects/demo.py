@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
+from .events import ticket_event_record
 from .models import Project, Sprint, Ticket, TicketEvent
 
 User = get_user_model()
@@ -309,3 +310,45 @@ def seed_risks_demo(demo_user) -> None:
             description=description,
             mitigation=mitigation,
         )
+
+
+# Hours from "In progress" to done of the demo's finished tickets, in turn: cycle times from
+# under a day to over a week, for the cycle-time chart.
+FLOW_DEMO_CYCLE_HOURS = (20, 46, 70, 28, 100, 150, 54, 30, 200, 80, 40, 120)
+
+
+def _flow_demo_move(ticket: Ticket, actor, old: str, new: str, at: datetime.datetime) -> None:
+    event = ticket_event_record(
+        ticket=ticket, actor=actor, kind=TicketEvent.Kind.MOVED, field="status", old_value=old, new_value=new
+    )
+    TicketEvent.objects.filter(pk=event.pk).update(created_at=at)
+
+
+@transaction.atomic
+def seed_flow_demo(demo_user) -> None:
+    """History for the flow charts of the CV and CHURN dashboards: each finished demo ticket
+    went through "In progress" and "In review" before "Done" (the planning demo moves them
+    straight from "To do"), and the ticket in review went through "In progress" first. Left
+    alone once a project's history has a move from "In progress" to "In review"."""
+    for key in ("CV", "CHURN"):
+        project = Project.objects.filter(key=key).first()
+        if project is None or not project.sprints.exists():
+            continue
+        if not {"todo", "in_progress", "in_review", "done"} <= set(project.statuses.values_list("slug", flat=True)):
+            continue
+        moves = TicketEvent.objects.filter(ticket__project=project, kind=TicketEvent.Kind.MOVED, field="status")
+        if moves.filter(old_value="in_progress", new_value="in_review").exists():
+            continue
+        straight = moves.filter(old_value="todo").select_related("ticket", "actor").order_by("created_at", "id")
+        for i, event in enumerate(straight.filter(new_value="done")):
+            ticket, finished = event.ticket, event.created_at
+            hours = FLOW_DEMO_CYCLE_HOURS[i % len(FLOW_DEMO_CYCLE_HOURS)]
+            started = max(finished - datetime.timedelta(hours=hours), ticket.created_at + datetime.timedelta(hours=1))
+            _flow_demo_move(ticket, event.actor, "todo", "in_progress", started)
+            _flow_demo_move(ticket, event.actor, "in_progress", "in_review", started + (finished - started) * 0.7)
+            TicketEvent.objects.filter(pk=event.pk).update(old_value="in_review")
+        for event in straight.filter(new_value="in_review"):
+            _flow_demo_move(
+                event.ticket, event.actor, "todo", "in_progress", event.created_at - datetime.timedelta(hours=30)
+            )
+            TicketEvent.objects.filter(pk=event.pk).update(old_value="in_progress")

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .views import backlog as backlog_views
 from .views import comments as comment_views
+from .views import flow as flow_views
 from .views import health as health_views
 from .views import notifications as notification_views
 from .views import relations as relation_views
@@ -23,6 +24,8 @@ urlpatterns = [
     path("notifications/<int:notification_id>/", notification_views.notification_open, name="notification_open"),
     path("<str:key>/", views.project_hub, name="hub"),
     path("<str:key>/dashboard/", views.project_dashboard, name="dashboard"),
+    path("<str:key>/dashboard/flow/", flow_views.cumulative_flow_section, name="flow_section"),
+    path("<str:key>/dashboard/cycle-time/", flow_views.cycle_time_section, name="cycle_time_section"),
     path("<str:key>/dashboard/forecast/", health_views.forecast_section, name="forecast"),
     path("<str:key>/settings/", views.project_settings, name="settings"),
     path("<str:key>/delete/", views.project_delete, name="delete"),
