@@ -19,6 +19,7 @@ TEXT_LIMITS: dict[tuple[str, str], int] = {
     ("projects.Comment", "body"): 10_000,
     ("projects.Risk", "description"): 10_000,
     ("projects.Risk", "mitigation"): 5_000,
+    ("projects.Milestone", "description"): 5_000,
     ("docs_hub.Doc", "body"): 20_000,
     ("docs_hub.DocTemplate", "body"): 20_000,
 }

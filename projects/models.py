@@ -527,3 +527,95 @@ class Risk(models.Model):
 def risk_score_expression():
     """likelihood x impact in SQL, for sorting and filtering risks by score."""
     return models.ExpressionWrapper(models.F("likelihood") * models.F("impact"), output_field=models.IntegerField())
+
+
+# --- Lifecycle: exit criteria per phase, phase transitions, milestones -------------------
+# The phases in order (Phase's declaration order): a project advances through them.
+PHASE_ORDER: tuple[str, ...] = tuple(Phase.values)
+
+
+class ExitCriterion(models.Model):
+    """One item of a phase's exit checklist: what must be true before the project leaves
+    that phase. Members tick it (`done`, by whom and when); an admin advances the phase."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="exit_criteria")
+    phase = models.CharField(max_length=16, choices=Phase.choices)
+    text = models.CharField(max_length=300)
+    position = models.PositiveIntegerField(default=0)
+    done = models.BooleanField(default=False)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "phase", "position", "id"]
+        indexes = [models.Index(fields=["project", "phase", "position"], name="exit_criteria_checklist")]
+        verbose_name_plural = "exit criteria"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class PhaseTransition(models.Model):
+    """A phase change of a project: who moved it, when, from and to which phase, the
+    checklist as it stood (`checklist`: [{"id", "phase", "text", "done", "done_by",
+    "done_at"}] of the phases it left), and the reason an admin gave for advancing past
+    unticked criteria (`overridden`)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="phase_transitions")
+    from_phase = models.CharField(max_length=16, choices=Phase.choices)
+    to_phase = models.CharField(max_length=16, choices=Phase.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checklist = models.JSONField(default=list, blank=True)
+    overridden = models.BooleanField(default=False)
+    override_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "-created_at"], name="phase_transition_history")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.from_phase} -> {self.to_phase}"
+
+    @property
+    def ticked_count(self) -> int:
+        """How many criteria of the recorded checklist were ticked."""
+        return sum(1 for item in self.checklist if item.get("done"))
+
+
+class Milestone(models.Model):
+    """A dated point on the project's roadmap (a release, a sign-off), with the epics that
+    must be done for it. Completed when `completed_at` is set."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    description_html = models.TextField(blank=True, editable=False)
+    due_date = models.DateField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    epics = models.ManyToManyField(Ticket, blank=True, related_name="milestones")
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project", "due_date", "id"]
+        indexes = [models.Index(fields=["project", "due_date"], name="milestone_roadmap")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_at is not None
+
+    def overdue(self, today) -> bool:
+        return self.completed_at is None and self.due_date < today
