@@ -48,6 +48,13 @@ class ExperimentsConfig(AppConfig):
         hooks.register_dashboard_section(
             name="targets", title="Targets", url_name="experiments:targets_section", order=10
         )
+        # The PM charts (issue 13): the metric burn-up beside the burndown, runs per sprint.
+        hooks.register_dashboard_section(
+            name="burnup", title="Metric burn-up", url_name="experiments:burnup_section", order=6
+        )
+        hooks.register_dashboard_section(
+            name="runs_per_sprint", title="Runs per sprint", url_name="experiments:runs_per_sprint_section", order=40
+        )
         hooks.register_demo_seeder(name="experiments", seeder=demo.seed_demo_experiments, order=30)
         from . import health
 

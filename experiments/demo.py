@@ -158,6 +158,7 @@ def seed_demo_experiments(demo_user) -> None:
             services.gate_create(ticket=ticket, user=demo_user, **spec)
     if not _already_logged():
         _train_and_log(tickets)
+        _log_sprint_history()
     source = MlflowSource.objects.filter(project=project, tracking_uri=settings.MLFLOW_TRACKING_URI).first()
     if source is None:
         source = services.source_create(
@@ -185,6 +186,56 @@ def _seed_targets(project: Project, demo_user) -> None:
     for spec in TARGETS:
         if not Target.objects.filter(project=project, metric=spec["metric"]).exists():
             services.target_create(project=project, user=demo_user, deadline=deadline, **spec)
+
+
+# The team's earlier runs, spread over the demo sprints (days ago, hour, val_f1 or None,
+# status): the runs-per-sprint chart has runs and failed runs in every sprint, and the
+# metric burn-up climbs through the active sprint to today's trained models.
+HISTORY_RUNS = [
+    (31, 10, 0.82, "FINISHED"),
+    (29, 15, None, "FAILED"),
+    (27, 11, 0.85, "FINISHED"),
+    (24, 16, 0.86, "FINISHED"),
+    (17, 10, 0.88, "FINISHED"),
+    (15, 14, None, "FAILED"),
+    (13, 9, 0.9, "FINISHED"),
+    (11, 17, None, "FAILED"),
+    (8, 10, 0.91, "FINISHED"),
+    (4, 11, 0.925, "FINISHED"),
+    (3, 15, None, "FAILED"),
+    (2, 10, 0.935, "FINISHED"),
+    (1, 16, 0.94, "FINISHED"),
+]
+
+
+def _log_sprint_history() -> None:
+    """Log HISTORY_RUNS to the demo experiment with their past start times (tagged
+    `aihub.demo_history`): finished runs with a val_f1 and val_loss, failed ones that logged
+    a loss and stopped."""
+    from django.utils import timezone
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric
+
+    client = MlflowClient(tracking_uri=settings.MLFLOW_TRACKING_URI)
+    experiment_id = client.get_experiment_by_name(EXPERIMENT).experiment_id
+    today = timezone.localdate()
+    for i, (days_ago, hour, f1, status) in enumerate(HISTORY_RUNS):
+        moment = datetime.datetime.combine(
+            today - datetime.timedelta(days=days_ago), datetime.time(hour), tzinfo=timezone.get_current_timezone()
+        )
+        started = int(moment.timestamp() * 1000)
+        run = client.create_run(
+            experiment_id,
+            start_time=started,
+            run_name=f"sweep-{i + 1:02d}" if f1 is not None else f"sweep-{i + 1:02d}-oom",
+            tags={"aihub.demo": "1", "aihub.demo_history": "1", "mlflow.source.name": "seed_demo"},
+        )
+        metrics = [Metric("val_loss", 0.6 - 0.03 * i, started + 1000, 0)]
+        if f1 is not None:
+            metrics.append(Metric("val_f1", f1, started + 1000, 0))
+        client.log_batch(run.info.run_id, metrics=metrics)
+        minutes = 40 if f1 is not None else 6
+        client.set_terminated(run.info.run_id, status=status, end_time=started + minutes * 60_000)
 
 
 def _already_logged() -> bool:

@@ -2,6 +2,7 @@
 Each function owns its joins and costs a fixed number of queries whatever the number of rows."""
 
 from .badges import ticket_badges  # noqa: F401
+from .charts import burnup_days, metric_burnup, primary_target, runs_per_sprint  # noqa: F401
 from .gates import evaluate_gate, gate_statuses_for_tickets  # noqa: F401
 from .runs import (  # noqa: F401
     COLUMN_KEYS_SAMPLE,

@@ -1,5 +1,6 @@
 """Pages of the experiments app, split by purpose."""
 
+from .charts import burnup_section, runs_per_sprint_section  # noqa: F401
 from .runs import (  # noqa: F401
     compare,
     experiment_columns,

@@ -1,10 +1,13 @@
 """The demo seeder trains real small models, logs them to the local MLflow store with
-aihub.ticket tags, registers a champion, syncs and sets a met and an unmet target; a second
-run trains nothing more."""
+aihub.ticket tags, registers a champion, logs earlier runs (some failed) over the past sprints,
+syncs and sets a met and an unmet target; a second run trains nothing more."""
+
+import datetime
 
 import pytest
+from django.utils import timezone
 
-from experiments.demo import seed_demo_experiments
+from experiments.demo import HISTORY_RUNS, seed_demo_experiments
 from experiments.models import MetricPoint, ModelVersion, Run, RunLink, SyncRecord, Target
 from experiments.selectors import target_progress
 from projects.models import Ticket
@@ -23,7 +26,11 @@ def test_demo_trains_logs_links_and_syncs_idempotently(settings, tmp_path):
     seed_demo_experiments(demo)
 
     assert SyncRecord.objects.get().status == "ok"
-    runs = Run.objects.filter(project__key="CV")
+    everything = Run.objects.filter(project__key="CV")
+    history = everything.filter(tags__has_key="aihub.demo_history")  # the team's earlier runs, over the sprints
+    assert history.count() == len(HISTORY_RUNS) and {run.status for run in history} == {"FINISHED", "FAILED"}
+    assert sorted(run.start_time.date() for run in history)[0] < (timezone.now() - datetime.timedelta(days=30)).date()
+    runs = everything.exclude(tags__has_key="aihub.demo_history")
     assert runs.count() == 6 and all(run.status == "FINISHED" for run in runs)
     assert {run.params["model"] for run in runs} == {"SGDClassifier", "GradientBoostingClassifier"}
     assert all(0.5 < run.metric_value("val_f1") <= 1.0 for run in runs)
@@ -39,6 +46,6 @@ def test_demo_trains_logs_links_and_syncs_idempotently(settings, tmp_path):
 
     seed_demo_experiments(demo)
 
-    assert Run.objects.filter(project__key="CV").count() == 6 and tickets.count() == 2
+    assert Run.objects.filter(project__key="CV").count() == 6 + len(HISTORY_RUNS) and tickets.count() == 2
     assert Target.objects.filter(project__key="CV").count() == 2
     assert SyncRecord.objects.count() == 2 and SyncRecord.objects.order_by("-pk").first().runs_created == 0
