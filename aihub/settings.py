@@ -344,6 +344,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketTypeEnum": "projects.models.TicketType",
         "RiskStatusEnum": "projects.models.RiskStatus",
+        "PhaseEnum": "projects.models.Phase",
         "SearchResultTypeEnum": ["ticket", "doc", "run"],
     },
 }

@@ -48,6 +48,15 @@ class ProjectsConfig(AppConfig):
             match=("projects:risks", "projects:risk", "projects:risk_create", "projects:risk_edit"),
         )
         hooks.register_ticket_panel(name="risks", title="Risks", url_name="projects:ticket_risks", order=90)
+        # The lifecycle (issue 13, item 6): the hub's section and the Roadmap tab.
+        hooks.register_hub_section(name="lifecycle", title="Lifecycle", url_name="projects:lifecycle", order=8)
+        hooks.register_project_tab(
+            name="roadmap",
+            label="Roadmap",
+            url_name="projects:roadmap",
+            order=35,
+            match=("projects:roadmap", "projects:milestone_create", "projects:milestone_edit"),
+        )
         # The flow charts of the dashboard (issue 13): each an htmx section of its own.
         hooks.register_dashboard_section(
             name="flow", title="Cumulative flow", url_name="projects:flow_section", order=20

@@ -3,11 +3,13 @@ from django.urls import path
 from . import views
 from .views import backlog as backlog_views
 from .views import comments as comment_views
+from .views import lifecycle as lifecycle_views
 from .views import flow as flow_views
 from .views import health as health_views
 from .views import notifications as notification_views
 from .views import relations as relation_views
 from .views import risks as risk_views
+from .views import roadmap as roadmap_views
 from .views import sprints as sprint_views
 from .views import subtasks as subtask_views
 from .views import ticket_fields as ticket_field_views
@@ -80,6 +82,38 @@ urlpatterns = [
     path("<str:key>/risks/<int:risk_id>/close/", risk_views.risk_close, name="risk_close"),
     path("<str:key>/risks/<int:risk_id>/delete/", risk_views.risk_delete, name="risk_delete"),
     path("<str:key>/tickets/<str:ticket_key>/risks/", risk_views.ticket_risks, name="ticket_risks"),
+    # The lifecycle (exit criteria, phase changes) and the roadmap (epics and milestones).
+    path("<str:key>/lifecycle/", lifecycle_views.lifecycle, name="lifecycle"),
+    path("<str:key>/lifecycle/advance/", lifecycle_views.phase_advance, name="phase_advance"),
+    path("<str:key>/lifecycle/criteria/", lifecycle_views.exit_criterion_add, name="exit_criterion_add"),
+    path(
+        "<str:key>/lifecycle/criteria/suggested/",
+        lifecycle_views.exit_criteria_suggested,
+        name="exit_criteria_suggested",
+    ),
+    path(
+        "<str:key>/lifecycle/criteria/<int:criterion_id>/tick/",
+        lifecycle_views.exit_criterion_tick,
+        name="exit_criterion_tick",
+    ),
+    path(
+        "<str:key>/lifecycle/criteria/<int:criterion_id>/delete/",
+        lifecycle_views.exit_criterion_remove,
+        name="exit_criterion_delete",
+    ),
+    path("<str:key>/roadmap/", roadmap_views.roadmap, name="roadmap"),
+    path("<str:key>/roadmap/milestones/new/", roadmap_views.milestone_create, name="milestone_create"),
+    path("<str:key>/roadmap/milestones/<int:milestone_id>/edit/", roadmap_views.milestone_edit, name="milestone_edit"),
+    path(
+        "<str:key>/roadmap/milestones/<int:milestone_id>/complete/",
+        roadmap_views.milestone_complete,
+        name="milestone_complete",
+    ),
+    path(
+        "<str:key>/roadmap/milestones/<int:milestone_id>/delete/",
+        roadmap_views.milestone_delete,
+        name="milestone_delete",
+    ),
     path("<str:key>/settings/workflow/", workflow_views.workflow_settings, name="workflow"),
     path("<str:key>/settings/workflow/<int:status_id>/", workflow_views.workflow_status_update, name="workflow_status"),
     path("<str:key>/settings/fields/", workflow_views.custom_fields_settings, name="custom_fields"),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import board as board_api
+from .views import lifecycle as lifecycle_api
 from .views import dashboard as dashboard_api
 from .views import planning as planning_api
 from .views import projects as project_api
@@ -22,6 +23,20 @@ urlpatterns = [
     path("tickets/<str:ticket_key>/comments/", ticket_api.CommentListCreate.as_view(), name="ticket-comments"),
     path("projects/<str:key>/risks/", risk_api.RiskListCreate.as_view(), name="risk-list"),
     path("risks/<int:risk_id>/", risk_api.RiskDetail.as_view(), name="risk-detail"),
+    path(
+        "projects/<str:key>/exit-criteria/", lifecycle_api.ExitCriterionListCreate.as_view(), name="exit-criterion-list"
+    ),
+    path(
+        "exit-criteria/<int:criterion_id>/", lifecycle_api.ExitCriterionDetail.as_view(), name="exit-criterion-detail"
+    ),
+    path("projects/<str:key>/phase/advance/", lifecycle_api.PhaseAdvance.as_view(), name="phase-advance"),
+    path(
+        "projects/<str:key>/phase-transitions/",
+        lifecycle_api.PhaseTransitionList.as_view(),
+        name="phase-transition-list",
+    ),
+    path("projects/<str:key>/milestones/", lifecycle_api.MilestoneListCreate.as_view(), name="milestone-list"),
+    path("milestones/<int:milestone_id>/", lifecycle_api.MilestoneDetail.as_view(), name="milestone-detail"),
     path("projects/<str:key>/sprints/", sprint_api.SprintListCreate.as_view(), name="sprint-list"),
     path("sprints/<int:sprint_id>/", sprint_api.SprintDetail.as_view(), name="sprint-detail"),
     path("sprints/<int:sprint_id>/start/", sprint_api.SprintStart.as_view(), name="sprint-start"),

@@ -60,6 +60,16 @@
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { applyDataStyles(document); });
   else applyDataStyles(document);
+  // On a phone the project tabs are one row that scrolls sideways: bring the current tab into view.
+  function showCurrentTab() {
+    var tabs = document.querySelector(".project-tabs");
+    var current = tabs && tabs.querySelector('[aria-current="page"]');
+    if (current && tabs.scrollWidth > tabs.clientWidth) {
+      tabs.scrollLeft = current.offsetLeft - tabs.offsetLeft - (tabs.clientWidth - current.offsetWidth) / 2;
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showCurrentTab);
+  else showCurrentTab();
   document.addEventListener("htmx:load", function (event) { applyDataStyles(event.target); });
 
   // Show server errors from htmx requests instead of failing silently.

@@ -104,6 +104,9 @@ def project_urls(project, *, max_tickets: int = 12) -> list[str]:
         r("projects:risks"),
         r("projects:risks") + "?status=all&sort=review",
         r("projects:risk_create"),
+        r("projects:lifecycle"),
+        r("projects:roadmap"),
+        r("projects:milestone_create"),
         r("docs_hub:index"),
         r("docs_hub:create"),
         r("docs_hub:trash"),
@@ -128,6 +131,8 @@ def project_urls(project, *, max_tickets: int = 12) -> list[str]:
     for risk in project.risks.order_by("pk")[:4]:
         urls += [r("projects:risk", risk.pk), r("projects:risk_edit", risk.pk)]
         urls.append(r("projects:risks") + "?" + urlencode({"likelihood": risk.likelihood, "impact": risk.impact}))
+    for milestone in project.milestones.order_by("pk")[:3]:
+        urls.append(r("projects:milestone_edit", milestone.pk))
     for doc in Doc.objects.filter(project=project, deleted_at__isnull=True).order_by("pk"):
         urls += [
             r("docs_hub:detail", doc.slug),
