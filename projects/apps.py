@@ -57,6 +57,9 @@ class ProjectsConfig(AppConfig):
             order=35,
             match=("projects:roadmap", "projects:milestone_create", "projects:milestone_edit"),
         )
+        from .demo import seed_lifecycle_demo
+
+        hooks.register_demo_seeder(name="lifecycle", seeder=seed_lifecycle_demo, order=13)
         # The flow charts of the dashboard (issue 13): each an htmx section of its own.
         hooks.register_dashboard_section(
             name="flow", title="Cumulative flow", url_name="projects:flow_section", order=20

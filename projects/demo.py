@@ -352,3 +352,78 @@ def seed_flow_demo(demo_user) -> None:
                 event.ticket, event.actor, "todo", "in_progress", event.created_at - datetime.timedelta(hours=30)
             )
             TicketEvent.objects.filter(pk=event.pk).update(old_value="in_progress")
+
+
+@transaction.atomic
+def seed_lifecycle_demo(demo_user) -> None:
+    """The CV demo project's lifecycle and roadmap: exit criteria for every phase (those of
+    Define, Plan and Data ticked, one of Develop's), its way from Define to Develop as phase
+    changes spread over past weeks (Data left with one criterion unticked, overridden with a
+    reason), due dates on its two epics, and two milestones linked to them: one past and
+    completed, one upcoming. Left alone once the project has exit criteria."""
+    from .lifecycle import DEFAULT_EXIT_CRITERIA
+    from .models import ExitCriterion, Milestone, Phase, PhaseTransition, TicketType
+    from .services import lifecycle as lifecycle_services
+
+    project = Project.objects.filter(key="CV").first()
+    if project is None or project.exit_criteria.exists():
+        return
+    teammate = User.objects.filter(username="dana", memberships__project=project).first() or demo_user
+    now = timezone.now()
+    final_phase = project.phase if project.phase != Phase.DEFINE else Phase.DEVELOP
+    for phase, texts in DEFAULT_EXIT_CRITERIA.items():
+        lifecycle_services.exit_criteria_create(project, phase, texts, user=demo_user)
+    Project.objects.filter(pk=project.pk).update(phase=Phase.DEFINE)
+    project.phase = Phase.DEFINE
+    criteria = {c.text: c for c in project.exit_criteria.all()}
+    # (phase left, weeks ago, texts left unticked, override reason)
+    steps = [
+        (Phase.DEFINE, 10, [], ""),
+        (Phase.PLAN, 7, [], ""),
+        (
+            Phase.DATA,
+            3,
+            ["Labels checked for quality (sample audited)"],
+            "QA's audit of the scratch class runs into the first develop sprint (ticket: label noise audit); "
+            "the rest of the data is signed off.",
+        ),
+    ]
+    for i, (phase, weeks_ago, unticked, reason) in enumerate(steps):
+        if phase == final_phase:
+            break
+        at = now - datetime.timedelta(weeks=weeks_ago)
+        for j, text in enumerate(DEFAULT_EXIT_CRITERIA[phase]):
+            if text in unticked:
+                continue
+            user = [demo_user, teammate][(i + j) % 2]
+            lifecycle_services.exit_criterion_tick(criterion=criteria[text], user=user)
+            ExitCriterion.objects.filter(pk=criteria[text].pk).update(done_at=at - datetime.timedelta(days=3 - j))
+        transition = lifecycle_services.phase_advance(project, demo_user, override_reason=reason)
+        PhaseTransition.objects.filter(pk=transition.pk).update(created_at=at)
+    first_develop = DEFAULT_EXIT_CRITERIA[Phase.DEVELOP][1]  # "Model card written"
+    if project.phase == Phase.DEVELOP:
+        lifecycle_services.exit_criterion_tick(criterion=criteria[first_develop], user=teammate)
+
+    today = timezone.localdate()
+    epics = list(project.tickets.filter(type=TicketType.EPIC).order_by("number"))
+    for epic, weeks in zip(epics, (4, 8), strict=False):
+        services.ticket_update(ticket=epic, user=demo_user, due_date=today + datetime.timedelta(weeks=weeks))
+    if not Milestone.objects.filter(project=project).exists():
+        past = lifecycle_services.milestone_create(
+            project=project,
+            user=demo_user,
+            name="Baseline reviewed by QA",
+            due_date=today - datetime.timedelta(days=20),
+            description="QA signs off the baseline's recall on the holdout split before the team tunes it.",
+            epics=epics[:1],
+            completed=True,
+        )
+        Milestone.objects.filter(pk=past.pk).update(completed_at=now - datetime.timedelta(days=21))
+        lifecycle_services.milestone_create(
+            project=project,
+            user=demo_user,
+            name="Pilot on line 3",
+            due_date=today + datetime.timedelta(weeks=6),
+            description="The model runs beside QA on line 3 for two weeks: recall ≥ 0.95 at under 40 ms.",
+            epics=epics[:2],
+        )
