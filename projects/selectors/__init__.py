@@ -13,6 +13,16 @@ from .board import (  # noqa: F401
 from .dashboard import project_dashboard  # noqa: F401
 from .forecast import ForecastScope, forecast_epics, project_forecast  # noqa: F401
 from .health import project_health, projects_health  # noqa: F401
+from .lifecycle import (  # noqa: F401
+    PhaseChecklist,
+    epic_choices,
+    exit_criteria_list,
+    milestone_for_page,
+    milestone_list,
+    next_milestones,
+    phase_progress,
+    phase_transitions,
+)
 from .projects import project_list, project_members, project_switcher  # noqa: F401
 from .risks import (  # noqa: F401
     RISK_SORTS,
@@ -23,6 +33,7 @@ from .risks import (  # noqa: F401
     risk_list,
     ticket_risks,
 )
+from .roadmap import roadmap  # noqa: F401
 from .sprints import (  # noqa: F401
     planning_sprints,
     project_velocity,

@@ -12,6 +12,19 @@ from .fields import (  # noqa: F401
     custom_field_update,
     custom_field_values_clean,
 )
+from .lifecycle import (  # noqa: F401
+    MILESTONE_EDITABLE_FIELDS,
+    PhaseCriteriaUnmet,
+    exit_criteria_create,
+    exit_criterion_create,
+    exit_criterion_delete,
+    exit_criterion_tick,
+    exit_criterion_update,
+    milestone_create,
+    milestone_delete,
+    milestone_update,
+    phase_advance,
+)
 from .projects import (  # noqa: F401
     PROJECT_EDITABLE_FIELDS,
     membership_add,
