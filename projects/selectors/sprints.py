@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..models import Project, Sprint, SprintState, Ticket, TicketEvent
+from .tickets import TicketFilters, backlog_tickets
 
 
 def _points(**condition):
@@ -36,6 +37,17 @@ def sprint_tickets(*, sprint: Sprint) -> QuerySet[Ticket]:
         sprint.tickets.select_related("status")
         .only("id", "key", "title", "estimate", "rank", "sprint_id", "status__name", "status__is_finished")
         .order_by("rank", "id")
+    )
+
+
+def sprint_candidates(*, project: Project, user=None, limit: int) -> list[Ticket]:
+    """The top of the backlog the sprint page offers (tickets in no sprint, by rank), with the
+    columns it lists (key, title, points): no labels, status, assignee or sprint rows."""
+    tickets = backlog_tickets(project=project, filters=TicketFilters(sprint="backlog"), user=user)
+    return list(
+        tickets.only("id", "project_id", "key", "title", "estimate", "rank", "sprint_id")
+        .select_related(None)
+        .prefetch_related(None)[:limit]
     )
 
 

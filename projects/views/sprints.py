@@ -74,11 +74,7 @@ def _planning_context(request, project, sprint) -> dict:
     points = selectors.sprint_points(sprint=sprint)
     in_sprint = list(selectors.sprint_tickets(sprint=sprint)[:SPRINT_LIST_SIZE])
     candidates = (
-        list(
-            selectors.backlog_tickets(
-                project=project, filters=selectors.TicketFilters(sprint="backlog"), user=request.user
-            )[:PLANNING_BACKLOG_SIZE]
-        )
+        selectors.sprints.sprint_candidates(project=project, user=request.user, limit=PLANNING_BACKLOG_SIZE)
         if sprint.state != SprintState.COMPLETED
         else []
     )
