@@ -34,3 +34,9 @@ app.conf.beat_schedule["experiments-dispatch-due-syncs"] = {
     "task": "experiments.tasks.dispatch_due_syncs",
     "schedule": 30.0,
 }
+# Docs: every 15 minutes, queue one task per project whose weekly status report is due (its
+# day and time, UTC, are project settings); the task writes it once per project and week.
+app.conf.beat_schedule["docs-hub-dispatch-due-status-reports"] = {
+    "task": "docs_hub.tasks.dispatch_due_status_reports",
+    "schedule": 900.0,
+}

@@ -12,7 +12,7 @@ class DocsHubConfig(AppConfig):
             macros,  # noqa: F401  (built-in macro resolvers)
             tasks,  # noqa: F401  (registers the task names queue.py sends)
         )
-        from .demo import seed_demo_docs
+        from .demo import seed_demo_docs, seed_demo_status_report
         from .search import builtin  # noqa: F401  (built-in search providers)
         from .selectors import doc_backlinks_for_tickets
 
@@ -40,3 +40,8 @@ class DocsHubConfig(AppConfig):
         )
         hooks.register_backlink_provider(doc_backlinks_for_tickets)
         hooks.register_demo_seeder(name="docs", seeder=seed_demo_docs, order=20)
+        hooks.register_dashboard_section(
+            name="status-reports", title="Status reports", url_name="docs_hub:reports_section", order=80
+        )
+        # Last: a report shows what the other seeders made (runs, targets, risks, sprints).
+        hooks.register_demo_seeder(name="status report", seeder=seed_demo_status_report, order=90)

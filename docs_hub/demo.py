@@ -1,10 +1,13 @@
 """Demo pages in the CV project: a charter, data requirements and a model card that link
 to each other, mention tickets CV-1 and CV-2 and use live macros. Safe to run again."""
 
-from projects.models import Project
+from django.db import transaction
 
-from .models import Doc
-from .services import doc_create
+from projects.models import Project
+from projects.services import project_update
+
+from .models import Doc, StatusReport
+from .services import doc_create, status_report_generate
 
 CHARTER = """\
 Owner: the vision team. Sponsor: head of quality. See [[Data requirements and audit]] for the data
@@ -92,3 +95,16 @@ def seed_demo_docs(demo_user) -> None:
             else None
         )
         doc_create(project=project, author=demo_user, title=title, body=body, parent=parent, message="Demo content")
+
+
+def seed_demo_status_report(demo_user) -> None:
+    """The CV project's weekly status report switched on (Mondays at 09:00 UTC) and one
+    report written, under "Status reports", from what the other seeders made (sprints, runs
+    and targets, risks). Left alone once the project has a report."""
+    project = Project.objects.filter(key="CV").first()
+    if project is None or StatusReport.objects.filter(project=project).exists():
+        return
+    project_update(project=project, status_report_enabled=True)
+    # Once the seeding commits: the experiments seeder's MLflow sync is sent on commit too,
+    # earlier, so where tasks run in-process (`make run`) the report shows the synced runs.
+    transaction.on_commit(lambda: status_report_generate(project=project, user=demo_user))

@@ -207,3 +207,38 @@ class DocAttachment(models.Model):
 
 
 Q_ALIVE = Q(deleted_at__isnull=True)
+
+
+class StatusReport(models.Model):
+    """A status report written into the docs (docs_hub/reports.py): the page it wrote and the
+    figures it showed, which the next report compares with ("since the last report"). A
+    scheduled report names its `period` (the date, UTC, of the weekly slot it is for): one per
+    project and period, however often the beat fires or however many workers run it.
+    "Generate now" reports have no period."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        MANUAL = "manual", "Generate now"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="status_reports")
+    doc = models.ForeignKey(Doc, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    period = models.DateField(null=True, blank=True)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    generated_at = models.DateTimeField()
+    # What the report showed: {"health", "sprint", "targets", "gates", ...} (reports.py).
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-generated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "period"], condition=Q(period__isnull=False), name="unique_status_report_period"
+            )
+        ]
+        indexes = [models.Index(fields=["project", "-generated_at"], name="status_report_recent")]
+
+    def __str__(self) -> str:
+        return f"Status report of {self.project_id} at {self.generated_at:%Y-%m-%d %H:%M}"

@@ -119,3 +119,20 @@ class DocTemplateSerializer(serializers.Serializer):
     description = serializers.CharField()
     body = serializers.CharField()
     builtin = serializers.BooleanField()
+
+
+class StatusReportSerializer(serializers.Serializer):
+    """A status report: its page (title, slug, url), when and why it was written, and the
+    figures it showed (frozen: the same numbers as the page's text)."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField(source="doc.title", default=None)
+    slug = serializers.CharField(source="doc.slug", default=None)
+    url = serializers.SerializerMethodField()
+    period = serializers.DateField(allow_null=True)
+    trigger = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+    figures = serializers.JSONField()
+
+    def get_url(self, report) -> str | None:
+        return doc_url(self.context["project_key"], report.doc.slug) if report.doc else None

@@ -21,5 +21,6 @@ urlpatterns = [
         "projects/<str:key>/docs-trash/<int:doc_id>/restore/", views.DocTrashRestore.as_view(), name="doc-trash-restore"
     ),
     path("projects/<str:key>/doc-templates/", views.DocTemplateList.as_view(), name="doc-templates"),
+    path("projects/<str:key>/status-reports/", views.StatusReportListCreate.as_view(), name="status-reports"),
     path("search/", views.Search.as_view(), name="search-api"),
 ]

@@ -25,6 +25,7 @@ from .serializers import (
     DocUpdateSerializer,
     SearchQuerySerializer,
     SearchResultsSerializer,
+    StatusReportSerializer,
     TrashedDocSerializer,
 )
 
@@ -208,3 +209,23 @@ class Search(APIView):
                 raise Http404
         hits = search(user=request.user, query=params.validated_data["q"], project=project, limit=50)
         return Response({"results": [hit.as_dict() for hit in hits]})
+
+
+class StatusReportListCreate(ProjectScopedAPIView):
+    """The project's latest status reports (GET, viewers too); POST writes one now
+    (members and admins: "Generate now")."""
+
+    serializer_class = StatusReportSerializer
+
+    @extend_schema(operation_id="status_reports_list", responses=StatusReportSerializer(many=True))
+    def get(self, request, key):
+        project = self.get_project()
+        reports = selectors.status_reports(project=project, limit=50)
+        return Response(StatusReportSerializer(reports, many=True, context={"project_key": project.key}).data)
+
+    @extend_schema(operation_id="status_reports_create", request=None, responses={201: StatusReportSerializer})
+    def post(self, request, key):
+        project = self.get_project()
+        report = services.status_report_generate(project=project, user=request.user)
+        data = StatusReportSerializer(report, context={"project_key": project.key}).data
+        return Response(data, status=status.HTTP_201_CREATED)

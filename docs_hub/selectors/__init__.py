@@ -26,6 +26,13 @@ from .docs import (  # noqa: F401
     tree_ancestors,
     tree_rows,
 )
+from .reports import (  # noqa: F401
+    latest_status_report,
+    projects_due_for_report,
+    status_report_figures,
+    status_reports,
+    status_reports_parent,
+)
 from .revisions import (  # noqa: F401
     DiffLine,
     doc_revisions,

@@ -12,4 +12,5 @@ from .docs import (  # noqa: F401
     doc_trash,
     doc_update,
 )
+from .reports import status_report_generate, status_reports_dispatch_due  # noqa: F401
 from .templates import doc_template_create, doc_template_delete  # noqa: F401

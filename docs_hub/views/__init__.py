@@ -13,6 +13,7 @@ from .pages import (  # noqa: F401
     doc_revision,
     doc_revision_restore,
 )
+from .reports import report_generate, reports_section  # noqa: F401
 from .search import search_page  # noqa: F401
 from .tree import (  # noqa: F401
     doc_delete,

@@ -3,7 +3,7 @@
 from django import forms
 
 from ..health import THRESHOLD_FIELDS
-from ..models import Phase, Project, Role
+from ..models import STATUS_REPORT_SETTINGS, Phase, Project, Role
 
 
 class ProjectForm(forms.ModelForm):
@@ -36,9 +36,14 @@ class ProjectSettingsForm(forms.ModelForm):
             "objectives",
             "phase",
             "board_mode",
+            *STATUS_REPORT_SETTINGS,
             *THRESHOLD_FIELDS,
         )
-        widgets = {"description": forms.Textarea(attrs={"rows": 5}), "objectives": forms.Textarea(attrs={"rows": 5})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "objectives": forms.Textarea(attrs={"rows": 5}),
+            "status_report_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
 
 
 class InviteForm(forms.Form):

@@ -11,11 +11,21 @@ from aihub.markdown import render_markdown
 
 from .. import queue
 from ..health import THRESHOLD_FIELDS
-from ..models import DEFAULT_WORKFLOW, Membership, Notification, Project, Role, Ticket, WorkflowStatus
+from ..models import (
+    DEFAULT_WORKFLOW,
+    STATUS_REPORT_SETTINGS,
+    Membership,
+    Notification,
+    Project,
+    Role,
+    Ticket,
+    WorkflowStatus,
+)
 
 User = get_user_model()
 
 PROJECT_EDITABLE_FIELDS = ("name", "description", "objectives", "phase", "board_mode")
+PROJECT_EDITABLE_FIELDS += STATUS_REPORT_SETTINGS
 PROJECT_EDITABLE_FIELDS += THRESHOLD_FIELDS
 
 

@@ -3,7 +3,17 @@
 from rest_framework import serializers
 
 from ...health import THRESHOLD_FIELDS
-from ...models import PROJECT_KEY_PATTERN, BoardMode, Membership, Phase, Project, Role, project_key_validator
+from ...models import (
+    PROJECT_KEY_PATTERN,
+    STATUS_REPORT_SETTINGS,
+    BoardMode,
+    Membership,
+    Phase,
+    Project,
+    Role,
+    Weekday,
+    project_key_validator,
+)
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -19,6 +29,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "objectives",
             "phase",
             "board_mode",
+            *STATUS_REPORT_SETTINGS,
             *THRESHOLD_FIELDS,
             "role",
             "created_at",
@@ -53,6 +64,10 @@ class ProjectUpdateSerializer(serializers.Serializer):
     health_high_risks_off_track = serializers.IntegerField(required=False, min_value=1, max_value=100)
     health_sync_stale_hours = serializers.IntegerField(required=False, min_value=1, max_value=720)
     forecast_weeks = serializers.IntegerField(required=False, min_value=2, max_value=52)
+    # The weekly status report: on or off, the weekday (0 = Monday) and the time, UTC.
+    status_report_enabled = serializers.BooleanField(required=False)
+    status_report_weekday = serializers.ChoiceField(choices=Weekday.choices, required=False)
+    status_report_time = serializers.TimeField(required=False)
 
 
 class MembershipSerializer(serializers.ModelSerializer):
