@@ -93,6 +93,7 @@ def project_urls(project, *, max_tickets: int = 12) -> list[str]:
         reverse("projects:create"),
         r("projects:hub"),
         r("projects:dashboard"),
+        r("projects:forecast") + f"?scope=tickets&tickets={key}-1",
         r("projects:board"),
         r("projects:backlog"),
         r("projects:sprints"),

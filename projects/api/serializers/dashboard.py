@@ -21,7 +21,7 @@ class HealthSerializer(serializers.Serializer):
 
 class DashboardTargetSerializer(serializers.Serializer):
     metric = serializers.CharField()
-    direction = serializers.ChoiceField(choices=["higher", "lower"])
+    direction = serializers.CharField(help_text="higher or lower (is better).")
     target = serializers.FloatField()
     baseline = serializers.FloatField(allow_null=True)
     deadline = serializers.DateField(allow_null=True)
