@@ -6,15 +6,16 @@ are `TicketEvent` lines, kind "moved", field "status", old and new value the slu
   status (any status but the workflow's first and the finished ones) to their finish.
 
 Both cost a fixed number of queries whatever the number of tickets and history lines: the
-flow is counted by the database, grouped by day and status; the cycle times are one query
-that streams one row per recently finished ticket."""
+flow is counted by the database in one pass over the project's moves, grouped by day and
+status; the cycle times are one query that streams one row per recently finished ticket."""
 
 import datetime
 import math
 from collections import defaultdict
 
-from django.db.models import Case, CharField, Count, DateField, F, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db import connection
+from django.db.models import Case, Count, DateField, F, OuterRef, Subquery, Value, When, Window
+from django.db.models.functions import Lag, Lead, TruncDate
 from django.utils import timezone
 
 from ..models import Project, Sprint, Ticket, TicketEvent
@@ -58,6 +59,32 @@ def _day_bucket(field: str, first_day: datetime.date):
     )
 
 
+def _as_date(value) -> datetime.date:
+    """A day as the database answered a raw query: a date (PostgreSQL) or its ISO text (SQLite)."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
+
+
+# The three counts of the flow, from one pass over a project's status moves (`t`, one row per
+# move with the status before it, the one after it, and the ticket's current status):
+# 0. each move takes the ticket from where the previous move left it (the status it was created
+#    in, for its first move) to its new status, on the move's day;
+# 1. each ticket with moves was created, on its creation day, in the status its first move took
+#    it from, not in its current status (where the count of every ticket puts it first);
+# 2. a ticket whose last move does not lead to where it is now (its status was deleted and its
+#    tickets went elsewhere, which leaves no history line) is moved there on that last move's day.
+_FLOW_SQL = """
+WITH t AS ({moves})
+SELECT 0, ev_day, COALESCE(prev_slug, old_value), new_value, COUNT(*) FROM t
+  WHERE ev_in = 1 GROUP BY ev_day, COALESCE(prev_slug, old_value), new_value
+UNION ALL
+SELECT 1, cr_day, old_value, cur_slug, COUNT(*) FROM t
+  WHERE prev_slug IS NULL AND cr_in = 1 GROUP BY cr_day, old_value, cur_slug
+UNION ALL
+SELECT 2, ev_day, new_value, cur_slug, COUNT(*) FROM t
+  WHERE next_slug IS NULL AND ev_in = 1 AND new_value <> cur_slug GROUP BY ev_day, new_value, cur_slug
+"""
+
+
 def cumulative_flow(
     project: Project,
     days: int = DEFAULT_FLOW_DAYS,
@@ -70,12 +97,14 @@ def cumulative_flow(
 
     A ticket counts from the moment it was created, in the status it was created in (where
     its first move took it from; its current status when it never moved), and follows its
-    moves. A move the history does not hold (a deleted status's tickets went elsewhere) is
-    put at the ticket's last move, so the last day always matches the board. Deleted tickets
-    and statuses no longer in the workflow are not shown.
+    moves. A change the history does not hold (a deleted status's tickets went elsewhere) is
+    put at the ticket's next move, or at its last move, so the last day always matches the
+    board. Deleted tickets and statuses no longer in the workflow are not shown.
 
     Answers {"start", "end", "statuses": [{"slug", "name", "is_finished"}] (workflow order),
-    "rows": [{"date", "counts": [n per status in that order], "total"}]}. Four queries."""
+    "rows": [{"date", "counts": [n per status in that order], "total"}]}. Three queries
+    whatever the number of tickets and moves: the statuses, the moves counted by day (one
+    pass over the project's moves, in SQL), the tickets counted by creation day and status."""
     today = timezone.localdate()
     end = min(end or today, today)
     start = start or end - datetime.timedelta(days=max(days, 1) - 1)
@@ -83,49 +112,46 @@ def cumulative_flow(
     stop = _start_of_day(end + datetime.timedelta(days=1))  # nothing at or after the range's end counts
     statuses = list(project.statuses.order_by("position", "id").values("slug", "name", "is_finished"))
 
-    moves = _status_moves().filter(ticket=OuterRef("pk")).order_by("created_at", "id")
-    last_moves = moves.order_by("-created_at", "-id")
     delta: dict[tuple[datetime.date, str], int] = defaultdict(int)
-    # 1. Creations, by day and the status each ticket was created in.
-    created = (
-        Ticket.objects.filter(project=project, created_at__lt=stop)
+    timeline = {"partition_by": [F("ticket_id")], "order_by": [F("created_at").asc(), F("id").asc()]}
+    moves = (
+        _status_moves()
+        .filter(ticket__project=project)
         .annotate(
-            day=_day_bucket("created_at", start),
-            initial=Coalesce(Subquery(moves.values("old_value")[:1]), F("status__slug"), output_field=CharField()),
+            ev_day=_day_bucket("created_at", start),
+            cr_day=_day_bucket("ticket__created_at", start),
+            ev_in=Case(When(created_at__lt=stop, then=Value(1)), default=Value(0)),
+            cr_in=Case(When(ticket__created_at__lt=stop, then=Value(1)), default=Value(0)),
+            prev_slug=Window(Lag("new_value"), **timeline),
+            next_slug=Window(Lead("new_value"), **timeline),
+            cur_slug=F("ticket__status__slug"),
         )
         .order_by()
-        .values("day", "initial")
+        .values("ev_day", "cr_day", "ev_in", "cr_in", "old_value", "new_value", "prev_slug", "next_slug", "cur_slug")
+    )
+    sql, params = moves.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_FLOW_SQL.format(moves=sql), params)
+        for part, day, first, second, n in cursor.fetchall():
+            day = _as_date(day)
+            if part == 0:
+                delta[(day, first)] -= n
+                delta[(day, second)] += n
+            elif part == 1:
+                delta[(day, first)] += n
+                delta[(day, second)] -= n
+            else:
+                delta[(day, first)] -= n
+                delta[(day, second)] += n
+    # Every ticket, on its creation day, in its current status (corrected above for those that moved).
+    created = (
+        Ticket.objects.filter(project=project, created_at__lt=stop)
+        .annotate(day=_day_bucket("created_at", start))
+        .order_by()
+        .values("day", "status__slug")
         .annotate(n=Count("id"))
     )
     for row in created:
-        delta[(row["day"], row["initial"])] += row["n"]
-    # 2. Moves, by day, from and to.
-    moved = (
-        _status_moves()
-        .filter(ticket__project=project, created_at__lt=stop)
-        .annotate(day=_day_bucket("created_at", start))
-        .order_by()
-        .values("day", "old_value", "new_value")
-        .annotate(n=Count("id"))
-    )
-    for row in moved:
-        delta[(row["day"], row["old_value"])] -= row["n"]
-        delta[(row["day"], row["new_value"])] += row["n"]
-    # 3. Tickets whose last recorded move does not lead to where they are now.
-    drifted = (
-        Ticket.objects.filter(project=project, created_at__lt=stop)
-        .annotate(
-            last=Subquery(last_moves.values("new_value")[:1]), last_at=Subquery(last_moves.values("created_at")[:1])
-        )
-        .filter(last__isnull=False, last_at__lt=stop)
-        .exclude(last=F("status__slug"))
-        .annotate(day=_day_bucket("last_at", start))
-        .order_by()
-        .values("day", "last", "status__slug")
-        .annotate(n=Count("id"))
-    )
-    for row in drifted:
-        delta[(row["day"], row["last"])] -= row["n"]
         delta[(row["day"], row["status__slug"])] += row["n"]
 
     slugs = [status["slug"] for status in statuses]

@@ -100,6 +100,28 @@ def test_the_last_day_matches_the_board_after_a_status_was_deleted(project, user
     assert by_day[TODAY - datetime.timedelta(days=3)] == {"todo": 0, "in_progress": 0, "in_review": 2, "done": 0}
 
 
+def test_a_ticket_moved_on_after_its_status_was_deleted_never_counts_twice(project, user):
+    qa = services.status_add(project=project, name="QA")
+    ticket = history(project, user, at(9), [(at(6), "in_progress"), (at(5), "qa")])
+    services.status_delete(status=qa, move_to=project.statuses.get(slug="in_review"))  # no history line
+    services.ticket_update(ticket=ticket, user=user, status="done")  # from in_review, in the history
+    last = TicketEvent.objects.filter(ticket=ticket).latest("id")
+    TicketEvent.objects.filter(pk=last.pk).update(created_at=at(2))
+
+    data = flow.cumulative_flow(project, 7)
+
+    # todo, in progress, in review, done: hidden while in the deleted status, then done.
+    assert [row["counts"] for row in data["rows"]] == [
+        [0, 1, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 1],
+        [0, 0, 0, 1],
+        [0, 0, 0, 1],
+    ]
+
+
 def test_percentile_interpolates_between_ranks():
     assert flow.percentile([], 0.5) is None
     assert flow.percentile([3.0], 0.85) == 3.0
