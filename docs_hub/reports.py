@@ -163,8 +163,8 @@ def _risks(opened: list[dict], closed: list[dict], first: bool) -> list[str]:
     since = "so far" if first else "since the last report"
     lines = ["## Risks", ""]
     if not opened and not closed:
-        return [*lines, f"No risk opened or closed {since}."]
-    for title, rows in ((f"Opened {since}", opened), (f"Closed {since}", closed)):
+        return [*lines, f"No risk opened, closed or accepted {since}."]
+    for title, rows in ((f"Opened {since}", opened), (f"Closed or accepted {since}", closed)):
         if rows:
             lines += [f"{title}:", "", *(_risk_line(r) for r in rows[:MAX_ROWS]), _more(rows), ""]
     return lines

@@ -238,7 +238,7 @@ def status_report_figures(*, project: Project, previous: StatusReport | None, no
     """Everything a report shows, as JSON-ready data (stored with the report, so the next
     one can say what moved since): health with its reasons, the active sprint's figures,
     each target's best then and now with the runs that moved it, gates passed and failed
-    and risks opened and closed since `previous` (everything so far when there is none),
+    and risks opened and closed (or accepted) since `previous` (everything so far when there is none),
     the next milestone and the top of the backlog."""
     before = previous.figures if previous is not None else None
     gates = _gates(project)
