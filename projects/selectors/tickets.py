@@ -187,7 +187,7 @@ BACKLOG_ROW_FIELDS = (
 
 def backlog_tickets(*, project: Project, filters: TicketFilters, user=None) -> QuerySet[Ticket]:
     """The backlog: every ticket not in a completed sprint, in rank order, with the columns
-    its rows show."""
+    its rows show, and each ticket's labels as `label_list`."""
     tickets = Ticket.objects.filter(project=project).exclude(sprint__state=SprintState.COMPLETED)
     tickets = ticket_filter(tickets, project=project, filters=filters, user=user)
     # Tickets outside any sprint (all with a null sprint_id, the same order): leading with
@@ -197,7 +197,7 @@ def backlog_tickets(*, project: Project, filters: TicketFilters, user=None) -> Q
     return (
         tickets.select_related("status", "assignee", "sprint")
         .only(*BACKLOG_ROW_FIELDS)
-        .prefetch_related(Prefetch("labels", queryset=Label.objects.only("id", "name", "color")))
+        .prefetch_related(Prefetch("labels", queryset=Label.objects.only("id", "name", "color"), to_attr="label_list"))
         .order_by(*order)
     )
 

@@ -21,6 +21,7 @@ from ..models import Priority, SavedView, Sprint, Ticket, TicketType
 from ..ticket_links import ticket_url_parts
 
 PAGE_SIZE = 50  # rows a page renders; the next ones load as the "load more" row comes into view
+TYPE_LABELS, PRIORITY_LABELS = dict(TicketType.choices), dict(Priority.choices)
 
 
 def _backlog_page(request, project, filters):
@@ -50,6 +51,11 @@ def backlog(request, key):
     progress = selectors.epic_progress(project=project, keys=[t.key for t in tickets if t.type == TicketType.EPIC])
     for ticket in tickets:
         ticket.epic_progress = progress.get(ticket.key)
+        # get_type_display() builds the choices' dict on every call: twice a row.
+        ticket.type_label, ticket.priority_label = (
+            TYPE_LABELS.get(ticket.type, ticket.type),
+            PRIORITY_LABELS.get(ticket.priority, ticket.priority),
+        )
     context = {
         "project": project,
         "page": page,

@@ -83,6 +83,7 @@ def _planning_context(request, project, sprint) -> dict:
         "project": project,
         "sprint": sprint,
         "can_edit": can(project, Action.EDIT),
+        "can_remove": can(project, Action.EDIT) and sprint.state != SprintState.COMPLETED,  # a row's Remove button
         "in_sprint": in_sprint,
         "in_sprint_total": points["count"],
         "candidates": candidates,
@@ -94,6 +95,16 @@ def _planning_context(request, project, sprint) -> dict:
         "ticket_url_parts": ticket_url_parts(project.key),
         "plan_url": reverse("projects:sprint_plan", kwargs={"key": project.key, "sprint_id": sprint.pk}),
     }
+
+
+def _burndown_table(burndown: dict) -> list[dict]:
+    """The rows of the table behind the burndown chart: each day, its remaining points (blank
+    for days to come) and the ideal line's."""
+    remaining = {day["date"]: day["remaining_points"] for day in burndown["days"]}
+    return [
+        {"date": point["date"], "remaining": remaining.get(point["date"], ""), "ideal": point["remaining_points"]}
+        for point in burndown["ideal"]
+    ]
 
 
 @login_required
@@ -119,6 +130,7 @@ def sprint_detail(request, key, sprint_id):
         "edit_form": SprintForm(initial={f: getattr(sprint, f) for f in services.sprints.SPRINT_EDITABLE_FIELDS}),
         "complete_form": SprintCompleteForm(sprints=other_sprints),
         "burndown": burndown,
+        "burndown_table": _burndown_table(burndown) if burndown else [],
         "active_other": Sprint.objects.filter(project=project, state=SprintState.ACTIVE).exclude(pk=sprint.pk).first(),
     }
     return render(request, "projects/sprint_detail.html", context)
