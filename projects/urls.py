@@ -3,9 +3,9 @@ from django.urls import path
 from . import views
 from .views import backlog as backlog_views
 from .views import comments as comment_views
-from .views import lifecycle as lifecycle_views
 from .views import flow as flow_views
 from .views import health as health_views
+from .views import lifecycle as lifecycle_views
 from .views import notifications as notification_views
 from .views import relations as relation_views
 from .views import risks as risk_views

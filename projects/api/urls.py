@@ -1,8 +1,8 @@
 from django.urls import path
 
 from .views import board as board_api
-from .views import lifecycle as lifecycle_api
 from .views import dashboard as dashboard_api
+from .views import lifecycle as lifecycle_api
 from .views import planning as planning_api
 from .views import projects as project_api
 from .views import risks as risk_api
