@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from ..links import doc_url
-from ..models import Doc, DocRevision
+from ..models import Doc, DocRevision, StatusReport
 from ..selectors import revision_html
 
 
@@ -130,9 +130,14 @@ class StatusReportSerializer(serializers.Serializer):
     slug = serializers.CharField(source="doc.slug", default=None)
     url = serializers.SerializerMethodField()
     period = serializers.DateField(allow_null=True)
-    trigger = serializers.CharField()
+    trigger = serializers.ChoiceField(
+        choices=StatusReport.Trigger.choices, help_text="scheduled (the weekly beat) or manual (Generate now)."
+    )
     generated_at = serializers.DateTimeField()
-    figures = serializers.JSONField()
+    figures = serializers.JSONField(
+        help_text="The numbers the page shows: health, sprint, targets, gates, gates_passed, gates_failed, "
+        "risks_opened, risks_closed, next."
+    )
 
     def get_url(self, report) -> str | None:
         return doc_url(self.context["project_key"], report.doc.slug) if report.doc else None

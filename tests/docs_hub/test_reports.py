@@ -332,6 +332,16 @@ def test_reports_api_lists_for_viewers_and_generates_for_members(api, member_of)
 
 
 @pytest.mark.django_db
+def test_status_reports_and_their_settings_are_in_the_openapi_document(api, member_of):
+    schema = api.as_user(member_of(ProjectFactory())).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert {"get", "post"} <= set(schema["paths"]["/api/v1/projects/{key}/status-reports/"])
+    fields = schema["components"]["schemas"]["StatusReport"]["properties"]
+    assert {"id", "title", "slug", "url", "period", "trigger", "generated_at", "figures"} <= set(fields)
+    project_fields = schema["components"]["schemas"]["Project"]["properties"]
+    assert {"status_report_enabled", "status_report_weekday", "status_report_time"} <= set(project_fields)
+
+
+@pytest.mark.django_db
 def test_report_settings_on_the_settings_page_and_in_the_api(client, api, member_of):
     project, admin, *_ = _project_with_work()
     client.force_login(admin)
