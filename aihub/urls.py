@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from projects.views import portfolio as portfolio_views
 
 from . import observability
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),
     path("projects/", include("projects.urls")),
+    path("portfolio/", portfolio_views.portfolio, name="portfolio"),
     path("projects/<str:key>/docs/", include("docs_hub.urls")),
     path("search/", include("docs_hub.search_urls")),
     path("projects/<str:key>/experiments/", include("experiments.urls")),

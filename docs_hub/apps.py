@@ -45,3 +45,6 @@ class DocsHubConfig(AppConfig):
         )
         # Last: a report shows what the other seeders made (runs, targets, risks, sprints).
         hooks.register_demo_seeder(name="status report", seeder=seed_demo_status_report, order=90)
+        from .project_templates import apply_template_docs, capture_template_docs
+
+        hooks.register_template_part(apply_template_docs, capture=capture_template_docs, name="docs")

@@ -56,6 +56,13 @@ class ExperimentsConfig(AppConfig):
             name="runs_per_sprint", title="Runs per sprint", url_name="experiments:runs_per_sprint_section", order=40
         )
         hooks.register_demo_seeder(name="experiments", seeder=demo.seed_demo_experiments, order=30)
+        from . import project_templates
+        from .selectors.portfolio import primary_targets_best
+
+        hooks.register_template_part(
+            project_templates.apply_template_targets, capture=project_templates.capture_template_targets, name="targets"
+        )
+        hooks.register_portfolio_provider(primary_targets_best)
         from . import health
 
         hooks.register_health_rule(health.rule_failing_gates)

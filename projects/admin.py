@@ -7,6 +7,7 @@ from .models import (
     Membership,
     Notification,
     Project,
+    ProjectTemplate,
     Risk,
     SavedView,
     Sprint,
@@ -117,3 +118,11 @@ class RiskAdmin(admin.ModelAdmin):
     search_fields = ("title", "project__key")
     raw_id_fields = ("project", "owner", "created_by", "tickets")
     readonly_fields = ("description_html", "version", "closed_at")
+
+
+@admin.register(ProjectTemplate)
+class ProjectTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "source_project", "shared", "created_by", "created_at")
+    list_filter = ("shared",)
+    search_fields = ("name",)
+    raw_id_fields = ("source_project", "created_by")

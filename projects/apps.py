@@ -75,3 +75,6 @@ class ProjectsConfig(AppConfig):
         from .demo_health import seed_health_demo
 
         hooks.register_demo_seeder(name="health", seeder=seed_health_demo, order=14)
+        from .demo_templates import seed_template_demo
+
+        hooks.register_demo_seeder(name="templates", seeder=seed_template_demo, order=15)

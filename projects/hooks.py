@@ -127,6 +127,46 @@ def register_demo_seeder(*, name: str, seeder: Callable, order: int) -> None:
     _register(demo_seeders, {"name": name, "seeder": seeder, "order": order})
 
 
+# --- Project templates ---------------------------------------------------------------------
+# Parts other apps add to a project made from a template (docs_hub: the doc skeleton;
+# experiments: the targets). `apply(project, template_data, user)` runs inside the
+# transaction that creates the project, after its workflow, labels, epics and tickets, so
+# `template_data["ticket_keys"]` maps each starter ticket's title to its key.
+# `capture(project) -> dict` (optional) returns the part's structure when a project is saved
+# as a template (e.g. {"docs": [...]}): structure, never data (no runs, no revisions).
+template_parts: list[dict] = []
+
+
+def register_template_part(apply: Callable, *, capture: Callable | None = None, name: str = "") -> Callable:
+    entry = {"name": name or getattr(apply, "__qualname__", repr(apply)), "apply": apply, "capture": capture}
+    if not any(existing["name"] == entry["name"] for existing in template_parts):
+        template_parts.append(entry)
+    return apply
+
+
+# --- Portfolio -----------------------------------------------------------------------------
+# Bulk providers of what other apps know about many projects at once, for the portfolio:
+# `provider(project_ids) -> {project_id: {field: value}}`, a constant number of queries
+# whatever the number of projects (experiments: the primary target's best value).
+portfolio_providers: list[Callable] = []
+
+
+def register_portfolio_provider(provider: Callable) -> Callable:
+    if provider not in portfolio_providers:
+        portfolio_providers.append(provider)
+    return provider
+
+
+def portfolio_extras(project_ids) -> dict:
+    """{project_id: {...}} merged from every portfolio provider."""
+    project_ids = list(project_ids)
+    merged: dict = {project_id: {} for project_id in project_ids}
+    for provider in portfolio_providers:
+        for project_id, values in provider(project_ids).items():
+            merged.setdefault(project_id, {}).update(values)
+    return merged
+
+
 # --- Health and the dashboard's figures ----------------------------------------------------
 # Health rules other apps contribute (projects' own are in selectors/health.py). Bulk:
 #   rule(projects, settings_by_project) -> {project_id: [projects.health.Reason, ...]}

@@ -619,3 +619,30 @@ class Milestone(models.Model):
 
     def overdue(self, today) -> bool:
         return self.completed_at is None and self.due_date < today
+
+
+class ProjectTemplate(models.Model):
+    """A project's structure saved to start new projects from ("Save as template"): its
+    workflow, labels, custom fields, epics with their starter tickets' titles and types, doc
+    skeleton, target definitions and exit criteria, as JSON (`data`, the shape of
+    `projects/templates_builtin.py`). Never its data: no comments, runs, history or values.
+    Built-in templates live in code. Who may use one: its creator and the members of the
+    project it was saved from, or everyone when staff marked it `shared`."""
+
+    name = models.CharField(max_length=120)
+    description = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict)
+    source_project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="saved_templates"
+    )
+    shared = models.BooleanField(default=False, help_text="Everyone on this instance may use it (staff only).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -12,6 +12,7 @@ from .views import risks as risk_views
 from .views import roadmap as roadmap_views
 from .views import sprints as sprint_views
 from .views import subtasks as subtask_views
+from .views import templates as template_views
 from .views import ticket_fields as ticket_field_views
 from .views import tickets as ticket_views
 from .views import workflow as workflow_views
@@ -30,6 +31,12 @@ urlpatterns = [
     path("<str:key>/dashboard/cycle-time/", flow_views.cycle_time_section, name="cycle_time_section"),
     path("<str:key>/dashboard/forecast/", health_views.forecast_section, name="forecast"),
     path("<str:key>/settings/", views.project_settings, name="settings"),
+    path("<str:key>/settings/template/", template_views.project_save_as_template, name="save_as_template"),
+    path(
+        "<str:key>/settings/templates/<int:template_id>/delete/",
+        template_views.project_template_delete,
+        name="template_delete",
+    ),
     path("<str:key>/delete/", views.project_delete, name="delete"),
     path("<str:key>/members/", views.project_members, name="members"),
     path("<str:key>/members/<int:membership_id>/role/", views.member_change_role, name="member_role"),

@@ -7,10 +7,13 @@ from .views import planning as planning_api
 from .views import projects as project_api
 from .views import risks as risk_api
 from .views import sprints as sprint_api
+from .views import templates as template_api
 from .views import tickets as ticket_api
 
 urlpatterns = [
     path("projects/", project_api.ProjectListCreate.as_view(), name="project-list"),
+    path("project-templates/", template_api.ProjectTemplateList.as_view(), name="project-template-list"),
+    path("portfolio/", template_api.PortfolioView.as_view(), name="portfolio-list"),
     path("projects/<str:key>/", project_api.ProjectDetail.as_view(), name="project-detail"),
     path("projects/<str:key>/members/", project_api.MemberListCreate.as_view(), name="member-list"),
     path("projects/<str:key>/members/<str:username>/", project_api.MemberDetail.as_view(), name="member-detail"),

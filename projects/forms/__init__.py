@@ -10,7 +10,7 @@ from .planning import (  # noqa: F401
     SprintForm,
     StatusForm,
 )
-from .projects import PHASES, InviteForm, ProjectForm, ProjectSettingsForm, RoleForm  # noqa: F401
+from .projects import PHASES, InviteForm, ProjectForm, ProjectSettingsForm, RoleForm, SaveTemplateForm  # noqa: F401
 from .risks import RiskForm, risk_initial  # noqa: F401
 from .tickets import (  # noqa: F401
     CommentForm,

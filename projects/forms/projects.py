@@ -19,6 +19,21 @@ class ProjectForm(forms.ModelForm):
             "key": "2 to 10 capital letters or digits, starting with a letter. Tickets are numbered KEY-1, KEY-2, …",
         }
 
+    template = forms.ChoiceField(
+        label="Start from",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="A template brings its workflow, labels, epics with starter tickets, docs, targets and exit "
+        "criteria. Your own work is never copied into a template, only its structure.",
+    )
+
+    field_order = ("template", "key", "name", "description", "objectives", "phase", "board_mode")
+
+    def __init__(self, *args, templates: list[dict] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.templates = templates or []
+        self.fields["template"].choices = [("", "Empty project"), *((t["id"], t["name"]) for t in self.templates)]
+
     def clean_key(self):
         return (self.cleaned_data.get("key") or "").strip().upper()
 
@@ -44,6 +59,12 @@ class ProjectSettingsForm(forms.ModelForm):
             "objectives": forms.Textarea(attrs={"rows": 5}),
             "status_report_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
+
+
+class SaveTemplateForm(forms.Form):
+    name = forms.CharField(max_length=120, label="Template name")
+    description = forms.CharField(max_length=300, required=False)
+    shared = forms.BooleanField(required=False, label="Share with everyone on this instance", help_text="Staff only.")
 
 
 class InviteForm(forms.Form):

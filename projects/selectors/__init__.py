@@ -23,6 +23,7 @@ from .lifecycle import (  # noqa: F401
     phase_progress,
     phase_transitions,
 )
+from .portfolio import DEFAULT_PORTFOLIO_SORT, PORTFOLIO_SORTS, parse_portfolio_sort, portfolio_rows  # noqa: F401
 from .projects import project_list, project_members, project_switcher  # noqa: F401
 from .risks import (  # noqa: F401
     RISK_SORTS,
@@ -42,6 +43,12 @@ from .sprints import (  # noqa: F401
     sprint_points,
     sprint_summaries,
     sprint_tickets,
+)
+from .templates import (  # noqa: F401
+    project_structure,
+    project_template_data,
+    project_templates_for,
+    saved_templates_for,
 )
 from .tickets import (  # noqa: F401
     TicketFilters,

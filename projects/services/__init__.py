@@ -53,6 +53,7 @@ from .sprints import (  # noqa: F401
     sprint_update,
     tickets_change_sprint,
 )
+from .templates import project_template_delete, project_template_save  # noqa: F401
 from .tickets import (  # noqa: F401
     TICKET_EDITABLE_FIELDS,
     ticket_create,

@@ -9,18 +9,10 @@ from accounts.services import user_invite
 from aihub.limits import text_lengths_check
 from aihub.markdown import render_markdown
 
-from .. import queue
+from .. import queue, selectors
 from ..health import THRESHOLD_FIELDS
-from ..models import (
-    DEFAULT_WORKFLOW,
-    STATUS_REPORT_SETTINGS,
-    Membership,
-    Notification,
-    Project,
-    Role,
-    Ticket,
-    WorkflowStatus,
-)
+from ..models import STATUS_REPORT_SETTINGS, Membership, Notification, Project, Role, Ticket, WorkflowStatus
+from .templates import template_apply, template_workflow
 
 User = get_user_model()
 
@@ -45,9 +37,18 @@ def project_create(
     objectives: str = "",
     phase: str = "define",
     board_mode: str = "scrum",
+    template: str = "",
 ) -> Project:
-    """Create a project with the default workflow; its creator becomes its admin."""
+    """Create a project with the default workflow; its creator becomes its admin. With a
+    `template` id (one the creator may use: selectors.project_templates_for), the project
+    comes with the template's workflow, labels, epics, starter tickets, docs, targets and
+    exit criteria, all in this one transaction."""
     key = (key or "").strip()
+    found = None
+    if template:
+        found = selectors.project_template_data(user=creator, template_id=template)
+        if found is None:
+            raise ValidationError({"template": [f"No template “{template}” you may use."]})
     if Project.objects.filter(key__iexact=key).exists():
         raise ValidationError({"key": [f"The key {key} is taken by another project."]})
     project = Project(
@@ -62,11 +63,13 @@ def project_create(
     _render_project_text(project)
     project.full_clean()
     project.save()
-    WorkflowStatus.objects.bulk_create(
-        WorkflowStatus(project=project, slug=slug, name=label, position=i, is_finished=finished)
-        for i, (slug, label, finished) in enumerate(DEFAULT_WORKFLOW)
-    )
+    statuses = template_workflow(found[1] if found else None)
+    for status in statuses:
+        status.project = project
+    WorkflowStatus.objects.bulk_create(statuses)
     Membership.objects.create(project=project, user=creator, role=Role.ADMIN)
+    if found is not None:
+        template_apply(project=project, data=found[1], user=creator)
     return project
 
 

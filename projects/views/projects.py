@@ -22,7 +22,9 @@ def project_list(request):
 
 @login_required
 def project_create(request):
-    form = ProjectForm(request.POST or None)
+    templates = selectors.project_templates_for(user=request.user)
+    initial = {"template": request.GET.get("template", "")}
+    form = ProjectForm(request.POST or None, templates=templates, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             project = services.project_create(creator=request.user, **form.cleaned_data)
@@ -31,7 +33,7 @@ def project_create(request):
         else:
             messages.success(request, f"Project {project.key} created.")
             return redirect("projects:hub", key=project.key)
-    return render(request, "projects/project_form.html", {"form": form})
+    return render(request, "projects/project_form.html", {"form": form, "templates": templates})
 
 
 def _project_context(request, project, **extra):
@@ -68,7 +70,16 @@ def project_settings(request, key):
         else:
             messages.success(request, "Project settings saved.")
             return redirect("projects:hub", key=project.key)
-    return render(request, "projects/settings.html", _project_context(request, project, form=form))
+    return render(
+        request,
+        "projects/settings.html",
+        _project_context(
+            request,
+            project,
+            form=form,
+            saved_templates=selectors.saved_templates_for(user=request.user).filter(source_project=project),
+        ),
+    )
 
 
 @login_required

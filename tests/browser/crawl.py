@@ -91,6 +91,8 @@ def project_urls(project, *, max_tickets: int = 12) -> list[str]:
     urls = [
         reverse("projects:list"),
         reverse("projects:create"),
+        reverse("portfolio"),
+        reverse("portfolio") + "?sort=-milestone",
         r("projects:hub"),
         r("projects:dashboard"),
         r("projects:forecast") + f"?scope=tickets&tickets={key}-1",

@@ -49,6 +49,14 @@ class ProjectCreateSerializer(serializers.Serializer):
     objectives = serializers.CharField(required=False, allow_blank=True, default="")
     phase = serializers.ChoiceField(choices=Phase.choices, required=False, default=Phase.DEFINE)
     board_mode = serializers.ChoiceField(choices=BoardMode.choices, required=False, default=BoardMode.SCRUM)
+    template = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=40,
+        help_text="A template id from GET /api/v1/project-templates/ (e.g. `ml-model`): the project comes with "
+        "its workflow, labels, epics, starter tickets, docs, targets and exit criteria.",
+    )
 
 
 class ProjectUpdateSerializer(serializers.Serializer):
