@@ -148,13 +148,23 @@ def roadmap(*, project: Project, today: datetime.date) -> dict:
     def x_of(day: datetime.date) -> float:
         return round((day - start).days * day_px, 1)
 
+    # Month gridlines with their names; over a range of years (a narrow month) only the
+    # years are marked.
+    month_px = 30.4 * day_px
     months = []
     month = start
     while month < end:
         x = x_of(month)
-        months.append(
-            {"label": month.strftime("%b"), "year": month.year, "x": x, "label_x": x + 4, "first": month.month == 1}
-        )
+        if month_px >= 8 or month.month == 1 or month == start:
+            months.append(
+                {
+                    "label": month.strftime("%b") if month_px >= 36 else "",
+                    "year": month.year,
+                    "x": x,
+                    "label_x": x + 4,
+                    "first": month.month == 1,
+                }
+            )
         month = _next_month(month)
 
     # Milestone labels in lanes under the axis: each goes in the first lane where it does

@@ -308,3 +308,11 @@ def test_pages_cost_the_same_queries_at_two_sizes(client, cv, admin, size, djang
         print(f"{url} {headers} at {size}: {len(queries)} queries")
     html = client.get("/projects/CV/roadmap/").content.decode()
     assert html.count('class="rm-bar"') == size and html.count('class="rm-diamond"') == size
+
+
+def test_a_range_of_decades_is_drawn_at_most_2400_px_wide_with_only_years_marked(cv, member):
+    TicketFactory(project=cv, reporter=member, title="Far", type=TicketType.EPIC, due_date=datetime.date(2099, 1, 1))
+    layout = roadmap(project=cv, today=datetime.date(2027, 3, 15))
+    assert layout["width"] <= 2400 and layout["epics"][0].x + layout["epics"][0].width <= layout["width"]
+    assert all(m["first"] or m is layout["months"][0] for m in layout["months"]) and len(layout["months"]) < 80
+    assert all(m["label"] == "" for m in layout["months"])
