@@ -10,7 +10,8 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import F, Min
+from django.db.models import F, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .. import hooks
@@ -23,6 +24,8 @@ from ..models import (
     Risk,
     Sprint,
     SprintState,
+    Ticket,
+    TicketEvent,
     TicketRelation,
     risk_score_expression,
 )
@@ -30,6 +33,8 @@ from .sprints import sprint_summaries
 
 # How many ticket keys or risk titles a reason names before "and N more".
 NAMED_IN_REASON = 3
+# A workflow status with this slug holds blocked tickets (a team's "Blocked" column).
+BLOCKED_STATUS_SLUG = "blocked"
 
 __all__ = ["AT_RISK", "OFF_TRACK", "Health", "HealthSettings", "Reason", "project_health", "projects_health"]
 
@@ -86,32 +91,51 @@ def rule_burndown(projects: list[Project], settings: dict[int, HealthSettings]) 
 
 
 def rule_blocked(projects: list[Project], settings: dict[int, HealthSettings]) -> dict[int, list[Reason]]:
-    """Open tickets blocked by an open ticket ("is blocked by", a `blocks` relation) for
-    more than the project's number of days, counted from the oldest such relation. One
-    query."""
+    """Open tickets blocked for more than the project's number of days: blocked by an open
+    ticket ("is blocked by", a `blocks` relation; since the oldest such relation), or sitting
+    in a workflow status whose slug is "blocked" (since they entered it). Two queries."""
     now = timezone.now()
-    shortest = min((s.blocked_days for s in settings.values()), default=1)
-    rows = (
+    ids = [p.pk for p in projects]
+    shortest = now - datetime.timedelta(days=min((s.blocked_days for s in settings.values()), default=1))
+    by_relation = (
         TicketRelation.objects.filter(
             kind=RelationKind.BLOCKS,
-            target__project_id__in=[p.pk for p in projects],
+            target__project_id__in=ids,
             target__status__is_finished=False,
             source__status__is_finished=False,
-            created_at__lt=now - datetime.timedelta(days=shortest),
+            created_at__lt=shortest,
         )
         .values(project_id=F("target__project_id"), key=F("target__key"), number=F("target__number"))
         .annotate(since=Min("created_at"))
-        .order_by("since", "number")
+        .order_by()
     )
-    found: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for row in rows:
-        limit = settings[row["project_id"]].blocked_days
-        if now - row["since"] > datetime.timedelta(days=limit):
-            found[row["project_id"]].append((row["key"], (now - row["since"]).days))
+    entered = (
+        TicketEvent.objects.filter(ticket=OuterRef("pk"), field="status", new_value=BLOCKED_STATUS_SLUG)
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    by_status = (
+        Ticket.objects.filter(project_id__in=ids, status__slug=BLOCKED_STATUS_SLUG, status__is_finished=False)
+        .annotate(since=Coalesce(Subquery(entered), "created_at"))
+        .filter(since__lt=shortest)
+        .order_by()
+        .values("project_id", "key", "number", "since")
+    )
+    oldest: dict[int, dict[str, dict]] = defaultdict(dict)
+    for row in (*by_relation, *by_status):
+        known = oldest[row["project_id"]].get(row["key"])
+        if known is None or row["since"] < known["since"]:
+            oldest[row["project_id"]][row["key"]] = row
     out = {}
-    for project_id, tickets in found.items():
+    for project_id, rows in oldest.items():
         limit = settings[project_id].blocked_days
-        names = [f"{key} ({_plural(days, 'day')})" for key, days in tickets]
+        tickets = sorted(
+            (row for row in rows.values() if now - row["since"] > datetime.timedelta(days=limit)),
+            key=lambda row: (row["since"], row["number"]),
+        )
+        if not tickets:
+            continue
+        names = [f"{row['key']} ({_plural((now - row['since']).days, 'day')})" for row in tickets]
         out[project_id] = [
             Reason(
                 "blocked_tickets",
