@@ -2,8 +2,9 @@
 every page of the project opened in Chromium by a viewer. Nothing may run.
 
 A project admin stores payloads through the REST API (project, sprints, statuses, custom
-fields and their options, labels, saved views, gates, tickets, comments, risks, docs), through the
-pages where the API has no endpoint (doc template, display name), and through MLflow: an
+fields and their options, labels, saved views, gates, tickets, comments, risks, exit
+criteria, a phase change's reason, milestones, docs), through the pages where the API has
+no endpoint (doc template, display name), and through MLflow: an
 experiment and runs logged to a real `mlflow server` by the real client (names, params,
 tags), synced on a real worker. Each payload calls `__xss_hit(N)` with its own N. A
 viewer then opens every page; the test fails on any call of `__xss_hit`, any dialog, any
@@ -283,6 +284,38 @@ def hostile_project(api, mlflow_tracking, synced_worker):
         ),
         payloads.variants("risk title"),
         what="risk",
+    )
+    # The lifecycle: exit criteria of two phases, a phase change past an unticked one with a
+    # reason, and a milestone on the roadmap linked to an epic (the roadmap's SVG draws the
+    # epic's title and the milestone's name).
+    roadmap_epic, _ = store(
+        lambda v: post("/api/v1/projects/XSS/tickets/", {"title": v, "type": "epic", "due_date": "2099-01-01"}),
+        payloads.variants("epic title on the roadmap"),
+        what="roadmap epic",
+    )
+    for phase in ("define", "plan"):
+        store(
+            lambda v, phase=phase: post("/api/v1/projects/XSS/exit-criteria/", {"phase": phase, "text": v}),
+            payloads.variants(f"exit criterion of {phase}"),
+            what="exit criterion",
+        )
+    store(
+        lambda v: post("/api/v1/projects/XSS/phase/advance/", {"override_reason": v}),
+        payloads.variants("phase override reason"),
+        what="phase advance",
+    )
+    store(
+        lambda v: post(
+            "/api/v1/projects/XSS/milestones/",
+            {
+                "name": v,
+                "description": payloads.markdown("milestone description"),
+                "due_date": "2098-06-01",
+                "epics": [roadmap_epic.json()["key"]],
+            },
+        ),
+        payloads.variants("milestone name"),
+        what="milestone",
     )
     # A shared saved view.
     store(
