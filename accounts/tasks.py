@@ -23,3 +23,11 @@ def send_invitation_email(user_id: int, project_name: str, inviter_name: str, ba
     subject = f"You were added to {project_name} on AI Hub"
     send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [user.email])
     return user.email
+
+
+@shared_task
+def prune_audit_log() -> int:
+    """Beat, daily: delete audit entries older than AIHUB_AUDIT_RETENTION_DAYS, in batches."""
+    from .audit import audit_prune
+
+    return audit_prune()

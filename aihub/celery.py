@@ -40,3 +40,8 @@ app.conf.beat_schedule["docs-hub-dispatch-due-status-reports"] = {
     "task": "docs_hub.tasks.dispatch_due_status_reports",
     "schedule": 900.0,
 }
+# Accounts: daily, delete audit entries older than AIHUB_AUDIT_RETENTION_DAYS (in batches).
+app.conf.beat_schedule["accounts-prune-audit-log"] = {
+    "task": "accounts.tasks.prune_audit_log",
+    "schedule": 86400.0,
+}

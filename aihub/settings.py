@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # NUL characters in the path, query or form fields: 400 (aihub/request_guards.py).
     "aihub.request_guards.RejectNulMiddleware",
+    # One audit row per write the app carried out (accounts/audit.py).
+    "accounts.audit.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "aihub.urls"
@@ -167,6 +169,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Sessions live in the database, never in the cache: signing in works while Redis is down.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AIHUB_SIGNUP_ENABLED = env_bool("AIHUB_SIGNUP_ENABLED", False)
+# Audit log: entries older than this many days are deleted by a daily beat task.
+AIHUB_AUDIT_RETENTION_DAYS = int(os.environ.get("AIHUB_AUDIT_RETENTION_DAYS", "365"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

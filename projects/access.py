@@ -12,6 +12,8 @@ from django.db.models import F, QuerySet
 from django.http import Http404
 from rest_framework import permissions
 
+from accounts.audit import note_project
+
 from .models import Project, Role
 
 
@@ -49,8 +51,17 @@ def scope(queryset: QuerySet, user, *, project_path: str = "project") -> QuerySe
     )
 
 
+def _note_project(obj) -> None:
+    """Tell the audit log which project this request touches (free: no query)."""
+    if isinstance(obj, Project):
+        note_project(obj.pk, obj.key)
+    else:
+        note_project(getattr(obj, "project_id", None))
+
+
 def require(obj, action: Action):
     """`obj` came from `scope` or `projects_for`: refuse unless its role allows `action`."""
+    _note_project(obj)
     if not role_allows(getattr(obj, "user_role", None), action):
         raise PermissionDenied(f"Your role does not allow this ({action.value}).")
     return obj
@@ -84,6 +95,7 @@ class ProjectRolePermission(permissions.BasePermission):
     the lookup itself; this class only refuses a member's insufficient role."""
 
     def has_object_permission(self, request, view, obj):
+        _note_project(obj)
         if request.method in permissions.SAFE_METHODS:
             action = getattr(view, "read_action", Action.VIEW)
         else:

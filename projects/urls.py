@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import audit as audit_views
 from .views import backlog as backlog_views
 from .views import comments as comment_views
 from .views import flow as flow_views
@@ -31,6 +32,7 @@ urlpatterns = [
     path("<str:key>/dashboard/cycle-time/", flow_views.cycle_time_section, name="cycle_time_section"),
     path("<str:key>/dashboard/forecast/", health_views.forecast_section, name="forecast"),
     path("<str:key>/settings/", views.project_settings, name="settings"),
+    path("<str:key>/settings/audit-log/", audit_views.audit_log, name="audit_log"),
     path("<str:key>/settings/template/", template_views.project_save_as_template, name="save_as_template"),
     path(
         "<str:key>/settings/templates/<int:template_id>/delete/",

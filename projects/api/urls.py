@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .views import audit as audit_api
 from .views import board as board_api
 from .views import dashboard as dashboard_api
 from .views import lifecycle as lifecycle_api
@@ -16,6 +17,7 @@ urlpatterns = [
     path("portfolio/", template_api.PortfolioView.as_view(), name="portfolio-list"),
     path("projects/<str:key>/", project_api.ProjectDetail.as_view(), name="project-detail"),
     path("projects/<str:key>/members/", project_api.MemberListCreate.as_view(), name="member-list"),
+    path("projects/<str:key>/audit-log/", audit_api.AuditLogList.as_view(), name="audit-log-list"),
     path("projects/<str:key>/members/<str:username>/", project_api.MemberDetail.as_view(), name="member-detail"),
     path("projects/<str:key>/board/", board_api.BoardView.as_view(), name="project-board"),
     path("projects/<str:key>/dashboard/", dashboard_api.DashboardView.as_view(), name="project-dashboard"),
