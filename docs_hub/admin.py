@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Doc, DocAttachment, DocLink, DocRevision, DocSlugAlias, DocTemplate, DocTicketLink
+from .models import Doc, DocAttachment, DocLink, DocRevision, DocSlugAlias, DocTemplate, DocTicketLink, StatusReport
 
 
 @admin.register(Doc)
@@ -45,3 +45,11 @@ class DocTicketLinkAdmin(admin.ModelAdmin):
     list_display = ["doc", "ticket_key"]
     raw_id_fields = ["doc"]
     search_fields = ["ticket_key"]
+
+
+@admin.register(StatusReport)
+class StatusReportAdmin(admin.ModelAdmin):
+    list_display = ["project", "period", "trigger", "generated_at", "doc"]
+    list_filter = ["trigger"]
+    raw_id_fields = ["project", "doc", "created_by"]
+    readonly_fields = ["figures"]

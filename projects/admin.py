@@ -3,9 +3,12 @@ from django.contrib import admin
 from .models import (
     Comment,
     CustomField,
+    ExitCriterion,
     Label,
     Membership,
+    Milestone,
     Notification,
+    PhaseTransition,
     Project,
     ProjectTemplate,
     Risk,
@@ -126,3 +129,27 @@ class ProjectTemplateAdmin(admin.ModelAdmin):
     list_filter = ("shared",)
     search_fields = ("name",)
     raw_id_fields = ("source_project", "created_by")
+
+
+@admin.register(ExitCriterion)
+class ExitCriterionAdmin(admin.ModelAdmin):
+    list_display = ("project", "phase", "text", "done", "done_by", "done_at")
+    list_filter = ("phase", "done")
+    search_fields = ("text", "project__key")
+    raw_id_fields = ("project", "done_by")
+
+
+@admin.register(PhaseTransition)
+class PhaseTransitionAdmin(admin.ModelAdmin):
+    list_display = ("project", "from_phase", "to_phase", "actor", "overridden", "created_at")
+    list_filter = ("overridden",)
+    raw_id_fields = ("project", "actor")
+    readonly_fields = ("checklist",)
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ("project", "name", "due_date", "completed_at")
+    search_fields = ("name", "project__key")
+    raw_id_fields = ("project", "created_by", "epics")
+    readonly_fields = ("description_html", "version")
