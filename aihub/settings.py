@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "projects",
     "docs_hub",
     "experiments",
+    "integrations",  # outbound webhooks (listens to the others; none imports it)
     "aihub.apps.AihubConfig",  # system checks (aihub/checks.py)
 ]
 
@@ -274,6 +275,11 @@ AIHUB_OUTBOUND_ALLOWED_HOSTS = env_list("AIHUB_OUTBOUND_ALLOWED_HOSTS")
 AIHUB_OUTBOUND_CONNECT_TIMEOUT = float(os.environ.get("AIHUB_OUTBOUND_CONNECT_TIMEOUT", "3"))
 AIHUB_OUTBOUND_READ_TIMEOUT = float(os.environ.get("AIHUB_OUTBOUND_READ_TIMEOUT", "20"))
 AIHUB_OUTBOUND_MAX_RESPONSE_BYTES = int(os.environ.get("AIHUB_OUTBOUND_MAX_RESPONSE_BYTES", str(64 * 1024 * 1024)))
+# Webhooks: a failed delivery is tried again after BASE, 2 BASE, 4 BASE, 8 BASE seconds (5 tries);
+# each POST waits at most the connect and read timeouts.
+AIHUB_WEBHOOK_BACKOFF_BASE = float(os.environ.get("AIHUB_WEBHOOK_BACKOFF_BASE", "30"))
+AIHUB_WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("AIHUB_WEBHOOK_CONNECT_TIMEOUT", "3"))
+AIHUB_WEBHOOK_READ_TIMEOUT = float(os.environ.get("AIHUB_WEBHOOK_READ_TIMEOUT", "5"))
 # Hosts (or host:port) that MLflow credentials from the workers' environment
 # (MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME/PASSWORD) may be sent to; empty: the host
 # and port of MLFLOW_TRACKING_URI only.

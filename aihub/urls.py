@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("projects.api.urls")),
     path("", include("docs_hub.api.urls")),
     path("", include("experiments.api.urls")),
+    path("", include("integrations.api.urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +32,7 @@ urlpatterns = [
     path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),
+    path("projects/<str:key>/settings/webhooks/", include("integrations.urls")),
     path("projects/", include("projects.urls")),
     path("portfolio/", portfolio_views.portfolio, name="portfolio"),
     path("projects/<str:key>/docs/", include("docs_hub.urls")),

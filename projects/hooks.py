@@ -192,3 +192,21 @@ def register_dashboard_targets(provider: Callable) -> Callable:
 
 def dashboard_targets(project) -> list[dict]:
     return [row for provider in dashboard_target_providers for row in provider(project)]
+
+
+# --- Changes, for apps that react to them (outbound webhooks) ---------------------------
+# Called by live.announce inside the write's transaction, with the same arguments:
+# (*, project_id, kind, ticket_key). A listener defers its work (queries included) to
+# transaction.on_commit: a write's own queries stay what they were, a rollback sends nothing.
+change_listeners: list[Callable] = []
+
+
+def register_change_listener(listener: Callable) -> Callable:
+    if listener not in change_listeners:
+        change_listeners.append(listener)
+    return listener
+
+
+def changed(*, project_id: int, kind: str, ticket_key: str | None = None) -> None:
+    for listener in change_listeners:
+        listener(project_id=project_id, kind=kind, ticket_key=ticket_key)

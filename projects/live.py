@@ -16,6 +16,8 @@ from prometheus_client import Counter
 
 from aihub.throttling import CacheUnavailable, guarded
 
+from . import hooks
+
 logger = logging.getLogger(__name__)
 
 ANNOUNCEMENTS = Counter("aihub_live_announcements_total", "Changes announced to open pages, after commit", ["kind"])
@@ -68,3 +70,4 @@ def announce(*, project_id: int, kind: str, ticket_key: str | None = None) -> No
     "sprint.started"...: aihub_live_announcements_total) and logged at DEBUG with the
     ticket's key when there is one."""
     transaction.on_commit(lambda: _announced(project_id, kind, ticket_key))
+    hooks.changed(project_id=project_id, kind=kind, ticket_key=ticket_key)

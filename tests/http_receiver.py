@@ -1,5 +1,5 @@
 """A real HTTP server on 127.0.0.1 that records every request it gets (method, path,
-headers) and answers what a test told it: for outbound-request tests (what reached the
+headers, body bytes) and answers what a test told it: for outbound-request tests (what reached the
 target, and what did not)."""
 
 import json
@@ -24,13 +24,13 @@ class Receiver:
 
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                body = self.rfile.read(length) if length else b""
                 receiver.requests.append(
                     {
                         "method": self.command,
                         "path": self.path,
                         "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": body,
                     }
                 )
                 status, headers, body = receiver.answer(self.command, self.path)

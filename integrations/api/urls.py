@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("projects/<str:key>/webhooks/", views.WebhookListCreate.as_view(), name="webhook-list"),
+    path("webhooks/<int:webhook_id>/", views.WebhookDetail.as_view(), name="webhook-detail"),
+    path("webhooks/<int:webhook_id>/deliveries/", views.DeliveryList.as_view(), name="webhook-deliveries"),
+    path(
+        "webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver/",
+        views.DeliveryRedeliver.as_view(),
+        name="webhook-redeliver",
+    ),
+    path("webhooks/<int:webhook_id>/test/", views.WebhookTest.as_view(), name="webhook-test"),
+]

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    """Outbound webhooks. No domain app imports this one: it listens to their changes here
+    (projects.hooks change listeners, and post_save of the few models whose changes are not
+    announced), so the domain apps stay unaware of it."""
+
+    name = "integrations"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import services, tasks  # noqa: F401  (tasks registers the Celery task names)
+
+        services.connect()

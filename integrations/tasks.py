@@ -1,0 +1,15 @@
+"""Celery task of the webhooks: one attempt per run; a failed attempt queues the next one
+with exponential backoff (integrations.services.backoff_seconds)."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def deliver_webhook(delivery_id: int) -> None:
+    """Send a delivery's next attempt. Idempotent: a delivered or abandoned delivery, or an
+    attempt another worker claimed, sends nothing."""
+    retry_in = services.delivery_attempt(delivery_id)
+    if retry_in is not None:
+        deliver_webhook.apply_async((delivery_id,), countdown=retry_in)
