@@ -169,3 +169,14 @@ def seed_risks(project, count, *, owner=None, tickets=()):
             for j in range(min(2, len(tickets)))
         )
     return risks
+
+
+def settings_form_data(project, **changes) -> dict:
+    """What the settings page posts: every field as the form shows it, then `changes`."""
+    from projects.forms import ProjectSettingsForm
+
+    form = ProjectSettingsForm(instance=project)
+    data = {name: value for name, value in form.initial.items() if name in form.fields and value is not None}
+    data.update(changes)
+    # An unticked checkbox is absent from a browser's post.
+    return {name: value for name, value in data.items() if value is not False}
