@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from integrations import alert_views
 from projects.views import portfolio as portfolio_views
 
 from . import observability
@@ -16,6 +17,7 @@ api_v1 = [
     path("", include("docs_hub.api.urls")),
     path("", include("experiments.api.urls")),
     path("", include("integrations.api.urls")),
+    path("", include("integrations.api.alert_urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +40,7 @@ urlpatterns = [
     path("projects/<str:key>/docs/", include("docs_hub.urls")),
     path("search/", include("docs_hub.search_urls")),
     path("projects/<str:key>/experiments/", include("experiments.urls")),
+    path("projects/<str:key>/settings/alert-intake/", alert_views.alert_intake_settings, name="alert_intake_settings"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from a URL: no inline script (CSP).

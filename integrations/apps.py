@@ -13,3 +13,9 @@ class IntegrationsConfig(AppConfig):
         from . import services, tasks  # noqa: F401  (tasks registers the Celery task names)
 
         services.connect()
+        # The Alertmanager intake's demo (integrations/demo.py), after FRAUD exists.
+        from projects import hooks
+
+        from .demo import seed_alerts_demo
+
+        hooks.register_demo_seeder(name="alerts", seeder=seed_alerts_demo, order=40)

@@ -96,3 +96,73 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} #{self.number}"
+
+
+# --- Alertmanager intake (integrations/alerts.py): a project's endpoint, the alerts it tracks
+# and the log of every payload it received.
+
+
+class AlertIntake(models.Model):
+    """A project's Alertmanager receiver. Only the token's SHA-256 is kept; the raw token is
+    shown once, when it is (re)generated."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="alert_intake")
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_hint = models.CharField(max_length=12, blank=True)
+    # A repeat of a still-firing alert adds one comment when this many minutes passed since
+    # the last one (0: a repeat adds nothing).
+    repeat_comment_minutes = models.PositiveIntegerField(
+        "Comment on repeats after (minutes)",
+        default=60,
+        help_text="A still-firing alert sent again adds a comment at most this often; 0 adds none.",
+    )
+    # Where a resolved alert moves its ticket (a workflow status slug; empty: stays put).
+    resolve_status = models.CharField("Move resolved alerts to", max_length=50, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    token_rotated_at = models.DateTimeField(null=True, blank=True)
+    received = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"alert intake of {self.project_id}"
+
+
+class AlertTicket(models.Model):
+    """One alert (by Alertmanager fingerprint) and the ticket it made: never two tickets
+    for one fingerprint in a project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64)
+    ticket = models.ForeignKey("projects.Ticket", on_delete=models.CASCADE, related_name="+")
+    firing = models.BooleanField(default=True)
+    starts_at = models.CharField(max_length=40, blank=True)
+    last_seen_at = models.DateTimeField()
+    last_comment_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "fingerprint"], name="unique_alert_fingerprint")]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint} -> {self.ticket_id}"
+
+
+class AlertDelivery(models.Model):
+    """One payload the intake received: accepted or refused, and why."""
+
+    intake = models.ForeignKey(AlertIntake, on_delete=models.CASCADE, related_name="deliveries")
+    accepted = models.BooleanField()
+    error = models.TextField(blank=True)
+    group_key = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=12, blank=True)
+    alerts = models.PositiveIntegerField(default=0)
+    created_tickets = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["intake", "-created_at"], name="alert_delivery_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.intake_id} {'ok' if self.accepted else 'refused'}"

@@ -257,6 +257,8 @@ class Ticket(models.Model):
     rank = models.BigIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
     custom_fields = models.JSONField(default=dict, blank=True)
+    # The Alertmanager fingerprint of the alert that opened this ticket (integrations' alert intake).
+    alert_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -59,6 +59,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "acceptance_criteria",
             "acceptance_criteria_html",
             "custom_fields",
+            "alert_fingerprint",
             "rank",
             "version",
             "finished_at",
