@@ -34,6 +34,11 @@ def role_allows(role: str | None, action: Action) -> bool:
     return role is not None and action in ALLOWED.get(role, set())
 
 
+def roles_allowed(action: Action) -> list[str]:
+    """The roles that allow `action`, for checks written in SQL (services/board_sql.py)."""
+    return [role.value for role, actions in ALLOWED.items() if action in actions]
+
+
 def projects_for(user) -> QuerySet[Project]:
     """The projects a user is a member of, each annotated with `user_role`."""
     if not getattr(user, "is_authenticated", False):

@@ -9,8 +9,10 @@ What changed (`kind`, and the ticket's key) is counted and logged for operators,
 to pages."""
 
 import logging
+from collections.abc import Callable
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from prometheus_client import Counter
 
@@ -35,8 +37,20 @@ def project_revision(project_id: int) -> int | None:
         return None
 
 
+def _redis_incr(redis_cache: RedisCache, key: str) -> int:
+    """SET NX then INCR in one MULTI/EXEC: one round trip to Redis (not an add, then an incr)."""
+    full_key = redis_cache.make_and_validate_key(key)
+    pipe = redis_cache._cache.get_client(full_key, write=True).pipeline(transaction=True)
+    pipe.set(full_key, 0, nx=True)
+    pipe.incr(full_key)
+    return int(pipe.execute()[1])
+
+
 def _incr(project_id: int) -> int:
     key = revision_key(project_id)
+    default = caches["default"]
+    if isinstance(default, RedisCache):
+        return _redis_incr(default, key)
     cache.add(key, 0, timeout=None)
     try:
         return cache.incr(key)
@@ -52,8 +66,10 @@ def _bump(project_id: int) -> int | None:
         return None
 
 
-def _announced(project_id: int, kind: str, ticket_key: str | None) -> None:
+def _announced(project_id: int, kind: str, ticket_key: str | None, then: Callable | None = None) -> None:
     revision = _bump(project_id)
+    if then is not None:
+        then(revision)
     ANNOUNCEMENTS.labels(kind).inc()
     logger.debug(
         "live: project %s is at revision %s after %s%s",
@@ -64,10 +80,14 @@ def _announced(project_id: int, kind: str, ticket_key: str | None) -> None:
     )
 
 
-def announce(*, project_id: int, kind: str, ticket_key: str | None = None) -> None:
+def announce(
+    *, project_id: int, kind: str, ticket_key: str | None = None, then: Callable[[int | None], None] | None = None
+) -> None:
     """Call inside the write's transaction; once it commits, the project's revision moves
     (open pages refetch), the change is counted by `kind` ("ticket.moved",
     "sprint.started"...: aihub_live_announcements_total) and logged at DEBUG with the
-    ticket's key when there is one."""
-    transaction.on_commit(lambda: _announced(project_id, kind, ticket_key))
+    ticket's key when there is one. `then(revision)` is called with the revision this
+    change produced (None while live updates are paused): a write's answer can carry it
+    without asking Redis again."""
+    transaction.on_commit(lambda: _announced(project_id, kind, ticket_key, then))
     hooks.changed(project_id=project_id, kind=kind, ticket_key=ticket_key)

@@ -195,11 +195,34 @@ def ticket_move(
     None for the top). `version`, if given, must be the ticket's current version.
 
     Moving into a finished status asks the finish guards (metric gates...); their reasons
-    refuse the move unless a project admin gives `override_reason`, which is recorded."""
+    refuse the move unless a project admin gives `override_reason`, which is recorded.
+
+    The board's API tries `board_sql.ticket_move_by_key` first (two statements on
+    PostgreSQL); this is the path for everything else, and its rules are the reference."""
     # Queries on the way (an ordinary move): lock and read the ticket, find its place, write
     # it with its history line. Gates are asked only on entering a finished status; the
     # announcement goes to Redis after commit.
-    current = ticket_for_move(pk=ticket.pk)
+    return ticket_move_locked(
+        current=ticket_for_move(pk=ticket.pk),
+        user=user,
+        status=status,
+        after=after,
+        version=version,
+        override_reason=override_reason,
+    )
+
+
+def ticket_move_locked(
+    *,
+    current: Ticket,
+    user: User | None,
+    status: WorkflowStatus | str,
+    after: Ticket | str | None = None,
+    version: int | None = None,
+    override_reason: str = "",
+) -> Ticket:
+    """ticket_move once `current` came from ticket_for_move (its row and its project's row
+    locked in this transaction, with its project and status)."""
     project = current.project
     if version is not None and int(version) != current.version:
         raise StaleVersion(current)
@@ -246,5 +269,16 @@ def ticket_move(
     if becomes_finished:
         for handler in hooks.ticket_finished_handlers:
             handler(current, user)
-    live.announce(project_id=project.pk, kind="ticket.moved", ticket_key=current.key)
+    announce_move(current)
     return current
+
+
+def announce_move(ticket: Ticket) -> None:
+    """Open boards refetch once the move commits; the revision it produced lands on
+    `ticket.live_revision`, which the move's answer carries (no second trip to Redis)."""
+    live.announce(
+        project_id=ticket.project_id,
+        kind="ticket.moved",
+        ticket_key=ticket.key,
+        then=lambda revision: setattr(ticket, "live_revision", revision),
+    )

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 
 from projects import hooks, services
 from projects.models import Label, Role, Sprint, SprintState, Ticket, TicketEvent, WorkflowStatus
@@ -207,10 +208,12 @@ def sql_statements(captured) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
 
 
-def test_a_move_costs_five_queries_whatever_the_column_length(api, member_of, django_assert_max_num_queries):
-    """Token, access, ticket and project locked and read, its place (anchor, status and the
-    next card by an index probe from the anchor's rank), the write with its history line:
-    the same five statements at 20 and 2,000 cards a column."""
+def test_a_move_costs_three_statements_whatever_the_column_length(api, member_of, django_assert_max_num_queries):
+    """On PostgreSQL: the token; the ticket and its project locked, with the access check;
+    its place (anchor, status and the next card by an index probe from the anchor's rank)
+    and the write with its history line (services/board_sql.py): the same three statements
+    at 20 and 2,000 cards a column. The ORM path (SQLite) stays within the budget of 6."""
+    expected = 3 if connection.vendor == "postgresql" else 6
     counts = {}
     for key, column in (("CV", 20), ("BIG", 2000)):
         project = ProjectFactory(key=key)
@@ -222,7 +225,7 @@ def test_a_move_costs_five_queries_whatever_the_column_length(api, member_of, dj
         moving = next(t for t in seeded if t.status.slug == "todo")
         client = api.as_user(user)
         client.get(board_url(project))  # the token's first use is recorded (then once a minute)
-        with django_assert_max_num_queries(7) as captured:  # 5 statements + SAVEPOINT, RELEASE
+        with django_assert_max_num_queries(8) as captured:  # the statements + SAVEPOINT, RELEASE
             response = client.post(move_url(moving), {"status": "in_progress", "after": anchor.key}, format="json")
         assert response.status_code == 200, response.content
         statements = sql_statements(captured)
@@ -247,12 +250,12 @@ def test_a_move_costs_five_queries_whatever_the_column_length(api, member_of, dj
         event = TicketEvent.objects.get(ticket=moving, kind=TicketEvent.Kind.MOVED)
         assert (event.actor, event.old_value, event.new_value) == (user, "todo", "in_progress")
 
-        with django_assert_max_num_queries(7) as captured:  # to the top: the status and its first card
+        with django_assert_max_num_queries(8) as captured:  # to the top: the status and its first card
             top = client.post(move_url(following), {"status": "todo", "after": None}, format="json")
-        assert top.status_code == 200 and len(sql_statements(captured)) <= 5
+        assert top.status_code == 200 and len(sql_statements(captured)) == expected
         first = Ticket.objects.filter(project=project, status__slug="todo").order_by("rank", "id")[0]
         assert first.key == following.key
-    assert counts[20] == counts[2000] <= 5, counts
+    assert counts[20] == counts[2000] == expected, counts
 
 
 def test_board_api_sends_the_same_short_sql_at_any_size(api, member_of, django_assert_max_num_queries):

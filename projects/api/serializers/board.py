@@ -105,5 +105,9 @@ def ticket_place_json(ticket: Ticket) -> dict:
         "status": ticket.status.slug,
         "rank": ticket.rank,
         "version": ticket.version,
-        "revision": live.project_revision(ticket.project_id),
+        # The revision the move produced once it committed (services.board.announce_move),
+        # else the project's current one.
+        "revision": (
+            ticket.live_revision if hasattr(ticket, "live_revision") else live.project_revision(ticket.project_id)
+        ),
     }

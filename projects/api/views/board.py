@@ -2,7 +2,8 @@
 
 `GET /api/v1/projects/{key}/board/?sprint={id|active}` reads through the board selector
 (values() rows, a constant number of queries); `POST /api/v1/tickets/{ticket_key}/move/`
-calls `services.ticket_move` (the board page drags through it) and
+calls `services.board_sql.ticket_move_by_key` (two statements with the access check folded in), or
+`services.ticket_move` when that one declines (the board page drags through it) and
 `POST /api/v1/tickets/{ticket_key}/rank/` calls `services.ticket_rank` (the backlog page
 drags through it). Both answer where the ticket is now (TicketPlaceSerializer), and both
 refuse with the API's one error shape: 400 `{"field": ["message"]}`."""
@@ -18,6 +19,7 @@ from aihub.renderers import ORJSONRenderer
 
 from ... import selectors, services
 from ...models import Sprint, Ticket
+from ...services.board_sql import ticket_move_by_key
 from ..base import ProjectScopedAPIView
 from ..serializers import (
     BoardSerializer,
@@ -102,12 +104,22 @@ class TicketMoveView(ProjectScopedAPIView):
         responses={200: TicketPlaceSerializer, 409: TicketSerializer},
     )
     def post(self, request, ticket_key):
-        # Only what the access check needs: the service re-reads the ticket under a lock.
-        ticket = self.get_scoped_ticket(Ticket.objects.only("id", "project_id", "key"), ticket_key)
         data = TicketMoveSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
         try:
-            moved = services.ticket_move(ticket=ticket, user=request.user, **data.validated_data)
+            # An ordinary move: access check, lock, place and write in two statements
+            # (services/board_sql.py). None: not movable by this user that way (not a
+            # member, a viewer, no such ticket, SQLite...): the ordinary path below answers.
+            moved = (
+                ticket_move_by_key(key=ticket_key, user=request.user, **data.validated_data)
+                if data.is_valid()
+                else None
+            )
+            if moved is None:
+                # Only what the access check needs (404, 403 before any field error): the
+                # service re-reads the ticket under a lock.
+                ticket = self.get_scoped_ticket(Ticket.objects.only("id", "project_id", "key"), ticket_key)
+                data.is_valid(raise_exception=True)
+                moved = services.ticket_move(ticket=ticket, user=request.user, **data.validated_data)
         except StaleVersion as stale:
             # The current ticket (the contract's 409 body), and who changed it last, so the
             # board can say who moved it.
