@@ -4,6 +4,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from .models import ApiToken
+from .selectors import api_token_active
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -21,11 +22,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError as error:
             raise exceptions.AuthenticationFailed("Malformed token.") from error
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(token_hash=ApiToken.hash(raw), revoked_at__isnull=True)
-            .first()
-        )
+        token = api_token_active(token_hash=ApiToken.hash(raw))
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
