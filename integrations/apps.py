@@ -13,6 +13,12 @@ class IntegrationsConfig(AppConfig):
         from . import services, tasks  # noqa: F401  (tasks registers the Celery task names)
 
         services.connect()
+        # The webhooks demo (integrations/demo_webhooks.py): CV's hook and its delivery log.
+        from projects import hooks as project_hooks
+
+        from .demo_webhooks import seed_webhooks_demo
+
+        project_hooks.register_demo_seeder(name="webhooks", seeder=seed_webhooks_demo, order=41)
         # The Alertmanager intake's demo (integrations/demo.py), after FRAUD exists.
         from projects import hooks
 

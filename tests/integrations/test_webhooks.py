@@ -286,3 +286,55 @@ def test_documented_in_the_openapi_schema(api, admin):
         "/api/v1/webhooks/{webhook_id}/test/",
     ):
         assert path in schema["paths"], path
+
+
+def test_doc_and_run_link_events(api, cv, admin, receiver, django_capture_on_commit_callbacks):
+    from docs_hub import services as doc_services
+    from experiments import services as run_services
+    from tests.experiments.factories import RunFactory
+    from tests.projects.factories import TicketFactory
+
+    subscribe(api, admin, receiver, events=["doc.created", "doc.updated", "run.linked", "run.unlinked"])
+    with django_capture_on_commit_callbacks(execute=True):
+        doc = doc_services.doc_create(project=cv, author=admin, title="Model card", body="# Model card")
+    with django_capture_on_commit_callbacks(execute=True):
+        doc_services.doc_update(doc=doc, author=admin, body="# Model card\n\nF1 0.91")
+    ticket = TicketFactory(project=cv, reporter=admin)
+    run = RunFactory(project=cv)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_services.run_link(run=run, ticket=ticket, user=admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_services.run_unlink(run=run, ticket=ticket, user=admin)
+    events = [request["headers"]["x-aihub-event"] for request in receiver.requests]
+    assert events == ["doc.created", "doc.updated", "run.linked", "run.unlinked"]
+    bodies = [json.loads(request["body"]) for request in receiver.requests]
+    assert bodies[0]["data"]["slug"] == doc.slug and bodies[1]["data"]["body"].endswith("F1 0.91")
+    assert bodies[2]["data"] == {"ticket": ticket.key, "run_id": run.run_id, "name": run.name}
+
+
+def test_demo_seeds_a_paused_hook_with_a_delivery_log():
+    from integrations.demo_webhooks import seed_webhooks_demo
+
+    cv = ProjectFactory(key="CV")
+    user = MembershipFactory(project=cv, role=Role.ADMIN).user
+    seed_webhooks_demo(user)
+    seed_webhooks_demo(user)  # a second run adds nothing
+    hook = Webhook.objects.get(project=cv)
+    assert not hook.active and hook.deliveries.count() == 3
+    assert [d.attempts for d in hook.deliveries.order_by("created_at")] == [2, 1, 1]
+
+
+def test_a_failed_sync_is_sent(api, cv, admin, receiver, django_capture_on_commit_callbacks):
+    from experiments.models import SyncRecord
+    from tests.experiments.factories import MlflowSourceFactory
+
+    subscribe(api, admin, receiver, events=["sync.failed"])
+    source = MlflowSourceFactory(project=cv)
+    with django_capture_on_commit_callbacks(execute=True):
+        record = SyncRecord.objects.create(source=source, kind="fast", status="running")
+    with django_capture_on_commit_callbacks(execute=True):
+        record.status, record.error = "error", "the tracking server answered 503"
+        record.save(update_fields=["status", "error"])
+    assert [request["headers"]["x-aihub-event"] for request in receiver.requests] == ["sync.failed"]
+    data = json.loads(receiver.requests[0]["body"])["data"]
+    assert data["id"] == record.pk and data["status"] == "error" and data["source"] == source.pk
