@@ -2,17 +2,24 @@
 
 Logs N runs (--runs, default 30,000; 10 params, 5 tags, 5 metrics; 30 of them with 100-step
 histories) into the server's backend store in bulk, then measures, in the same run:
-  - a first full sync into the configured database (DATABASE_URL),
   - a bare read of the same data by a plain script: every runs/search page over REST parsed
     with json.loads, plus every metric history through the bulk endpoint (the limit),
+  - a first full sync into the configured database (DATABASE_URL), then another bare read;
+    with --rounds R, R first syncs (each into a fresh project) between bare reads, each
+    compared with the faster bare read beside it,
+  - the CPU seconds each side cost: this process, the MLflow server, and the database
+    connection that writes (on a busy machine the wall-clock ratio moves with the load;
+    these do not),
+  - the busy time of the sync's reader thread (page diff, histories) and of its writes,
   - a no-change full reconcile (compared with the bare pages alone),
-  - a no-change fast-loop cycle,
   - a no-change fast-loop cycle with all N runs stored (median of a few),
-and prints the ratios, the memory held while paging (flat = it does not grow with the
-number of pages) and the machine's load average.
+  - the memory held (tracemalloc) and the resident set size after each page of a first sync
+    (flat = it does not grow with the number of pages), and the machine's load average.
+Django runs as a worker does in production (DEBUG off; with DEBUG on, Django keeps the text
+of its last 9,000 statements).
 
     DATABASE_URL=postgres://... .venv/bin/python bench/mlflow_sync.py [--runs 30000]
-        [--memory-page-sizes 1000,200]
+        [--rounds 1] [--memory-page-sizes 1000,200] [--fast-cycles 5]
 
 Targets (issue 12): first sync <= 1.3x the bare read, flat memory, fast loop < 1 s with
 30,000 runs stored. 30,000 runs take some minutes on 2 cores (mostly the server's JSON).
@@ -21,6 +28,7 @@ Targets (issue 12): first sync <= 1.3x the bare read, flat memory, fast loop < 1
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +41,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aihub.settings")
+# As a Celery worker runs in production: DEBUG off (with DEBUG on, Django keeps the text of the
+# last 9,000 statements, megabytes per page of runs, and the memory figures measure that log).
+from bench.harness import production_environment  # noqa: E402
+
+production_environment()
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
 # The benchmark's tracking server listens on loopback, which outbound requests may not reach
@@ -166,6 +179,39 @@ def memory_line(held: list[int], peak: int, base: int) -> str:
     )
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (Linux)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            table[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    family, grew = {pid}, True
+    while grew:
+        children = {p for p, (parent, _) in table.items() if parent in family} - family
+        family |= children
+        grew = bool(children)
+    return sum(table[p][1] for p in family if p in table) / os.sysconf("SC_CLK_TCK")
+
+
+def resident() -> int:
+    """The process's resident set size now, in bytes (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_line(rss: list[int]) -> str:
+    if not rss:
+        return "no page written"
+    mb = [r / 1e6 for r in rss]
+    shown = sorted({0, len(mb) // 4, len(mb) // 2, 3 * len(mb) // 4, len(mb) - 1})
+    return ", ".join(f"{i + 1}: {mb[i]:.0f}" for i in shown) + f" (pages 1..{len(mb)})"
+
+
 def main() -> None:
     global N_RUNS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -176,7 +222,11 @@ def main() -> None:
         help="page sizes of the first syncs measured with tracemalloc, comma-separated ('' for none)",
     )
     parser.add_argument("--fast-cycles", type=int, default=5, help="no-change fast-loop cycles timed")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="first syncs, each between two bare reads (at most 8; default 1)"
+    )
     args = parser.parse_args()
+    args.rounds = min(max(args.rounds, 1), 8)
     N_RUNS = args.runs
     import django
 
@@ -212,34 +262,81 @@ def main() -> None:
             f"{time.perf_counter() - t:.1f} s (bulk inserts into the server's backend store)"
         )
 
-        for key in ("BENCH", "BENCHM", "BENCHN"):
-            Project.objects.filter(key=key).delete()
-        project = Project.objects.create(key="BENCH", name="Sync benchmark")
-        source = source_create(project=project, user=None, tracking_uri=server.url, experiment_names=["bench"])
+        keys = ["BENCH", "BENCHM", "BENCHN", *(f"BENCH{r}" for r in range(2, args.rounds + 1))]
+        Project.objects.filter(key__in=keys).delete()
 
-        def sync(kind: str) -> tuple[float, SyncRecord]:
-            record = SyncRecord.objects.create(source=source, kind=kind)
+        def new_source(key: str, name: str):
+            project = Project.objects.create(key=key, name=name)
+            return source_create(project=project, user=None, tracking_uri=server.url, experiment_names=["bench"])
+
+        source = new_source("BENCH", "Sync benchmark")
+
+        def sync(kind: str, on=None) -> tuple[float, SyncRecord]:
+            record = SyncRecord.objects.create(source=on or source, kind=kind)
             started = time.perf_counter()
             record = sync_run(record_id=record.pk)
             return time.perf_counter() - started, record
 
-        bare_pages, bare_total, points = bare_read(server.url, experiment_id)
-        if os.environ.get("BENCH_PROFILE"):  # where the first sync spends its time (main thread)
-            import cProfile
-            import pstats
+        spent = {"prepare": 0.0, "write": 0.0}  # the reader thread's and the writing thread's busy time
+        original_prepare, original_write = importer_module.PageImporter.prepare, importer_module.PageImporter.write
 
-            profiler = cProfile.Profile()
-            profiler.enable()
-        first, record = sync("full")
-        if os.environ.get("BENCH_PROFILE"):
-            profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
-        assert record.status == "ok", record.error
-        assert Run.objects.filter(source=source).count() == N_RUNS
-        assert MetricPoint.objects.filter(run__source=source).count() == points
-        # A second bare read right after, so both sides see a warm server.
-        bare_pages2, bare_total2, _ = bare_read(server.url, experiment_id)
-        bare_pages, bare_total = min(bare_pages, bare_pages2), min(bare_total, bare_total2)
+        def timed(name, method):
+            def wrapper(self, *args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return method(self, *args, **kwargs)
+                finally:
+                    spent[name] += time.perf_counter() - started
+
+            return wrapper
+
+        def measured(phase):
+            """(wall s, CPU s of this process, of the MLflow server, of the writing database
+            connection's backend, result of phase())."""
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+            before = (time.perf_counter(), time.process_time(), tree_cpu(server.process.pid), tree_cpu(backend))
+            result = phase()
+            after = (time.perf_counter(), time.process_time(), tree_cpu(server.process.pid), tree_cpu(backend))
+            return (*(b - a for a, b in zip(before, after, strict=True)), result)
+
+        # Rounds of a bare read then a first sync into a fresh project, and a last bare read:
+        # each sync is compared with the bare reads on either side of it (the slower machine
+        # moments count against the sync: the faster of the two), so a load that changes
+        # during the run does not decide the ratio.
+        bares, firsts = [measured(lambda: bare_read(server.url, experiment_id))], []
+        points = bares[0][4][2]
+        for round_ in range(1, args.rounds + 1):
+            target = source if round_ == 1 else new_source(f"BENCH{round_}", f"Sync benchmark, round {round_}")
+            profiler = None
+            if os.environ.get("BENCH_PROFILE") and round_ == 1:  # where the first sync spends its time (main thread)
+                import cProfile
+
+                profiler = cProfile.Profile()
+                profiler.enable()
+            importer_module.PageImporter.prepare = timed("prepare", original_prepare)
+            importer_module.PageImporter.write = timed("write", original_write)
+            try:
+                firsts.append(measured(lambda target=target: sync("full", on=target)))
+            finally:
+                importer_module.PageImporter.prepare = original_prepare
+                importer_module.PageImporter.write = original_write
+            if profiler is not None:
+                import pstats
+
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+            record = firsts[-1][4][1]
+            assert record.status == "ok", record.error
+            assert Run.objects.filter(source=target).count() == N_RUNS
+            assert MetricPoint.objects.filter(run__source=target).count() == points
+            bares.append(measured(lambda: bare_read(server.url, experiment_id)))
+        ratios = [first[0] / min(bares[i][4][1], bares[i + 1][4][1]) for i, first in enumerate(firsts)]
+        first = firsts[0][0]
+        bare_pages = min(bare[4][0] for bare in bares)
+        bare_total = min(bare[4][1] for bare in bares)
+        spent = {name: value / len(firsts) for name, value in spent.items()}
         reconcile, rec = sync("full")
         assert rec.runs_updated == 0 and rec.points_written == 0 and rec.runs_seen == N_RUNS
         fast_times = []
@@ -257,12 +354,13 @@ def main() -> None:
         def measured_first_sync(key: str, page_size: int) -> tuple[list[int], int, int]:
             project_m = Project.objects.create(key=key, name=f"Sync benchmark (memory, {page_size})")
             source_m = source_create(project=project_m, user=None, tracking_uri=server.url, experiment_names=["bench"])
-            held = []
+            held, rss = [], []
             original_write, original_search = importer_module.PageImporter.write, RestClient.search_runs
 
             def write(self, page):
                 result = original_write(self, page)
                 held.append(tracemalloc.get_traced_memory()[0])
+                rss.append(resident())
                 return result
 
             def search_runs(self, *args, **kwargs):
@@ -277,7 +375,7 @@ def main() -> None:
             finally:
                 tracemalloc.stop()
                 importer_module.PageImporter.write, RestClient.search_runs = original_write, original_search
-            return held, peak, base
+            return held, peak, base, rss
 
         memory = [
             (size, *measured_first_sync(key, size))
@@ -293,11 +391,27 @@ def main() -> None:
             f"runs: {N_RUNS}, metric points: {points}, runs/search pages: {record.pages}, "
             f"history requests: {record.history_requests}"
         )
-        print(f"bare read (pages + histories):      {bare_total:7.2f} s")
+        print(
+            f"first sync, busy time: prepare (reader thread: page diff + histories, without the page reads) "
+            f"{spent['prepare']:.2f} s, write (database) {spent['write']:.2f} s"
+        )
+        print(f"bare read (pages + histories):      {bare_total:7.2f} s  (fastest of {len(bares)})")
         print(f"bare pages alone:                   {bare_pages:7.2f} s  ({N_RUNS / bare_pages:.0f} runs/s)")
         print(
-            f"first full sync:                    {first:7.2f} s  ratio {first / bare_total:.2f}x the bare read "
-            f"(target <= 1.3x)"
+            f"first full sync:                    {first:7.2f} s  ratio {ratios[0]:.2f}x the bare read "
+            f"(the faster bare read beside it; target <= 1.3x)"
+        )
+        if len(ratios) > 1:
+            print(
+                f"  ratio in each of {len(ratios)} rounds: {', '.join(f'{r:.2f}x' for r in ratios)}; "
+                f"median {statistics.median(ratios):.2f}x"
+            )
+        bare_cpu = [statistics.mean(bare[i] for bare in bares) for i in (1, 2, 3)]
+        sync_cpu = [statistics.mean(first[i] for first in firsts) for i in (1, 2, 3)]
+        print(
+            "CPU seconds (mean), this process / MLflow server / writing database connection: "
+            f"bare read {bare_cpu[0]:.1f} / {bare_cpu[1]:.1f} / {bare_cpu[2]:.1f}, "
+            f"first sync {sync_cpu[0]:.1f} / {sync_cpu[1]:.1f} / {sync_cpu[2]:.1f}"
         )
         print(
             f"no-change full reconcile:           {reconcile:7.2f} s  ratio {reconcile / bare_pages:.2f}x the bare "
@@ -307,15 +421,15 @@ def main() -> None:
             f"no-change fast-loop cycle:          {fast_times[len(fast_times) // 2]:7.2f} s median of "
             f"{len(fast_times)}, slowest {fast_times[-1]:.2f} s, with {N_RUNS} runs stored (target < 1 s)"
         )
-        for size, held, peak, base in memory:
+        for size, held, peak, base, rss in memory:
             print(f"memory held after each page (MB, tracemalloc), {size}-run pages: {memory_line(held, peak, base)}")
+            print(f"  resident set size after each page (MB, whole process): {rss_line(rss)}")
         if memory:
             print("(flat: memory follows the page size, not the number of runs or pages)")
         print(f"load average at the end: {load()}")
     finally:
         server.stop()
-        for key in ("BENCH", "BENCHM", "BENCHN"):
-            Project.objects.filter(key=key).delete()
+        Project.objects.filter(key__in=["BENCH", "BENCHM", "BENCHN", *(f"BENCH{r}" for r in range(2, 10))]).delete()
 
 
 if __name__ == "__main__":

@@ -8,41 +8,21 @@ import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
 from projects import live
 from projects.models import Ticket
 
-from ..models import Experiment, Lifecycle, MetricPoint, MlflowSource, Run, RunLink, SyncRecord, metric_from_json
+from ..models import Experiment, MetricPoint, MlflowSource, Run, RunLink, SyncRecord, metric_from_json
 from .client import HISTORY_BULK_MAX_POINTS, HISTORY_BULK_MAX_RUNS
+from .writer import insert_points, upsert_runs
 
 logger = logging.getLogger(__name__)
 
 TICKET_TAG = "aihub.ticket"
 MAX_WARNINGS = 50
-RUN_UPDATE_FIELDS = [
-    "project",
-    "experiment",
-    "name",
-    "user_id",
-    "status",
-    "start_time",
-    "end_time",
-    "artifact_uri",
-    "lifecycle",
-    "deleted",
-    "purged",
-    "params",
-    "tags",
-    "metrics",
-    "metric_marks",
-    "fingerprint",
-    "rejected",
-    "updated_at",
-]
 
 
 @dataclass
@@ -175,12 +155,6 @@ def _json_number(value: float):
     return value
 
 
-def _ms_to_datetime(ms: int | None):
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
 def ticket_keys_from_tag(value: str) -> list[str]:
     return sorted({part.strip().upper() for part in (value or "").split(",") if part.strip()})
 
@@ -202,6 +176,7 @@ class PageImporter:
         self.experiments = experiments
         self.record = record
         self.reconcile_mark = reconcile_mark
+        self.experiment_pks = {experiment_id: experiment.pk for experiment_id, experiment in experiments.items()}
 
     def import_page(self, raw_runs: list[dict]) -> PageResult:
         return self.write(self.prepare(raw_runs))
@@ -246,8 +221,13 @@ class PageImporter:
         result = page.result
         with transaction.atomic():
             self._write(page.changed, page.stored, page.histories, result)
-            if self.reconcile_mark is not None and page.run_ids:
-                Run.objects.filter(source=self.source, run_id__in=page.run_ids).update(seen_by_sync=self.reconcile_mark)
+            if self.reconcile_mark is not None:  # the changed runs were marked as they were written
+                written = {normal.run_id for normal in page.changed}
+                unchanged = [run_id for run_id in page.run_ids if run_id not in written]
+                if unchanged:
+                    Run.objects.filter(source=self.source, run_id__in=unchanged).update(
+                        seen_by_sync=self.reconcile_mark
+                    )
             SyncRecord.objects.filter(pk=self.record.pk).update(
                 pages=F("pages") + 1,
                 runs_seen=F("runs_seen") + result.seen,
@@ -315,44 +295,20 @@ class PageImporter:
     def _write(self, changed: list[NormalRun], stored: dict, histories: dict, result: PageResult) -> None:
         if not changed:
             return
-        rows = []
         for normal in changed:
-            deleted = normal.lifecycle == "deleted"
-            rows.append(
-                Run(
-                    project_id=self.source.project_id,
-                    source=self.source,
-                    experiment=self.experiments[normal.experiment_id],
-                    run_id=normal.run_id,
-                    name=normal.name,
-                    user_id=normal.user_id[:250],
-                    status=normal.status,
-                    start_time=_ms_to_datetime(normal.start_ms),
-                    end_time=_ms_to_datetime(normal.end_ms),
-                    artifact_uri=normal.artifact_uri,
-                    lifecycle=Lifecycle.DELETED if deleted else Lifecycle.ACTIVE,
-                    deleted=deleted,
-                    purged=False,
-                    params=normal.params,
-                    tags=normal.tags,
-                    metrics=normal.metrics,
-                    metric_marks=normal.marks,
-                    fingerprint=normal.fingerprint,
-                    rejected=normal.rejected,
-                )
-            )
             if normal.run_id in stored:
                 result.updated += 1
-                if deleted and not stored[normal.run_id][3]:
+                if normal.lifecycle == "deleted" and not stored[normal.run_id][3]:
                     result.deleted += 1
             else:
                 result.created += 1
-        Run.objects.bulk_create(
-            rows, update_conflicts=True, unique_fields=["source", "run_id"], update_fields=RUN_UPDATE_FIELDS
+        pks = upsert_runs(
+            project_id=self.source.project_id,
+            source_id=self.source.pk,
+            experiment_pks=self.experiment_pks,
+            runs=changed,
+            mark=self.reconcile_mark,
         )
-        pks = {row.run_id: row.pk for row in rows}
-        if any(pk is None for pk in pks.values()):  # backends that do not return ids on upsert
-            pks = dict(Run.objects.filter(source=self.source, run_id__in=list(pks)).values_list("run_id", "pk"))
         result.changed_pks = list(pks.values())
         # Replace each changed history whole: one DELETE per metric key, one bulk INSERT.
         by_key: dict[str, list[int]] = defaultdict(list)
@@ -401,24 +357,3 @@ class PageImporter:
             RunLink.objects.bulk_create(to_create, ignore_conflicts=True)
         if stale:
             RunLink.objects.filter(pk__in=stale).delete()
-
-
-POINT_COLUMNS = ("run_id", "key", "step", "value", "is_nan", "timestamp")
-
-
-def insert_points(rows: list[tuple]) -> None:
-    """Bulk insert of metric points: COPY on PostgreSQL, bulk_create elsewhere."""
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        table = MetricPoint._meta.db_table
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f'COPY "{table}" ({", ".join(POINT_COLUMNS)}) FROM STDIN') as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        return
-    MetricPoint.objects.bulk_create(
-        [MetricPoint(**dict(zip(POINT_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
-    )
