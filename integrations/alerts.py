@@ -303,6 +303,10 @@ def alert_payload_receive(*, intake: AlertIntake, payload) -> AlertDelivery:
     now = timezone.now()
     created: list[str] = []
     with transaction.atomic():
+        # Payloads for one project are applied one at a time (Alertmanager may send two
+        # groups at once): the intake's row lock keeps two "first" firings of one
+        # fingerprint from both opening a ticket.
+        AlertIntake.objects.select_for_update().filter(pk=intake.pk).values_list("pk", flat=True).first()
         # Every alert's state in one locked read; a repeat that says nothing costs no query
         # of its own (its last_seen_at is written in bulk).
         states = {

@@ -303,3 +303,41 @@ def test_repeat_payload_query_budget_is_constant(fraud, token, count, django_ass
     # a repeat of N firing alerts that says nothing new: the same queries for 2 or 20
     with django_assert_max_num_queries(12):
         assert post(payload, token).status_code == 200
+
+
+@pytest.mark.parametrize("payloads", [1, 25])
+def test_config_api_query_count_is_constant(api, fraud, token, payloads, django_assert_max_num_queries):
+    admin = MembershipFactory(project=fraud, role=Role.ADMIN).user
+    client = api.as_user(admin)
+    for i in range(payloads):
+        payload = firing()
+        for alert in payload["alerts"]:
+            alert["fingerprint"] += f"{i:03d}"
+        post(payload, token)
+    with django_assert_max_num_queries(8):
+        response = client.get("/api/v1/projects/FRAUD/alert-intake/")
+    assert response.status_code == 200 and len(response.json()["deliveries"]) == min(payloads, 20)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_payloads_at_once_open_one_ticket(fraud, token):
+    """Two deliveries of the same new alert in parallel (two threads, two connections)."""
+    import threading
+
+    from django.db import connection
+
+    results = []
+
+    def send():
+        try:
+            results.append(post(firing(), token).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [200, 200]
+    assert Ticket.objects.filter(project=fraud).count() == 2
