@@ -143,11 +143,14 @@ def query_counts(project: Project, user, token: str, mover: Mover) -> dict[str, 
         with CountQueries() as queries:
             assert call().status_code == 200, name
         counts[name] = len(queries)
-    key, move = mover.next()
-    with CountQueries() as queries:
-        response = api.post(f"/api/v1/tickets/{key}/move/", move, content_type="application/json")
-    assert response.status_code == 200, response.content
-    mover.done(key, move)
+    # A project's first write after commit fills its webhook subscriptions in the cache (one
+    # query, then none for 5 minutes): warm it like the rest, then count a move.
+    for _warm_then_count in range(2):
+        key, move = mover.next()
+        with CountQueries() as queries:
+            response = api.post(f"/api/v1/tickets/{key}/move/", move, content_type="application/json")
+        assert response.status_code == 200, response.content
+        mover.done(key, move)
     counts["move"] = len(queries)
     return counts
 
