@@ -12,6 +12,7 @@ from aihub.markdown import render_markdown
 from .. import queue, selectors
 from ..health import THRESHOLD_FIELDS
 from ..models import STATUS_REPORT_SETTINGS, Membership, Notification, Project, Role, Ticket, WorkflowStatus
+from .lifecycle import PhaseCriteriaUnmet, phase_advance
 from .templates import template_apply, template_workflow
 
 User = get_user_model()
@@ -74,15 +75,34 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, project: Project, **fields) -> Project:
+def project_update(*, project: Project, actor=None, **fields) -> Project:
     unknown = set(fields) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+    new_phase = fields.pop("phase", None)
+    # A phase change is a lifecycle step: recorded (who, when, the checklist) and refused past
+    # unticked exit criteria, as the Advance button does. A bound settings form has already put
+    # the new phase on the instance, so compare with the stored one.
+    stored_phase = Project.objects.filter(pk=project.pk).values_list("phase", flat=True).get()
+    project.phase = stored_phase
     for name, value in fields.items():
         setattr(project, name, value)
     _render_project_text(project)
     project.full_clean()
     project.save()
+    if new_phase and new_phase != stored_phase:
+        try:
+            phase_advance(project, actor, to_phase=new_phase)
+        except PhaseCriteriaUnmet as error:
+            unticked = len(error.message_dict.get("exit_criteria", []))
+            raise ValidationError(
+                {
+                    "phase": [
+                        f"{unticked} exit criteri{'on' if unticked == 1 else 'a'} of the phases left not ticked. "
+                        "Tick them, or advance on the Lifecycle page with a reason."
+                    ]
+                }
+            ) from error
     return project
 
 

@@ -64,7 +64,9 @@ def project_settings(request, key):
     form = ProjectSettingsForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
         try:
-            services.project_update(project=project, **{f: form.cleaned_data[f] for f in form.fields})
+            services.project_update(
+                project=project, actor=request.user, **{f: form.cleaned_data[f] for f in form.fields}
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -50,7 +50,7 @@ class ProjectDetail(ProjectScopedAPIView):
         project = self.get_project()
         data = ProjectUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.project_update(project=project, **data.validated_data)
+        services.project_update(project=project, actor=request.user, **data.validated_data)
         return Response(ProjectSerializer(project).data)
 
     @extend_schema(responses={204: None})
