@@ -78,3 +78,6 @@ class ProjectsConfig(AppConfig):
         from .demo_templates import seed_template_demo
 
         hooks.register_demo_seeder(name="templates", seeder=seed_template_demo, order=15)
+        from .demo_audit import seed_audit_demo
+
+        hooks.register_demo_seeder(name="audit", seeder=seed_audit_demo, order=16)

@@ -262,3 +262,17 @@ def test_pruning_is_on_the_beat_schedule():
     entry = app.conf.beat_schedule["accounts-prune-audit-log"]
     assert entry["task"] == "accounts.tasks.prune_audit_log" == prune_audit_log.name
     assert entry["schedule"] <= 86400
+
+
+def test_demo_workspace_shows_a_week_of_entries_once(project, member_of):
+    from projects.demo_audit import seed_audit_demo
+
+    project.key = "CV"
+    project.save(update_fields=["key"])
+    admin = member_of(project, Role.ADMIN)
+    seed_audit_demo(admin)
+    seed_audit_demo(admin)
+    entries = AuditEntry.objects.filter(project_id=project.pk)
+    assert entries.count() == 8
+    assert {"create", "update", "move", "delete", "start"} <= set(entries.values_list("action", flat=True))
+    assert entries.filter(via_api=True).exclude(token_name="").exists()
