@@ -228,10 +228,10 @@ def test_page_and_api_queries_do_not_grow(api, client, project, member_of, djang
     admin = member_of(project, Role.ADMIN)
     _entries(project, size, username="ann")
     client.force_login(admin)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("projects:audit_log", kwargs={"key": project.key})).status_code == 200
     api_client = api.as_user(admin)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         assert api_client.get(f"/api/v1/projects/{project.key}/audit-log/").status_code == 200
 
 
