@@ -85,7 +85,7 @@ def test_run_page_dates_use_the_app_date_format(client, project, experiment, mem
     assert "Mar 4, 2026 09:05" in table
 
 
-NAMED_FORMATS = {"DATE_FORMAT", "DATETIME_FORMAT", "MONTH_DAY_FORMAT", "TIME_FORMAT", "c"}
+NAMED_FORMATS = {"DATE_FORMAT", "DATETIME_FORMAT", "MONTH_DAY_FORMAT", "YEAR_MONTH_FORMAT", "TIME_FORMAT", "c"}
 
 
 def test_every_template_uses_the_one_date_format():
