@@ -166,3 +166,48 @@ class AlertDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intake_id} {'ok' if self.accepted else 'refused'}"
+
+
+# --- Imports (Jira CSV, Markdown zip, project archive): one job per upload, run by Celery,
+# with its progress and outcome readable at GET /api/v1/imports/{id}/.
+
+
+class ImportJob(models.Model):
+    class Kind(models.TextChoices):
+        JIRA = "jira", "Jira CSV"
+        MARKDOWN = "markdown", "Markdown zip"
+        PROJECT = "project", "Project archive"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        ERROR = "error", "Error"
+
+    # Null until a project archive's import has created its project.
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
+    file_name = models.CharField(max_length=255, blank=True)
+    options = models.JSONField(default=dict, blank=True)  # the choices made on the preview
+    total = models.PositiveIntegerField(default=0)  # rows, files or objects to import
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # messages a user can act on
+    result = models.JSONField(default=dict, blank=True)  # kind-specific summary
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.ERROR)

@@ -259,13 +259,22 @@ class Ticket(models.Model):
     custom_fields = models.JSONField(default=dict, blank=True)
     # The Alertmanager fingerprint of the alert that opened this ticket (integrations' alert intake).
     alert_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Where an imported ticket came from (a Jira key such as "ML-42"): a re-import updates it.
+    external_ref = models.CharField(max_length=64, blank=True, default="", editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["rank", "id"]
-        constraints = [models.UniqueConstraint(fields=["project", "number"], name="unique_ticket_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="unique_ticket_number"),
+            models.UniqueConstraint(
+                fields=["project", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="unique_ticket_external_ref",
+            ),
+        ]
         indexes = [
             models.Index(fields=["project", "status", "rank"], name="ticket_board_order"),
             models.Index(fields=["project", "sprint", "rank"], name="ticket_sprint_order"),

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import EVENTS, Delivery, DeliveryAttempt, Webhook
+from ..models import EVENTS, Delivery, DeliveryAttempt, ImportJob, Webhook
 
 EVENT_CHOICES = ["*", *EVENTS]
 
@@ -68,5 +68,29 @@ class DeliverySerializer(serializers.ModelSerializer):
             "redelivery_of",
             "request_body",
             "attempt_log",
+        )
+        read_only_fields = fields
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.key", read_only=True, default=None)
+
+    class Meta:
+        model = ImportJob
+        fields = (
+            "id",
+            "kind",
+            "status",
+            "project",
+            "file_name",
+            "total",
+            "processed",
+            "created",
+            "updated",
+            "errors",
+            "result",
+            "created_at",
+            "started_at",
+            "finished_at",
         )
         read_only_fields = fields

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import imports, views
 
 urlpatterns = [
     path("projects/<str:key>/webhooks/", views.WebhookListCreate.as_view(), name="webhook-list"),
@@ -12,4 +12,5 @@ urlpatterns = [
         name="webhook-redeliver",
     ),
     path("webhooks/<int:webhook_id>/test/", views.WebhookTest.as_view(), name="webhook-test"),
+    path("imports/<int:job_id>/", imports.ImportJobDetail.as_view(), name="import-detail"),
 ]
