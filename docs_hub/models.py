@@ -69,6 +69,9 @@ class Doc(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Where a Markdown zip import took this page from ("guides/setup.md", "guides/" for a
+    # folder's own page): importing the same zip under the same parent updates it.
+    import_path = models.CharField(max_length=500, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["position", "title", "id"]
@@ -76,6 +79,7 @@ class Doc(models.Model):
         indexes = [
             models.Index(fields=["project", "parent", "position"], name="doc_tree_order"),
             models.Index(fields=["project", "-updated_at"], name="doc_recent"),
+            models.Index(fields=["project", "import_path"], condition=~Q(import_path=""), name="doc_import_path"),
         ]
 
     def __str__(self) -> str:
