@@ -12,5 +12,7 @@ from .docs import (  # noqa: F401
     doc_trash,
     doc_update,
 )
+from .importing import markdown_import_apply, markdown_import_preview  # noqa: F401
+from .markdown_zip import plan_zip  # noqa: F401
 from .reports import status_report_generate, status_reports_dispatch_due  # noqa: F401
 from .templates import doc_template_create, doc_template_delete  # noqa: F401
