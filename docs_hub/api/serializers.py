@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from ..links import doc_url
-from ..models import Doc, DocRevision, StatusReport
+from ..models import Doc, DocAttachment, DocRevision, StatusReport
 from ..selectors import revision_html
 
 
@@ -119,6 +119,35 @@ class DocTemplateSerializer(serializers.Serializer):
     description = serializers.CharField()
     body = serializers.CharField()
     builtin = serializers.BooleanField()
+
+
+class DocTemplateWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    body = serializers.CharField(help_text="Markdown the new page starts with.")
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    """A file attached to a page. `url` serves it to members (signed-in session or token)."""
+
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DocAttachment
+        fields = ["id", "name", "content_type", "size", "uploaded_by", "created_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, attachment) -> str:
+        key, slug = self.context["key"], self.context["slug"]
+        return f"/api/v1/projects/{key}/docs/{slug}/attachments/{attachment.id}/content/"
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="Images (PNG, JPEG, GIF, WebP), PDF, ZIP, text, CSV, Markdown or JSON, "
+        "up to DOCS_ATTACHMENT_MAX_BYTES (10 MB by default)."
+    )
 
 
 class StatusReportSerializer(serializers.Serializer):

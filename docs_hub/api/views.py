@@ -14,7 +14,7 @@ from projects.access import Action, projects_for
 from projects.api.base import ProjectScopedAPIView
 
 from .. import selectors, services
-from ..models import Doc
+from ..models import Doc, DocTemplate
 from ..search import search
 from .serializers import (
     DocCreateSerializer,
@@ -22,6 +22,7 @@ from .serializers import (
     DocRevisionSerializer,
     DocSerializer,
     DocTemplateSerializer,
+    DocTemplateWriteSerializer,
     DocUpdateSerializer,
     SearchQuerySerializer,
     SearchResultsSerializer,
@@ -178,13 +179,60 @@ class DocTrashRestore(DocsBase):
         return Response(self.doc_data(doc))
 
 
+class DocTrashPurge(ProjectScopedAPIView):
+    """Admins delete a trashed page for good (its revisions and files go with it)."""
+
+    write_action = Action.ADMIN
+
+    @extend_schema(operation_id="docs_trash_purge", responses={204: None})
+    def delete(self, request, key, doc_id):
+        doc = selectors.trash_list(project=self.get_project()).filter(pk=doc_id).first()
+        if doc is None:
+            raise Http404
+        services.doc_purge(doc=doc)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class DocTemplateList(ProjectScopedAPIView):
+    """The built-in page templates and the project's own; admins add their own."""
+
     serializer_class = DocTemplateSerializer
+    write_action = Action.ADMIN
 
     @extend_schema(operation_id="docs_templates_list", responses=DocTemplateSerializer(many=True))
     def get(self, request, key):
         templates = selectors.template_catalog(project=self.get_project())
         return self.get_paginated_response(DocTemplateSerializer(self.paginate_queryset(templates), many=True).data)
+
+    @extend_schema(
+        operation_id="docs_templates_create",
+        request=DocTemplateWriteSerializer,
+        responses={201: DocTemplateSerializer},
+    )
+    def post(self, request, key):
+        data = DocTemplateWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        template = services.doc_template_create(
+            project=self.get_project(), created_by=request.user, **data.validated_data
+        )
+        body = {"slug": template.slug, "name": template.name, "description": template.description}
+        body |= {"body": template.body, "builtin": False}
+        return Response(DocTemplateSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class DocTemplateDetail(ProjectScopedAPIView):
+    """Admins delete one of the project's own templates (built-in ones stay)."""
+
+    serializer_class = DocTemplateSerializer
+    write_action = Action.ADMIN
+
+    @extend_schema(operation_id="docs_templates_destroy", responses={204: None})
+    def delete(self, request, key, template_slug):
+        template = DocTemplate.objects.filter(project=self.get_project(), slug=template_slug).first()
+        if template is None:
+            raise Http404
+        services.doc_template_delete(template=template)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class Search(APIView):

@@ -13,6 +13,7 @@ from .docs import (  # noqa: F401
     TREE_CAP,
     TreeNode,
     TreeRow,
+    doc_attachments,
     doc_by_slug,
     doc_counts,
     doc_current_html,

@@ -8,7 +8,7 @@ from projects.models import Project
 
 from .. import macros
 from ..links import doc_url
-from ..models import Doc, DocSlugAlias
+from ..models import Doc, DocAttachment, DocSlugAlias
 
 
 @dataclass
@@ -273,3 +273,8 @@ def doc_counts(*, project: Project) -> dict:
     return Doc.objects.filter(project=project).aggregate(
         live=Count("id", filter=Q(deleted_at__isnull=True)), trashed=Count("id", filter=Q(deleted_at__isnull=False))
     )
+
+
+def doc_attachments(*, doc: Doc) -> QuerySet[DocAttachment]:
+    """A page's files, newest first, with who uploaded them (one query)."""
+    return DocAttachment.objects.filter(doc=doc).select_related("uploaded_by").order_by("-created_at", "-id")
