@@ -1,0 +1,150 @@
+"""The Markdown zip import's job: checked on upload (a refused zip is a 400, nothing
+stored), queued as an ImportJob, run by a Celery task (markdown_tasks.py) that calls the
+docs' own import service (docs_hub.services.markdown_import_apply) and reports progress.
+
+The pages are written in one transaction, so a failure leaves nothing half imported. The
+job's `processed` count is written meanwhile through a second database connection, so a
+poller sees it grow while that transaction is still open (PostgreSQL only)."""
+
+import logging
+import os
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
+
+from aihub.celery import app
+from docs_hub import services as docs_services
+from docs_hub.models import Doc
+from projects.models import Project
+
+from .models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+TASK_NAME = "integrations.tasks.run_markdown_import"
+PROGRESS_EVERY_SECONDS = 0.3
+
+
+def _upload_limit() -> int:
+    return int(getattr(settings, "DOCS_IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
+
+
+def markdown_import_parent(*, project: Project, parent: str | int | None) -> Doc | None:
+    """The page to import under, by id or slug: a live page of the project, else a 400."""
+    if parent in (None, ""):
+        return None
+    text = str(parent).strip()
+    docs = Doc.objects.filter(project=project, deleted_at__isnull=True)
+    found = docs.filter(pk=int(text)).first() if text.isdigit() else docs.filter(slug=text).first()
+    if found is None:
+        raise ValidationError({"parent": ["No live page of this project has this id or slug."]})
+    return found
+
+
+def _plan(upload):
+    if upload is None:
+        raise ValidationError({"file": ["Choose a zip of Markdown files."]})
+    if upload.size > _upload_limit():
+        raise ValidationError({"file": [f"The zip is larger than {_upload_limit():,} bytes."]})
+    return docs_services.plan_zip(upload)
+
+
+def markdown_import_preview(*, project: Project, parent: Doc | None, upload) -> dict:
+    """What the import would do: the tree, counts, rewritten and missing links, warnings."""
+    return docs_services.markdown_import_preview(project=project, parent=parent, plan=_plan(upload))
+
+
+@transaction.atomic
+def markdown_import_start(*, project: Project, parent: Doc | None, upload, user) -> ImportJob:
+    """Check the zip (a ValidationError on `file` if refused) and queue its import."""
+    plan = _plan(upload)
+    upload.seek(0)
+    job = ImportJob(
+        project=project,
+        kind=ImportJob.Kind.MARKDOWN,
+        file_name=os.path.basename(upload.name or "markdown.zip")[:255],
+        options={"parent": parent.pk if parent else None},
+        total=len(plan.pages),
+        created_by=user,
+    )
+    job.file.save("markdown.zip", upload, save=False)
+    job.full_clean()
+    job.save()
+    app.tasks[TASK_NAME].delay_on_commit(job.pk)
+    return job
+
+
+def _progress_writer(job_id: int) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """A callback writing `processed` on its own connection (committed at once), and a
+    closer. None where there is no second connection to have (SQLite would lock)."""
+    if connection.vendor != "postgresql":
+        return None, lambda: None
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    last = [0.0]
+
+    def write(processed: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_EVERY_SECONDS:
+            return
+        last[0] = now
+        with side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImportJob._meta.db_table} SET processed = %s WHERE id = %s AND status = %s",
+                [processed, job_id, ImportJob.Status.RUNNING],
+            )
+
+    return write, side.close
+
+
+def _finish(job_id: int, **fields) -> None:
+    ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
+
+
+def markdown_import_run(*, job_id: int) -> None:
+    """Carry out a queued job. Safe to run twice: only a queued job is claimed, and the
+    import matches pages by their path, so it never duplicates."""
+    claimed = ImportJob.objects.filter(pk=job_id, kind=ImportJob.Kind.MARKDOWN, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return
+    job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
+    progress, close = _progress_writer(job.pk)
+    try:
+        parent = markdown_import_parent(project=job.project, parent=job.options.get("parent"))
+        with job.file.open("rb") as handle:
+            plan = docs_services.plan_zip(handle)
+        outcome = docs_services.markdown_import_apply(
+            project=job.project,
+            parent=parent,
+            plan=plan,
+            user=job.created_by,
+            source_name=job.file_name,
+            progress=progress,
+        )
+    except ValidationError as error:
+        _finish(job.pk, status=ImportJob.Status.ERROR, errors=[*error.messages, "Nothing was imported."])
+        return
+    except Exception:
+        logger.exception("markdown import %s failed", job.pk)
+        _finish(
+            job.pk,
+            status=ImportJob.Status.ERROR,
+            errors=["The import failed unexpectedly; nothing was imported. Try again, or ask an administrator."],
+        )
+        raise
+    finally:
+        close()
+    _finish(
+        job.pk,
+        status=ImportJob.Status.DONE,
+        total=outcome["pages"],
+        processed=outcome["pages"],
+        created=outcome["created"],
+        updated=outcome["updated"],
+        result=outcome,
+    )
