@@ -1,0 +1,241 @@
+"""Jira CSV import (issue 14, item 3): the parser on a real export layout, the preview that
+writes nothing, the import and its re-import (no duplicates, changes applied), bad files,
+the role matrix and the page's query budget."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from integrations import jira_import
+from integrations.jira_csv import map_statuses, parse_jira_csv, parse_jira_datetime, wiki_to_markdown
+from projects.models import Comment, CustomField, Label, Role, Sprint, Ticket, TicketEvent
+from tests.accounts.factories import UserFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+FIXTURE = Path(__file__).parent / "fixtures" / "jira_export.csv"
+
+
+def fixture_bytes() -> bytes:
+    return FIXTURE.read_bytes()
+
+
+@pytest.fixture
+def ml():
+    """Project ML with the people of the export: matched by display name, e-mail,
+    username and a non-ASCII display name; "Unknown Contractor" is nobody here."""
+    project = ProjectFactory(key="ML", name="Machine learning")
+    admin = MembershipFactory(project=project, role=Role.ADMIN, user=UserFactory(username="lead")).user
+    MembershipFactory(project=project, user=UserFactory(username="ana", display_name="Ana Souza"))
+    MembershipFactory(project=project, user=UserFactory(username="marek", email="marek.nowak@example.com"))
+    MembershipFactory(project=project, user=UserFactory(username="j.kowalski", display_name="Jan Kowalski"))
+    MembershipFactory(project=project, user=UserFactory(username="zoe", display_name="Zoë Müller"))
+    return project, admin
+
+
+def run_import(project, admin, data: bytes, **options):
+    jira = parse_jira_csv(data)
+    return jira_import.jira_apply(
+        project=project, jira=jira, options=jira_import.jira_options_clean(**options), actor=admin
+    )
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def test_the_fixture_parses_with_repeated_columns_multiline_fields_and_unknown_columns():
+    jira = parse_jira_csv(fixture_bytes())
+    assert len(jira.issues) == 49 and jira.errors == []
+    by_key = {i.key: i for i in jira.issues}
+    story = by_key["ML-51"]
+    # Three "Labels" columns and two "Component/s" columns gathered into one list.
+    assert story.labels == ["gpu", "perf", "ml", "Serving"]
+    # A quoted field over two lines, with doubled quotes inside.
+    assert story.description.startswith('Zugriff auf den Bucket "raw-eu" fehlt noch;')
+    assert "\nNext step:" in story.description
+    # Comments: "date;author;body", the body keeps its own semicolons and newlines.
+    assert [c.author for c in story.comments] == [
+        "Zoë Müller",
+        "557058:f3a1c2d4-1111-4c4b-9c1e-6b6a8b1f0a01",
+        "j.kowalski",
+    ]
+    assert story.comments[2].body == "Merci, c'est corrigé dans la v2.3 ; je ferme."
+    assert story.comments[0].created == datetime.datetime(2024, 3, 29, 16, 0, tzinfo=datetime.UTC)
+    assert story.estimate == 5 and story.parent_ref == "10002"
+    # Two Sprint columns: the issue rolled over, its sprint now is the last one.
+    assert by_key["ML-16"].sprints == ["ML Sprint 1", "ML Sprint 2"] and by_key["ML-16"].sprint == "ML Sprint 2"
+    assert by_key["ML-9"].parent_ref == "ML-1"  # Custom field (Epic Link)
+    assert by_key["ML-8"].estimate == 1  # "0.5" story points round up
+    assert "Custom field (Team)" in jira.unknown_columns and "Environment" in jira.unknown_columns
+    assert "Watchers" not in jira.unknown_columns and "Custom field (Rank)" not in jira.unknown_columns
+    # Jira wiki markup becomes Markdown.
+    assert "```python\nloss = criterion(out, y)" in by_key["ML-1"].description
+    assert "[the run](https://mlflow.example.com/#/experiments/4/runs/af31)" in by_key["ML-1"].description
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("12/Mar/24 3:15 PM", datetime.datetime(2024, 3, 12, 15, 15)),
+        ("2/Mar/2024 11:05 AM", datetime.datetime(2024, 3, 2, 11, 5)),
+        ("2024-03-12 15:15", datetime.datetime(2024, 3, 12, 15, 15)),
+        ("2024-03-12T15:15:00.000+0000", datetime.datetime(2024, 3, 12, 15, 15)),
+        ("12/Mär/24 15:15", datetime.datetime(2024, 3, 12, 15, 15)),
+        ("12/déc./23 09:30", datetime.datetime(2023, 12, 12, 9, 30)),
+        ("12.03.2024 15:15", datetime.datetime(2024, 3, 12, 15, 15)),
+        ("12/Mar/24", datetime.datetime(2024, 3, 12)),
+    ],
+)
+def test_jira_date_formats(text, expected):
+    assert parse_jira_datetime(text).replace(tzinfo=None) == expected
+
+
+def test_no_date_is_none_and_wiki_lists_become_markdown():
+    assert parse_jira_datetime("") is None and parse_jira_datetime("next week") is None
+    assert wiki_to_markdown("h2. Plan\n# one\n# two\n{{x}}") == "## Plan\n\n1. one\n1. two\n`x`"
+
+
+def test_statuses_map_by_name_then_by_category_and_a_choice_wins():
+    from integrations.jira_csv import WorkflowColumn
+
+    workflow = [
+        WorkflowColumn("todo", "To do", False),
+        WorkflowColumn("in_progress", "In progress", False),
+        WorkflowColumn("in_review", "In review", False),
+        WorkflowColumn("done", "Done", True),
+    ]
+    jira = {"To Do": "To Do", "Code Review": "In Progress", "Won't Do": "Done", "Backlog": "", "QA": ""}
+    mapped = map_statuses(jira, workflow, {"Code Review": "in_review"})
+    assert mapped == {
+        "To Do": ("todo", "name"),
+        "Code Review": ("in_review", "chosen"),
+        "Won't Do": ("done", "category"),
+        "Backlog": ("todo", "category"),
+        "QA": ("in_progress", "category"),
+    }
+
+
+# --- preview ----------------------------------------------------------------------------------
+
+
+def test_the_preview_shows_the_mappings_and_writes_nothing(ml, django_assert_max_num_queries):
+    project, _ = ml
+    jira = parse_jira_csv(fixture_bytes())
+    before = (Ticket.objects.count(), Sprint.objects.count(), Label.objects.count(), CustomField.objects.count())
+    with django_assert_max_num_queries(8):
+        preview = jira_import.jira_preview(project=project, jira=jira, options=jira_import.jira_options_clean())
+    after = (Ticket.objects.count(), Sprint.objects.count(), Label.objects.count(), CustomField.objects.count())
+    assert before == after
+    assert preview["tickets"] == 49 and preview["create"] == 49 and preview["update"] == 0
+    statuses = {s["jira"]: (s["to"], s["how"]) for s in preview["statuses"]}
+    assert statuses["Done"] == ("done", "name") and statuses["Code Review"] == ("in_progress", "category")
+    assert preview["unmatched_users"] == ["557058:f3a1c2d4-1111-4c4b-9c1e-6b6a8b1f0a01", "Unknown Contractor"]
+    users = {u["jira"]: u["to"] for u in preview["users"]}
+    assert users["Ana Souza"] == "ana" and users["marek.nowak@example.com"] == "marek" and users["Zoë Müller"] == "zoe"
+    assert [(s["name"], s["new"]) for s in preview["sprints"]] == [
+        ("ML Sprint 1", True),
+        ("ML Sprint 2", True),
+        ("ML Sprint 3", True),
+    ]
+    assert "tech-debt" in preview["new_labels"] and preview["epics"] == 2
+    assert preview["preview"][0] == {
+        "key": "ML-52",
+        "title": "Évaluer le modèle sur le jeu de test gelé",
+        "action": "create",
+        "type": "story",
+        "jira_type": "Story",
+        "status": "in_progress",
+        "jira_status": "Code Review",
+        "priority": "low",
+        "assignee": "j.kowalski",
+        "jira_assignee": "j.kowalski",
+        "sprint": None,
+        "parent": "ML-2",
+        "estimate": 8,
+        "labels": ["Serving"],
+        "comments": 0,
+    }
+    columns = {c["name"]: c for c in preview["unknown_columns"]}
+    assert columns["Custom field (Team)"]["key"] == "jira_team" and columns["Custom field (Team)"]["keep"]
+
+
+# --- import and re-import ----------------------------------------------------------------------
+
+
+def test_the_import_creates_tickets_sprints_labels_comments_parents_and_estimates(ml):
+    project, admin = ml
+    result = run_import(project, admin, fixture_bytes())
+    assert (result["created"], result["updated"]) == (49, 0)
+    tickets = {t.external_ref: t for t in Ticket.objects.filter(project=project).select_related("status", "sprint")}
+    assert len(tickets) == 49
+    assert sorted(t.number for t in tickets.values()) == list(range(1, 50))
+    epic, story, sub = tickets["ML-1"], tickets["ML-9"], tickets["ML-16"]
+    assert epic.type == "epic" and story.type == "bug" and sub.type == "task"
+    assert story.parent_id == epic.pk  # Epic Link
+    assert tickets["ML-52"].parent_id == tickets["ML-2"].pk  # Parent (issue id)
+    assert sub.parent_id == tickets["ML-15"].pk  # a sub-task under its story
+    assert sub.sprint.name == "ML Sprint 2" and sub.status.slug == "in_progress"
+    assert tickets["ML-51"].estimate == 5 and tickets["ML-51"].assignee.username == "marek"
+    assert story.assignee is None  # "Unknown Contractor" is no member
+    assert tickets["ML-50"].type == "spike" and tickets["ML-50"].priority == "high"
+    assert tickets["ML-4"].priority == "low" and tickets["ML-14"].priority == "urgent"
+    done = tickets["ML-5"]
+    assert done.status.is_finished and done.finished_at is not None
+    assert epic.created_at == datetime.datetime(2024, 3, 4, 10, 0, tzinfo=datetime.UTC)
+    assert "<pre" in epic.description_html and "<ol>" in epic.description_html
+    assert set(Sprint.objects.filter(project=project).values_list("name", flat=True)) == {
+        "ML Sprint 1",
+        "ML Sprint 2",
+        "ML Sprint 3",
+    }
+    assert set(tickets["ML-51"].labels.values_list("name", flat=True)) == {"gpu", "perf", "ml", "Serving"}
+    assert tickets["ML-51"].custom_fields == {
+        "jira_original_estimate": "28800",
+        "jira_remaining_estimate": "14400",
+        "jira_model_version": "v2.3",
+    }
+    assert CustomField.objects.get(project=project, key="jira_team").name == "Team"
+    comments = list(Comment.objects.filter(ticket=tickets["ML-51"]).select_related("author"))
+    assert [c.author.username if c.author else None for c in comments] == ["zoe", None, "j.kowalski"]
+    assert comments[1].body.startswith("**a Jira user** (Jira):\n\nMoving to next sprint")
+    assert comments[0].created_at == datetime.datetime(2024, 3, 29, 16, 0, tzinfo=datetime.UTC)
+    assert TicketEvent.objects.filter(ticket__project=project, kind="created").count() == 49
+    project.refresh_from_db()
+    assert project.ticket_counter == 49
+
+
+def test_reimporting_the_same_file_creates_nothing_twice(ml):
+    project, admin = ml
+    first = run_import(project, admin, fixture_bytes())
+    counts = (Ticket.objects.count(), Comment.objects.count(), Sprint.objects.count(), Label.objects.count())
+    again = run_import(project, admin, fixture_bytes())
+    assert (again["created"], again["updated"], again["unchanged"], again["comments"]) == (0, 0, 49, 0)
+    assert counts == (Ticket.objects.count(), Comment.objects.count(), Sprint.objects.count(), Label.objects.count())
+    assert first["comments"] == Comment.objects.count() > 0
+
+
+def test_reimporting_a_changed_file_updates_what_changed(ml):
+    project, admin = ml
+    run_import(project, admin, fixture_bytes())
+    text = fixture_bytes().decode()
+    changed = text.replace("Ingest raw sensor logs from S3,ML-20,", "Ingest raw sensor logs from S3 and GCS,ML-20,")
+    changed = changed.replace("(task),ML-51,10051,Task,In Progress,", "(task),ML-51,10051,Task,Done,")
+    changed += "New issue after the export,ML-60,10060,Story,To Do" + "," * 52 + "\n"
+    result = run_import(project, admin, changed.encode())
+    assert (result["created"], result["updated"]) == (1, 2)
+    renamed = Ticket.objects.get(project=project, external_ref="ML-20")
+    assert renamed.title == "Ingest raw sensor logs from S3 and GCS" and renamed.version == 2
+    moved = Ticket.objects.select_related("status").get(project=project, external_ref="ML-51")
+    assert moved.status.slug == "done" and moved.finished_at is not None
+    assert TicketEvent.objects.filter(ticket=moved, kind="changed", field="status").exists()
+    assert Ticket.objects.get(project=project, external_ref="ML-60").number == 50
+    assert Ticket.objects.filter(project=project).count() == 50
+
+
+def test_ignoring_unknown_columns_keeps_no_custom_fields(ml):
+    project, admin = ml
+    run_import(project, admin, fixture_bytes(), unknown_columns="ignore")
+    assert not CustomField.objects.filter(project=project).exists()
+    assert not Ticket.objects.filter(project=project).exclude(custom_fields={}).exists()
