@@ -4,6 +4,7 @@ from .views import audit as audit_api
 from .views import board as board_api
 from .views import dashboard as dashboard_api
 from .views import lifecycle as lifecycle_api
+from .views import notifications as notification_api
 from .views import planning as planning_api
 from .views import projects as project_api
 from .views import risks as risk_api
@@ -14,7 +15,19 @@ from .views import tickets as ticket_api
 urlpatterns = [
     path("projects/", project_api.ProjectListCreate.as_view(), name="project-list"),
     path("project-templates/", template_api.ProjectTemplateList.as_view(), name="project-template-list"),
+    path(
+        "project-templates/<int:template_id>/",
+        template_api.ProjectTemplateDetail.as_view(),
+        name="project-template-detail",
+    ),
     path("portfolio/", template_api.PortfolioView.as_view(), name="portfolio-list"),
+    path("notifications/", notification_api.NotificationList.as_view(), name="notification-list"),
+    path("notifications/read/", notification_api.NotificationsRead.as_view(), name="notifications-read"),
+    path(
+        "projects/<str:key>/save-as-template/",
+        template_api.ProjectSaveAsTemplate.as_view(),
+        name="project-save-as-template",
+    ),
     path("projects/<str:key>/", project_api.ProjectDetail.as_view(), name="project-detail"),
     path("projects/<str:key>/members/", project_api.MemberListCreate.as_view(), name="member-list"),
     path("projects/<str:key>/audit-log/", audit_api.AuditLogList.as_view(), name="audit-log-list"),
@@ -26,6 +39,11 @@ urlpatterns = [
     path("projects/<str:key>/tickets/", ticket_api.TicketListCreate.as_view(), name="ticket-list"),
     path("tickets/<str:ticket_key>/", ticket_api.TicketDetail.as_view(), name="ticket-detail"),
     path("tickets/<str:ticket_key>/comments/", ticket_api.CommentListCreate.as_view(), name="ticket-comments"),
+    path(
+        "tickets/<str:ticket_key>/comments/<int:comment_id>/",
+        ticket_api.CommentDetail.as_view(),
+        name="ticket-comment-detail",
+    ),
     path("projects/<str:key>/risks/", risk_api.RiskListCreate.as_view(), name="risk-list"),
     path("risks/<int:risk_id>/", risk_api.RiskDetail.as_view(), name="risk-detail"),
     path(

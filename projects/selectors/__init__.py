@@ -55,6 +55,7 @@ from .tickets import (  # noqa: F401
     backlinks_by_ticket,
     backlog_tickets,
     epic_progress,
+    notifications_for,
     saved_views_for,
     ticket_children,
     ticket_choices,

@@ -333,3 +333,14 @@ def unread_notification_count(*, user) -> int:
     from ..models import Notification
 
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_for(*, user, unread: bool | None = None) -> QuerySet:
+    """A user's notifications, newest first, with what the API and page show of each (one
+    query); `unread=True` keeps the unread ones, `False` the read ones."""
+    from ..models import Notification
+
+    items = Notification.objects.filter(recipient=user).select_related("actor", "ticket__project", "project")
+    if unread is not None:
+        items = items.filter(read_at__isnull=unread)
+    return items.order_by("-created_at", "-id")

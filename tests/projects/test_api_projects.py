@@ -94,7 +94,7 @@ def test_adding_unknown_user_or_existing_member_is_400(api):
     client = api.as_user(admin.user)
     url = f"/api/v1/projects/{admin.project.key}/members/"
     assert client.post(url, {"username": "ghost"}, format="json").json() == {
-        "username": ["No user with this username."]
+        "username": ["No user named ghost: invite them by e-mail."]
     }
     assert client.post(url, {"username": admin.user.username}, format="json").status_code == 400
 

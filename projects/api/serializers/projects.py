@@ -88,7 +88,15 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipCreateSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    username = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=150, help_text="An existing user's username…"
+    )
+    email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="…or an e-mail address: an unknown address gets an account and an invitation e-mail.",
+    )
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
 
 

@@ -1,4 +1,4 @@
-"""Serializers of project templates and the portfolio (read only)."""
+"""Serializers of project templates (saving one) and the portfolio (read only)."""
 
 from rest_framework import serializers
 
@@ -8,6 +8,12 @@ class ProjectTemplateSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     builtin = serializers.BooleanField()
+
+
+class ProjectTemplateSaveSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    shared = serializers.BooleanField(required=False, default=False, help_text="Everyone on the instance (staff only).")
 
 
 class _ReasonSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ write), saved views (anyone saves a private view; members share), ticket relatio
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -125,6 +125,25 @@ class StatusDetail(ProjectScopedAPIView):
         )
         current.refresh_from_db()
         return Response(StatusSerializer(current).data)
+
+    @extend_schema(
+        operation_id="projects_statuses_destroy",
+        parameters=[
+            OpenApiParameter(
+                "move_to", str, description="The slug of the status its tickets move to (required when it has any)."
+            )
+        ],
+        responses={204: None},
+        description="Remove a status. A workflow keeps at least one status and one finished status (400).",
+    )
+    def delete(self, request, key, slug):
+        project = self.get_project()
+        current = project.statuses.filter(slug=slug).first()
+        if current is None:
+            raise Http404
+        move_to = project.statuses.filter(slug=request.query_params.get("move_to", "")).first()
+        services.status_delete(status=current, move_to=move_to)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SavedViewListCreate(ProjectScopedAPIView):

@@ -1,8 +1,6 @@
 """Projects and their members over REST: list and create projects, read, change and delete
 one; add members, change a role, remove a member (or leave)."""
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -19,8 +17,6 @@ from ..serializers import (
     ProjectSerializer,
     ProjectUpdateSerializer,
 )
-
-User = get_user_model()
 
 
 class ProjectListCreate(generics.ListCreateAPIView):
@@ -69,16 +65,21 @@ class MemberListCreate(ProjectScopedAPIView):
         page = self.paginate_queryset(members)
         return self.get_paginated_response(MembershipSerializer(page, many=True).data)
 
-    @extend_schema(request=MembershipCreateSerializer, responses={201: MembershipSerializer})
+    @extend_schema(
+        request=MembershipCreateSerializer,
+        responses={201: MembershipSerializer},
+        description="Add an existing user by `username`, or invite someone by `email` (as the Members page "
+        "does): they are told by e-mail, sent once the membership is committed.",
+    )
     def post(self, request, key):
         project = self.get_project()
         data = MembershipCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = User.objects.filter(username=data.validated_data["username"]).first()
-        if user is None:
-            raise ValidationError({"username": ["No user with this username."]})
-        membership = services.membership_add(
-            project=project, user=user, role=data.validated_data["role"], added_by=request.user
+        membership = services.membership_invite(
+            project=project,
+            inviter=request.user,
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+            **data.validated_data,
         )
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 

@@ -4,6 +4,7 @@ create; read, PATCH (409 with the current ticket on a stale `version`) and delet
 Input serializers check shape; services check the rules (membership, workflow, custom
 field types) and their ValidationError becomes a 400 with field errors."""
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -13,7 +14,7 @@ from aihub.api import Conflict
 from aihub.exceptions import StaleVersion
 
 from ... import selectors, services
-from ...models import Ticket
+from ...models import Comment, Ticket
 from ..base import ProjectScopedAPIView
 from ..serializers import (
     CommentCreateSerializer,
@@ -135,3 +136,20 @@ class CommentListCreate(ProjectScopedAPIView):
         data.is_valid(raise_exception=True)
         comment = services.comment_create(ticket=ticket, author=request.user, body=data.validated_data["body"])
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class CommentDetail(ProjectScopedAPIView):
+    serializer_class = CommentSerializer
+
+    @extend_schema(
+        operation_id="tickets_comments_destroy",
+        responses={204: None},
+        description="Its author or a project admin deletes a comment (anyone else: 400 on `comment`).",
+    )
+    def delete(self, request, ticket_key, comment_id):
+        ticket = self.get_scoped_ticket(Ticket.objects.select_related("project"), ticket_key)
+        comment = Comment.objects.filter(ticket=ticket, pk=comment_id).select_related("ticket").first()
+        if comment is None:
+            raise Http404
+        services.comment_delete(comment=comment, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
