@@ -1,11 +1,15 @@
 """Experiments, their runs table, a run's page and the comparison of runs."""
 
+import unicodedata
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import truncatechars
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.views.decorators.http import require_POST
 
 from aihub.htmx import wants_partial
@@ -16,9 +20,35 @@ from projects.models import Ticket
 from .. import selectors, services
 from ..forms import LinkTicketForm, RunColumnsForm
 from ..models import Experiment, RunStatus
+from ..templatetags.experiments_ui import duration, metric
 
 PAGE_SIZE = 50
 RUN_COUNT_CAP = 10_000  # a longer runs table says "10,000+ runs" (aihub/pagination.py)
+
+
+def _short(text, length: int) -> str:
+    """`text|truncatechars:length` without the filter's work for the usual text that fits
+    (the filter gives back the NFC-normalised text unchanged then)."""
+    text = str(text)
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return truncatechars(text, length)
+
+
+def _table_cells(runs, columns: dict) -> None:
+    """What each row of the runs table shows, as text, set on the run: its name, start,
+    duration and the chosen metric and param cells. A page of 50 runs with 12 columns
+    otherwise resolves and filters about a thousand template expressions."""
+    for run in runs:
+        run.table_name = _short(run.name or run.run_id, 40)
+        start = run.start_time
+        run.started_text = "" if start is None else formats.date_format(timezone.localtime(start), "DATETIME_FORMAT")
+        run.duration_text = duration(run.duration_seconds)
+        metrics, params = run.metrics, run.params
+        run.metric_cells = [metric(None if metrics is None else metrics.get(key)) for key in columns["metrics"]]
+        run.param_cells = [
+            _short((None if params is None else params.get(key)) or "—", 24) for key in columns["params"]
+        ]
 
 
 def _context(project, **extra):
@@ -67,6 +97,7 @@ def experiment_runs(request, key, experiment_pk):
         run.linked_tickets = tickets.get(run.pk, [])
     preference = selectors.run_table_preference(user=request.user, project=project)
     columns = selectors.run_table_columns(rows, preference=preference)
+    _table_cells(rows, columns)
     keys = selectors.experiment_column_keys(experiment=experiment, extra=columns)
     columns_form = RunColumnsForm(keys=keys, initial={"metrics": columns["metrics"], "params": columns["params"]})
     context = _context(
