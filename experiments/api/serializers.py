@@ -212,3 +212,45 @@ class TargetSerializer(serializers.Serializer):
     met = serializers.BooleanField()
     created_at = serializers.DateTimeField(source="target.created_at")
     updated_at = serializers.DateTimeField(source="target.updated_at")
+
+
+class SourceUpdateSerializer(SourceCreateSerializer):
+    """Every field optional: only those sent change. `secret` replaces the stored one when
+    given (blank keeps it)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+            field.default = serializers.empty
+
+    enabled = serializers.BooleanField(required=False, help_text="false pauses its scheduled syncs.")
+
+
+class ExperimentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk", help_text="AI Hub's id (the runs table's `experiment_pk`).")
+    experiment_id = serializers.CharField(help_text="MLflow's experiment id.")
+    name = serializers.CharField()
+    source = serializers.IntegerField(source="source_id")
+    run_count = serializers.IntegerField()
+
+
+class CompareRunSerializer(serializers.Serializer):
+    run_id = serializers.CharField()
+    name = serializers.CharField()
+    experiment = serializers.CharField(source="experiment.name")
+    status = serializers.CharField()
+
+
+class CompareRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    values = serializers.ListField(
+        child=serializers.JSONField(allow_null=True), help_text="One value per run, in the order of `runs`."
+    )
+    differs = serializers.BooleanField()
+
+
+class RunCompareSerializer(serializers.Serializer):
+    runs = CompareRunSerializer(many=True)
+    params = CompareRowSerializer(many=True)
+    metrics = CompareRowSerializer(many=True)

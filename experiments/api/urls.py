@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import compare, views
 
 urlpatterns = [
     path("projects/<str:key>/mlflow-sources/", views.ProjectSourcesView.as_view(), name="api-mlflow-sources"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("mlflow-sources/<int:source_id>/", views.SourceDetailView.as_view(), name="api-mlflow-source"),
     path("mlflow-sources/<int:source_id>/sync/", views.SourceSyncView.as_view(), name="api-mlflow-source-sync"),
     path("projects/<str:key>/runs/", views.ProjectRunsView.as_view(), name="api-project-runs"),
+    path("projects/<str:key>/runs/compare/", compare.RunCompareView.as_view(), name="api-project-runs-compare"),
+    path("projects/<str:key>/experiments/", compare.ProjectExperimentsView.as_view(), name="api-project-experiments"),
     path("projects/<str:key>/targets/", views.ProjectTargetsView.as_view(), name="api-project-targets"),
     path("targets/<int:target_id>/", views.TargetDetailView.as_view(), name="api-target"),
     path("runs/<str:run_id>/", views.RunDetailView.as_view(), name="api-run"),

@@ -87,6 +87,21 @@ class SourceDetailView(ProjectScopedAPIView):
     def get(self, request, source_id):
         return Response(s.MlflowSourceSerializer(self.get_source()).data)
 
+    @extend_schema(
+        operation_id="mlflow_source_update",
+        request=s.SourceUpdateSerializer,
+        responses={200: s.MlflowSourceSerializer},
+        description="Admins change a source as its settings page does (the same address checks as when "
+        "it was connected); only the fields sent change.",
+    )
+    def patch(self, request, source_id):
+        source = self.get_source()
+        data = s.SourceUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        services.source_update(source=source, secret=values.pop("secret", None) or None, **values)
+        return Response(s.MlflowSourceSerializer(self.get_source()).data)
+
     @extend_schema(operation_id="mlflow_source_delete", responses={204: None})
     def delete(self, request, source_id):
         services.source_delete(source=self.get_source())
