@@ -5,7 +5,8 @@ project-scoped base view every app's API stands on is projects/api/base.py."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -14,6 +15,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "09:00"})
+class ClockTimeField(serializers.TimeField):
+    """A time of day, "HH:MM:SS" out, "HH:MM" or "HH:MM:SS" in. Documented by its pattern: a
+    JSON Schema `time` is an RFC 3339 time with a UTC offset, which a clock time is not."""
 
 
 class Conflict(exceptions.APIException):

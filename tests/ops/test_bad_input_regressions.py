@@ -29,3 +29,21 @@ def test_a_saved_view_without_filters_is_created(api):
         f"/api/v1/projects/{member.project.key}/views/", {"name": "Mine"}, format="json"
     )
     assert response.status_code == 201 and response.json()["filters"] == {}
+
+
+def test_the_report_time_is_a_clock_time_the_schema_describes(api):
+    # Served as "09:00:00" against `format: time` (RFC 3339: needs a UTC offset): schemathesis
+    # ST108 on every project answer. Now documented by a pattern; "HH:MM" is read too.
+    import re
+
+    from rest_framework.test import APIClient
+
+    admin = MembershipFactory(role=Role.ADMIN)
+    client = api.as_user(admin.user)
+    url = f"/api/v1/projects/{admin.project.key}/"
+    schema = APIClient().get("/api/schema/?format=json").json()
+    field = schema["components"]["schemas"]["Project"]["properties"]["status_report_time"]
+    served = client.get(url).json()["status_report_time"]
+    assert served == "09:00:00" and "format" not in field and re.fullmatch(field["pattern"], served)
+    assert client.patch(url, {"status_report_time": "07:05"}, format="json").json()["status_report_time"] == "07:05:00"
+    assert client.patch(url, {"status_report_time": "25:00"}, format="json").status_code == 400

@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from aihub.api import ClockTimeField
+
 from ...health import THRESHOLD_FIELDS
 from ...models import (
     PROJECT_KEY_PATTERN,
@@ -18,6 +20,9 @@ from ...models import (
 
 class ProjectSerializer(serializers.ModelSerializer):
     role = serializers.CharField(source="user_role", read_only=True, default=None)
+    status_report_time = ClockTimeField(
+        required=False, help_text="When the weekly status report is written: hours and minutes, in UTC, e.g. 09:00."
+    )
 
     class Meta:
         model = Project
@@ -75,7 +80,7 @@ class ProjectUpdateSerializer(serializers.Serializer):
     # The weekly status report: on or off, the weekday (0 = Monday) and the time, UTC.
     status_report_enabled = serializers.BooleanField(required=False)
     status_report_weekday = serializers.ChoiceField(choices=Weekday.choices, required=False)
-    status_report_time = serializers.TimeField(required=False)
+    status_report_time = ClockTimeField(required=False)
 
 
 class MembershipSerializer(serializers.ModelSerializer):
