@@ -7,12 +7,13 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
-from integrations import alert_views
+from integrations import alert_views, archive_views
 from projects.views import portfolio as portfolio_views
 
 from . import observability
 
 api_v1 = [
+    path("", include("integrations.api.archive_urls")),  # projects/import/ before projects/<key>/
     path("", include("projects.api.urls")),
     path("", include("docs_hub.api.urls")),
     path("", include("experiments.api.urls")),
@@ -35,6 +36,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),
     path("projects/<str:key>/settings/webhooks/", include("integrations.urls")),
+    path("projects/import/", archive_views.project_import, name="project_import"),
+    path("projects/import/<int:job_id>/", archive_views.project_import_job, name="project_import_job"),
+    path("projects/<str:key>/settings/export/", archive_views.project_export, name="project_export"),
     path("projects/", include("projects.urls")),
     path("portfolio/", portfolio_views.portfolio, name="portfolio"),
     path("projects/<str:key>/docs/", include("docs_hub.urls")),
