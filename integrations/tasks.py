@@ -13,3 +13,7 @@ def deliver_webhook(delivery_id: int) -> None:
     retry_in = services.delivery_attempt(delivery_id)
     if retry_in is not None:
         deliver_webhook.apply_async((delivery_id,), countdown=retry_in)
+
+
+# The project archive import's task lives beside its job (integrations/archive/jobs.py).
+from .archive.jobs import import_project_archive  # noqa: E402, F401
