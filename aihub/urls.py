@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("experiments.api.urls")),
     path("", include("integrations.api.urls")),
     path("", include("integrations.api.alert_urls")),
+    path("", include("accounts.api.urls")),
 ]
 
 urlpatterns = [
