@@ -1,11 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 
 from aihub.htmx import partial_template, wants_partial
 
 from .. import selectors
 from ..access import Action, can, project_for
-from .health import forecast_context
 
 
 @login_required
@@ -20,7 +20,12 @@ def project_dashboard(request, key):
         "can_admin": can(project, Action.ADMIN),
         **data,
     }
-    if not as_section:  # the page: health at the top, the forecast (projects.views.health)
+    if not as_section:  # the page: health at the top, then the forecast, loaded right after the page
         context["health"] = selectors.project_health(project)
-        context.update(forecast_context(project, request.GET))
+        # projects.views.health.forecast_section answers it (its own query budget), with
+        # the page's scope (?scope=epic&epic=CV-3) passed on.
+        query = request.GET.urlencode()
+        context["forecast_url"] = reverse("projects:forecast", kwargs={"key": project.key}) + (
+            f"?{query}" if query else ""
+        )
     return render(request, partial_template(request, "projects/dashboard.html", "dashboard"), context)
