@@ -7,7 +7,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
-from integrations import alert_views, archive_views
+from integrations import alert_views, archive_views, markdown_views
 from projects.views import portfolio as portfolio_views
 
 from . import observability
@@ -42,6 +42,12 @@ urlpatterns = [
     path("projects/<str:key>/settings/export/", archive_views.project_export, name="project_export"),
     path("projects/", include("projects.urls")),
     path("portfolio/", portfolio_views.portfolio, name="portfolio"),
+    path("projects/<str:key>/docs/import/markdown/", markdown_views.markdown_import_page, name="docs_markdown_import"),
+    path(
+        "projects/<str:key>/docs/import/markdown/<int:job_id>/",
+        markdown_views.markdown_import_job,
+        name="docs_markdown_import_job",
+    ),
     path("projects/<str:key>/docs/", include("docs_hub.urls")),
     path("search/", include("docs_hub.search_urls")),
     path("projects/<str:key>/experiments/", include("experiments.urls")),
