@@ -239,3 +239,18 @@ def test_ignoring_unknown_columns_keeps_no_custom_fields(ml):
     run_import(project, admin, fixture_bytes(), unknown_columns="ignore")
     assert not CustomField.objects.filter(project=project).exists()
     assert not Ticket.objects.filter(project=project).exclude(custom_fields={}).exists()
+
+
+def test_plain_texts_render_exactly_as_the_markdown_renderer_does():
+    """The import's shortcut for texts without Markdown syntax gives the same HTML as
+    render_markdown, and stands aside for anything with syntax."""
+    from aihub.markdown import render_markdown
+
+    jira = parse_jira_csv(fixture_bytes())
+    texts = [c.body for i in jira.issues for c in i.comments] + [i.description for i in jira.issues if i.description]
+    texts += ['Zoë said "yes" → ok\nsecond line\n\nPara (two) 50% $5 / x #3', "it's 3 < 4", "1. list", "a  \nb"]
+    shortcut = [t for t in texts if jira_import.plain_paragraphs(t) is not None]
+    assert len(shortcut) >= 10 and len(shortcut) < len(texts)
+    for text in shortcut:
+        assert jira_import.plain_paragraphs(text) == render_markdown(text), text
+    assert jira_import.plain_paragraphs("it's 3 < 4") is None and jira_import.plain_paragraphs("1. list") is None
