@@ -98,7 +98,8 @@ def _keep_times(model, objs: list, stamps: tuple[str, ...]) -> None:
         return
     for obj, values in zip(objs, kept, strict=True):
         for name, value in zip(stamps, values, strict=True):
-            setattr(obj, name, value)
+            if value is not None:  # a time the archive leaves out is the time of the import
+                setattr(obj, name, value)
     model.objects.bulk_update(objs, list(stamps), batch_size=500)
 
 
@@ -422,9 +423,10 @@ class _Import:
         for i, row in enumerate(_rows(self.data, "saved_views")):
             where = f"saved_views[{i}]"
             view = _build(SavedView, row, ["name", "filters", "shared", "created_at"], where, project=self.project)
-            view.owner = self.user(row.get("owner"), where)
-            if view.owner is None or not isinstance(view.filters, dict):
+            owner = self.user(row.get("owner"), where)
+            if owner is None or not isinstance(view.filters, dict):
                 raise ArchiveError(f"{where}: a saved view needs an owner and filters.")
+            view.owner = owner
             filters = {k: self.rekey(v) for k, v in view.filters.items()}
             sprint = filters.get("sprint")
             if isinstance(sprint, str) and sprint.startswith("ref:"):
@@ -726,9 +728,10 @@ class _Import:
         for i, row in enumerate(_rows(part, "run_links", "mlflow.")):
             where = f"mlflow.run_links[{i}]"
             link = _build(RunLink, row, ["origin", "active", "created_at"], where)
-            link.run = runs.get((row.get("source"), row.get("run_id")))
-            if link.run is None:
+            run = runs.get((row.get("source"), row.get("run_id")))
+            if run is None:
                 raise ArchiveError(f"{where}: no run {str(row.get('run_id'))[:64]!r} in the archive.")
+            link.run = run
             link.ticket = self.ref(self.tickets_by_number, row.get("ticket"), where, "ticket", optional=False)
             link.created_by = self.user(row.get("created_by"), where)
             links.append(link)
@@ -782,9 +785,10 @@ class _Import:
         for i, row in enumerate(_rows(part, "run_table_preferences", "mlflow.")):
             where = f"mlflow.run_table_preferences[{i}]"
             preference = _build(RunTablePreference, row, ["metrics", "params"], where, project=self.project)
-            preference.user = self.user(row.get("user"), where)
-            if preference.user is None:
+            owner = self.user(row.get("user"), where)
+            if owner is None:
                 raise ArchiveError(f"{where}: a preference needs a user.")
+            preference.user = owner
             preferences.append(preference)
         RunTablePreference.objects.bulk_create(preferences)
         self.done(len(sources) + len(experiments) + len(runs) + len(links) + len(gates) + len(targets))
