@@ -393,7 +393,7 @@ def parse_jira_csv(data: bytes, *, max_rows: int = 100_000) -> JiraFile:
         raise JiraCsvError("The file is empty.")
     first_line = text[:8192].split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as error:

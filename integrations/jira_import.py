@@ -92,16 +92,20 @@ def jira_file_read(*, upload) -> tuple[bytes, JiraFile]:
     """The upload's bytes and what they hold, or ValidationError({"file": [reason]})."""
     if upload is None:
         raise ValidationError({"file": ["Choose the CSV file Jira exported."]})
-    size = getattr(upload, "size", None)
-    if size is not None and size > max_bytes():
-        raise ValidationError({"file": [f"The file is {size / 1e6:.1f} MB; at most {max_bytes() / 1e6:.0f} MB."]})
-    data = upload.read(max_bytes() + 1)
-    if len(data) > max_bytes():
-        raise ValidationError({"file": [f"The file is larger than {max_bytes() / 1e6:.0f} MB."]})
+    size, limit = getattr(upload, "size", None), max_bytes()
+    if size is not None and size > limit:
+        raise ValidationError({"file": [f"The file is {_size(size)}; at most {_size(limit)}: split the export."]})
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError({"file": [f"The file is larger than {_size(limit)}: split the export."]})
     try:
         return data, parse_jira_csv(data, max_rows=max_rows())
     except JiraCsvError as error:
         raise ValidationError({"file": [str(error)]}) from None
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(n // 1000, 1)} KB"
 
 
 def jira_options_clean(*, status_map=None, unknown_columns: str = "keep", keep_columns=None) -> dict:
@@ -356,14 +360,22 @@ def _pending_prune() -> None:
 
 @transaction.atomic
 def jira_import_start(
-    *, project: Project, user, data: bytes, file_name: str, options: dict, pending_path: str = ""
+    *,
+    project: Project,
+    user,
+    data: bytes,
+    file_name: str,
+    options: dict,
+    jira: JiraFile | None = None,
+    pending_path: str = "",
 ) -> ImportJob:
-    """Record the import job (the file is checked again: a bad file is a 400, never a failed
-    job) and queue it once this transaction commits."""
-    try:
-        jira = parse_jira_csv(data, max_rows=max_rows())
-    except JiraCsvError as error:
-        raise ValidationError({"file": [str(error)]}) from None
+    """Record the import job and queue it once this transaction commits. The file is checked
+    here (unless the caller parsed it already): a bad file is a 400, never a failed job."""
+    if jira is None:
+        try:
+            jira = parse_jira_csv(data, max_rows=max_rows())
+        except JiraCsvError as error:
+            raise ValidationError({"file": [str(error)]}) from None
     job = ImportJob(
         project=project,
         kind=ImportJob.Kind.JIRA,

@@ -6,9 +6,11 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from integrations import jira_import
 from integrations.jira_csv import map_statuses, parse_jira_csv, parse_jira_datetime, wiki_to_markdown
+from integrations.models import ImportJob
 from projects.models import Comment, CustomField, Label, Role, Sprint, Ticket, TicketEvent
 from tests.accounts.factories import UserFactory
 from tests.projects.factories import MembershipFactory, ProjectFactory
@@ -254,3 +256,87 @@ def test_plain_texts_render_exactly_as_the_markdown_renderer_does():
     for text in shortcut:
         assert jira_import.plain_paragraphs(text) == render_markdown(text), text
     assert jira_import.plain_paragraphs("it's 3 < 4") is None and jira_import.plain_paragraphs("1. list") is None
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+
+def upload(data: bytes, name: str = "jira.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+def test_api_dry_run_answers_the_preview_and_writes_nothing(ml, api):
+    project, admin = ml
+    answer = api.as_user(admin).post(
+        "/api/v1/projects/ML/imports/jira/",
+        {"file": upload(fixture_bytes()), "dry_run": "true", "status_map": '{"Code Review": "in_review"}'},
+        format="multipart",
+    )
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["tickets"] == 49 and len(body["preview"]) == 20 and body["preview"][0]["status"] == "in_review"
+    assert not Ticket.objects.filter(project=project).exists() and not ImportJob.objects.exists()
+
+
+def test_api_import_queues_a_job_that_imports_and_a_second_one_creates_nothing(
+    ml, api, django_capture_on_commit_callbacks
+):
+    project, admin = ml
+    client = api.as_user(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post("/api/v1/projects/ML/imports/jira/", {"file": upload(fixture_bytes())}, format="multipart")
+    assert answer.status_code == 202, answer.content
+    job = client.get(f"/api/v1/imports/{answer.json()['id']}/").json()
+    assert (job["status"], job["created"], job["updated"], job["processed"], job["total"]) == ("done", 49, 0, 49, 49)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post("/api/v1/projects/ML/imports/jira/", {"file": upload(fixture_bytes())}, format="multipart")
+    job = client.get(f"/api/v1/imports/{again.json()['id']}/").json()
+    assert (job["status"], job["created"], job["updated"]) == ("done", 0, 0)
+    assert Ticket.objects.filter(project=project).count() == 49
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV"),
+        (b"Issue key,Status\nML-1,Done\n", "No Summary column"),
+        (b"Summary,Issue key\n", "no issue rows"),
+        (b"Summary,Status\nA thing,Done\n", "Issue key"),
+        (b'Summary,Issue key,Description\nA,ML-1,"never closed\n', "malformed"),
+    ],
+)
+def test_api_refuses_a_malformed_file_with_the_reason(ml, api, data, reason):
+    _, admin = ml
+    answer = api.as_user(admin).post(
+        "/api/v1/projects/ML/imports/jira/", {"file": upload(data), "dry_run": "true"}, format="multipart"
+    )
+    assert answer.status_code == 400 and reason in answer.json()["file"][0], answer.content
+    answer = api.as_user(admin).post("/api/v1/projects/ML/imports/jira/", {"file": upload(data)}, format="multipart")
+    assert answer.status_code == 400 and not ImportJob.objects.exists()
+
+
+def test_api_refuses_a_file_too_big_and_a_missing_file(ml, api, settings):
+    _, admin = ml
+    settings.AIHUB_JIRA_IMPORT_MAX_BYTES = 10_000
+    answer = api.as_user(admin).post(
+        "/api/v1/projects/ML/imports/jira/", {"file": upload(fixture_bytes())}, format="multipart"
+    )
+    assert answer.status_code == 400 and "at most 10 KB" in answer.json()["file"][0], answer.content
+    assert api.as_user(admin).post("/api/v1/projects/ML/imports/jira/", {}, format="multipart").status_code == 400
+
+
+def test_api_admins_only(ml, api):
+    project, _ = ml
+    for role, expected in ((Role.MEMBER, 403), (Role.VIEWER, 403)):
+        user = MembershipFactory(project=project, role=role).user
+        answer = api.as_user(user).post(
+            "/api/v1/projects/ML/imports/jira/",
+            {"file": upload(fixture_bytes()), "dry_run": "true"},
+            format="multipart",
+        )
+        assert answer.status_code == expected
+    outsider = UserFactory()
+    answer = api.as_user(outsider).post(
+        "/api/v1/projects/ML/imports/jira/", {"file": upload(fixture_bytes()), "dry_run": "true"}, format="multipart"
+    )
+    assert answer.status_code == 404
