@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import imports, markdown, views
+from . import imports, jira, markdown, views
 
 urlpatterns = [
     path("projects/<str:key>/webhooks/", views.WebhookListCreate.as_view(), name="webhook-list"),
@@ -13,5 +13,6 @@ urlpatterns = [
     ),
     path("webhooks/<int:webhook_id>/test/", views.WebhookTest.as_view(), name="webhook-test"),
     path("imports/<int:job_id>/", imports.ImportJobDetail.as_view(), name="import-detail"),
+    path("projects/<str:key>/imports/jira/", jira.JiraImport.as_view(), name="import-jira"),
     path("projects/<str:key>/imports/markdown/", markdown.MarkdownImport.as_view(), name="import-markdown"),
 ]
