@@ -17,4 +17,5 @@ def deliver_webhook(delivery_id: int) -> None:
 
 # The project archive import's task lives beside its job (integrations/archive/jobs.py).
 from .archive.jobs import import_project_archive  # noqa: E402, F401
+from .jira_tasks import run_jira_import  # noqa: E402, F401  (the Jira CSV import's task)
 from .markdown_tasks import run_markdown_import  # noqa: E402, F401  (the Markdown zip import's task)
