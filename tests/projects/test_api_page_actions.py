@@ -203,3 +203,37 @@ def test_notification_list_costs_constant_queries(api, user, size, django_assert
     client = api.as_user(user)
     with django_assert_max_num_queries(4):
         assert len(client.get("/api/v1/notifications/").json()["results"]) == size
+
+
+# --- Sprints: delete a planned sprint ----------------------------------------------------------
+
+
+def test_deleting_a_planned_sprint_sends_its_tickets_to_the_backlog(api, project, member_of):
+    from projects.models import Sprint
+    from tests.projects.factories import SprintFactory
+
+    sprint = SprintFactory(project=project)
+    ticket = TicketFactory(project=project, sprint=sprint)
+    client = api.as_user(member_of(project, Role.MEMBER))
+    assert client.delete(f"/api/v1/sprints/{sprint.pk}/").status_code == 204
+    ticket.refresh_from_db()
+    assert ticket.sprint is None and not Sprint.objects.filter(pk=sprint.pk).exists()
+
+
+def test_an_active_sprint_is_not_deleted(api, project, member_of):
+    from tests.projects.factories import SprintFactory
+
+    sprint = SprintFactory(project=project, state="active")
+    response = api.as_user(member_of(project, Role.ADMIN)).delete(f"/api/v1/sprints/{sprint.pk}/")
+    assert response.status_code == 400 and response.json().keys() == {"state"}
+
+
+@pytest.mark.parametrize(("role", "status"), [(Role.VIEWER, 403), (None, 404)])
+def test_sprint_delete_roles(api, project, member_of, user, role, status):
+    from projects.models import Sprint
+    from tests.projects.factories import SprintFactory
+
+    sprint = SprintFactory(project=project)
+    client = api.as_user(member_of(project, role) if role else user)
+    assert client.delete(f"/api/v1/sprints/{sprint.pk}/").status_code == status
+    assert Sprint.objects.filter(pk=sprint.pk).exists()

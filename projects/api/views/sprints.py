@@ -63,6 +63,16 @@ class SprintDetail(SprintScopedView):
         services.sprint_update(sprint=sprint, **data.validated_data)
         return Response(self.sprint_json(sprint))
 
+    @extend_schema(
+        operation_id="sprints_destroy",
+        responses={204: None},
+        description="Delete a planned sprint; its tickets go back to the backlog (an active or completed "
+        "sprint: 400 on `state`).",
+    )
+    def delete(self, request, sprint_id):
+        services.sprint_delete(sprint=self.get_sprint(sprint_id), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class SprintStart(SprintScopedView):
     @extend_schema(operation_id="sprints_start", request=SprintStartSerializer, responses={200: SprintSerializer})
