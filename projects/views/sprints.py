@@ -114,12 +114,6 @@ def sprint_detail(request, key, sprint_id):
     context = _planning_context(request, project, sprint)
     if wants_partial(request):
         return render(request, "projects/sprint_detail.html#planning", context)
-    other_sprints = (
-        Sprint.objects.filter(project=project)
-        .exclude(pk=sprint.pk)
-        .exclude(state=SprintState.COMPLETED)
-        .order_by("start_date", "id")
-    )
     burndown = selectors.sprint_burndown(sprint=sprint) if sprint.state != SprintState.PLANNED else None
     today = timezone.localdate()
     context |= {
@@ -127,11 +121,13 @@ def sprint_detail(request, key, sprint_id):
         "today": today,
         "starts_off_plan": sprint.state == SprintState.PLANNED and sprint.start_date != today,
         "shifted_end": today + (sprint.end_date - sprint.start_date),
-        "edit_form": SprintForm(initial={f: getattr(sprint, f) for f in services.sprints.SPRINT_EDITABLE_FIELDS}),
-        "complete_form": SprintCompleteForm(sprints=other_sprints),
         "burndown": burndown,
         "burndown_table": _burndown_table(burndown) if burndown else [],
-        "active_other": Sprint.objects.filter(project=project, state=SprintState.ACTIVE).exclude(pk=sprint.pk).first(),
+        # Only a planned sprint's Start button asks whether another one is running (editing
+        # and completing have pages of their own: sprint_edit, sprint_complete).
+        "active_other": Sprint.objects.filter(project=project, state=SprintState.ACTIVE).exclude(pk=sprint.pk).first()
+        if sprint.state == SprintState.PLANNED
+        else None,
     }
     return render(request, "projects/sprint_detail.html", context)
 
