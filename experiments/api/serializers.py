@@ -254,3 +254,20 @@ class RunCompareSerializer(serializers.Serializer):
     runs = CompareRunSerializer(many=True)
     params = CompareRowSerializer(many=True)
     metrics = CompareRowSerializer(many=True)
+
+
+class SentinelSerializer(serializers.Serializer):
+    """The regression sentinel: newly synced runs whose `metric` falls behind the champion's
+    (by more than `tolerance`) are flagged, and a regression ticket is opened."""
+
+    champion_kind = serializers.ChoiceField(
+        choices=["alias", "run"], default="alias", help_text="alias: a registered model's alias; run: a run id."
+    )
+    model_name = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    alias = serializers.CharField(max_length=100, required=False, allow_blank=True, default="champion")
+    champion_run_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    metric = serializers.CharField(max_length=250)
+    higher_is_better = serializers.BooleanField(required=False, default=True)
+    tolerance = serializers.FloatField(required=False, default=0.0, min_value=0.0)
+    regression_ticket = serializers.CharField(source="regression_ticket.key", read_only=True, default=None)
+    updated_at = serializers.DateTimeField(read_only=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import compare, views
+from . import compare, sentinel, views
 
 urlpatterns = [
     path("projects/<str:key>/mlflow-sources/", views.ProjectSourcesView.as_view(), name="api-mlflow-sources"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("mlflow-sources/<int:source_id>/sync/", views.SourceSyncView.as_view(), name="api-mlflow-source-sync"),
     path("projects/<str:key>/runs/", views.ProjectRunsView.as_view(), name="api-project-runs"),
     path("projects/<str:key>/runs/compare/", compare.RunCompareView.as_view(), name="api-project-runs-compare"),
+    path("projects/<str:key>/sentinel/", sentinel.SentinelView.as_view(), name="api-project-sentinel"),
     path("projects/<str:key>/experiments/", compare.ProjectExperimentsView.as_view(), name="api-project-experiments"),
     path("projects/<str:key>/targets/", views.ProjectTargetsView.as_view(), name="api-project-targets"),
     path("targets/<int:target_id>/", views.TargetDetailView.as_view(), name="api-target"),

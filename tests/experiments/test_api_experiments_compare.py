@@ -95,3 +95,33 @@ def test_only_admins_change_sources(api, project, member_of, user, role, status)
     client = api.as_user(member_of(project, role) if role else user)
     assert client.patch(f"/api/v1/mlflow-sources/{source.pk}/", {"name": "x"}, format="json").status_code == status
     assert MlflowSource.objects.get(pk=source.pk).name == "old"
+
+
+def test_admin_sets_the_sentinel_and_members_read_it(api, project, member_of):
+    admin = api.as_user(member_of(project, "admin"))
+    url = f"/api/v1/projects/{project.key}/sentinel/"
+    assert admin.get(url).status_code == 404  # none set yet
+    body = {"champion_kind": "run", "champion_run_id": "abc123", "metric": "val_f1", "tolerance": 0.01}
+    response = admin.put(url, body, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["metric"] == "val_f1" and response.json()["regression_ticket"] is None
+    reader = api.as_user(member_of(project, "viewer"))
+    assert reader.get(url).json()["champion_run_id"] == "abc123"
+
+
+def test_sentinel_refusals_are_field_errors(api, project, member_of):
+    admin = api.as_user(member_of(project, "admin"))
+    url = f"/api/v1/projects/{project.key}/sentinel/"
+    assert admin.put(url, {"metric": "f1"}, format="json").json().keys() == {"model_name"}  # alias needs a model
+    assert admin.put(url, {"metric": "f1", "champion_kind": "run"}, format="json").json().keys() == {"champion_run_id"}
+    assert admin.put(url, {"metric": "f1", "model_name": "m", "tolerance": -1}, format="json").json().keys() == {
+        "tolerance"
+    }
+    assert admin.put(url, {}, format="json").json().keys() == {"metric"}
+
+
+@pytest.mark.parametrize(("role", "status"), [("member", 403), ("viewer", 403), (None, 404)])
+def test_only_admins_set_the_sentinel(api, project, member_of, user, role, status):
+    client = api.as_user(member_of(project, role) if role else user)
+    body = {"metric": "f1", "model_name": "m"}
+    assert client.put(f"/api/v1/projects/{project.key}/sentinel/", body, format="json").status_code == status
