@@ -14,6 +14,7 @@ from .views import roadmap as roadmap_views
 from .views import sprints as sprint_views
 from .views import subtasks as subtask_views
 from .views import templates as template_views
+from .views import ticket_csv as ticket_csv_views
 from .views import ticket_fields as ticket_field_views
 from .views import tickets as ticket_views
 from .views import workflow as workflow_views
@@ -72,6 +73,7 @@ urlpatterns = [
     path("<str:key>/tickets/<str:ticket_key>/subtasks/", subtask_views.ticket_subtask, name="ticket_subtask"),
     path("<str:key>/tickets/<str:ticket_key>/delete/", ticket_views.ticket_delete, name="ticket_delete"),
     path("<str:key>/backlog/", backlog_views.backlog, name="backlog"),
+    path("<str:key>/backlog/export.csv", ticket_csv_views.backlog_csv, name="backlog_csv"),
     path("<str:key>/backlog/create/", backlog_views.backlog_create, name="backlog_create"),
     path("<str:key>/backlog/plan/", backlog_views.backlog_plan, name="backlog_plan"),
     path("<str:key>/views/", backlog_views.saved_view_create, name="saved_view_create"),

@@ -10,6 +10,7 @@ from .views import projects as project_api
 from .views import risks as risk_api
 from .views import sprints as sprint_api
 from .views import templates as template_api
+from .views import ticket_csv as ticket_csv_api
 from .views import tickets as ticket_api
 
 urlpatterns = [
@@ -37,6 +38,7 @@ urlpatterns = [
     path("tickets/<str:ticket_key>/move/", board_api.TicketMoveView.as_view(), name="ticket-move"),
     path("tickets/<str:ticket_key>/rank/", board_api.TicketRankView.as_view(), name="ticket-rank"),
     path("projects/<str:key>/tickets/", ticket_api.TicketListCreate.as_view(), name="ticket-list"),
+    path("projects/<str:key>/tickets/export.csv", ticket_csv_api.TicketCsvExport.as_view(), name="ticket-export-csv"),
     path("tickets/<str:ticket_key>/", ticket_api.TicketDetail.as_view(), name="ticket-detail"),
     path("tickets/<str:ticket_key>/comments/", ticket_api.CommentListCreate.as_view(), name="ticket-comments"),
     path(
