@@ -6,7 +6,9 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from integrations import jira_import
 from integrations.jira_csv import map_statuses, parse_jira_csv, parse_jira_datetime, wiki_to_markdown
@@ -340,3 +342,80 @@ def test_api_admins_only(ml, api):
         "/api/v1/projects/ML/imports/jira/", {"file": upload(fixture_bytes()), "dry_run": "true"}, format="multipart"
     )
     assert answer.status_code == 404
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+def test_page_upload_preview_start_and_follow_the_job(ml, client, django_capture_on_commit_callbacks):
+    project, admin = ml
+    client.force_login(admin)
+    url = reverse("jira_import:page", args=["ML"])
+    settings_page = client.get(reverse("projects:settings", args=["ML"]))
+    assert url in settings_page.content.decode()
+    page = client.post(url, {"action": "preview", "file": upload(fixture_bytes(), "export.csv")})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Preview of export.csv" in html and "Unknown Contractor" in html
+    assert "Évaluer le modèle sur le jeu de test gelé" in html and not Ticket.objects.filter(project=project).exists()
+    token = page.context["token"]
+    # Override one status and drop one column, then start.
+    statuses = {s["jira"]: i for i, s in enumerate(page.context["preview"]["statuses"], start=1)}
+    choices = {"token": token, "unknown_columns": "keep", "keep_column": ["Custom field (Team)"]}
+    choices.update({f"status_name__{i}": name for name, i in statuses.items()})
+    choices[f"status__{statuses['Code Review']}"] = "in_review"
+    again = client.post(url, {**choices, "action": "preview_again"})
+    assert [s["to"] for s in again.context["preview"]["statuses"] if s["jira"] == "Code Review"] == ["in_review"]
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(url, {**choices, "action": "start"})
+    job = ImportJob.objects.get()
+    assert started.status_code == 302 and started["Location"] == reverse("jira_import:job", args=["ML", job.pk])
+    assert (job.status, job.created, job.options["status_map"]["Code Review"]) == ("done", 49, "in_review")
+    assert Ticket.objects.get(project=project, external_ref="ML-52").status.slug == "in_review"
+    assert list(CustomField.objects.filter(project=project).values_list("key", flat=True)) == ["jira_team"]
+    partial = client.get(started["Location"], headers={"HX-Request": "true"})
+    body = partial.content.decode()
+    assert '<section class="card" id="import-progress"' in body and "<html" not in body
+    assert "hx-trigger" not in body and "49</strong> tickets created" in body
+    # The previewed upload is gone once imported; starting again with its token is refused.
+    repeat = client.post(url, {**choices, "action": "start"})
+    assert "upload it again" in repeat.content.decode() and ImportJob.objects.count() == 1
+
+
+def test_page_a_bad_file_shows_the_reason_and_a_running_job_polls(ml, client):
+    project, admin = ml
+    client.force_login(admin)
+    url = reverse("jira_import:page", args=["ML"])
+    page = client.post(url, {"action": "preview", "file": upload(b"Issue key,Status\nML-1,Done\n")})
+    assert page.status_code == 200 and "No Summary column" in page.content.decode()
+    job = ImportJob(project=project, kind="jira", status="running", total=100, processed=40, created_by=admin)
+    job.file.save("jira.csv", ContentFile(b"Summary\n"), save=False)
+    job.save()
+    running = client.get(reverse("jira_import:job", args=["ML", job.pk]), headers={"HX-Request": "true"})
+    body = running.content.decode()
+    assert 'hx-trigger="every 1s"' in body and "40 of 100 rows" in body
+
+
+def test_page_admins_only(ml, client):
+    project, _ = ml
+    url = reverse("jira_import:page", args=["ML"])
+    member = MembershipFactory(project=project, role=Role.MEMBER).user
+    client.force_login(member)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"action": "preview", "file": upload(fixture_bytes())}).status_code == 403
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("jobs", [1, 8])
+def test_page_query_budget(ml, client, jobs, django_assert_max_num_queries):
+    project, admin = ml
+    for _ in range(jobs):
+        job = ImportJob(project=project, kind="jira", status="done", total=3, created_by=admin, file_name="x.csv")
+        job.file.save("jira.csv", ContentFile(b"Summary\n"), save=False)
+        job.save()
+    client.force_login(admin)
+    url = reverse("jira_import:page", args=["ML"])
+    with django_assert_max_num_queries(10):
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(16):
+        assert client.post(url, {"action": "preview", "file": upload(fixture_bytes())}).status_code == 200
