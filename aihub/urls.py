@@ -37,6 +37,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("accounts.urls")),
     path("projects/<str:key>/settings/webhooks/", include("integrations.urls")),
+    path("projects/<str:key>/settings/jira-import/", include("integrations.jira_urls")),
     path("projects/import/", archive_views.project_import, name="project_import"),
     path("projects/import/<int:job_id>/", archive_views.project_import_job, name="project_import_job"),
     path("projects/<str:key>/settings/export/", archive_views.project_export, name="project_export"),
