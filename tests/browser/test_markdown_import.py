@@ -71,6 +71,9 @@ def test_upload_preview_import_and_open_the_tree(signed_in_page, live_server, at
     logo = page.locator("#doc-body img[alt='Team logo']")
     expect(logo).to_be_visible()
     assert page.evaluate("() => document.querySelector(\"#doc-body img[alt='Team logo']\").naturalWidth") == 16
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"markdown-imported-page-{width}.png"), full_page=True)
+    fits(page)
     page.locator("#doc-body").get_by_role("link", name="Getting started").click()
     page.wait_for_url("**/docs/getting-started/")
     assert not (watch.errors or watch.console_csp or watch.failed), (watch.errors, watch.console_csp, watch.failed)
