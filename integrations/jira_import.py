@@ -556,8 +556,10 @@ def jira_apply(*, project: Project, jira: JiraFile, options: dict, actor=None, p
         label_ids = _labels_create(locked, plan)
         field_keys = _fields_create(locked, plan, errors)
         writer = _TicketWriter(locked, plan, sprint_ids, label_ids, field_keys, actor, errors)
+        # In Jira key order (an export lists the newest first): numbers and backlog order follow it.
+        issues = sorted(jira.issues, key=lambda issue: natural_key(issue.key))
         for start in range(0, len(jira.issues), BATCH):
-            writer.write(jira.issues[start : start + BATCH])
+            writer.write(issues[start : start + BATCH])
             if progress is not None:
                 progress(min(start + BATCH, len(jira.issues)))
         linked = writer.link_parents()
@@ -646,6 +648,7 @@ class _TicketWriter:
         self.actor, self.errors = actor, errors
         self.render = _Renderer()
         self.counter = project.ticket_counter
+        self.numbers = set(Ticket.objects.filter(project=project).values_list("number", flat=True))
         top = Ticket.objects.filter(project=project).aggregate(m=Max("rank"))["m"] or 0
         self.rank = top
         self.ids: dict[str, int] = {}  # Jira key -> ticket id
@@ -700,12 +703,12 @@ class _TicketWriter:
             finished = values.pop("finished")
             ticket = existing.get(issue.key)
             if ticket is None:
-                self.counter += 1
+                number = self._number(issue.key)
                 self.rank += RANK_GAP
                 ticket = Ticket(
                     project=self.project,
-                    number=self.counter,
-                    key=f"{self.project.key}-{self.counter}",
+                    number=number,
+                    key=f"{self.project.key}-{number}",
                     external_ref=issue.key,
                     rank=self.rank,
                     description_html=self.render(values["description"]),
@@ -763,6 +766,19 @@ class _TicketWriter:
         for ticket in [*new, *existing.values()]:
             self.ids[ticket.external_ref] = ticket.pk
         self._comments(issues)
+
+    def _number(self, jira_key: str) -> int:
+        """The Jira number when the project has the Jira project's key and the number is
+        free (ML-42 stays ML-42), else the next free number."""
+        prefix, _, digits = jira_key.rpartition("-")
+        number = int(digits) if prefix == self.project.key and digits.isdigit() else 0
+        if not 0 < number <= 2_000_000_000 or number in self.numbers:
+            number = self.counter + 1
+            while number in self.numbers:
+                number += 1
+        self.numbers.add(number)
+        self.counter = max(self.counter, number)
+        return number
 
     def _update(self, ticket: Ticket, values: dict, finished, issue: JiraIssue) -> list[tuple[str, str, str]]:
         """Set what the file changed. Returns a history line (field, old, new) per changed

@@ -15,7 +15,7 @@ from integrations.jira_csv import map_statuses, parse_jira_csv, parse_jira_datet
 from integrations.models import ImportJob
 from projects.models import Comment, CustomField, Label, Role, Sprint, Ticket, TicketEvent
 from tests.accounts.factories import UserFactory
-from tests.projects.factories import MembershipFactory, ProjectFactory
+from tests.projects.factories import MembershipFactory, ProjectFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +174,8 @@ def test_the_import_creates_tickets_sprints_labels_comments_parents_and_estimate
     assert (result["created"], result["updated"]) == (49, 0)
     tickets = {t.external_ref: t for t in Ticket.objects.filter(project=project).select_related("status", "sprint")}
     assert len(tickets) == 49
-    assert sorted(t.number for t in tickets.values()) == list(range(1, 50))
+    # The project has Jira's key: every ticket keeps its Jira number (ML-42 stays ML-42).
+    assert all(t.key == ref for ref, t in tickets.items())
     epic, story, sub = tickets["ML-1"], tickets["ML-9"], tickets["ML-16"]
     assert epic.type == "epic" and story.type == "bug" and sub.type == "task"
     assert story.parent_id == epic.pk  # Epic Link
@@ -207,7 +208,7 @@ def test_the_import_creates_tickets_sprints_labels_comments_parents_and_estimate
     assert comments[0].created_at == datetime.datetime(2024, 3, 29, 16, 0, tzinfo=datetime.UTC)
     assert TicketEvent.objects.filter(ticket__project=project, kind="created").count() == 49
     project.refresh_from_db()
-    assert project.ticket_counter == 49
+    assert project.ticket_counter == 52
 
 
 def test_reimporting_the_same_file_creates_nothing_twice(ml):
@@ -234,8 +235,19 @@ def test_reimporting_a_changed_file_updates_what_changed(ml):
     moved = Ticket.objects.select_related("status").get(project=project, external_ref="ML-51")
     assert moved.status.slug == "done" and moved.finished_at is not None
     assert TicketEvent.objects.filter(ticket=moved, kind="changed", field="status").exists()
-    assert Ticket.objects.get(project=project, external_ref="ML-60").number == 50
+    assert Ticket.objects.get(project=project, external_ref="ML-60").key == "ML-60"
     assert Ticket.objects.filter(project=project).count() == 50
+
+
+def test_another_project_key_numbers_tickets_after_its_own(ml):
+    _, admin = ml
+    other = ProjectFactory(key="CV")
+    MembershipFactory(project=other, user=admin, role=Role.ADMIN)
+    TicketFactory(project=other, title="Native ticket")  # CV-1
+    run_import(other, admin, fixture_bytes())
+    imported = Ticket.objects.filter(project=other).exclude(external_ref="").order_by("number")
+    assert [t.key for t in imported[:3]] == ["CV-2", "CV-3", "CV-4"]
+    assert [t.external_ref for t in imported[:3]] == ["ML-1", "ML-2", "ML-3"]  # in Jira key order
 
 
 def test_ignoring_unknown_columns_keeps_no_custom_fields(ml):
