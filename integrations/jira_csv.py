@@ -446,6 +446,8 @@ def parse_jira_csv(data: bytes, *, max_rows: int = 100_000) -> JiraFile:
         raise JiraCsvError(f"The CSV is malformed near line {reader.line_num}: {error}.") from None
     if not issues:
         raise JiraCsvError("The file has a header but no issue rows." + (f" {errors[0]}" if errors else ""))
+    filled = {name for issue in issues for name in issue.extra}
+    unknown = [name for name in unknown if name in filled]  # an empty column has nothing to keep
     return JiraFile(columns=list(dict.fromkeys(names)), issues=issues, unknown_columns=unknown, errors=errors)
 
 

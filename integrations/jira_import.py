@@ -78,7 +78,7 @@ JIRA_AUTHOR_NOTE = re.compile(r"^\*\*[^*\n]{1,200}\*\* \(Jira\):\n\n")
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "AIHUB_JIRA_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+    return int(getattr(settings, "AIHUB_JIRA_IMPORT_MAX_BYTES", 50_000_000))
 
 
 def max_rows() -> int:

@@ -74,6 +74,7 @@ def test_the_fixture_parses_with_repeated_columns_multiline_fields_and_unknown_c
     assert by_key["ML-8"].estimate == 1  # "0.5" story points round up
     assert "Custom field (Team)" in jira.unknown_columns and "Environment" in jira.unknown_columns
     assert "Watchers" not in jira.unknown_columns and "Custom field (Rank)" not in jira.unknown_columns
+    assert "Time Spent" not in jira.unknown_columns  # never filled: nothing to keep
     # Jira wiki markup becomes Markdown.
     assert "```python\nloss = criterion(out, y)" in by_key["ML-1"].description
     assert "[the run](https://mlflow.example.com/#/experiments/4/runs/af31)" in by_key["ML-1"].description
