@@ -104,14 +104,47 @@ def _finish(job_id: int, **fields) -> None:
     ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
 
 
+# pg_advisory_lock(key1, key2) namespace of this job's runner (key2: the job id).
+RUN_LOCK_NAMESPACE = 0x4D445A  # "MDZ"
+
+
+def _lock_run(job_id: int) -> bool:
+    """Hold a session lock on this job while it runs: a second delivery of the task finds it
+    taken and does nothing; a job left "running" by a worker that died (its session ended,
+    so did the lock) is taken up again by the redelivered task. SQLite: always True."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_LOCK_NAMESPACE, job_id])
+        return bool(cursor.fetchone()[0])
+
+
+def _unlock_run(job_id: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK_NAMESPACE, job_id])
+
+
 def markdown_import_run(*, job_id: int) -> None:
-    """Carry out a queued job. Safe to run twice: only a queued job is claimed, and the
-    import matches pages by their path, so it never duplicates."""
-    claimed = ImportJob.objects.filter(pk=job_id, kind=ImportJob.Kind.MARKDOWN, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
-    )
-    if not claimed:
+    """Carry out a queued job. Safe to run twice: a job another worker is running, or one
+    that is finished, is left alone; and the import matches pages by their path in the zip,
+    so a job taken up again after a worker died never duplicates."""
+    if not _lock_run(job_id):
         return
+    try:
+        unfinished = [ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]
+        if connection.vendor != "postgresql":
+            unfinished = [ImportJob.Status.QUEUED]  # no lock tells a live runner from a dead one
+        claimed = ImportJob.objects.filter(pk=job_id, kind=ImportJob.Kind.MARKDOWN, status__in=unfinished).update(
+            status=ImportJob.Status.RUNNING, started_at=timezone.now(), processed=0
+        )
+        if claimed:
+            _run(job_id)
+    finally:
+        _unlock_run(job_id)
+
+
+def _run(job_id: int) -> None:
     job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
     progress, close = _progress_writer(job.pk)
     try:

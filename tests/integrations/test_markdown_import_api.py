@@ -185,3 +185,27 @@ def test_the_endpoint_is_in_the_openapi_schema(client):
     assert operation["operationId"] == "projects_imports_markdown_create"
     assert "multipart/form-data" in operation["requestBody"]["content"]
     assert {"200", "202", "400", "403", "404"} <= set(operation["responses"])
+
+
+def test_a_job_another_worker_runs_is_left_alone_one_left_running_by_a_dead_worker_is_taken_up(
+    project, member, django_capture_on_commit_callbacks
+):
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    with django_capture_on_commit_callbacks(execute=False):
+        job = markdown_import.markdown_import_start(project=project, parent=None, upload=fixture_file(), user=member)
+    other_worker = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with other_worker.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [markdown_import.RUN_LOCK_NAMESPACE, job.pk])
+        markdown_import.markdown_import_run(job_id=job.pk)
+        job.refresh_from_db()
+        assert job.status == "queued" and Doc.objects.filter(project=project).count() == 0
+    finally:
+        other_worker.close()  # the worker dies: its lock goes with its session
+
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, processed=4)
+    markdown_import.markdown_import_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.created, job.processed) == ("done", 11, 11)
+    assert Doc.objects.filter(project=project).count() == 11
