@@ -260,10 +260,11 @@ class Search(APIView):
 
 
 class StatusReportListCreate(ProjectScopedAPIView):
-    """The project's latest status reports (GET, viewers too); POST writes one now
-    (members and admins: "Generate now")."""
+    """The project's latest status reports (GET, viewers too: the 50 newest, one list, not
+    paged); POST writes one now (members and admins: "Generate now")."""
 
     serializer_class = StatusReportSerializer
+    pagination_class = None  # the schema then documents the plain list the view answers
 
     @extend_schema(operation_id="status_reports_list", responses=StatusReportSerializer(many=True))
     def get(self, request, key):

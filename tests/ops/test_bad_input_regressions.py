@@ -47,3 +47,16 @@ def test_the_report_time_is_a_clock_time_the_schema_describes(api):
     assert served == "09:00:00" and "format" not in field and re.fullmatch(field["pattern"], served)
     assert client.patch(url, {"status_report_time": "07:05"}, format="json").json()["status_report_time"] == "07:05:00"
     assert client.patch(url, {"status_report_time": "25:00"}, format="json").status_code == 400
+
+
+def test_status_reports_list_is_documented_as_the_list_it_is(api):
+    # Answered a plain list while the document promised a page ({"count", "results"}):
+    # schemathesis ST108 on GET /api/v1/projects/{key}/status-reports/.
+    from rest_framework.test import APIClient
+
+    viewer = MembershipFactory(role=Role.VIEWER)
+    answer = api.as_user(viewer.user).get(f"/api/v1/projects/{viewer.project.key}/status-reports/")
+    assert answer.status_code == 200 and answer.json() == []
+    schema = APIClient().get("/api/schema/?format=json").json()
+    ok = schema["paths"]["/api/v1/projects/{key}/status-reports/"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"]["type"] == "array"
