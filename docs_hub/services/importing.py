@@ -124,7 +124,6 @@ def _same_file(attachment: DocAttachment, data: bytes) -> bool:
         return False
 
 
-@transaction.atomic
 def markdown_import_apply(
     *,
     project: Project,
@@ -134,8 +133,37 @@ def markdown_import_apply(
     source_name: str = "",
     progress: Callable[[int], None] | None = None,
 ) -> dict:
-    """Create or update the plan's pages under `parent` (None: the top level). Returns the
-    outcome: counts, the top pages, each page's action, missing links and warnings."""
+    """Create or update the plan's pages under `parent` (None: the top level), all in one
+    transaction. Returns the outcome: counts, the top pages, each page's action, missing
+    links and warnings. If it fails, the attachment files it stored are removed as well."""
+    stored: list = []
+    try:
+        return _apply(
+            project=project,
+            parent=parent,
+            plan=plan,
+            user=user,
+            source_name=source_name,
+            progress=progress,
+            stored=stored,
+        )
+    except BaseException:
+        for file in stored:
+            file.delete(save=False)
+        raise
+
+
+@transaction.atomic
+def _apply(
+    *,
+    project: Project,
+    parent: Doc | None,
+    plan: Plan,
+    user: User | None,
+    source_name: str,
+    progress: Callable[[int], None] | None,
+    stored: list,
+) -> dict:
     _check_parent(project=project, doc=None, parent=parent)
     for page in plan.pages.values():
         text_lengths_check("docs_hub.Doc", body=page.body)
@@ -199,6 +227,7 @@ def markdown_import_apply(
                 upload = SimpleUploadedFile(name, data, content_type=plan.file_types.get(file_path, ""))
                 try:
                     attachment = attachment_add(doc=doc, uploaded_file=upload, user=user)
+                    stored.append(attachment.file)
                 except ValidationError as error:
                     plan.warnings.append(f"“{file_path}” was not attached: {' '.join(error.messages)}")
                     urls[file_path] = "#"

@@ -317,8 +317,21 @@ class _Rewriter:
             self.page = page
             parts = _prose_parts(page.body)
             page.body = "".join(text if is_code else self._rewrite(text) for is_code, text in parts)
-            if len(page.body) > limit - 400:
-                self._truncate(page, limit - 400)
+            growth = self._growth(page.body)
+            if len(page.body) + growth > limit - 400:
+                self._truncate(page, max(limit - 400 - growth, limit // 4))
+
+    def _growth(self, body: str) -> int:
+        """How much longer the text gets once its placeholders become links and URLs (at
+        most: a link may name a page by its slug, a URL quotes a non-ASCII file name)."""
+        growth = 0
+        for match in REF.finditer(body):
+            index = int(match.group("index"))
+            if match.group("kind") == "P":
+                growth += len(self.plan.pages[self.plan.page_refs[index]].title) + 12
+            else:
+                growth += 60 + 9 * len(posixpath.basename(self.plan.file_refs[index]))
+        return growth
 
     def _truncate(self, page: PlannedPage, keep: int) -> None:
         cut = page.body.rfind("\n", 0, keep)

@@ -306,3 +306,26 @@ def test_a_parent_of_another_project_is_refused(project, user):
     with pytest.raises(ValidationError):
         services.markdown_import_apply(project=project, parent=other, plan=plan, user=user)
     assert Doc.objects.filter(project=project).count() == 0
+
+
+def test_a_page_near_the_limit_whose_links_would_push_it_over_is_cut_before(project, user):
+    text = "# Gallery\n\n" + "Photo notes.\n" * 1400 + "".join(f"![shot {n}](shot.png)\n" for n in range(60))
+    assert len(text) < 20_000
+    plan = services.plan_zip(zip_of({"gallery.md": text, "shot.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 20}))
+    outcome = services.markdown_import_apply(project=project, parent=None, plan=plan, user=user)
+    doc = Doc.objects.get(pk=outcome["roots"][0]["id"])
+    assert len(doc.body) <= 20_000 and "Cut at import" in doc.body
+
+
+def test_a_failed_import_leaves_no_pages_and_no_files(project, user, attachment_dir, monkeypatch):
+    from docs_hub.services import importing
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importing, "_record_revision", broken)
+    plan = services.plan_zip(FIXTURE.open("rb"))
+    with pytest.raises(RuntimeError):
+        services.markdown_import_apply(project=project, parent=None, plan=plan, user=user)
+    assert Doc.objects.filter(project=project).count() == 0 and DocAttachment.objects.count() == 0
+    assert [path for path in attachment_dir.rglob("*") if path.is_file()] == []
