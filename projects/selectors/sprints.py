@@ -3,6 +3,9 @@
 import bisect
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models import CharField, Count, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Coalesce
@@ -115,11 +118,39 @@ def _remaining_counts(sprint: Sprint, tickets, moves, moments: list[datetime.dat
     return out
 
 
+# {sprint ids: history} while `history_read_once()` is open, else None.
+_histories: ContextVar[dict | None] = ContextVar("sprint_histories", default=None)
+
+
+@contextmanager
+def history_read_once() -> Iterator[None]:
+    """Within this block a sprint's history is read once: a page that shows the active
+    sprint's burndown and the project's health (whose burndown rule sums the same sprint)
+    reads its tickets and moves once instead of twice. For one request's reads only: the
+    history read first is the one used."""
+    token = _histories.set({})
+    try:
+        yield
+    finally:
+        _histories.reset(token)
+
+
 def _history_of(sprints: list[Sprint]):
     """Every ticket with points that was ever in one of `sprints`, with its sprint moves in
-    time order (two queries, whatever the number of sprints). Every figure sums points: a
-    ticket without any changes none, so it is not read."""
+    time order (two queries, whatever the number of sprints; none when read already within
+    `history_read_once`). Every figure sums points: a ticket without any changes none, so
+    it is not read."""
     ids = [s.pk for s in sprints]
+    read, key = _histories.get(), tuple(sorted(ids))
+    if read is not None and key in read:
+        return read[key]
+    history = _read_history(ids)
+    if read is not None:
+        read[key] = history
+    return history
+
+
+def _read_history(ids: list[int]):
     moved = TicketEvent.objects.filter(field="sprint").filter(Q(data__old_id__in=ids) | Q(data__new_id__in=ids))
     times = {"created_text": _as_text("created_at"), "finished_text": _as_text("finished_at")}
     # Unordered (no Meta.ordering): SQLite refuses ORDER BY inside a UNION's parts.
