@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import AuditEntry
 from integrations import jira_import
 from integrations.jira_csv import map_statuses, parse_jira_csv, parse_jira_datetime, wiki_to_markdown
 from integrations.models import ImportJob
@@ -291,6 +292,7 @@ def test_api_dry_run_answers_the_preview_and_writes_nothing(ml, api):
     body = answer.json()
     assert body["tickets"] == 49 and len(body["preview"]) == 20 and body["preview"][0]["status"] == "in_review"
     assert not Ticket.objects.filter(project=project).exists() and not ImportJob.objects.exists()
+    assert not AuditEntry.objects.exists()  # a preview writes nothing, so nothing to audit
 
 
 def test_api_import_queues_a_job_that_imports_and_a_second_one_creates_nothing(
@@ -303,6 +305,8 @@ def test_api_import_queues_a_job_that_imports_and_a_second_one_creates_nothing(
     assert answer.status_code == 202, answer.content
     job = client.get(f"/api/v1/imports/{answer.json()['id']}/").json()
     assert (job["status"], job["created"], job["updated"], job["processed"], job["total"]) == ("done", 49, 0, 49, 49)
+    entry = AuditEntry.objects.get()  # the request that started the import, by whom, through the API
+    assert (entry.user, entry.project_key, entry.via_api, entry.status_code) == (admin, "ML", True, 202)
     with django_capture_on_commit_callbacks(execute=True):
         again = client.post("/api/v1/projects/ML/imports/jira/", {"file": upload(fixture_bytes())}, format="multipart")
     job = client.get(f"/api/v1/imports/{again.json()['id']}/").json()
