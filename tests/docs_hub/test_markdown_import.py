@@ -329,3 +329,13 @@ def test_a_failed_import_leaves_no_pages_and_no_files(project, user, attachment_
         services.markdown_import_apply(project=project, parent=None, plan=plan, user=user)
     assert Doc.objects.filter(project=project).count() == 0 and DocAttachment.objects.count() == 0
     assert [path for path in attachment_dir.rglob("*") if path.is_file()] == []
+
+
+def test_utf8_names_without_the_utf8_flag_are_read_as_utf8():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Notes/Dxxfauts.md", "Texte.")  # "é" is two bytes in UTF-8, as "xx"
+    raw = buffer.getvalue().replace(b"Dxxfauts", "Défauts".encode())
+    assert raw.count("Défauts".encode()) == 2  # local header and central directory, no UTF-8 flag
+    plan = services.plan_zip(io.BytesIO(raw))
+    assert [page.title for page in plan.pages.values()] == ["Notes", "Défauts"]

@@ -128,3 +128,16 @@ def test_the_pages_cost_a_constant_number_of_queries(
         answer = member_client.post(PAGE, {"file": the_zip(), "action": "import"})
     with django_assert_max_num_queries(12):
         assert member_client.get(answer.url).status_code == 200
+
+
+def test_titles_and_links_from_the_zip_are_shown_escaped(member_client):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("evil.md", '---\ntitle: "<img src=x onerror=alert(1)>"\n---\n[x](<script>.md)')
+    answer = member_client.post(PAGE, {"file": the_zip(buffer.getvalue()), "action": "preview"}, HTTP_HX_REQUEST="true")
+    html = answer.content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<script>" not in html and "&lt;script&gt;.md" in html
