@@ -51,6 +51,7 @@ from .templates import (  # noqa: F401
     saved_templates_for,
 )
 from .tickets import (  # noqa: F401
+    TICKET_ORDERINGS,
     TicketFilters,
     backlinks_by_ticket,
     backlog_tickets,

@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Subquery, Sum
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -148,16 +149,35 @@ def ticket_filter(
     return tickets
 
 
-def ticket_list(*, project: Project, filters: TicketFilters | None = None, user=None) -> QuerySet[Ticket]:
-    """A project's tickets in rank order, with everything the API's ticket JSON reads
-    (status, assignee, labels) fetched in a fixed number of queries."""
+# The API list's `ordering` choices (a leading "-" reverses); empty tickets sort last.
+TICKET_ORDERINGS = ("rank", "number", "created_at", "updated_at", "due_date", "estimate")
+
+
+def ticket_ordering(ordering: str) -> list:
+    """The ORDER BY of an `ordering` value; ValidationError on `ordering` for anything else."""
+    name = (ordering or "rank").strip()
+    descending = name.startswith("-")
+    if name.lstrip("-") not in TICKET_ORDERINGS:
+        choices = ", ".join(TICKET_ORDERINGS)
+        raise ValidationError({"ordering": [f"Order by one of: {choices} (a leading - reverses)."]})
+    column = F(name.lstrip("-"))
+    first = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+    return [first, "-id" if descending else "id"]
+
+
+def ticket_list(
+    *, project: Project, filters: TicketFilters | None = None, user=None, ordering: str = "rank"
+) -> QuerySet[Ticket]:
+    """A project's tickets in rank order (or `ordering`, see TICKET_ORDERINGS), with
+    everything the API's ticket JSON reads (status, assignee, labels) fetched in a fixed
+    number of queries."""
     tickets = Ticket.objects.filter(project=project)
     if filters is not None:
         tickets = ticket_filter(tickets, project=project, filters=filters, user=user)
     return (
         tickets.select_related("project", "status", "assignee", "reporter", "parent")
         .prefetch_related(Prefetch("labels", queryset=Label.objects.only("id", "name", "color")))
-        .order_by("rank", "id")
+        .order_by(*ticket_ordering(ordering))
     )
 
 

@@ -237,3 +237,23 @@ def test_sprint_delete_roles(api, project, member_of, user, role, status):
     client = api.as_user(member_of(project, role) if role else user)
     assert client.delete(f"/api/v1/sprints/{sprint.pk}/").status_code == status
     assert Sprint.objects.filter(pk=sprint.pk).exists()
+
+
+# --- Ticket list ordering ---------------------------------------------------------------------
+
+
+def test_ticket_list_orders_as_asked(api, project, member_of):
+    client = api.as_user(member_of(project, Role.VIEWER))
+    a = TicketFactory(project=project, estimate=5)
+    b = TicketFactory(project=project, estimate=None)
+    c = TicketFactory(project=project, estimate=1)
+    url = f"/api/v1/projects/{project.key}/tickets/"
+
+    def keys(ordering):
+        return [t["key"] for t in client.get(url, {"ordering": ordering}).json()["results"]]
+
+    assert keys("number") == [a.key, b.key, c.key] and keys("-number") == [c.key, b.key, a.key]
+    assert keys("estimate") == [c.key, a.key, b.key] and keys("-estimate") == [a.key, c.key, b.key]
+    assert keys("") == keys("rank")
+    refused = client.get(url, {"ordering": "title; drop"})
+    assert refused.status_code == 400 and refused.json().keys() == {"ordering"}

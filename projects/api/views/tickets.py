@@ -51,18 +51,30 @@ FILTER_PARAMETERS = [
     ),
     OpenApiParameter("cf_<key>", OpenApiTypes.STR, description="A custom field's value (multi-select: contains)."),
 ]
+ORDERING_PARAMETER = OpenApiParameter(
+    "ordering",
+    OpenApiTypes.STR,
+    enum=[*selectors.TICKET_ORDERINGS, *(f"-{name}" for name in selectors.TICKET_ORDERINGS)],
+    description="rank (the backlog's order, the default), number, created_at, updated_at, due_date or "
+    "estimate; a leading - reverses. Tickets without a due date or estimate come last.",
+)
 
 
 class TicketListCreate(ProjectScopedAPIView):
     serializer_class = TicketSerializer
 
     @extend_schema(
-        operation_id="projects_tickets_list", parameters=FILTER_PARAMETERS, responses={200: TicketSerializer(many=True)}
+        operation_id="projects_tickets_list",
+        parameters=[*FILTER_PARAMETERS, ORDERING_PARAMETER],
+        responses={200: TicketSerializer(many=True)},
     )
     def get(self, request, key):
         project = self.get_project()
         filters = selectors.TicketFilters.from_query(request.query_params)
-        page = self.paginate_queryset(selectors.ticket_list(project=project, filters=filters, user=request.user))
+        tickets = selectors.ticket_list(
+            project=project, filters=filters, user=request.user, ordering=request.query_params.get("ordering", "")
+        )
+        page = self.paginate_queryset(tickets)
         return self.get_paginated_response(ticket_json(page, request=request, many=True))
 
     @extend_schema(
