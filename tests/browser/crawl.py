@@ -112,6 +112,7 @@ def project_urls(project, *, max_tickets: int = 12) -> list[str]:
         r("projects:milestone_create"),
         r("docs_hub:index"),
         r("docs_hub:create"),
+        r("docs_markdown_import"),
         r("docs_hub:trash"),
         r("docs_hub:templates"),
         r("experiments:index"),

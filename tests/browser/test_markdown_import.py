@@ -43,6 +43,7 @@ def test_upload_preview_import_and_open_the_tree(signed_in_page, live_server, at
     project = ProjectFactory(key="VIS", name="Vision")
     MembershipFactory(project=project, user=user, role=Role.MEMBER)
     visit(page, watch, f"{live_server.url}/projects/VIS/docs/")
+    fits(page)  # the docs home with its Import Markdown button
     page.get_by_role("link", name="Import Markdown").click()
     page.wait_for_url("**/docs/import/markdown/")
 
