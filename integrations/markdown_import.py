@@ -8,6 +8,7 @@ poller sees it grow while that transaction is still open (PostgreSQL only)."""
 
 import logging
 import os
+import secrets
 import time
 from collections.abc import Callable
 
@@ -71,7 +72,8 @@ def markdown_import_start(*, project: Project, parent: Doc | None, upload, user)
         total=len(plan.pages),
         created_by=user,
     )
-    job.file.save("markdown.zip", upload, save=False)
+    # An unguessable name: nothing serves MEDIA_ROOT in production, but DEBUG does.
+    job.file.save(f"markdown-{secrets.token_hex(12)}.zip", upload, save=False)
     job.full_clean()
     job.save()
     app.tasks[TASK_NAME].delay_on_commit(job.pk)
