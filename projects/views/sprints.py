@@ -68,13 +68,31 @@ def sprint_list(request, key):
     return render(request, "projects/sprints.html", context)
 
 
+def _plan_rows(project, tickets, *, status: bool) -> list[dict]:
+    """What each row of the two planning lists shows, as a dict of display values: a
+    template reads a dict's keys directly, where a model instance's attributes are first
+    tried as keys (an exception each), a dozen times a row."""
+    url_start, url_end = ticket_url_parts(project.key)
+    rows = []
+    for t in tickets:
+        row = {"key": t.key, "url": f"{url_start}{t.key}{url_end}", "title": t.title, "estimate": t.estimate}
+        if status:
+            row |= {"status_name": t.status.name, "finished": t.status.is_finished}
+        rows.append(row)
+    return rows
+
+
 def _planning_context(request, project, sprint) -> dict:
     """The sprint's first tickets, the backlog's top, and the points meter (one aggregate,
     whatever the sprint's size)."""
     points = selectors.sprint_points(sprint=sprint)
-    in_sprint = list(selectors.sprint_tickets(sprint=sprint)[:SPRINT_LIST_SIZE])
+    in_sprint = _plan_rows(project, selectors.sprint_tickets(sprint=sprint)[:SPRINT_LIST_SIZE], status=True)
     candidates = (
-        selectors.sprints.sprint_candidates(project=project, user=request.user, limit=PLANNING_BACKLOG_SIZE)
+        _plan_rows(
+            project,
+            selectors.sprints.sprint_candidates(project=project, user=request.user, limit=PLANNING_BACKLOG_SIZE),
+            status=False,
+        )
         if sprint.state != SprintState.COMPLETED
         else []
     )
@@ -92,7 +110,6 @@ def _planning_context(request, project, sprint) -> dict:
         "over_capacity": points["over_capacity"],
         "over_by": committed - (sprint.capacity or 0),
         "capacity_percent": min(100, round(100 * committed / sprint.capacity)) if sprint.capacity else None,
-        "ticket_url_parts": ticket_url_parts(project.key),
         "plan_url": reverse("projects:sprint_plan", kwargs={"key": project.key, "sprint_id": sprint.pk}),
     }
 
