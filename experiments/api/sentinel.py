@@ -17,12 +17,17 @@ class SentinelView(ProjectScopedAPIView):
     serializer_class = s.SentinelSerializer
     write_action = Action.ADMIN
 
-    @extend_schema(operation_id="project_sentinel_retrieve", responses=s.SentinelSerializer)
-    def get(self, request, key):
+    def get_object(self) -> Sentinel:
+        """The project's sentinel (404 when none is set). DRF's OPTIONS answer calls this too
+        before describing PUT (GenericAPIView's own needs a queryset: a 500 without it)."""
         sentinel = Sentinel.objects.filter(project=self.get_project()).select_related("regression_ticket").first()
         if sentinel is None:
             raise Http404
-        return Response(s.SentinelSerializer(sentinel).data)
+        return sentinel
+
+    @extend_schema(operation_id="project_sentinel_retrieve", responses=s.SentinelSerializer)
+    def get(self, request, key):
+        return Response(s.SentinelSerializer(self.get_object()).data)
 
     @extend_schema(
         operation_id="project_sentinel_update",

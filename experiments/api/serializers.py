@@ -269,5 +269,11 @@ class SentinelSerializer(serializers.Serializer):
     metric = serializers.CharField(max_length=250)
     higher_is_better = serializers.BooleanField(required=False, default=True)
     tolerance = serializers.FloatField(required=False, default=0.0, min_value=0.0)
-    regression_ticket = serializers.CharField(source="regression_ticket.key", read_only=True, default=None)
+    regression_ticket = serializers.CharField(
+        source="regression_ticket.key",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="The open regression ticket's key, or null.",
+    )
     updated_at = serializers.DateTimeField(read_only=True)

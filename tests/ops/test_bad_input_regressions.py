@@ -60,3 +60,19 @@ def test_status_reports_list_is_documented_as_the_list_it_is(api):
     schema = APIClient().get("/api/schema/?format=json").json()
     ok = schema["paths"]["/api/v1/projects/{key}/status-reports/"]["get"]["responses"]["200"]
     assert ok["content"]["application/json"]["schema"]["type"] == "array"
+
+
+def test_sentinel_options_and_an_unset_regression_ticket(api):
+    # OPTIONS answered 500 (DRF describes PUT through get_object, which needed a queryset),
+    # and PUT answered `regression_ticket: null` against a non-nullable string (ST101, ST108).
+    admin = MembershipFactory(role=Role.ADMIN)
+    client = api.as_user(admin.user)
+    url = f"/api/v1/projects/{admin.project.key}/sentinel/"
+    assert client.options(url).status_code == 200
+    answer = client.put(url, {"metric": "f1", "model_name": "m"}, format="json")
+    assert answer.status_code == 200 and answer.json()["regression_ticket"] is None
+    assert client.options(url).status_code == 200
+    from rest_framework.test import APIClient
+
+    schema = APIClient().get("/api/schema/?format=json").json()
+    assert schema["components"]["schemas"]["Sentinel"]["properties"]["regression_ticket"]["nullable"] is True
