@@ -71,11 +71,16 @@ def _existing_keys(candidates: list[str], project) -> set[str]:
     return set(tickets.values_list("key", flat=True))
 
 
-def linkify_ticket_keys(text: str, *, project=None) -> str:
+def linkify_ticket_keys(text: str, *, project=None, known_keys: set[str] | None = None) -> str:
     """Markdown source with every key of an existing ticket (of `project`, when given: pass
     it, so a text never reveals another project's tickets) turned into a Markdown link to
-    the ticket. Keys inside existing links and inside code are left alone."""
-    existing = _existing_keys(ticket_keys_in(text)[:MAX_TICKET_LINKS], project)
+    the ticket. Keys inside existing links and inside code are left alone. `known_keys`: the
+    keys of `project`'s tickets when the caller has them (many texts, no query each)."""
+    candidates = ticket_keys_in(text)[:MAX_TICKET_LINKS]
+    if known_keys is not None:
+        existing = {key for key in candidates if key in known_keys}
+    else:
+        existing = _existing_keys(candidates, project)
     if not existing:
         return text or ""
     urls: dict[str, str] = {}
@@ -98,7 +103,10 @@ def _mark_mentions(text: str) -> str:
     return _outside_code(text, lambda part: MENTION_RE.sub(lambda m: f"**@{m.group(1)}**", part))
 
 
-def render_ticket_markdown(text: str, *, project=None) -> str:
-    """Markdown to sanitized HTML with ticket keys (of `project`) linked and mentions
-    emphasised."""
-    return render_markdown(text, preprocess=lambda source: _mark_mentions(linkify_ticket_keys(source, project=project)))
+def render_ticket_markdown(text: str, *, project=None, known_keys: set[str] | None = None) -> str:
+    """Markdown to sanitized HTML with ticket keys (of `project`; or those of `known_keys`,
+    the project's ticket keys when the caller holds them) linked and mentions emphasised."""
+    return render_markdown(
+        text,
+        preprocess=lambda source: _mark_mentions(linkify_ticket_keys(source, project=project, known_keys=known_keys)),
+    )
