@@ -122,11 +122,11 @@ def test_the_pages_cost_a_constant_number_of_queries(
 ):
     for n in range(docs):
         Doc.objects.create(project=project, title=f"Page {n}", slug=f"page-{n}")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         assert member_client.get(PAGE).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         answer = member_client.post(PAGE, {"file": the_zip(), "action": "import"})
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         assert member_client.get(answer.url).status_code == 200
 
 
