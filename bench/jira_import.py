@@ -92,6 +92,20 @@ COMMENTS = [
 PEOPLE = ["Ana Souza", "marek.nowak@example.com", "j.kowalski", "Zoë Müller", "Unknown Contractor"]
 
 
+def backend_cpu() -> float:
+    """CPU seconds (user + system) the database backend of this connection has used (Linux,
+    a local PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def jira_date(moment: datetime.datetime) -> str:
     return moment.strftime("%d/%b/%y %I:%M %p")
 
@@ -187,15 +201,18 @@ def main() -> None:
             previewed = time.perf_counter() - started - parsed
             print(f"parse {parsed:.2f} s, preview {previewed:.2f} s ({preview['tickets']:,} tickets)")
 
+            # As the task does: read the file, then write it (both timed).
             started = time.perf_counter()
-            cpu = time.process_time()
+            cpu, db_cpu = time.process_time(), backend_cpu()
             result = jira_import.jira_apply(project=project, jira=parse_jira_csv(data), options=options, actor=admin)
             first = time.perf_counter() - started
             first_cpu = time.process_time() - cpu
+            first_db_cpu = backend_cpu() - db_cpu
             tickets = Ticket.objects.filter(project=project).count()
             comments = Comment.objects.filter(ticket__project=project).count()
             print(
-                f"import: {first:.1f} s ({args.rows / first:,.0f} rows/s; {first_cpu:.1f} s CPU in this process), "
+                f"import (parse and write): {first:.1f} s ({args.rows / first:,.0f} rows/s; {first_cpu:.1f} s CPU in "
+                f"this process, {first_db_cpu:.1f} s in the database backend), "
                 f"{result['created']:,} created, {tickets:,} tickets, {comments:,} comments, "
                 f"{result['parents_linked']:,} parents, {result['sprints_created']} sprints"
             )
@@ -210,8 +227,8 @@ def main() -> None:
             assert again["created"] == again["updated"] == again["comments"] == 0
             assert Ticket.objects.filter(project=project).count() == tickets
             load = os.getloadavg()
-            print(f"total seconds: {parsed + first:.1f} (parse + import); load average {load[0]:.1f} {load[1]:.1f}")
-            print(f"target: {args.rows:,} rows in < 60 s: {'met' if parsed + first < 60 else 'MISSED'}")
+            print(f"total seconds: {first:.1f}; load average {load[0]:.1f} {load[1]:.1f} on {os.cpu_count()} cores")
+            print(f"target: {args.rows:,} rows in < 60 s: {'met' if first < 60 else 'MISSED'}")
     finally:
         Ticket.objects.filter(project=project).delete()  # statuses are protected while tickets use them
         Project.objects.filter(pk=project.pk).delete()

@@ -582,10 +582,26 @@ def jira_apply(*, project: Project, jira: JiraFile, options: dict, actor=None, p
 
 
 def _bulk_create_dated(model, rows: list) -> None:
-    """bulk_create, then the Jira creation times (auto_now_add overwrote them on insert)."""
-    dates = [row.created_at for row in rows]
-    model.objects.bulk_create(rows, batch_size=BATCH)
-    _update_by_id(model, "created_at", [(row.pk, created) for row, created in zip(rows, dates, strict=True)])
+    """Insert rows keeping their own created_at (Jira's): auto_now_add would stamp "now".
+    On PostgreSQL the rows go in as given (the insert query in raw mode, as loaddata writes
+    fixtures, by batches, ids returned); elsewhere bulk_create and one update of the dates."""
+    now = timezone.now()
+    for row in rows:
+        row.updated_at = now
+    if connection.vendor != "postgresql":
+        dates = [row.created_at for row in rows]
+        model.objects.bulk_create(rows, batch_size=BATCH)
+        _update_by_id(model, "created_at", [(row.pk, created) for row, created in zip(rows, dates, strict=True)])
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        returned = model.objects._insert(batch, fields=fields, returning_fields=meta.db_returning_fields, raw=True)
+        for row, values in zip(batch, returned, strict=True):
+            for returned_field, value in zip(meta.db_returning_fields, values, strict=True):
+                setattr(row, returned_field.attname, value)
+            row._state.adding, row._state.db = False, connection.alias
 
 
 def _update_by_id(model, name: str, pairs: list[tuple[int, object]]) -> None:
