@@ -144,3 +144,14 @@ def test_only_admins_write_templates(api, project, member_of, role):
     assert client.post(base, {"name": "T", "body": "b"}, format="json").status_code == 403
     services.doc_template_create(project=project, name="T", body="b")
     assert client.delete(f"{base}t/").status_code == 403
+
+
+def test_non_members_get_404_for_trash_and_templates(api, project, user):
+    client = api.as_user(user)
+    doc = make_doc(project, title="Old")
+    services.doc_trash(doc=doc, user=None)
+    services.doc_template_create(project=project, name="T", body="b")
+    assert client.delete(f"/api/v1/projects/{project.key}/docs-trash/{doc.pk}/").status_code == 404
+    assert client.post(f"/api/v1/projects/{project.key}/doc-templates/", {"name": "X", "body": "y"}).status_code == 404
+    assert client.delete(f"/api/v1/projects/{project.key}/doc-templates/t/").status_code == 404
+    assert Doc.objects.filter(pk=doc.pk).exists() and DocTemplate.objects.count() == 1
