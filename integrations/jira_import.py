@@ -26,7 +26,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.signing import BadSignature, TimestampSigner
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from aihub.limits import text_limit
@@ -70,6 +70,7 @@ User = get_user_model()
 
 RUN_TASK = "integrations.tasks.run_jira_import"
 BATCH = 1000
+STALE_AFTER = 30 * 60  # seconds: a job "running" this long lost its worker
 PREVIEW_ROWS = 20
 SPRINT_DAYS = 14
 PENDING_DIR = "imports/pending"
@@ -418,10 +419,14 @@ class _Progress:
 
 
 def jira_import_run(*, job_id: int) -> ImportJob | None:
-    """Run a queued Jira import. Safe to run twice: only a queued job is claimed."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    """Run a queued Jira import. Safe to run twice: only a queued job is claimed, or one left
+    running for STALE_AFTER by a worker that died (its transaction rolled back: nothing of it
+    was written, and the task is delivered again since it is acknowledged late)."""
+    now = timezone.now()
+    claimable = Q(status=ImportJob.Status.QUEUED) | Q(
+        status=ImportJob.Status.RUNNING, started_at__lt=now - datetime.timedelta(seconds=STALE_AFTER)
     )
+    claimed = ImportJob.objects.filter(claimable, pk=job_id).update(status=ImportJob.Status.RUNNING, started_at=now)
     if not claimed:
         return None
     job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)

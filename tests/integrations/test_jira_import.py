@@ -252,6 +252,25 @@ def test_another_project_key_numbers_tickets_after_its_own(ml):
     assert [t.external_ref for t in imported[:3]] == ["ML-1", "ML-2", "ML-3"]  # in Jira key order
 
 
+def test_the_task_claims_a_job_once_and_takes_over_one_whose_worker_died(ml):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    project, admin = ml
+    job = ImportJob(project=project, kind="jira", created_by=admin, total=49, file_name="x.csv")
+    job.file.save("jira.csv", ContentFile(fixture_bytes()), save=False)
+    job.save()
+    assert jira_import.jira_import_run(job_id=job.pk).status == "done"
+    assert jira_import.jira_import_run(job_id=job.pk) is None  # run twice: nothing happens
+    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
+    assert jira_import.jira_import_run(job_id=job.pk) is None  # still running elsewhere
+    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - dt.timedelta(hours=1))
+    again = jira_import.jira_import_run(job_id=job.pk)
+    assert (again.status, again.created, again.updated) == ("done", 0, 0)
+    assert Ticket.objects.filter(project=project).count() == 49
+
+
 def test_ignoring_unknown_columns_keeps_no_custom_fields(ml):
     project, admin = ml
     run_import(project, admin, fixture_bytes(), unknown_columns="ignore")
