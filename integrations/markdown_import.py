@@ -40,7 +40,10 @@ def markdown_import_parent(*, project: Project, parent: str | int | None) -> Doc
         return None
     text = str(parent).strip()
     docs = Doc.objects.filter(project=project, deleted_at__isnull=True)
-    found = docs.filter(pk=int(text)).first() if text.isdigit() else docs.filter(slug=text).first()
+    if text.isascii() and text.isdigit() and len(text) < 19:  # an id (a bigint), else a slug
+        found = docs.filter(pk=int(text)).first()
+    else:
+        found = docs.filter(slug=text[:220]).first()
     if found is None:
         raise ValidationError({"parent": ["No live page of this project has this id or slug."]})
     return found

@@ -109,7 +109,7 @@ def test_import_under_a_parent_by_id_or_slug(api, project, member, django_captur
     assert ImportJob.objects.get(pk=answer.json()["id"]).created == 0
 
     other = make_doc(ProjectFactory(), title="Elsewhere")
-    for parent in (str(other.pk), "no-such-page"):
+    for parent in (str(other.pk), "no-such-page", "²", "9" * 30, "x" * 500):
         answer = post(client, project, parent=parent, dry_run="true")
         assert answer.status_code == 400 and "parent" in answer.json()
 
