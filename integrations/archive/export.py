@@ -481,6 +481,8 @@ def _docs(project: Project, user: _Users, attachments: list) -> list[dict]:
         aliases.setdefault(row.pop("doc_id"), []).append(row)
     files: dict[int, list[dict]] = {}
     for attachment in DocAttachment.objects.filter(doc__project=project).select_related("uploaded_by").order_by("id"):
+        if not attachment.file.storage.exists(attachment.file.name):
+            continue  # its file is gone from the disk: nothing to carry
         listed = files.setdefault(attachment.doc_id, [])
         member = attachment_member(ref[attachment.doc_id], len(listed) + 1, attachment.name)
         listed.append(

@@ -98,10 +98,19 @@ def import_run(job_id: int) -> None:
         result=summary,
         finished_at=timezone.now(),
     )
+    _drop_upload(job)
 
 
 def _fail(job: ImportJob, errors: list[str]) -> None:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.ERROR, errors=errors, finished_at=timezone.now())
+    _drop_upload(job)
+
+
+def _drop_upload(job: ImportJob) -> None:
+    """A finished job keeps no copy of the project it carried (file_name stays)."""
+    if job.file:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
 
 
 @shared_task(acks_late=True)

@@ -288,6 +288,7 @@ def test_a_job_runs_once(api, small, django_capture_on_commit_callbacks):
         response = upload(api, small["admin"], small["archive"])
     job = ImportJob.objects.get(pk=response.json()["id"])
     assert job.status == "done"
+    assert not job.file, "a finished job keeps no copy of the archive"
     import_run(job.pk)  # a redelivered task: the job is no longer queued
     assert Project.objects.filter(key="NEW").count() == 1 and Ticket.objects.filter(key="NEW-1").count() == 1
 
@@ -311,6 +312,13 @@ def test_import_page_uploads_then_follows_the_job_to_the_project(client, small, 
     assert "hx-trigger" not in text  # finished: no more polling
     client.force_login(UserFactory())
     assert client.get(f"/projects/import/{job.pk}/").status_code == 404
+
+
+def test_an_attachment_whose_file_is_gone_is_left_out_of_the_export(small):
+    attachment = DocAttachment.objects.get(doc__project=small["project"])
+    attachment.file.storage.delete(attachment.file.name)
+    data = json.loads(zipfile.ZipFile(io.BytesIO(project_export(small["project"]))).read("project.json"))
+    assert data["docs"][0]["attachments"] == []
 
 
 def test_export_link_on_the_settings_page_downloads_for_admins(client, small):
