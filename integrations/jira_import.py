@@ -256,6 +256,7 @@ def jira_preview(*, project: Project, jira: JiraFile, options: dict) -> dict:
                 "type": map_issue_type(issue.issue_type),
                 "jira_type": issue.issue_type,
                 "status": plan.statuses[issue.status][0] if issue.status else None,
+                "status_name": plan.status_ids[plan.statuses[issue.status][0]].name if issue.status else None,
                 "jira_status": issue.status,
                 "priority": map_priority(issue.priority),
                 "assignee": plan.usernames.get(assignee) if assignee else None,

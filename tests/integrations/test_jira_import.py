@@ -153,6 +153,7 @@ def test_the_preview_shows_the_mappings_and_writes_nothing(ml, django_assert_max
         "type": "story",
         "jira_type": "Story",
         "status": "in_progress",
+        "status_name": "In progress",
         "jira_status": "Code Review",
         "priority": "low",
         "assignee": "j.kowalski",
