@@ -5,6 +5,7 @@ A page is matched by the path it came from in the zip and the page it sits under
 importing the same zip again under the same parent updates its pages (a new revision only
 where the title or text changed) and reuses identical attachments instead of duplicating."""
 
+import hashlib
 import posixpath
 from collections import Counter
 from collections.abc import Callable
@@ -39,12 +40,22 @@ from .docs import (
 from .markdown_zip import REF, Plan, PlannedPage
 
 User = get_user_model()
-RESULT_PAGES_CAP = 500  # pages listed one by one in an import's outcome
+RESULT_PAGES_CAP = 500
+IMPORT_PATH_MAX = Doc._meta.get_field("import_path").max_length  # pages listed one by one in an import's outcome
+
+
+def path_key(path: str) -> str:
+    """What Doc.import_path keeps of a path in the zip: the path, or for one longer than the
+    field its start and a digest of the whole (still one key per path)."""
+    if len(path) <= IMPORT_PATH_MAX:
+        return path
+    return f"{path[: IMPORT_PATH_MAX - 41]}#{hashlib.sha1(path.encode(), usedforsecurity=False).hexdigest()}"
 
 
 def _match_existing(*, project: Project, parent: Doc | None, plan: Plan) -> dict[str, Doc]:
     """Live pages an earlier import of these paths made under the same parent (one query)."""
-    found = Doc.objects.filter(project=project, deleted_at__isnull=True, import_path__in=list(plan.pages)).only(
+    keys = [path_key(path) for path in plan.pages]
+    found = Doc.objects.filter(project=project, deleted_at__isnull=True, import_path__in=keys).only(
         "id", "parent_id", "import_path", "title", "slug", "body", "version", "project_id"
     )
     by_key = {(doc.parent_id, doc.import_path): doc for doc in found}
@@ -54,7 +65,7 @@ def _match_existing(*, project: Project, parent: Doc | None, plan: Plan) -> dict
             parent_id = parent.pk if parent is not None else None
         else:
             parent_id = getattr(matched.get(page.parent), "pk", 0)  # 0: the parent is new, so is this
-        doc = by_key.get((parent_id, path))
+        doc = by_key.get((parent_id, path_key(path)))
         if doc is not None:
             matched[path] = doc
     return matched
@@ -182,7 +193,7 @@ def _apply(
                 title=page.title,
                 slug=_unique_slug(project=project, title=page.title),
                 position=_next_position(project, parent_doc),
-                import_path=path,
+                import_path=path_key(path),
                 created_by=user,
                 updated_by=user,
                 version=1,

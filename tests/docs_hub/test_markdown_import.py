@@ -339,3 +339,17 @@ def test_utf8_names_without_the_utf8_flag_are_read_as_utf8():
     assert raw.count("Défauts".encode()) == 2  # local header and central directory, no UTF-8 flag
     plan = services.plan_zip(io.BytesIO(raw))
     assert [page.title for page in plan.pages.values()] == ["Notes", "Défauts"]
+
+
+def test_paths_longer_than_the_field_still_match_on_reimport(project, user):
+    deep = "/".join(f"Level {n} 0123456789abcdef0123456789abcdef" for n in range(14))
+    files = {f"{deep}/Page.md": "# Deep page\n\nText."}
+    first = services.markdown_import_apply(
+        project=project, parent=None, plan=services.plan_zip(zip_of(files)), user=user
+    )
+    again = services.markdown_import_apply(
+        project=project, parent=None, plan=services.plan_zip(zip_of(files)), user=user
+    )
+    assert len(f"{deep}/Page.md") > 500 and first["created"] == 15
+    assert (again["created"], again["unchanged"]) == (0, 15)
+    assert Doc.objects.get(title="Deep page").title == "Deep page"
