@@ -433,6 +433,9 @@ def parse_jira_csv(data: bytes, *, max_rows: int = 100_000) -> JiraFile:
             if not issue.key:
                 errors.append(f"Line {line}: no issue key, row skipped.")
                 continue
+            if not KEY_RE.match(issue.key):
+                errors.append(f"Line {line}: “{issue.key[:40]}” is not a Jira issue key, row skipped.")
+                continue
             if not issue.summary:
                 errors.append(f"Line {line}: {issue.key} has no summary, row skipped.")
                 continue

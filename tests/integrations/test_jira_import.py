@@ -98,6 +98,18 @@ def test_jira_date_formats(text, expected):
     assert parse_jira_datetime(text).replace(tzinfo=None) == expected
 
 
+def test_rows_without_a_key_or_summary_are_left_out_with_the_reason():
+    data = "Summary,Issue key,Labels,Labels\nGood,ML-1,a,b\nNo key,,x,\n,ML-2,,\nBad key,not a key,,\nAgain,ML-1,c,\n"
+    jira = parse_jira_csv(data.encode())
+    assert [(i.key, i.summary, i.labels) for i in jira.issues] == [("ML-1", "Again", ["c"])]
+    assert jira.errors == [
+        "Line 3: no issue key, row skipped.",
+        "Line 4: ML-2 has no summary, row skipped.",
+        "Line 5: “NOT A KEY” is not a Jira issue key, row skipped.",
+        "Line 6: ML-1 appears twice (also line 2); the last row wins.",
+    ]
+
+
 def test_no_date_is_none_and_wiki_lists_become_markdown():
     assert parse_jira_datetime("") is None and parse_jira_datetime("next week") is None
     assert wiki_to_markdown("h2. Plan\n# one\n# two\n{{x}}") == "## Plan\n\n1. one\n1. two\n`x`"
