@@ -18,6 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from aihub.celery import app
+from aihub.queueing import enqueue_or_run_here
 from docs_hub import services as docs_services
 from docs_hub.models import Doc
 from projects.models import Project
@@ -79,7 +80,9 @@ def markdown_import_start(*, project: Project, parent: Doc | None, upload, user)
     job.file.save(f"markdown-{secrets.token_hex(12)}.zip", upload, save=False)
     job.full_clean()
     job.save()
-    app.tasks[TASK_NAME].delay_on_commit(job.pk)
+    # On a worker once this commits; in this process if the task queue is down (the job
+    # still ends done or error, never stays queued).
+    transaction.on_commit(lambda: enqueue_or_run_here(app.tasks[TASK_NAME], job.pk))
     return job
 
 

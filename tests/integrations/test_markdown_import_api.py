@@ -209,3 +209,33 @@ def test_a_job_another_worker_runs_is_left_alone_one_left_running_by_a_dead_work
     job.refresh_from_db()
     assert (job.status, job.created, job.processed) == ("done", 11, 11)
     assert Doc.objects.filter(project=project).count() == 11
+
+
+@pytest.fixture
+def broker_down():
+    """The Celery app pointed at a closed port, not eager; back afterwards."""
+    import socket
+
+    from aihub.celery import app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    saved = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.task_always_eager = f"redis://127.0.0.1:{port}/0", False
+    app._pool = None
+    app.amqp._producer_pool = None
+    yield
+    app.conf.broker_url, app.conf.task_always_eager = saved
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_task_queue_down_the_import_runs_in_the_web_process(api, broker_down):
+    project = ProjectFactory(key="VIS")
+    member = MembershipFactory(project=project, role=Role.MEMBER).user
+    answer = post(api.as_user(member), project)
+    assert answer.status_code == 202
+    job = ImportJob.objects.get(pk=answer.json()["id"])
+    assert (job.status, job.created) == ("done", 11)
