@@ -177,40 +177,25 @@ class _Import:
     # --- parts ---------------------------------------------------------------------------
 
     def users_match(self) -> None:
-        rows = _rows(self.data, "users")
-        wanted = {}
-        for i, row in enumerate(rows):
-            username = row.get("username")
-            if not isinstance(username, str) or not username.strip() or len(username) > 150:
-                raise ArchiveError(f"users[{i}]: a username is required.")
-            wanted[username] = row
-        emails = {str(r.get("email") or "").strip().lower() for r in wanted.values()} - {""}
-        by_email: dict[str, list] = {}
-        for user in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails):
-            by_email.setdefault(user.email_lower, []).append(user)
-        by_name = {u.username: u for u in User.objects.filter(username__in=list(wanted))}
-        self.users: dict[str, User] = {}
+        self.users, unknown = users_resolve(self.data)
+        check_may_create_users(self.importer, unknown)
         self.users_created = []
-        for username, row in wanted.items():
-            email = str(row.get("email") or "").strip()
-            matches = by_email.get(email.lower(), []) if email else []
-            user = matches[0] if len(matches) == 1 else by_name.get(username)
-            if user is None:
-                user = User(
-                    username=username,
-                    email=email,
-                    display_name=str(row.get("display_name") or "")[:150],
-                    first_name=str(row.get("first_name") or "")[:150],
-                    last_name=str(row.get("last_name") or "")[:150],
-                    is_active=False,
-                )
-                user.set_unusable_password()
-                try:
-                    user.full_clean(exclude=["password"])
-                except ValidationError as error:
-                    raise ArchiveError(f"users: {username[:150]!r}: {_messages(error)}") from error
-                user.save()
-                self.users_created.append(username)
+        for username, row in unknown.items():
+            user = User(
+                username=username,
+                email=str(row.get("email") or "").strip(),
+                display_name=str(row.get("display_name") or "")[:150],
+                first_name=str(row.get("first_name") or "")[:150],
+                last_name=str(row.get("last_name") or "")[:150],
+                is_active=False,
+            )
+            user.set_unusable_password()
+            try:
+                user.full_clean(exclude=["password"])
+            except ValidationError as error:
+                raise ArchiveError(f"users: {username[:150]!r}: {_messages(error)}") from error
+            user.save()
+            self.users_created.append(username)
             self.users[username] = user
 
     def project_create(self) -> Project:
@@ -828,6 +813,44 @@ class _Import:
         self.docs()
         self.mlflow()
         return self.project
+
+
+def users_resolve(data: dict) -> tuple[dict[str, "User"], dict[str, dict]]:
+    """The archive's users matched to this instance's accounts, by e-mail (case-insensitive,
+    when exactly one account has it) then by username; and those with no account."""
+    wanted = {}
+    for i, row in enumerate(_rows(data, "users")):
+        username = row.get("username")
+        if not isinstance(username, str) or not username.strip() or len(username) > 150:
+            raise ArchiveError(f"users[{i}]: a username is required.")
+        wanted[username] = row
+    emails = {str(r.get("email") or "").strip().lower() for r in wanted.values()} - {""}
+    by_email: dict[str, list] = {}
+    for user in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails):
+        by_email.setdefault(user.email_lower, []).append(user)
+    by_name = {u.username: u for u in User.objects.filter(username__in=list(wanted))}
+    found, unknown = {}, {}
+    for username, row in wanted.items():
+        email = str(row.get("email") or "").strip()
+        matches = by_email.get(email.lower(), []) if email else []
+        user = matches[0] if len(matches) == 1 else by_name.get(username)
+        if user is None:
+            unknown[username] = row
+        else:
+            found[username] = user
+    return found, unknown
+
+
+def check_may_create_users(importer, unknown: dict) -> None:
+    """Only an instance admin (staff) may bring in people this instance has no account for
+    (created inactive): anyone else could otherwise create accounts at will."""
+    if unknown and not (importer.is_staff or importer.is_superuser):
+        names = ", ".join(sorted(unknown)[:10]) + (" …" if len(unknown) > 10 else "")
+        raise ArchiveError(
+            f"{len(unknown)} people in the archive have no account here ({names}). An instance admin (staff) "
+            "can import it, which creates them as inactive accounts; or create their accounts first "
+            "(matched by e-mail, then username)."
+        )
 
 
 def key_check(key: str) -> str:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ..models import ImportJob
 from .format import ArchiveError, archive_open
-from .importer import key_check, project_import
+from .importer import check_may_create_users, key_check, project_import, users_resolve
 
 
 def _objects(data: dict) -> int:
@@ -41,7 +41,8 @@ def import_start(*, user, key: str, upload) -> ImportJob:
         errors["file"] = ["Choose an archive exported from AI Hub (a .zip)."]
     else:
         try:
-            archive_open(upload)
+            data, _ = archive_open(upload)
+            check_may_create_users(user, users_resolve(data)[1])
         except ArchiveError as error:
             errors["file"] = [str(error)]
     if errors:

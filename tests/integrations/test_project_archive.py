@@ -130,7 +130,9 @@ def test_cv_round_trips_under_another_key_and_into_an_empty_database(demo_cv, ap
         project_delete(project=project)
     User.objects.all().delete()
     assert not Ticket.objects.exists() and not TicketEvent.objects.exists() and not DocRevision.objects.exists()
-    installer = User.objects.create_user(username="demo", email="DEMO@example.com", display_name="Demo PM")
+    installer = User.objects.create_user(
+        username="demo", email="DEMO@example.com", display_name="Demo PM", is_staff=True
+    )  # the new instance's admin
     User.objects.filter(pk=installer.pk).update(email="demo@example.com")
     installer.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):

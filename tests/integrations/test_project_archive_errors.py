@@ -260,7 +260,7 @@ def test_an_unknown_user_is_created_inactive_and_a_known_email_matches_whatever_
             for attachment in doc["attachments"]:
                 attachment["uploaded_by"] = None
 
-    importer = UserFactory()
+    importer = UserFactory(is_staff=True)  # an instance admin: may bring in unknown people
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(api, importer, rebuild(small["archive"], users))
     job = ImportJob.objects.get(pk=response.json()["id"])
@@ -341,3 +341,22 @@ def test_a_saved_view_without_owner_is_a_job_error(api, small, django_capture_on
         response = upload(api, small["admin"], rebuild(small["archive"], _view_owner))
     job = ImportJob.objects.get(pk=response.json()["id"])
     assert job.status == "error" and "needs an owner" in job.errors[0]
+
+
+def _stranger(d):
+    d["users"].append({"username": "stranger", "email": "stranger@example.com"})
+    d["tickets"][0]["assignee"] = "stranger"
+
+
+def test_only_staff_may_bring_in_people_without_an_account(api, small, django_capture_on_commit_callbacks):
+    archive = rebuild(small["archive"], _stranger)
+    users = User.objects.count()
+    response = upload(api, UserFactory(), archive)
+    assert response.status_code == 400
+    assert "1 people in the archive have no account here (stranger)" in response.json()["file"][0]
+    assert not ImportJob.objects.exists() and User.objects.count() == users + 1  # the uploader only
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(api, UserFactory(is_staff=True), archive)
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert job.status == "done" and job.result["users_created"] == ["stranger"]
+    assert Ticket.objects.get(key="NEW-1").assignee.username == "stranger"
