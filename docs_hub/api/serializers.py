@@ -121,6 +121,15 @@ class DocTemplateSerializer(serializers.Serializer):
     builtin = serializers.BooleanField()
 
 
+class DocPreviewSerializer(serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, help_text="Markdown, as a page body.")
+
+
+class DocPreviewResultSerializer(serializers.Serializer):
+    html = serializers.CharField(help_text="Rendered and sanitized, macros filled with current values.")
+    toc = serializers.CharField(help_text="The table of contents of its headings (HTML).")
+
+
 class DocTemplateWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

@@ -16,6 +16,7 @@ urlpatterns = [
         views.DocRevisionRestore.as_view(),
         name="doc-revision-restore",
     ),
+    path("projects/<str:key>/docs-preview/", views.DocPreview.as_view(), name="doc-preview"),
     path("projects/<str:key>/docs-trash/", views.DocTrashList.as_view(), name="doc-trash"),
     path(
         "projects/<str:key>/docs-trash/<int:doc_id>/restore/", views.DocTrashRestore.as_view(), name="doc-trash-restore"

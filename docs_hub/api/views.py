@@ -10,14 +10,18 @@ from rest_framework.views import APIView
 
 from aihub.api import Conflict
 from aihub.exceptions import StaleVersion
+from aihub.limits import text_limit
 from projects.access import Action, projects_for
 from projects.api.base import ProjectScopedAPIView
 
-from .. import selectors, services
+from .. import macros, selectors, services
 from ..models import Doc, DocTemplate
+from ..rendering import render_doc
 from ..search import search
 from .serializers import (
     DocCreateSerializer,
+    DocPreviewResultSerializer,
+    DocPreviewSerializer,
     DocRevisionDetailSerializer,
     DocRevisionSerializer,
     DocSerializer,
@@ -121,6 +125,27 @@ class DocDetail(DocsBase):
     def delete(self, request, key, slug):
         services.doc_trash(doc=self.doc(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DocPreview(ProjectScopedAPIView):
+    """What a body would look like as a page, without saving it (the editor's preview)."""
+
+    serializer_class = DocPreviewSerializer
+
+    @extend_schema(
+        operation_id="docs_preview", request=DocPreviewSerializer, responses={200: DocPreviewResultSerializer}
+    )
+    def post(self, request, key):
+        project = self.get_project()
+        data = DocPreviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        body, limit = data.validated_data["body"], text_limit("docs_hub.Doc", "body")
+        if len(body) > limit:  # a page could not hold it: say so, as a save would
+            message = f"A page holds at most {limit:,} characters; this text has {len(body):,}."
+            raise ValidationError({"body": [message]})
+        rendered = render_doc(project=project, body=body)
+        html = macros.fill(rendered.html, rendered.macros, macros.resolve(project, rendered.macros))
+        return Response({"html": html, "toc": rendered.toc_html})
 
 
 class DocRevisionList(DocsBase):

@@ -155,3 +155,29 @@ def test_non_members_get_404_for_trash_and_templates(api, project, user):
     assert client.post(f"/api/v1/projects/{project.key}/doc-templates/", {"name": "X", "body": "y"}).status_code == 404
     assert client.delete(f"/api/v1/projects/{project.key}/doc-templates/t/").status_code == 404
     assert Doc.objects.filter(pk=doc.pk).exists() and DocTemplate.objects.count() == 1
+
+
+def test_preview_renders_without_saving(api, project, member_of, monkeypatch):
+    from tests.projects.factories import TicketFactory
+
+    ticket = TicketFactory(project=project)
+    client = api.as_user(member_of(project, "member"))
+    url = f"/api/v1/projects/{project.key}/docs-preview/"
+    response = client.post(url, {"body": f"# Plan\n\nSee {ticket.key}. <script>x</script>"}, format="json")
+    assert response.status_code == 200, response.json()
+    html = response.json()["html"]
+    assert "<h1" in html and f"/tickets/{ticket.key}/" in html and "<script" not in html
+    assert "Plan" in response.json()["toc"]
+    assert not Doc.objects.exists()
+    assert client.post(url, {}, format="json").json().keys() == {"body"}
+    from aihub import limits
+
+    monkeypatch.setitem(limits.TEXT_LIMITS, ("docs_hub.Doc", "body"), 10)
+    too_long = client.post(url, {"body": "x" * 11}, format="json")
+    assert too_long.status_code == 400 and "at most 10" in too_long.json()["body"][0]
+
+
+@pytest.mark.parametrize(("role", "status"), [("viewer", 403), (None, 404)])
+def test_preview_is_for_writers(api, project, member_of, user, role, status):
+    client = api.as_user(member_of(project, role) if role else user)
+    assert client.post(f"/api/v1/projects/{project.key}/docs-preview/", {"body": "x"}).status_code == status
