@@ -38,6 +38,7 @@ urlpatterns = [
     path("tickets/<str:ticket_key>/move/", board_api.TicketMoveView.as_view(), name="ticket-move"),
     path("tickets/<str:ticket_key>/rank/", board_api.TicketRankView.as_view(), name="ticket-rank"),
     path("projects/<str:key>/tickets/", ticket_api.TicketListCreate.as_view(), name="ticket-list"),
+    path("projects/<str:key>/tickets/bulk/", ticket_api.TicketBulk.as_view(), name="ticket-bulk"),
     path("projects/<str:key>/tickets/export.csv", ticket_csv_api.TicketCsvExport.as_view(), name="ticket-export-csv"),
     path("tickets/<str:ticket_key>/", ticket_api.TicketDetail.as_view(), name="ticket-detail"),
     path("tickets/<str:ticket_key>/comments/", ticket_api.CommentListCreate.as_view(), name="ticket-comments"),

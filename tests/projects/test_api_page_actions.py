@@ -257,3 +257,61 @@ def test_ticket_list_orders_as_asked(api, project, member_of):
     assert keys("") == keys("rank")
     refused = client.get(url, {"ordering": "title; drop"})
     assert refused.status_code == 400 and refused.json().keys() == {"ordering"}
+
+
+# --- Backlog multi-select: move to a sprint, bulk edit ------------------------------------------
+
+
+def test_bulk_move_into_a_sprint_and_back(api, project, member_of):
+    from tests.projects.factories import SprintFactory
+
+    sprint = SprintFactory(project=project)
+    tickets = TicketFactory.create_batch(3, project=project)
+    client = api.as_user(member_of(project, Role.MEMBER))
+    url = f"/api/v1/projects/{project.key}/tickets/bulk/"
+    keys = [t.key for t in tickets[:2]]
+    assert client.post(url, {"tickets": keys, "sprint": str(sprint.pk)}, format="json").json() == {
+        "changed": 2,
+        "refused": [],
+    }
+    assert sorted(sprint.tickets.values_list("key", flat=True)) == sorted(keys)
+    assert client.post(url, {"tickets": keys, "sprint": "backlog"}, format="json").json()["changed"] == 2
+    assert not sprint.tickets.exists()
+
+
+def test_bulk_edit_sets_a_field_on_each(api, project, member_of):
+    tickets = TicketFactory.create_batch(2, project=project, priority="low")
+    client = api.as_user(member_of(project, Role.MEMBER))
+    body = {"tickets": [t.key for t in tickets], "field": "priority", "value": "urgent"}
+    answer = client.post(f"/api/v1/projects/{project.key}/tickets/bulk/", body, format="json")
+    assert answer.json() == {"changed": 2, "refused": []}
+    assert set(project.tickets.values_list("priority", flat=True)) == {"urgent"}
+    bad = client.post(
+        f"/api/v1/projects/{project.key}/tickets/bulk/",
+        {"tickets": [tickets[0].key], "field": "status", "value": "nope"},
+        format="json",
+    ).json()
+    assert bad["changed"] == 0 and bad["refused"][0].startswith(tickets[0].key)
+
+
+def test_bulk_refusals_are_field_errors(api, project, member_of):
+    ticket = TicketFactory(project=project)
+    other = TicketFactory()  # another project's
+    client = api.as_user(member_of(project, Role.MEMBER))
+    url = f"/api/v1/projects/{project.key}/tickets/bulk/"
+    assert client.post(url, {"tickets": []}, format="json").json().keys() == {"tickets"}
+    assert client.post(url, {"tickets": [ticket.key]}, format="json").json().keys() == {"non_field_errors"}
+    assert client.post(url, {"tickets": [other.key], "sprint": "backlog"}, format="json").json().keys() == {"tickets"}
+    for sprint in ("42", "99999999999999999999", "soon"):
+        answer = client.post(url, {"tickets": [ticket.key], "sprint": sprint}, format="json")
+        assert answer.status_code == 400 and answer.json().keys() == {"sprint"}
+
+
+@pytest.mark.parametrize(("role", "status"), [(Role.VIEWER, 403), (None, 404)])
+def test_bulk_roles(api, project, member_of, user, role, status):
+    ticket = TicketFactory(project=project, priority="low")
+    client = api.as_user(member_of(project, role) if role else user)
+    body = {"tickets": [ticket.key], "field": "priority", "value": "high"}
+    assert client.post(f"/api/v1/projects/{project.key}/tickets/bulk/", body, format="json").status_code == status
+    ticket.refresh_from_db()
+    assert ticket.priority == "low"

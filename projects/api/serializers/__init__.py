@@ -43,6 +43,8 @@ from .tickets import (  # noqa: F401
     BacklinkSerializer,
     CommentCreateSerializer,
     CommentSerializer,
+    TicketBulkResultSerializer,
+    TicketBulkSerializer,
     TicketPatchSerializer,
     TicketSerializer,
     TicketWriteSerializer,

@@ -135,3 +135,30 @@ class CommentSerializer(serializers.ModelSerializer):
 
 class CommentCreateSerializer(serializers.Serializer):
     body = serializers.CharField(help_text="Markdown; @username mentions notify project members.")
+
+
+class TicketBulkSerializer(serializers.Serializer):
+    """The backlog's multi-select: move the tickets into a sprint, or set one field on each."""
+
+    tickets = serializers.ListField(
+        child=serializers.CharField(max_length=24), min_length=1, max_length=500, help_text="Ticket keys."
+    )
+    sprint = serializers.CharField(
+        required=False, max_length=20, help_text='A sprint id, or "backlog": move the tickets there.'
+    )
+    field = serializers.ChoiceField(
+        choices=["priority", "assignee", "status", "type"], required=False, help_text="The field to set on each."
+    )
+    value = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=150, help_text="Its value (null: unassigned)."
+    )
+
+    def validate(self, attrs):
+        if ("sprint" in attrs) == ("field" in attrs):
+            raise serializers.ValidationError({"non_field_errors": ["Send either `sprint` or `field` and `value`."]})
+        return attrs
+
+
+class TicketBulkResultSerializer(serializers.Serializer):
+    changed = serializers.IntegerField(help_text="How many tickets changed.")
+    refused = serializers.ListField(child=serializers.CharField(), help_text='"KEY: reason" for each refusal.')

@@ -4,6 +4,7 @@ create; read, PATCH (409 with the current ticket on a stale `version`) and delet
 Input serializers check shape; services check the rules (membership, workflow, custom
 field types) and their ValidationError becomes a 400 with field errors."""
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,11 +15,13 @@ from aihub.api import Conflict
 from aihub.exceptions import StaleVersion
 
 from ... import selectors, services
-from ...models import Comment, Ticket
+from ...models import Comment, Sprint, Ticket
 from ..base import ProjectScopedAPIView
 from ..serializers import (
     CommentCreateSerializer,
     CommentSerializer,
+    TicketBulkResultSerializer,
+    TicketBulkSerializer,
     TicketPatchSerializer,
     TicketSerializer,
     TicketWriteSerializer,
@@ -87,6 +90,46 @@ class TicketListCreate(ProjectScopedAPIView):
         ticket = services.ticket_create(project=project, reporter=request.user, **_client_values(data.validated_data))
         ticket = selectors.ticket_list(project=project).get(pk=ticket.pk)
         return Response(ticket_json(ticket, request=request), status=status.HTTP_201_CREATED)
+
+
+class TicketBulk(ProjectScopedAPIView):
+    """The backlog's "move selected to a sprint" and bulk edit, for a list of ticket keys."""
+
+    serializer_class = TicketBulkSerializer
+
+    @extend_schema(
+        operation_id="projects_tickets_bulk",
+        request=TicketBulkSerializer,
+        responses={200: TicketBulkResultSerializer},
+        description="Either `sprint` (an id, or `backlog`) moves the tickets there, or `field` (priority, "
+        "assignee, status, type) and `value` set it on each ticket through the usual rules (a history "
+        "line each; a status change is refused per ticket by the finish guards, reported in `refused`).",
+    )
+    def post(self, request, key):
+        project = self.get_project()
+        data = TicketBulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        keys = list(dict.fromkeys(values["tickets"]))
+        tickets = list(Ticket.objects.filter(project=project, key__in=keys))
+        unknown = sorted(set(keys) - {t.key for t in tickets})
+        if unknown:
+            raise ValidationError({"tickets": [f"No such ticket in {project.key}: {', '.join(unknown[:20])}."]})
+        if "field" in values:
+            changed, refused = services.tickets_bulk_update(
+                tickets=tickets, user=request.user, field=values["field"], value=values.get("value") or None
+            )
+            return Response({"changed": changed, "refused": refused})
+        target = values["sprint"].strip()
+        sprint = None
+        if target != "backlog":
+            # An id past PostgreSQL's integer would be a database error, not a 404: no such sprint.
+            is_id = target.isdigit() and int(target) < 2**31
+            sprint = Sprint.objects.filter(project=project, pk=int(target)).first() if is_id else None
+            if sprint is None:
+                raise ValidationError({"sprint": [f"No sprint {target} in {project.key}: a sprint id or backlog."]})
+        moved = services.sprint_add_tickets(sprint=sprint, tickets=tickets, user=request.user, project=project)
+        return Response({"changed": moved, "refused": []})
 
 
 class TicketDetail(ProjectScopedAPIView):
