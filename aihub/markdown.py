@@ -18,6 +18,7 @@ Sizes are capped before rendering: see aihub/limits.py.
 """
 
 import re
+import threading
 from collections.abc import Callable
 
 import markdown
@@ -314,17 +315,41 @@ def _check_shape(source: str) -> None:
 
 def _convert(source: str, *, toc_permalink: bool) -> tuple[str, str]:
     _check_shape(source)
-    configs = dict(EXTENSION_CONFIGS)
-    if toc_permalink:
-        configs["toc"] = {"permalink": "¶", "permalink_title": "Link to this section"}
-    if len(FENCE.findall(source)) > MAX_HIGHLIGHTED_FENCES:
-        configs["codehilite"] = {**configs["codehilite"], "use_pygments": False}
-    md = markdown.Markdown(
-        extensions=[*EXTENSIONS, BoundedExtension()], extension_configs=configs, output_format="html"
-    )
-    html = md.convert(source)
+    md = _parser(toc_permalink=toc_permalink, use_pygments=len(FENCE.findall(source)) <= MAX_HIGHLIGHTED_FENCES)
+    try:
+        html = md.convert(source)
+    except BaseException:
+        # A convert stopped half way may leave state behind: this thread starts a new parser.
+        _parsers.__dict__.clear()
+        raise
     toc = getattr(md, "toc", "") if getattr(md, "toc_tokens", None) else ""
     return html, toc
+
+
+# Building a Markdown parser (its extensions, processors and patterns) cost about 2 ms, more
+# than rendering a typical description: each thread keeps one per configuration and resets
+# it between texts (Python-Markdown's reset() clears what a convert leaves: footnotes,
+# references, the table of contents). Per thread, since gunicorn may run threads.
+_parsers = threading.local()
+
+
+def _parser(*, toc_permalink: bool, use_pygments: bool) -> markdown.Markdown:
+    key = (toc_permalink, use_pygments)
+    md = _parsers.__dict__.get(key)
+    if md is None:
+        configs = dict(EXTENSION_CONFIGS)
+        if toc_permalink:
+            configs["toc"] = {"permalink": "¶", "permalink_title": "Link to this section"}
+        if not use_pygments:
+            configs["codehilite"] = {**configs["codehilite"], "use_pygments": False}
+        md = markdown.Markdown(
+            extensions=[*EXTENSIONS, BoundedExtension()], extension_configs=configs, output_format="html"
+        )
+        _parsers.__dict__[key] = md
+    else:
+        md.reset()
+    md.render_budget = RenderBudget(RENDER_BUDGET)
+    return md
 
 
 def _render(
