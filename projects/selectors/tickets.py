@@ -236,15 +236,22 @@ def backlog_count(*, project: Project, filters: TicketFilters, user=None) -> int
     ~7 ms at 10,000 tickets, against under 1 ms). A sprint holds only its project's tickets."""
     if filters.active:
         return backlog_tickets(project=project, filters=filters, user=user).count()
-    tickets = Ticket.objects.filter(project=project).order_by().values("id")
-    completed = Sprint.objects.filter(project=project, state=SprintState.COMPLETED).values("id")
-    total, done = (
+    return (
         Project.objects.filter(pk=project.pk)
-        .annotate(total=_Count(tickets), done=_Count(tickets.filter(sprint_id__in=completed)))
-        .values_list("total", "done")
+        .annotate(n=backlog_count_expression(project=project, filters=filters, user=user))
+        .values_list("n", flat=True)
         .get()
     )
-    return total - done
+
+
+def backlog_count_expression(*, project: Project, filters: TicketFilters, user=None):
+    """`backlog_count` as a column of another query: the backlog page reads it with its rows
+    (an uncorrelated subquery, counted once), one round trip instead of two."""
+    if filters.active:
+        return _Count(backlog_tickets(project=project, filters=filters, user=user).order_by().values("id"))
+    tickets = Ticket.objects.filter(project=project).order_by().values("id")
+    completed = Sprint.objects.filter(project=project, state=SprintState.COMPLETED).values("id")
+    return _Count(tickets) - _Count(tickets.filter(sprint_id__in=completed))
 
 
 def ticket_for_page(*, project: Project, ticket_key: str) -> Ticket | None:

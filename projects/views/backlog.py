@@ -26,14 +26,24 @@ TYPE_LABELS, PRIORITY_LABELS = dict(TicketType.choices), dict(Priority.choices)
 
 def _backlog_page(request, project, filters):
     tickets = selectors.backlog_tickets(project=project, filters=filters, user=request.user)
-    paginator = Paginator(tickets, PAGE_SIZE)
-    # The same number as paginator.count, counted without the join (selectors/tickets.py).
-    paginator.count = selectors.tickets.backlog_count(project=project, filters=filters, user=request.user)
     try:
         number = max(1, int(request.GET.get("page") or 1))
     except ValueError:
         number = 1
+    # The asked page's rows with the backlog's count as a column (the same number as
+    # paginator.count, counted without the join: selectors/tickets.py): one query. An empty
+    # page (past the end, or no tickets) counts on its own, as the paginator then needs.
+    count = selectors.tickets.backlog_count_expression(project=project, filters=filters, user=request.user)
+    rows = list(tickets.annotate(backlog_total=count)[(number - 1) * PAGE_SIZE : number * PAGE_SIZE])
+    paginator = Paginator(tickets, PAGE_SIZE)
+    paginator.count = (
+        rows[0].backlog_total
+        if rows
+        else selectors.tickets.backlog_count(project=project, filters=filters, user=request.user)
+    )
     page = paginator.get_page(number)
+    if rows and page.number == number:
+        page.object_list = rows
     next_url = ""
     if page.has_next():
         next_url = f"{reverse('projects:backlog', kwargs={'key': project.key})}?" + urlencode(

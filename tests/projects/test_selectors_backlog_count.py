@@ -49,3 +49,17 @@ def test_the_page_says_how_many_and_the_unfiltered_count_joins_no_sprint(client)
     with connection.execute_wrapper(lambda execute, sql, *rest: seen.append(sql) or execute(sql, *rest)):
         backlog_count(project=project, filters=selectors.TicketFilters())
     assert len(seen) == 1 and "JOIN" not in seen[0], seen
+
+
+def test_the_page_reads_its_count_with_its_rows_and_a_page_past_the_end_shows_the_last(client):
+    project = _project()  # 7 in the backlog
+    for i in range(50):
+        TicketFactory(project=project, title=f"More {i}")
+    client.force_login(MembershipFactory(project=project, role=Role.MEMBER).user)
+    first = client.get("/projects/BC/backlog/").content.decode()
+    assert "57 tickets" in first and first.count('class="backlog-row"') == 50
+    second = client.get("/projects/BC/backlog/?page=2", HTTP_HX_REQUEST="true").content.decode()
+    assert second.count('class="backlog-row"') == 7 and "load-more" not in second
+    past = client.get("/projects/BC/backlog/?page=9").content.decode()  # the last page, as the paginator answers
+    assert "57 tickets" in past and past.count('class="backlog-row"') == 7
+    assert "2 tickets" in client.get("/projects/BC/backlog/?type=bug&sprint=active&page=4").content.decode()

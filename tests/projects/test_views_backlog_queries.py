@@ -9,7 +9,7 @@ from tests.projects.factories import MembershipFactory, ProjectFactory, SprintFa
 
 pytestmark = pytest.mark.django_db
 
-BACKLOG_QUERY_BUDGET = 16
+BACKLOG_QUERY_BUDGET = 14  # measured: the rows carry the count (15 before)
 
 
 def _bulk_tickets(project, count, *, start, assignee, labels, sprint):
