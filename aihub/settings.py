@@ -280,6 +280,13 @@ AIHUB_OUTBOUND_MAX_RESPONSE_BYTES = int(os.environ.get("AIHUB_OUTBOUND_MAX_RESPO
 AIHUB_WEBHOOK_BACKOFF_BASE = float(os.environ.get("AIHUB_WEBHOOK_BACKOFF_BASE", "30"))
 AIHUB_WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("AIHUB_WEBHOOK_CONNECT_TIMEOUT", "3"))
 AIHUB_WEBHOOK_READ_TIMEOUT = float(os.environ.get("AIHUB_WEBHOOK_READ_TIMEOUT", "5"))
+# Imports (issue 14): the largest upload each importer takes, and how much it may unpack.
+AIHUB_JIRA_IMPORT_MAX_BYTES = int(os.environ.get("AIHUB_JIRA_IMPORT_MAX_BYTES", str(50_000_000)))
+AIHUB_JIRA_IMPORT_MAX_ROWS = int(os.environ.get("AIHUB_JIRA_IMPORT_MAX_ROWS", "100000"))
+AIHUB_ARCHIVE_MAX_BYTES = int(os.environ.get("AIHUB_ARCHIVE_MAX_BYTES", str(200 * 1024 * 1024)))
+AIHUB_ARCHIVE_MAX_UNPACKED_BYTES = int(os.environ.get("AIHUB_ARCHIVE_MAX_UNPACKED_BYTES", str(1024 * 1024 * 1024)))
+DOCS_IMPORT_MAX_FILES = int(os.environ.get("DOCS_IMPORT_MAX_FILES", "2000"))
+DOCS_IMPORT_MAX_TOTAL_BYTES = int(os.environ.get("DOCS_IMPORT_MAX_TOTAL_BYTES", str(200 * 1024 * 1024)))
 # Hosts (or host:port) that MLflow credentials from the workers' environment
 # (MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME/PASSWORD) may be sent to; empty: the host
 # and port of MLFLOW_TRACKING_URI only.
