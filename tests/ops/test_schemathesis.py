@@ -55,12 +55,11 @@ CHECKS = [
     "response_headers_conformance",
 ]
 
-# Operations that cannot be fuzzed against the shared data, each with its reason.
-EXCLUDED_OPERATIONS = {
-    # The Alertmanager receiver authenticates with the intake's own token, not a user's:
-    # tested with real payloads in tests/integrations/test_alert_intake*.py.
-    "projects_alert_intake_alertmanager_create",
-}
+# Operations left out, {operation id: reason}. None now: the ones that would end the run get
+# data of their own instead (DELETE /projects/{key}/ a project of its own, token revocation a
+# spare token, member removal other members). Alertmanager's receiver is not in the document
+# (it takes the intake's token, not a user's; tests/integrations/ posts real payloads to it).
+EXCLUDED_OPERATIONS: dict[str, str] = {}
 
 
 def _seeded_values(user, spare_token_id):
@@ -187,7 +186,7 @@ def api_schema(transactional_db, live_server, settings, tmp_path):
         config=config,
         headers={"Authorization": f"Bearer {token}"},
     )
-    return schema.exclude(operation_id=sorted(EXCLUDED_OPERATIONS))
+    return schema.exclude(operation_id=sorted(EXCLUDED_OPERATIONS)) if EXCLUDED_OPERATIONS else schema
 
 
 # schemathesis 4.32's lazy loader renames the running test through `Function._nodeid`, which
