@@ -1,9 +1,14 @@
 """The import job of a project archive: checked and queued on upload, run by a Celery task."""
 
+import datetime
+
 from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+
+from aihub.queueing import enqueue_or_run_here
 
 from ..models import ImportJob
 from .format import ArchiveError, archive_open
@@ -57,14 +62,25 @@ def import_start(*, user, key: str, upload) -> ImportJob:
     job.file.save("project-archive.zip", upload, save=False)
     job.full_clean()
     job.save()
-    import_project_archive.delay_on_commit(job.pk)
+    # Redis down: the import runs in this process rather than the upload answering 500.
+    transaction.on_commit(lambda: enqueue_or_run_here(import_project_archive, job.pk))
     return job
 
 
+STALE_AFTER = 30 * 60  # seconds: a job "running" this long lost its worker (its transaction rolled back)
+
+
 def import_run(job_id: int) -> None:
-    """Carry out a queued job. Safe to run twice: only a queued job is claimed."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    """Carry out a queued job. Safe to run twice: only a queued job is claimed, or one left
+    running for STALE_AFTER by a worker that died (Celery delivers its task again)."""
+    now = timezone.now()
+    claimed = (
+        ImportJob.objects.filter(pk=job_id)
+        .filter(
+            Q(status=ImportJob.Status.QUEUED)
+            | Q(status=ImportJob.Status.RUNNING, started_at__lt=now - datetime.timedelta(seconds=STALE_AFTER))
+        )
+        .update(status=ImportJob.Status.RUNNING, started_at=now)
     )
     if not claimed:
         return

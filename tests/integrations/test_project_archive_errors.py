@@ -8,10 +8,12 @@ import io
 import json
 import os
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from docs_hub import services as docs_services
 from docs_hub.models import Doc, DocAttachment
@@ -22,6 +24,7 @@ from projects.models import Project, Role, Ticket
 from projects.ticket_links import ticket_url
 from tests.accounts.factories import UserFactory
 from tests.docs_hub.factories import make_doc
+from tests.integrations.test_markdown_import_api import broker_down  # noqa: F401  (a fixture)
 from tests.projects.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -360,3 +363,26 @@ def test_only_staff_may_bring_in_people_without_an_account(api, small, django_ca
     job = ImportJob.objects.get(pk=response.json()["id"])
     assert job.status == "done" and job.result["users_created"] == ["stranger"]
     assert Ticket.objects.get(key="NEW-1").assignee.username == "stranger"
+
+
+def test_a_job_left_running_by_a_dead_worker_is_taken_over_when_its_task_comes_again(api, small, monkeypatch):
+    from integrations.archive import jobs
+
+    monkeypatch.setattr(jobs, "enqueue_or_run_here", lambda task, job_id: None)  # the worker that took it died
+    response = upload(api, small["admin"], small["archive"])
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
+    import_run(job.pk)  # redelivered at once: the first worker may still be at it
+    assert ImportJob.objects.get(pk=job.pk).status == "running" and not Project.objects.filter(key="NEW").exists()
+    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(seconds=jobs.STALE_AFTER + 1))
+    import_run(job.pk)  # redelivered after the worker's lease: taken over
+    assert ImportJob.objects.get(pk=job.pk).status == "done" and Project.objects.filter(key="NEW").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("broker_down")
+def test_with_the_task_queue_down_the_archive_is_imported_in_the_web_process(api, small):
+    response = upload(api, small["admin"], small["archive"])
+    assert response.status_code == 202
+    assert ImportJob.objects.get(pk=response.json()["id"]).status == "done"
+    assert Ticket.objects.filter(key="NEW-1").exists()
