@@ -320,6 +320,9 @@ class MetricGate(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The status last seen ("pass", "fail", "pending"; empty: never checked), so a change to
+    # pass or fail is announced once (webhooks: gate.passed, gate.failed).
+    last_status = models.CharField(max_length=8, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["id"]

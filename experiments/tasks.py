@@ -11,7 +11,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import SyncRecord
-from .services import sentinel_check, sources_dispatch_due
+from .services import after_sync_import, sources_dispatch_due
 from .sync.client import MlflowError, MlflowUnreachable
 from .sync.runner import SourceBusy, sync_run
 from .sync.watermark import LeaseLost, lease_seconds
@@ -46,7 +46,7 @@ def source_sync(self, record_id: int, waits: int = 0) -> str:
     attempt = self.request.retries
     while True:
         try:
-            return sync_run(record_id=record_id, after_import=sentinel_check).status
+            return sync_run(record_id=record_id, after_import=after_sync_import).status
         except SourceBusy:
             record = SyncRecord.objects.get(pk=record_id)
             if record.kind == SyncRecord.Kind.FAST or eager or waits >= BUSY_MAX_WAITS:

@@ -18,6 +18,8 @@ EVENTS = (
     "doc.updated",
     "run.linked",
     "run.unlinked",
+    "gate.passed",
+    "gate.failed",
     "sync.failed",
 )
 TEST_EVENT = "webhook.test"

@@ -48,6 +48,8 @@ ANNOUNCED_EVENTS = {
     "comment.created": "comment.added",
     "sprint.started": "sprint.started",
     "sprint.completed": "sprint.completed",
+    "gate.passed": "gate.passed",
+    "gate.failed": "gate.failed",
 }
 CACHE_TIMEOUT = 300
 DELIVER_TASK = "integrations.tasks.deliver_webhook"  # by name: the tasks module imports this one
@@ -224,7 +226,20 @@ def _sprint_data(project_id: int, state: str, order: str):
     return None if sprint is None else dict(SprintSerializer(sprint).data)
 
 
+def _gate_data(project_id: int, ticket_key: str):
+    """The ticket as the API shows it, with every gate of it and its status now."""
+    from experiments.selectors.gates import gate_statuses_for_tickets
+    from projects.models import Ticket
+
+    ticket_id = Ticket.objects.filter(project_id=project_id, key=ticket_key).values_list("pk", flat=True).first()
+    if ticket_id is None:
+        return None
+    return {"ticket": _ticket_data(project_id, ticket_key), "gates": gate_statuses_for_tickets([ticket_id])[ticket_id]}
+
+
 def _announced_data(project_id: int, kind: str, ticket_key: str | None):
+    if kind.startswith("gate."):
+        return _gate_data(project_id, ticket_key) if ticket_key else None
     if kind == "ticket.deleted":
         return {"key": ticket_key}
     if kind.startswith("ticket."):

@@ -2,7 +2,15 @@
 
 from ..queue import SyncQueueUnavailable  # noqa: F401  (source_sync_request raises it)
 from .closeout import ticket_closeout_snapshot  # noqa: F401
-from .gates import gate_create, gate_delete, gate_parse, ticket_finish_guard  # noqa: F401
+from .gates import (  # noqa: F401
+    after_sync_import,
+    gate_create,
+    gate_delete,
+    gate_parse,
+    gates_recheck,
+    gates_recheck_project,
+    ticket_finish_guard,
+)
 from .links import run_link, run_unlink  # noqa: F401
 from .preferences import run_table_preference_reset, run_table_preference_save  # noqa: F401
 from .sentinel import sentinel_check, sentinel_configure  # noqa: F401

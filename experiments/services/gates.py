@@ -51,6 +51,7 @@ def gate_create(*, ticket: Ticket, user, metric: str, op: str, threshold: float)
         data={"action": "gate_added", "metric": gate.metric, "op": op, "threshold": gate.threshold},
     )
     live.announce(project_id=ticket.project_id, kind="ticket.gates", ticket_key=ticket.key)
+    gates_recheck(ticket_ids=[ticket.pk])
     return gate
 
 
@@ -83,3 +84,45 @@ def ticket_finish_guard(ticket: Ticket, user) -> list[str]:
                 best = f": no finished linked run has {status['metric']} yet"
             reasons.append(f"Metric gate {status['gate']} {verdict}{best}.")
     return reasons
+
+
+GATE_EVENTS = {"pass": "gate.passed", "fail": "gate.failed"}
+
+
+def gates_recheck(*, ticket_ids) -> list[tuple[int, str]]:
+    """Evaluate the gates of these tickets and store each status; a gate that turned pass
+    or fail is announced once ("gate.passed", "gate.failed": webhooks deliver them). Call
+    inside the write that changed the evidence (a link, an unlink, a sync). Three queries
+    whatever the number of gates, plus one update per changed gate."""
+    statuses = gate_statuses_for_tickets(ticket_ids)
+    if not statuses:
+        return []
+    now = {status["id"]: status["status"] for gate_statuses in statuses.values() for status in gate_statuses}
+    changed = []
+    for gate in MetricGate.objects.filter(pk__in=now).values("pk", "last_status", "ticket__key", "ticket__project_id"):
+        status = now[gate["pk"]]
+        if status == gate["last_status"]:
+            continue
+        MetricGate.objects.filter(pk=gate["pk"]).update(last_status=status)
+        changed.append((gate["pk"], status))
+        if status in GATE_EVENTS:
+            live.announce(
+                project_id=gate["ticket__project_id"], kind=GATE_EVENTS[status], ticket_key=gate["ticket__key"]
+            )
+    return changed
+
+
+@transaction.atomic
+def gates_recheck_project(*, project_id: int) -> list[tuple[int, str]]:
+    """Every gate of a project, after a sync changed its runs."""
+    ticket_ids = set(MetricGate.objects.filter(ticket__project_id=project_id).values_list("ticket_id", flat=True))
+    return gates_recheck(ticket_ids=ticket_ids) if ticket_ids else []
+
+
+def after_sync_import(*, source, changed_since) -> None:
+    """What a sync does once its runs are written: the regression sentinel, then the gates
+    (a run tagged for a ticket, or new metrics, may have made one pass or fail)."""
+    from .sentinel import sentinel_check
+
+    sentinel_check(source=source, changed_since=changed_since)
+    gates_recheck_project(project_id=source.project_id)

@@ -8,6 +8,7 @@ from projects.models import Ticket, TicketEvent
 from projects.services import ticket_event_record
 
 from ..models import Run, RunLink
+from .gates import gates_recheck
 
 
 @transaction.atomic
@@ -34,6 +35,7 @@ def run_link(*, run: Run, ticket: Ticket, user) -> RunLink:
         data={"action": "run_linked", "run_id": run.run_id, "name": run.name},
     )
     live.announce(project_id=ticket.project_id, kind="ticket.runs", ticket_key=ticket.key)
+    gates_recheck(ticket_ids=[ticket.pk])
     return link
 
 
@@ -52,3 +54,4 @@ def run_unlink(*, run: Run, ticket: Ticket, user) -> None:
         data={"action": "run_unlinked", "run_id": run.run_id, "name": run.name},
     )
     live.announce(project_id=ticket.project_id, kind="ticket.runs", ticket_key=ticket.key)
+    gates_recheck(ticket_ids=[ticket.pk])

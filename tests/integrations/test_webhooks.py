@@ -338,3 +338,52 @@ def test_a_failed_sync_is_sent(api, cv, admin, receiver, django_capture_on_commi
     assert [request["headers"]["x-aihub-event"] for request in receiver.requests] == ["sync.failed"]
     data = json.loads(receiver.requests[0]["body"])["data"]
     assert data["id"] == record.pk and data["status"] == "error" and data["source"] == source.pk
+
+
+def test_gate_passed_and_failed_are_sent_once_when_the_evidence_changes(
+    api, cv, admin, receiver, django_capture_on_commit_callbacks
+):
+    from experiments import services as run_services
+    from experiments.models import MetricGate
+    from tests.experiments.factories import RunFactory
+    from tests.projects.factories import TicketFactory
+
+    subscribe(api, admin, receiver, events=["gate.passed", "gate.failed"])
+    ticket = TicketFactory(project=cv, reporter=admin)
+    weak = RunFactory(project=cv, metrics={"val_f1": 0.80})
+    strong = RunFactory(project=cv, experiment=weak.experiment, metrics={"val_f1": 0.95})
+    with django_capture_on_commit_callbacks(execute=True):  # no run yet: pending, nothing sent
+        gate = run_services.gate_create(ticket=ticket, user=admin, metric="val_f1", op=">=", threshold=0.9)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_services.run_link(run=weak, ticket=ticket, user=admin)  # fails
+    with django_capture_on_commit_callbacks(execute=True):
+        run_services.run_link(run=strong, ticket=ticket, user=admin)  # passes
+    with django_capture_on_commit_callbacks(execute=True):
+        run_services.gates_recheck_project(project_id=cv.pk)  # nothing changed: nothing sent
+    # A sync rewrites the strong run's metric below the threshold: the gate fails again.
+    type(strong).objects.filter(pk=strong.pk).update(metrics={"val_f1": 0.85})
+    with django_capture_on_commit_callbacks(execute=True):
+        run_services.gates_recheck_project(project_id=cv.pk)
+
+    events = [request["headers"]["x-aihub-event"] for request in receiver.requests]
+    assert events == ["gate.failed", "gate.passed", "gate.failed"]
+    passed = json.loads(receiver.requests[1]["body"])["data"]
+    assert passed["ticket"]["key"] == ticket.key
+    assert [(g["gate"], g["status"], g["best_value"]) for g in passed["gates"]] == [("val_f1 >= 0.9", "pass", 0.95)]
+    assert MetricGate.objects.get(pk=gate.pk).last_status == "fail"
+
+
+def test_a_sync_rechecks_the_projects_gates(cv, admin, django_capture_on_commit_callbacks):
+    """The sync task's after-import step: the sentinel, then every gate of the project."""
+    from experiments import services as run_services
+    from experiments.models import MetricGate, RunLink
+    from tests.experiments.factories import MlflowSourceFactory, RunFactory
+    from tests.projects.factories import TicketFactory
+
+    ticket = TicketFactory(project=cv, reporter=admin)
+    gate = run_services.gate_create(ticket=ticket, user=admin, metric="val_f1", op=">=", threshold=0.9)
+    run = RunFactory(project=cv, metrics={"val_f1": 0.95})
+    RunLink.objects.create(run=run, ticket=ticket, origin=RunLink.Origin.TAG)  # as the sync's tag link does
+    source = MlflowSourceFactory(project=cv)
+    run_services.after_sync_import(source=source, changed_since=run.start_time)
+    assert MetricGate.objects.get(pk=gate.pk).last_status == "pass"
