@@ -44,7 +44,7 @@ from projects.models import (
     WorkflowStatus,
 )
 
-from .format import EVENT_DATA_REFS, FORMAT, FORMAT_VERSION, PROJECT_FIELDS, attachment_member
+from .format import EVENT_DATA_REFS, FORMAT, FORMAT_VERSION, PROJECT_FIELDS, RUN_FIELDS, attachment_member
 
 User = get_user_model()
 
@@ -518,23 +518,6 @@ def _docs(project: Project, user: _Users, attachments: list) -> list[dict]:
         }
         for row in rows
     ]
-
-
-RUN_FIELDS = (
-    "run_id",
-    "name",
-    "user_id",
-    "status",
-    "start_time",
-    "end_time",
-    "artifact_uri",
-    "lifecycle",
-    "deleted",
-    "purged",
-    "params",
-    "tags",
-    "metrics",
-)
 
 
 def _mlflow(project: Project, user: _Users, number_of: dict[int, int]) -> dict:

@@ -124,3 +124,21 @@ def member_read(archive: zipfile.ZipFile, name: str) -> bytes:
             return handle.read(info.file_size + 1)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as error:
         raise ArchiveError(f"{name} cannot be read: {str(error)[:200]}") from error
+
+
+# The run fields an archive carries (a snapshot of each linked run).
+RUN_FIELDS = (
+    "run_id",
+    "name",
+    "user_id",
+    "status",
+    "start_time",
+    "end_time",
+    "artifact_uri",
+    "lifecycle",
+    "deleted",
+    "purged",
+    "params",
+    "tags",
+    "metrics",
+)

@@ -50,7 +50,7 @@ from projects.models import (
 )
 from projects.ticket_links import render_ticket_markdown
 
-from .format import ATTACHMENT_MEMBER, EVENT_DATA_REFS, PROJECT_FIELDS, ArchiveError, member_read
+from .format import ATTACHMENT_MEMBER, EVENT_DATA_REFS, PROJECT_FIELDS, RUN_FIELDS, ArchiveError, member_read
 
 User = get_user_model()
 
@@ -708,21 +708,7 @@ class _Import:
             run = _build(
                 Run,
                 row,
-                [
-                    "run_id",
-                    "name",
-                    "user_id",
-                    "status",
-                    "start_time",
-                    "end_time",
-                    "artifact_uri",
-                    "lifecycle",
-                    "deleted",
-                    "purged",
-                    "params",
-                    "tags",
-                    "metrics",
-                ],
+                list(RUN_FIELDS),
                 where,
                 project=self.project,
                 source=source,
