@@ -120,12 +120,15 @@ class Run(models.Model):
             models.Index(fields=["source", "status"], name="run_source_status"),
             # An experiment's runs table in its default order (selectors.runs_sorted: newest first,
             # runs without a start last), live runs only: the first page reads 50 index entries.
+            # project_id rides along (INCLUDE), so the table's capped count, scoped by project,
+            # is an index-only scan.
             models.Index(
                 models.F("experiment"),
                 models.F("start_time").desc(nulls_last=True),
                 models.F("id"),
-                name="run_experiment_table",
+                name="run_experiment_table_v2",
                 condition=models.Q(deleted=False),
+                include=("project",),
             ),
             # The fast loop's watch list (sync/cycles.py): a source's stored runs still running or
             # deleted, read on every cycle, a few among tens of thousands of finished runs.

@@ -70,6 +70,21 @@ def test_the_default_order_reads_through_the_runs_table_index(experiment):
     assert "run_experiment_table" in plan and "Sort" not in plan, plan
 
 
+def test_the_capped_count_reads_the_runs_table_index_alone(experiment):
+    """The table's "N runs" counts up to 10,001 rows of one project's experiment: an
+    index-only scan (project_id is carried in the index), not a read of every row."""
+    require_postgres()
+    RunFactory.create_batch(3, experiment=experiment)
+    runs = selectors.runs_table(selectors.runs_filtered(project=experiment.source.project, experiment_pk=experiment.pk))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        sql, params = runs.values("id")[: run_views.RUN_COUNT_CAP + 1].query.sql_with_params()
+        cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) counted", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using run_experiment_table" in plan and "Filter: (project_id" in plan, plan
+
+
 def test_the_column_chooser_offers_the_keys_of_the_latest_runs(experiment, monkeypatch):
     monkeypatch.setattr(selectors.runs, "COLUMN_KEYS_SAMPLE", 3)
     now = timezone.now()
