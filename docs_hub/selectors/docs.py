@@ -11,7 +11,7 @@ from ..links import doc_url
 from ..models import Doc, DocAttachment, DocSlugAlias
 
 
-@dataclass
+@dataclass(slots=True)
 class TreeNode:
     id: int
     title: str
