@@ -105,6 +105,7 @@ def experiment_runs(request, key, experiment_pk):
         experiment=experiment,
         # The run page's URL up to the run id, reversed once instead of once a row.
         run_url_prefix=reverse("experiments:run", kwargs={"key": project.key, "run_id": "-"}).removesuffix("-/"),
+        ticket_url_prefix=reverse("projects:ticket", kwargs={"key": project.key, "ticket_key": "-"}).removesuffix("-/"),
         page=page,
         runs=rows,
         filters=filters,
