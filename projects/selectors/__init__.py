@@ -24,7 +24,7 @@ from .lifecycle import (  # noqa: F401
     phase_transitions,
 )
 from .portfolio import DEFAULT_PORTFOLIO_SORT, PORTFOLIO_SORTS, parse_portfolio_sort, portfolio_rows  # noqa: F401
-from .projects import project_list, project_members, project_switcher  # noqa: F401
+from .projects import header_navigation, project_list, project_members, project_switcher  # noqa: F401
 from .risks import (  # noqa: F401
     RISK_SORTS,
     RiskFilters,
