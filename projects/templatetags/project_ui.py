@@ -104,3 +104,32 @@ def backlog_rows(context, rows) -> str:
         )
         html.append("</td>\n          </tr>\n          ")
     return mark_safe("".join(html))  # every value above went through escape()
+
+
+NO_ESTIMATE = "\u2013"  # an en dash, as the planning lists always showed
+
+
+@register.simple_tag
+def plan_rows(rows, *, action: str, button: bool) -> str:
+    """A sprint page's planning list (the sprint's first tickets, `action="remove"`, with
+    their status; or the backlog's top, `action="add"`), built in Python from the view's
+    display values (projects.views.sprints._plan_rows): up to a hundred rows on every sprint
+    page. `button`: the row's Remove or Add button (the user may edit). Every value escaped."""
+    label = "Remove" if action == "remove" else "Add"
+    where = "from" if action == "remove" else "to"
+    html: list[str] = []
+    for row in rows:
+        key, url = escape(row["key"]), escape(row["url"])
+        html.append(f'<li data-key="{key}"><a class="key" href="{url}">{key}</a> {escape(row["title"])}\n        ')
+        if "status_name" in row:
+            finished = " badge-ok" if row["finished"] else ""
+            html.append(f'<span class="badge{finished}">{escape(row["status_name"])}</span>\n        ')
+        estimate = row["estimate"]
+        html.append(f'<span class="pts">{NO_ESTIMATE if estimate is None else escape(estimate)}</span>\n        ')
+        if button:
+            html.append(
+                f'<button class="btn btn-small" type="submit" name="ticket" value="{key}" '
+                f'aria-label="{label} {key} {where} the sprint">{label}</button>'
+            )
+        html.append("\n      </li>\n      ")
+    return mark_safe("".join(html))  # every value above went through escape()
