@@ -122,7 +122,8 @@ def rule_blocked(projects: list[Project], settings: dict[int, HealthSettings]) -
         .values("project_id", "key", "number", "since")
     )
     oldest: dict[int, dict[str, dict]] = defaultdict(dict)
-    for row in (*by_relation, *by_status):
+    # One query for both (a UNION ALL): each side through its own indexes, as before.
+    for row in by_relation.union(by_status, all=True):
         known = oldest[row["project_id"]].get(row["key"])
         if known is None or row["since"] < known["since"]:
             oldest[row["project_id"]][row["key"]] = row
