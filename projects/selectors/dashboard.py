@@ -5,8 +5,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
 from ..models import Priority, Project, Ticket, TicketType, WorkflowStatus
-from .board import active_sprint
-from .sprints import project_velocity, sprint_burndown
+from .sprints import active_sprints, project_velocity, sprint_burndown
 
 
 def _flag(condition: Q) -> ExpressionWrapper:
@@ -60,7 +59,8 @@ def _ticket_figures(project: Project) -> dict:
 
 def project_dashboard(*, project: Project) -> dict:
     figures = _ticket_figures(project)
-    sprint = active_sprint(project=project)
+    # The health's burndown rule reads the same sprint (once, within history_read_once).
+    sprint = next(iter(active_sprints(project_ids=[project.pk])), None)
     return {
         **figures,
         "sprint": sprint,

@@ -8,10 +8,10 @@ import datetime
 from django.utils import timezone
 
 from .. import hooks
-from ..models import Project, Sprint, SprintState
+from ..models import Project, Sprint
 from .forecast import ForecastScope, project_forecast
 from .health import burndown_ideal_today, project_health
-from .sprints import sprint_summaries
+from .sprints import active_sprints, history_read_once, sprint_summaries
 
 
 def sprint_progress(sprint: Sprint | None, *, today: datetime.date | None = None) -> dict | None:
@@ -42,10 +42,12 @@ def sprint_progress(sprint: Sprint | None, *, today: datetime.date | None = None
 
 def dashboard_figures(project: Project, *, scope: ForecastScope | None = None) -> dict:
     """{health, targets, sprint, forecast} for the project (see the module docstring)."""
-    sprint = Sprint.objects.filter(project=project, state=SprintState.ACTIVE).first()
-    return {
-        "health": project_health(project).as_dict(),
-        "targets": hooks.dashboard_targets(project),
-        "sprint": sprint_progress(sprint),
-        "forecast": project_forecast(project, scope=scope),
-    }
+    # The health's burndown rule and the sprint's progress read one sprint and its history, once.
+    with history_read_once():
+        sprint = next(iter(active_sprints(project_ids=[project.pk])), None)
+        return {
+            "health": project_health(project).as_dict(),
+            "targets": hooks.dashboard_targets(project),
+            "sprint": sprint_progress(sprint),
+            "forecast": project_forecast(project, scope=scope),
+        }

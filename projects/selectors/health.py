@@ -23,13 +23,12 @@ from ..models import (
     RelationKind,
     Risk,
     Sprint,
-    SprintState,
     Ticket,
     TicketEvent,
     TicketRelation,
     risk_score_expression,
 )
-from .sprints import sprint_summaries
+from .sprints import active_sprints, sprint_summaries
 
 # How many ticket keys or risk titles a reason names before "and N more".
 NAMED_IN_REASON = 3
@@ -62,9 +61,7 @@ def rule_burndown(projects: list[Project], settings: dict[int, HealthSettings]) 
     """The active sprint's remaining points above the ideal line by more than the
     project's threshold (a share of the committed points): at risk; twice it: off track.
     Three queries for any number of projects."""
-    sprints = list(
-        Sprint.objects.filter(project_id__in=[p.pk for p in projects], state=SprintState.ACTIVE).order_by("id")
-    )
+    sprints = active_sprints(project_ids=[p.pk for p in projects])
     figures = sprint_summaries(sprints=sprints)
     today = timezone.localdate()
     out: dict[int, list[Reason]] = {}

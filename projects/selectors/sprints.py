@@ -124,15 +124,27 @@ _histories: ContextVar[dict | None] = ContextVar("sprint_histories", default=Non
 
 @contextmanager
 def history_read_once() -> Iterator[None]:
-    """Within this block a sprint's history is read once: a page that shows the active
-    sprint's burndown and the project's health (whose burndown rule sums the same sprint)
-    reads its tickets and moves once instead of twice. For one request's reads only: the
-    history read first is the one used."""
+    """Within this block a sprint's history is read once, and so are the projects' active
+    sprints: a page that shows the active sprint's burndown and the project's health (whose
+    burndown rule sums the same sprint) reads the sprint, its tickets and moves once instead
+    of twice. For one request's reads only: what is read first is what is used."""
     token = _histories.set({})
     try:
         yield
     finally:
         _histories.reset(token)
+
+
+def active_sprints(*, project_ids: list[int]) -> list[Sprint]:
+    """The active sprints of these projects (one at most each), by id: one query, none when
+    read already within `history_read_once`."""
+    read, key = _histories.get(), ("active", *sorted(project_ids))
+    if read is not None and key in read:
+        return read[key]
+    sprints = list(Sprint.objects.filter(project_id__in=project_ids, state=SprintState.ACTIVE).order_by("id"))
+    if read is not None:
+        read[key] = sprints
+    return sprints
 
 
 def _history_of(sprints: list[Sprint]):
