@@ -167,7 +167,11 @@ def _read_history(ids: list[int]):
     times = {"created_text": _as_text("created_at"), "finished_text": _as_text("finished_at")}
     # Unordered (no Meta.ordering): SQLite refuses ORDER BY inside a UNION's parts.
     in_sprints = Ticket.objects.filter(sprint_id__in=ids, estimate__gt=0).order_by()
-    moved_out = Ticket.objects.filter(pk__in=moved.values("ticket_id"), estimate__gt=0).order_by()
+    # Tickets moved in or out and no longer in these sprints: the two sides never share a
+    # ticket, so the union keeps every row (UNION ALL) without sorting out duplicates.
+    moved_out = (
+        Ticket.objects.filter(pk__in=moved.values("ticket_id"), estimate__gt=0).exclude(sprint_id__in=ids).order_by()
+    )
     # A union, each side through its index (an OR of the two scans every ticket of the table).
     fields = ("id", "estimate", "sprint_id", "created_text", "finished_text")
     tickets = [
@@ -180,10 +184,10 @@ def _read_history(ids: list[int]):
         }
         for pk, estimate, sprint_id, created, finished in in_sprints.annotate(**times)
         .values_list(*fields)
-        .union(moved_out.annotate(**times).values_list(*fields))
+        .union(moved_out.annotate(**times).values_list(*fields), all=True)
     ]
     moves: dict[int, list[tuple[datetime.datetime, int | None, int | None]]] = defaultdict(list)
-    ever_in = in_sprints.values("id").union(moved_out.values("id"))
+    ever_in = in_sprints.values("id").union(moved_out.values("id"), all=True)
     for event in (
         TicketEvent.objects.filter(field="sprint", ticket_id__in=ever_in)
         .order_by("created_at", "id")
