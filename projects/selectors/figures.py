@@ -17,7 +17,7 @@ from .sprints import active_sprints, history_read_once, sprint_summaries
 def sprint_progress(sprint: Sprint | None, *, today: datetime.date | None = None) -> dict | None:
     """The active sprint's points (`sprint_summaries`: committed, added, removed,
     completed, remaining, scope), where the burndown's ideal line stands today, and the days
-    left. Three queries."""
+    left. One query."""
     if sprint is None:
         return None
     today = today or timezone.localdate()

@@ -60,7 +60,7 @@ def burndown_ideal_today(sprint: Sprint, committed: float, today: datetime.date)
 def rule_burndown(projects: list[Project], settings: dict[int, HealthSettings]) -> dict[int, list[Reason]]:
     """The active sprint's remaining points above the ideal line by more than the
     project's threshold (a share of the committed points): at risk; twice it: off track.
-    Three queries for any number of projects."""
+    Two queries for any number of projects."""
     sprints = active_sprints(project_ids=[p.pk for p in projects])
     figures = sprint_summaries(sprints=sprints)
     today = timezone.localdate()
@@ -90,7 +90,7 @@ def rule_burndown(projects: list[Project], settings: dict[int, HealthSettings]) 
 def rule_blocked(projects: list[Project], settings: dict[int, HealthSettings]) -> dict[int, list[Reason]]:
     """Open tickets blocked for more than the project's number of days: blocked by an open
     ticket ("is blocked by", a `blocks` relation; since the oldest such relation), or sitting
-    in a workflow status whose slug is "blocked" (since they entered it). Two queries."""
+    in a workflow status whose slug is "blocked" (since they entered it). One query."""
     now = timezone.now()
     ids = [p.pk for p in projects]
     shortest = now - datetime.timedelta(days=min((s.blocked_days for s in settings.values()), default=1))

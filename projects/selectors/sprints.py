@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db.models import CharField, Count, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, CharField, Count, IntegerField, JSONField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -149,7 +149,7 @@ def active_sprints(*, project_ids: list[int]) -> list[Sprint]:
 
 def _history_of(sprints: list[Sprint]):
     """Every ticket with points that was ever in one of `sprints`, with its sprint moves in
-    time order (two queries, whatever the number of sprints; none when read already within
+    time order (one query, whatever the number of sprints; none when read already within
     `history_read_once`). Every figure sums points: a ticket without any changes none, so
     it is not read."""
     ids = [s.pk for s in sprints]
@@ -164,7 +164,6 @@ def _history_of(sprints: list[Sprint]):
 
 def _read_history(ids: list[int]):
     moved = TicketEvent.objects.filter(field="sprint").filter(Q(data__old_id__in=ids) | Q(data__new_id__in=ids))
-    times = {"created_text": _as_text("created_at"), "finished_text": _as_text("finished_at")}
     # Unordered (no Meta.ordering): SQLite refuses ORDER BY inside a UNION's parts.
     in_sprints = Ticket.objects.filter(sprint_id__in=ids, estimate__gt=0).order_by()
     # Tickets moved in or out and no longer in these sprints: the two sides never share a
@@ -172,33 +171,57 @@ def _read_history(ids: list[int]):
     moved_out = (
         Ticket.objects.filter(pk__in=moved.values("ticket_id"), estimate__gt=0).exclude(sprint_id__in=ids).order_by()
     )
-    # A union, each side through its index (an OR of the two scans every ticket of the table).
-    fields = ("id", "estimate", "sprint_id", "created_text", "finished_text")
-    tickets = [
-        {
-            "id": pk,
-            "estimate": estimate,
-            "sprint_id": sprint_id,
-            "created_at": _instant(created),
-            "finished_at": _instant(finished),
-        }
-        for pk, estimate, sprint_id, created, finished in in_sprints.annotate(**times)
-        .values_list(*fields)
-        .union(moved_out.annotate(**times).values_list(*fields), all=True)
-    ]
-    moves: dict[int, list[tuple[datetime.datetime, int | None, int | None]]] = defaultdict(list)
     ever_in = in_sprints.values("id").union(moved_out.values("id"), all=True)
-    for event in (
+    # One query: the tickets (a union, each side through its index: an OR of the two scans
+    # every ticket of the table) and, in the same result, their sprint moves. Ticket rows
+    # have no event id, move rows no points (typed NULLs: a UNION does not guess them).
+    fields = ("id", "estimate", "sprint_id", "created_text", "finished_text", "event_id", "event_data")
+    ticket_rows = {
+        "created_text": _as_text("created_at"),
+        "finished_text": _as_text("finished_at"),
+        "event_id": _null(BigIntegerField()),
+        "event_data": _null(JSONField()),
+    }
+    move_rows = (
         TicketEvent.objects.filter(field="sprint", ticket_id__in=ever_in)
-        .order_by("created_at", "id")
-        .values("ticket_id", "data", created_text=_as_text("created_at"))
-    ):
-        moves[event["ticket_id"]].append(
-            (_instant(event["created_text"]), event["data"].get("old_id"), event["data"].get("new_id"))
+        .order_by()
+        .annotate(
+            no_estimate=_null(IntegerField()),
+            no_sprint=_null(BigIntegerField()),
+            created_text=_as_text("created_at"),
+            no_finish=_null(CharField()),
         )
+        .values_list("ticket_id", "no_estimate", "no_sprint", "created_text", "no_finish", "id", "data")
+    )
+    rows = (
+        in_sprints.annotate(**ticket_rows)
+        .values_list(*fields)
+        .union(moved_out.annotate(**ticket_rows).values_list(*fields), move_rows, all=True)
+    )
+    tickets, events = [], []
+    for pk, estimate, sprint_id, created, finished, event_id, data in rows:
+        if event_id is None:
+            tickets.append(
+                {
+                    "id": pk,
+                    "estimate": estimate,
+                    "sprint_id": sprint_id,
+                    "created_at": _instant(created),
+                    "finished_at": _instant(finished),
+                }
+            )
+        else:
+            events.append((_instant(created), event_id, pk, data))
+    moves: dict[int, list[tuple[datetime.datetime, int | None, int | None]]] = defaultdict(list)
+    for moment, _event_id, ticket_id, data in sorted(events, key=lambda event: event[:2]):  # by time, then id
+        moves[ticket_id].append((moment, data.get("old_id"), data.get("new_id")))
     for ticket in tickets:
         ticket["move_times"] = [move[0] for move in moves[ticket["id"]]]
     return tickets, moves
+
+
+def _null(field) -> Cast:
+    return Cast(Value(None), output_field=field)
 
 
 def _as_text(field: str) -> Cast:
@@ -271,7 +294,7 @@ def sprint_summaries(*, sprints: list[Sprint]) -> dict[int, dict]:
     """{sprint id: figures} for each sprint, the numbers every sprint page shows: points
     `committed` at the start, `added` and `removed` while it ran, `completed` in it, and
     `carried_over` at completion (or still `remaining` while it runs); `scope` is committed
-    + added - removed. A planned sprint commits what it holds now. Three queries for any
+    + added - removed. A planned sprint commits what it holds now. One query for any
     number of sprints; the burndown and the velocity chart read the same figures."""
     if not sprints:
         return {}
@@ -286,7 +309,7 @@ def sprint_burndown(*, sprint: Sprint) -> dict:
     its end date, from the tickets' history (sprint moves) and when they finished, plus
     the ideal straight line from the points committed at the start to zero on the last
     day. Days after today (or after the sprint completed) have no actual value yet.
-    Three queries."""
+    One query."""
     first_day = sprint.start_date
     if sprint.started_at is not None:
         first_day = timezone.localtime(sprint.started_at).date()
@@ -312,7 +335,7 @@ def sprint_burndown(*, sprint: Sprint) -> dict:
 def project_velocity(*, project: Project, limit: int = 8) -> list[dict]:
     """Completed sprints, oldest first, with their figures from `sprint_summaries`:
     `committed_points` at the start, `completed_points`, points added, removed and
-    carried over. Four queries."""
+    carried over. Two queries."""
     sprints = list(
         Sprint.objects.filter(project=project, state=SprintState.COMPLETED).order_by("-completed_at", "-id")[:limit]
     )

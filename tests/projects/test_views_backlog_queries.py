@@ -88,7 +88,7 @@ def test_sprint_page_query_count_is_constant(client, django_assert_max_num_queri
 
     services.sprint_start(sprint=sprint)
     client.force_login(pm)
-    with django_assert_max_num_queries(10):  # 13, then 11 (unused forms, Start check), then one header query
+    with django_assert_max_num_queries(9):  # 13; 11 (unused forms, Start check); header; sprint history
         response = client.get(f"/projects/SP/sprints/{sprint.pk}/")
     assert response.status_code == 200
     with django_assert_max_num_queries(12):

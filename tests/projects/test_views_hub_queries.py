@@ -14,7 +14,7 @@ from tests.projects.factories import MembershipFactory, ProjectFactory, seed_boa
 pytestmark = pytest.mark.django_db
 
 HUB_PAGES = [
-    ("projects:hub", {}, 13),  # 7, plus the health badge (six bulk rules; issue 13, item 2); 1 for the header
+    ("projects:hub", {}, 12),  # 7, plus the health badge (six bulk rules; issue 13, item 2); 1 for the header
     ("projects:board_summary", {}, 8),
     ("projects:dashboard", {"HTTP_HX_REQUEST": "true"}, 14),
     ("experiments:hub_section", {}, 8),

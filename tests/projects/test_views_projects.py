@@ -148,5 +148,5 @@ def test_project_list_and_hub_cost_constant_queries(client, django_assert_max_nu
     with django_assert_max_num_queries(6):
         assert client.get(reverse("projects:list")).status_code == 200
     # The hub's own budget (with its health badge and lifecycle) is in test_views_hub_queries.py.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12):
         assert client.get(reverse("projects:hub", args=[projects[0].key])).status_code == 200
