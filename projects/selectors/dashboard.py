@@ -5,7 +5,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
 from ..models import Priority, Project, Ticket, TicketType, WorkflowStatus
-from .sprints import active_sprints, project_velocity, sprint_burndown
+from .sprints import active_and_recent_sprints, sprint_burndown, velocity_of
 
 
 def _flag(condition: Q) -> ExpressionWrapper:
@@ -59,11 +59,12 @@ def _ticket_figures(project: Project) -> dict:
 
 def project_dashboard(*, project: Project) -> dict:
     figures = _ticket_figures(project)
-    # The health's burndown rule reads the same sprint (once, within history_read_once).
-    sprint = next(iter(active_sprints(project_ids=[project.pk])), None)
+    # One query for both; the health's burndown rule reads the same active sprint (once,
+    # within history_read_once).
+    sprint, completed = active_and_recent_sprints(project=project)
     return {
         **figures,
         "sprint": sprint,
         "burndown": sprint_burndown(sprint=sprint) if sprint else None,
-        "velocity": project_velocity(project=project),
+        "velocity": velocity_of(completed),
     }

@@ -332,7 +332,10 @@ def sprint_burndown(*, sprint: Sprint) -> dict:
     return {"days": days, "ideal": ideal, "committed_points": committed, "summary": summary}
 
 
-def project_velocity(*, project: Project, limit: int = 8) -> list[dict]:
+VELOCITY_SPRINTS = 8  # the velocity chart's completed sprints
+
+
+def project_velocity(*, project: Project, limit: int = VELOCITY_SPRINTS) -> list[dict]:
     """Completed sprints, oldest first, with their figures from `sprint_summaries`:
     `committed_points` at the start, `completed_points`, points added, removed and
     carried over. Two queries."""
@@ -340,6 +343,11 @@ def project_velocity(*, project: Project, limit: int = 8) -> list[dict]:
         Sprint.objects.filter(project=project, state=SprintState.COMPLETED).order_by("-completed_at", "-id")[:limit]
     )
     sprints.reverse()
+    return velocity_of(sprints)
+
+
+def velocity_of(sprints: list[Sprint]) -> list[dict]:
+    """The velocity chart's rows for these completed sprints (oldest first): one query."""
     figures = sprint_summaries(sprints=sprints)
     return [
         {
@@ -353,6 +361,32 @@ def project_velocity(*, project: Project, limit: int = 8) -> list[dict]:
         }
         for s in sprints
     ]
+
+
+def active_and_recent_sprints(*, project: Project, limit: int = VELOCITY_SPRINTS) -> tuple[Sprint | None, list[Sprint]]:
+    """The project's active sprint and its last `limit` completed ones, oldest first (what
+    `project_velocity` charts), in one query; within `history_read_once` the active sprint
+    is kept for `active_sprints`."""
+    recent = (
+        Sprint.objects.filter(project=project, state=SprintState.COMPLETED)
+        .order_by("-completed_at", "-id")
+        .values("pk")[:limit]
+    )
+    rows = list(Sprint.objects.filter(Q(project=project, state=SprintState.ACTIVE) | Q(pk__in=recent)).order_by("id"))
+    active = next((s for s in rows if s.state == SprintState.ACTIVE), None)
+    read = _histories.get()
+    if read is not None:
+        read[("active", project.pk)] = [active] if active else []
+    # Oldest first: the reverse of completed_at DESC (NULLs first, as PostgreSQL sorts them), id DESC.
+    completed = sorted(
+        (s for s in rows if s.state == SprintState.COMPLETED),
+        key=lambda s: (
+            s.completed_at is None,
+            s.completed_at or datetime.datetime.min.replace(tzinfo=datetime.UTC),
+            s.pk,
+        ),
+    )
+    return active, completed
 
 
 def planning_sprints(*, project: Project) -> list[Sprint]:

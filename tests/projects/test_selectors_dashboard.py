@@ -80,3 +80,36 @@ def test_the_figures_match_the_filtered_aggregate():
         "urgent": 0,
         "open_points": None,
     }
+
+
+def test_the_active_and_recent_sprints_in_one_query_are_the_velocitys(django_assert_num_queries):
+    from projects.models import Sprint, SprintState
+    from projects.selectors.sprints import (
+        active_and_recent_sprints,
+        active_sprints,
+        history_read_once,
+        project_velocity,
+        velocity_of,
+    )
+    from tests.projects.factories import SprintFactory
+
+    project = ProjectFactory()
+    assert active_and_recent_sprints(project=project) == (None, [])
+    now = timezone.now()
+    done = [SprintFactory(project=project, name=f"Done {i}", state=SprintState.COMPLETED) for i in range(11)]
+    # Same completion time for some, none for two (imported): the order PostgreSQL gives them.
+    for i, sprint in enumerate(done):
+        at = None if i in (2, 7) else now - datetime.timedelta(days=(i % 4))
+        Sprint.objects.filter(pk=sprint.pk).update(completed_at=at)
+    SprintFactory(project=project, name="Planned")
+    active = SprintFactory(project=project, name="Now", state=SprintState.ACTIVE)
+    SprintFactory(project=ProjectFactory(), name="Elsewhere", state=SprintState.COMPLETED)
+    with django_assert_num_queries(1):
+        found, completed = active_and_recent_sprints(project=project)
+    assert found == active
+    assert velocity_of(completed) == project_velocity(project=project)
+    assert [s.pk for s in completed] == [row["id"] for row in project_velocity(project=project)]
+    with history_read_once():
+        active_and_recent_sprints(project=project)
+        with django_assert_num_queries(0):  # the health's burndown rule reads it again
+            assert active_sprints(project_ids=[project.pk]) == [active]

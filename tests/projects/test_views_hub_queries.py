@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 HUB_PAGES = [
     ("projects:hub", {}, 12),  # 7, plus the health badge (six bulk rules; issue 13, item 2); 1 for the header
     ("projects:board_summary", {}, 8),
-    ("projects:dashboard", {"HTTP_HX_REQUEST": "true"}, 14),
+    ("projects:dashboard", {"HTTP_HX_REQUEST": "true"}, 7),
     ("experiments:hub_section", {}, 8),
     ("experiments:targets_section", {}, 5),
     ("docs_hub:hub_section", {}, 8),
