@@ -93,7 +93,11 @@ def test_ticket_page_loads_the_panel_and_links_a_run_with_htmx(workspace, live_s
     page.goto(f"{live_server.url}{url}")
     panel = page.locator(f"#experiments-panel-{ticket.key}")
     expect(panel.locator(".gate-pending")).to_contain_text("val_f1 >= 0.9")
+    # The panel's own htmx loads settle first: one still in flight could swap the panel again
+    # and drop what was typed (a rare timeout on the Link button in CI).
+    page.wait_for_load_state("networkidle")
     panel.get_by_label("Find a run to link").fill("effnet")
+    panel.get_by_role("button", name="Search").click()
     panel.get_by_role("button", name="Link").click()
     expect(panel.locator(f"#linked-runs-{ticket.key}")).to_contain_text("effnet-b0")
     expect(panel.locator(".gate-pass")).to_contain_text("best 0.91 in effnet-b0")
