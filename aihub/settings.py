@@ -266,6 +266,12 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 AIHUB_SYNC_LEASE_SECONDS = int(os.environ.get("AIHUB_SYNC_LEASE_SECONDS", "30"))
 # Runs read per `runs/search` page (MLflow's maximum is 1000).
 AIHUB_SYNC_PAGE_SIZE = int(os.environ.get("AIHUB_SYNC_PAGE_SIZE", "1000"))
+# A project's health and dashboard figures (hub, dashboard, portfolio) are kept in the cache
+# for this many seconds under the project's live revision: an announced change shows on the
+# next view, what nobody announces (a sync's end, a ticket passing its blocked days) within
+# this time. 0: computed on every view (the tests' default: their factories write without
+# announcing; the tests of the cache turn it on).
+AIHUB_FIGURES_CACHE_SECONDS = int(os.environ.get("AIHUB_FIGURES_CACHE_SECONDS", "0" if TESTING else "30"))
 # Key for credentials stored with MLflow sources; derived from SECRET_KEY unless given.
 AIHUB_ENCRYPTION_KEY = os.environ.get("AIHUB_ENCRYPTION_KEY", "")
 # Outbound requests (MLflow sources, webhooks; aihub/outbound.py) never reach loopback, private,

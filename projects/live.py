@@ -8,9 +8,11 @@ pages say "live updates paused" and refetch once it is back; writes go on regard
 What changed (`kind`, and the ticket's key) is counted and logged for operators, not sent
 to pages."""
 
+import contextlib
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
@@ -91,3 +93,50 @@ def announce(
     without asking Redis again."""
     transaction.on_commit(lambda: _announced(project_id, kind, ticket_key, then))
     hooks.changed(project_id=project_id, kind=kind, ticket_key=ticket_key)
+
+
+# --- Figures kept until the project's next change ------------------------------------------
+
+
+def kept_until_changed(
+    name: str,
+    project_ids: list[int],
+    compute: Callable[[list[int]], dict[int, object]],
+    *,
+    stamps: dict[int, object] | None = None,
+    seconds: int | None = None,
+) -> dict[int, object]:
+    """{project id: value} where `compute(ids)` gives {id: value} for the ids it is asked
+    about; each value is kept in the cache under the project's revision (and its `stamp`:
+    what else it was computed from, as the thresholds or the day) for at most `seconds`
+    (AIHUB_FIGURES_CACHE_SECONDS). An announced change moves the revision after its commit,
+    and the revision is read before `compute` runs, so a value computed from older data is
+    never kept under a newer revision. What changes unannounced (the clock, a sync's end)
+    shows within `seconds`. One cache round trip to read, one to keep what was computed;
+    while the cache is down everything is computed and nothing kept."""
+    stamps = stamps or {}
+    seconds = settings.AIHUB_FIGURES_CACHE_SECONDS if seconds is None else seconds
+    if seconds <= 0:
+        return compute(list(project_ids))
+    value_key = lambda project_id: f"kept:{name}:{project_id}"  # noqa: E731
+    try:
+        found = guarded(cache.get_many, [k for pk in project_ids for k in (revision_key(pk), value_key(pk))])
+    except CacheUnavailable:
+        return compute(list(project_ids))
+    known, revisions = {}, {}
+    for project_id in project_ids:
+        revisions[project_id] = found.get(revision_key(project_id), 0)
+        entry = found.get(value_key(project_id))
+        if entry and entry[0] == revisions[project_id] and entry[1] == stamps.get(project_id):
+            known[project_id] = entry[2]
+    missing = [project_id for project_id in project_ids if project_id not in known]
+    if missing:
+        computed = compute(missing)
+        with contextlib.suppress(CacheUnavailable):  # computed again next time
+            guarded(
+                cache.set_many,
+                {value_key(pk): (revisions[pk], stamps.get(pk), value) for pk, value in computed.items()},
+                timeout=seconds,
+            )
+        known.update(computed)
+    return known

@@ -4,6 +4,7 @@ work stands. A fixed number of queries whatever the number of tickets."""
 from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
+from .. import live
 from ..models import Priority, Project, Ticket, TicketType, WorkflowStatus
 from .sprints import active_and_recent_sprints, sprint_burndown, velocity_of
 
@@ -58,6 +59,17 @@ def _ticket_figures(project: Project) -> dict:
 
 
 def project_dashboard(*, project: Project) -> dict:
+    """The dashboard's figures, kept until the project's next change (or for
+    AIHUB_FIGURES_CACHE_SECONDS, and within the day: what is overdue moves at midnight)."""
+    return live.kept_until_changed(
+        "dashboard",
+        [project.pk],
+        lambda ids: {project.pk: _dashboard_figures(project)},
+        stamps={project.pk: timezone.localdate()},
+    )[project.pk]
+
+
+def _dashboard_figures(project: Project) -> dict:
     figures = _ticket_figures(project)
     # One query for both; the health's burndown rule reads the same active sprint (once,
     # within history_read_once).

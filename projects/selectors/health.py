@@ -6,6 +6,7 @@ here read what `projects` holds (the active sprint's burndown, blocked tickets, 
 risks); other apps add theirs through `hooks.register_health_rule` (experiments: failing
 gates in the active sprint, targets not met near their deadline, the MLflow sync)."""
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
@@ -14,7 +15,7 @@ from django.db.models import F, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .. import hooks
+from .. import hooks, live
 from ..health import AT_RISK, OFF_TRACK, Health, HealthSettings, Reason
 from ..models import (
     ACTIVE_RISK_STATUSES,
@@ -175,19 +176,34 @@ def rule_high_risks(projects: list[Project], settings: dict[int, HealthSettings]
 PROJECT_RULES = (rule_burndown, rule_blocked, rule_high_risks)
 
 
-def projects_health(projects: Iterable[Project]) -> dict[int, Health]:
-    """{project id: Health} for these projects: every rule once for all of them, so the
-    number of queries does not grow with the number of projects (or of their tickets)."""
-    projects = list(projects)
-    if not projects:
-        return {}
-    settings = {p.pk: HealthSettings.of(p) for p in projects}
+def _evaluate(projects: list[Project], settings: dict[int, HealthSettings]) -> dict[int, Health]:
     reasons: dict[int, list[Reason]] = {p.pk: [] for p in projects}
     for rule in (*PROJECT_RULES, *hooks.health_rules):
         for project_id, found in rule(projects, settings).items():
             if project_id in reasons:
                 reasons[project_id].extend(found)
     return {project_id: Health(found) for project_id, found in reasons.items()}
+
+
+def projects_health(projects: Iterable[Project]) -> dict[int, Health]:
+    """{project id: Health} for these projects: every rule once for all of them, so the
+    number of queries does not grow with the number of projects (or of their tickets).
+
+    Kept until the project's next announced change or for AIHUB_FIGURES_CACHE_SECONDS
+    (`live.kept_until_changed`), and while its thresholds stay the same: a change shows on
+    the next view; what moves with the clock alone (days blocked, a sync growing stale) or is
+    not announced (a sync's end) within that many seconds."""
+    projects = list(projects)
+    if not projects:
+        return {}
+    settings = {p.pk: HealthSettings.of(p) for p in projects}
+    by_id = {p.pk: p for p in projects}
+    return live.kept_until_changed(
+        "health",
+        list(by_id),
+        lambda ids: _evaluate([by_id[pk] for pk in ids], settings),
+        stamps={pk: dataclasses.astuple(found) for pk, found in settings.items()},
+    )
 
 
 def project_health(project: Project) -> Health:

@@ -45,6 +45,7 @@ def test_in_process_without_redis_everything_answers_and_comes_back(
     settings.REDIS_URL = private_redis.url()
     settings.CACHES = redis_cache_settings(private_redis, "down")
     settings.AIHUB_LOGIN_FAILURES_PER_USERNAME = 3
+    settings.AIHUB_FIGURES_CACHE_SECONDS = 30  # health and dashboard figures kept in Redis
     membership = MembershipFactory(role=Role.ADMIN)
     project, user = membership.project, membership.user
     token_client = api.as_user(user)
@@ -61,6 +62,8 @@ def test_in_process_without_redis_everything_answers_and_comes_back(
         )
     assert created.status_code == 201, created.content
     assert client.get(reverse("projects:board", args=[project.key])).status_code == 200
+    for page in ("projects:hub", "projects:dashboard"):  # figures computed, not kept
+        assert client.get(reverse(page, args=[project.key])).status_code == 200, page
     ticket_page = client.get(reverse("projects:ticket", args=[project.key, created.json()["key"]]))
     assert ticket_page.status_code == 200 and "Written while Redis is down" in ticket_page.content.decode()
     poll = client.get(live_url)
@@ -82,6 +85,8 @@ def test_in_process_without_redis_everything_answers_and_comes_back(
     with django_capture_on_commit_callbacks(execute=True):
         token_client.post(f"/api/v1/projects/{project.key}/tickets/", {"title": "After the restart"})
     assert client.get(live_url, HTTP_IF_NONE_MATCH=etag).status_code == 200  # the change is announced
+    assert client.get(reverse("projects:hub", args=[project.key])).status_code == 200
+    assert any(b"kept:health" in key for key in private_redis.client().keys("*"))  # kept in Redis again
     token_client.get("/api/v1/projects/")
     assert any(b"ratelimit:user" in key for key in private_redis.client().keys("*"))  # counted in Redis again
 
