@@ -54,6 +54,7 @@ from .tickets import (  # noqa: F401
     TICKET_ORDERINGS,
     TicketFilters,
     backlinks_by_ticket,
+    backlog_choices,
     backlog_tickets,
     epic_progress,
     notifications_for,

@@ -99,7 +99,7 @@ def backlog(request, key):
     }
     if wants_partial(request) and request.GET.get("page"):  # the next rows, for the "load more" row
         return render(request, "projects/backlog.html#rows", context)
-    choices = selectors.ticket_choices(project=project)
+    choices = selectors.backlog_choices(project=project)
     context |= {
         "choices": choices,
         "types": TicketType.choices,
