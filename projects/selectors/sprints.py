@@ -11,6 +11,7 @@ from django.db.models import BigIntegerField, CharField, Count, IntegerField, JS
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from .. import live
 from ..models import Project, Sprint, SprintState, Ticket, TicketEvent
 from .tickets import TicketFilters, backlog_tickets
 
@@ -307,6 +308,25 @@ def sprint_summaries(*, sprints: list[Sprint]) -> dict[int, dict]:
 
 
 def sprint_burndown(*, sprint: Sprint) -> dict:
+    """`burndown_of(sprint)`, kept until the project's next change (`live.kept_until_changed`)
+    and within the day, for the sprint as it is now (its dates, state, start and completion)."""
+    stamp = (
+        timezone.localdate(),
+        sprint.state,
+        sprint.started_at,
+        sprint.completed_at,
+        sprint.start_date,
+        sprint.end_date,
+    )
+    return live.kept_until_changed(
+        f"burndown:{sprint.pk}",
+        [sprint.project_id],
+        lambda ids: {sprint.project_id: burndown_of(sprint)},
+        stamps={sprint.project_id: stamp},
+    )[sprint.project_id]
+
+
+def burndown_of(sprint: Sprint) -> dict:
     """Remaining story points at the end of each day from the day the sprint actually
     started (its `started_at`, even when that is before or after the planned start date) to
     its end date, from the tickets' history (sprint moves) and when they finished, plus

@@ -3,6 +3,7 @@ announced change (issue 12, target 6): a change made through the services shows 
 view, the thresholds apply at once, and what nobody announces shows once the kept value
 expires (AIHUB_FIGURES_CACHE_SECONDS). The rest of the suite runs with the cache off."""
 
+import datetime
 import re
 import time
 
@@ -129,3 +130,26 @@ def test_the_hub_and_dashboard_read_no_figures_while_kept(
         assert len(captured) > counts[("projects:hub", size)]  # the change: computed again
     assert counts[("projects:hub", 1)] == counts[("projects:hub", 30)]
     assert counts[("projects:dashboard", 1)] == counts[("projects:dashboard", 30)]
+
+
+def test_the_sprint_burndown_follows_a_finished_ticket(kept, admin_client, django_capture_on_commit_callbacks):
+    project, user = admin_client.project, admin_client.user
+    with django_capture_on_commit_callbacks(execute=True):
+        sprint = services.sprint_create(
+            project=project,
+            name="S1",
+            start_date=datetime.date.today(),
+            end_date=datetime.date.today() + datetime.timedelta(days=13),
+        )
+        ticket = services.ticket_create(project=project, reporter=user, title="Train", estimate=5, sprint=sprint)
+        services.sprint_start(sprint=sprint, user=user)
+    url = reverse("projects:sprint", args=[project.key, sprint.pk])
+
+    def completed() -> str:
+        page = admin_client.get(url).content.decode()
+        return re.search(r"<dt>Completed</dt><dd>(\d+)</dd>", page).group(1)
+
+    assert completed() == "0"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_update(ticket=ticket, user=user, status="done")
+    assert completed() == "5"
