@@ -9,6 +9,7 @@ from django.db.models import Count, F, FloatField, Max, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
+from projects import live
 from projects.access import scope
 from projects.models import Project, Ticket
 
@@ -140,7 +141,21 @@ def run_table_columns(runs: list[Run], *, preference: RunTablePreference | None)
 
 def experiment_column_keys(*, experiment: Experiment, extra: dict | None = None) -> dict:
     """Every metric and param key of the experiment's latest runs (what the column chooser
-    offers), plus the keys already chosen. One query, at most COLUMN_KEYS_SAMPLE runs read."""
+    offers), plus the keys already chosen. One query, at most COLUMN_KEYS_SAMPLE runs read;
+    none while kept (until the project's next change: a sync that wrote runs announces it)."""
+    project_id = experiment.source.project_id
+    metric_keys, param_keys = live.kept_until_changed(
+        f"run-columns:{experiment.pk}", [project_id], lambda ids: {project_id: _sampled_keys(experiment)}
+    )[project_id]
+    metric_keys, param_keys = set(metric_keys), set(param_keys)
+    for key in (extra or {}).get("metrics", []):
+        metric_keys.add(key)
+    for key in (extra or {}).get("params", []):
+        param_keys.add(key)
+    return {"metrics": sorted(metric_keys), "params": sorted(param_keys)}
+
+
+def _sampled_keys(experiment: Experiment) -> tuple[set, set]:
     metric_keys, param_keys = set(), set()
     sample = Run.objects.filter(experiment=experiment).order_by("-start_time", "-id")[:COLUMN_KEYS_SAMPLE]
     if connection.vendor == "postgresql":
@@ -159,11 +174,7 @@ def experiment_column_keys(*, experiment: Experiment, extra: dict | None = None)
         for metrics, params in sample.values_list("metrics", "params"):
             metric_keys.update(metrics or {})
             param_keys.update(params or {})
-    for key in (extra or {}).get("metrics", []):
-        metric_keys.add(key)
-    for key in (extra or {}).get("params", []):
-        param_keys.add(key)
-    return {"metrics": sorted(metric_keys), "params": sorted(param_keys)}
+    return metric_keys, param_keys
 
 
 def run_for_user(*, user, run_id: str) -> Run | None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from aihub.htmx import wants_partial
 from aihub.pagination import CappedPaginator
+from projects import live
 from projects.access import Action, can, project_for
 from projects.models import Ticket
 
@@ -90,7 +91,13 @@ def experiment_runs(request, key, experiment_pk):
     except ValidationError as error:  # the filter language refused `q`: say why, show no runs
         filter_error = " ".join(error.messages)
         runs = selectors.run_queryset(project=project).none()
-    page = CappedPaginator(selectors.runs_table(runs), PAGE_SIZE, cap=RUN_COUNT_CAP).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(selectors.runs_table(runs), PAGE_SIZE, cap=RUN_COUNT_CAP)
+    if not (filters["status"] or filters["ticket"] or filters["q"] or request.GET.get("deleted") == "1"):
+        # The whole table's (capped) count changes only with a sync or a purge, which announce.
+        paginator.count = live.kept_until_changed(
+            f"runs-count:{experiment.pk}", [project.pk], lambda ids: {project.pk: paginator.count}
+        )[project.pk]
+    page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     tickets = selectors.run_tickets(rows)
     for run in rows:
@@ -125,7 +132,9 @@ def experiment_runs(request, key, experiment_pk):
 def experiment_columns(request, key, experiment_pk):
     """Save (or reset) the runs table columns the user chose for this project."""
     project = project_for(request.user, key)
-    experiment = get_object_or_404(Experiment, pk=experiment_pk, source__project=project)
+    experiment = get_object_or_404(
+        Experiment.objects.select_related("source"), pk=experiment_pk, source__project=project
+    )
     if request.POST.get("reset"):
         services.run_table_preference_reset(user=request.user, project=project)
         messages.success(request, "Showing the default columns.")
