@@ -210,12 +210,12 @@ def _read_history(ids: list[int]):
                     "id": pk,
                     "estimate": estimate,
                     "sprint_id": sprint_id,
-                    "created_at": _instant(created),
-                    "finished_at": _instant(finished),
+                    "created_at": timestamp_from_text(created),
+                    "finished_at": timestamp_from_text(finished),
                 }
             )
         else:
-            events.append((_instant(created), event_id, pk, data))
+            events.append((timestamp_from_text(created), event_id, pk, data))
     moves: dict[int, list[tuple[datetime.datetime, int | None, int | None]]] = defaultdict(list)
     for moment, _event_id, ticket_id, data in sorted(events, key=lambda event: event[:2]):  # by time, then id
         moves[ticket_id].append((moment, data.get("old_id"), data.get("new_id")))
@@ -229,13 +229,13 @@ def _null(field) -> Cast:
 
 
 def _as_text(field: str) -> Cast:
-    """A timestamp column read as its text, for `_instant`: a sprint's history reads two
+    """A timestamp column read as its text, for `timestamp_from_text`: a sprint's history reads two
     of them for each of its (up to thousands of) tickets, and the database driver's
     timestamp loader that Django installs parses each in Python, several times slower."""
     return Cast(field, output_field=CharField())
 
 
-def _instant(text: str | None) -> datetime.datetime | None:
+def timestamp_from_text(text: str | None) -> datetime.datetime | None:
     """The aware datetime of a timestamp read by `_as_text`: PostgreSQL's ISO text with its
     offset ("2026-05-04 09:30:00.25+00"), or SQLite's UTC text without one."""
     if text is None:
