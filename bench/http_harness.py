@@ -54,8 +54,8 @@ def free_port() -> int:
 class Gunicorn:
     """gunicorn serving aihub.wsgi on 127.0.0.1:<free port>; stopped by its own pid."""
 
-    def __init__(self, *, workers: int = 2, threads: int = 1, log: Path | None = None, env: dict | None = None):
-        self.workers, self.threads, self.extra_env = workers, threads, env or {}
+    def __init__(self, *, workers: int = 2, threads: int = 1, log: Path | None = None):
+        self.workers, self.threads = workers, threads
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log or Path(tempfile.gettempdir()) / f"aihub-bench-gunicorn-{self.port}.log"
@@ -67,11 +67,7 @@ class Gunicorn:
         return f"gunicorn {self.workers} workers ({kind}) on {self.url}, DEBUG=false"
 
     def __enter__(self) -> "Gunicorn":
-        env = {
-            **os.environ,
-            **self.extra_env,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        }
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         env.pop("DJANGO_SETTINGS_MODULE", None)
         if not getattr(Gunicorn, "_collected", False):  # once a run, as the image's build does
             Gunicorn._collected = True

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 
 PROJECT_KEY_PATTERN = r"[A-Z][A-Z0-9]{1,9}"
 project_key_validator = RegexValidator(
@@ -312,7 +313,15 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_event_timeline")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="ticket_event_timeline"),
+            # A sprint's history (selectors/sprints.py) finds the tickets moved in or out of
+            # it by the sprint ids in the move's data, then their moves: through these, not
+            # a scan of every project's history.
+            models.Index(KeyTransform("old_id", "data"), condition=Q(field="sprint"), name="ticket_event_sprint_old"),
+            models.Index(KeyTransform("new_id", "data"), condition=Q(field="sprint"), name="ticket_event_sprint_new"),
+            models.Index(fields=["ticket"], condition=Q(field="sprint"), name="ticket_event_sprint_moves"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.field}"
