@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db.models import BigIntegerField, CharField, Count, IntegerField, JSONField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import BigIntegerField, CharField, Count, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
 from .. import live
@@ -178,13 +179,15 @@ def _read_history(ids: list[int]):
     ever_in = in_sprints.values("id").union(moved_out.values("id"), all=True)
     # One query: the tickets (a union, each side through its index: an OR of the two scans
     # every ticket of the table) and, in the same result, their sprint moves. Ticket rows
-    # have no event id, move rows no points (typed NULLs: a UNION does not guess them).
-    fields = ("id", "estimate", "sprint_id", "created_text", "finished_text", "event_id", "event_data")
+    # have no event id, move rows no points (typed NULLs: a UNION does not guess them). A
+    # move's sprints are read from its data as two numbers, not as JSON to decode.
+    fields = ("id", "estimate", "sprint_id", "created_text", "finished_text", "event_id", "old_id", "new_id")
     ticket_rows = {
         "created_text": _as_text("created_at"),
         "finished_text": _as_text("finished_at"),
         "event_id": _null(BigIntegerField()),
-        "event_data": _null(JSONField()),
+        "old_id": _null(BigIntegerField()),
+        "new_id": _null(BigIntegerField()),
     }
     move_rows = (
         TicketEvent.objects.filter(field="sprint", ticket_id__in=ever_in)
@@ -194,8 +197,12 @@ def _read_history(ids: list[int]):
             no_sprint=_null(BigIntegerField()),
             created_text=_as_text("created_at"),
             no_finish=_null(CharField()),
+            old_sprint=_sprint_of_move("old_id"),
+            new_sprint=_sprint_of_move("new_id"),
         )
-        .values_list("ticket_id", "no_estimate", "no_sprint", "created_text", "no_finish", "id", "data")
+        .values_list(
+            "ticket_id", "no_estimate", "no_sprint", "created_text", "no_finish", "id", "old_sprint", "new_sprint"
+        )
     )
     rows = (
         in_sprints.annotate(**ticket_rows)
@@ -203,7 +210,7 @@ def _read_history(ids: list[int]):
         .union(moved_out.annotate(**ticket_rows).values_list(*fields), move_rows, all=True)
     )
     tickets, events = [], []
-    for pk, estimate, sprint_id, created, finished, event_id, data in rows:
+    for pk, estimate, sprint_id, created, finished, event_id, old_id, new_id in rows:
         if event_id is None:
             tickets.append(
                 {
@@ -215,13 +222,19 @@ def _read_history(ids: list[int]):
                 }
             )
         else:
-            events.append((timestamp_from_text(created), event_id, pk, data))
+            events.append((timestamp_from_text(created), event_id, pk, old_id, new_id))
     moves: dict[int, list[tuple[datetime.datetime, int | None, int | None]]] = defaultdict(list)
-    for moment, _event_id, ticket_id, data in sorted(events, key=lambda event: event[:2]):  # by time, then id
-        moves[ticket_id].append((moment, data.get("old_id"), data.get("new_id")))
+    for moment, _event_id, ticket_id, old_id, new_id in sorted(events, key=lambda event: event[:2]):  # by time, id
+        moves[ticket_id].append((moment, old_id, new_id))
     for ticket in tickets:
         ticket["move_times"] = [move[0] for move in moves[ticket["id"]]]
     return tickets, moves
+
+
+def _sprint_of_move(key: str) -> Cast:
+    """A sprint id in a move's data as a number (NULL for none: SQLite reads a JSON null as
+    the text 'null', PostgreSQL as NULL)."""
+    return Cast(NullIf(KeyTextTransform(key, "data"), Value("null")), BigIntegerField())
 
 
 def _null(field) -> Cast:
