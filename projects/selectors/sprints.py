@@ -2,14 +2,15 @@
 
 import bisect
 import datetime
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db.models import BigIntegerField, CharField, Count, IntegerField, Q, QuerySet, Sum, Value
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .. import live
@@ -167,48 +168,9 @@ def _history_of(sprints: list[Sprint]):
     return history
 
 
-def _read_history(ids: list[int]):
-    moved = TicketEvent.objects.filter(field="sprint").filter(Q(data__old_id__in=ids) | Q(data__new_id__in=ids))
-    # Unordered (no Meta.ordering): SQLite refuses ORDER BY inside a UNION's parts.
-    in_sprints = Ticket.objects.filter(sprint_id__in=ids, estimate__gt=0).order_by()
-    # Tickets moved in or out and no longer in these sprints: the two sides never share a
-    # ticket, so the union keeps every row (UNION ALL) without sorting out duplicates.
-    moved_out = (
-        Ticket.objects.filter(pk__in=moved.values("ticket_id"), estimate__gt=0).exclude(sprint_id__in=ids).order_by()
-    )
-    ever_in = in_sprints.values("id").union(moved_out.values("id"), all=True)
-    # One query: the tickets (a union, each side through its index: an OR of the two scans
-    # every ticket of the table) and, in the same result, their sprint moves. Ticket rows
-    # have no event id, move rows no points (typed NULLs: a UNION does not guess them). A
-    # move's sprints are read from its data as two numbers, not as JSON to decode.
-    fields = ("id", "estimate", "sprint_id", "created_text", "finished_text", "event_id", "old_id", "new_id")
-    ticket_rows = {
-        "created_text": _as_text("created_at"),
-        "finished_text": _as_text("finished_at"),
-        "event_id": _null(BigIntegerField()),
-        "old_id": _null(BigIntegerField()),
-        "new_id": _null(BigIntegerField()),
-    }
-    move_rows = (
-        TicketEvent.objects.filter(field="sprint", ticket_id__in=ever_in)
-        .order_by()
-        .annotate(
-            no_estimate=_null(IntegerField()),
-            no_sprint=_null(BigIntegerField()),
-            created_text=_as_text("created_at"),
-            no_finish=_null(CharField()),
-            old_sprint=_sprint_of_move("old_id"),
-            new_sprint=_sprint_of_move("new_id"),
-        )
-        .values_list(
-            "ticket_id", "no_estimate", "no_sprint", "created_text", "no_finish", "id", "old_sprint", "new_sprint"
-        )
-    )
-    rows = (
-        in_sprints.annotate(**ticket_rows)
-        .values_list(*fields)
-        .union(moved_out.annotate(**ticket_rows).values_list(*fields), move_rows, all=True)
-    )
+def _history_from_rows(rows):
+    """The tickets (as dicts with their move times) and each ticket's moves in time order,
+    then id order, from `_history_sql`'s rows."""
     tickets, events = [], []
     for pk, estimate, sprint_id, created, finished, event_id, old_id, new_id in rows:
         if event_id is None:
@@ -231,26 +193,55 @@ def _read_history(ids: list[int]):
     return tickets, moves
 
 
-def _sprint_of_move(key: str) -> Cast:
-    """A sprint id in a move's data as a number (NULL for none: SQLite reads a JSON null as
-    the text 'null', PostgreSQL as NULL)."""
-    return Cast(NullIf(KeyTextTransform(key, "data"), Value("null")), BigIntegerField())
+def _history_sql(sprints: int) -> str:
+    """`_read_history`'s statement as SQL, for `sprints` sprint ids (compiling the querysets
+    cost more than running them). Rows: ticket id, points, sprint id, created and finished
+    (as text, for `timestamp_from_text`), then NULL for a ticket or, for a sprint move, the
+    event's id and the move's old and new sprint ids. The moves are found through the
+    partial indexes on the move's sprint ids (projects migration 0015)."""
+    ticket, event = Ticket._meta.db_table, TicketEvent._meta.db_table
+    ids = ", ".join(["%s"] * sprints)
+    if connection.vendor == "postgresql":
+        old, new, as_key = "e.data -> 'old_id'", "e.data -> 'new_id'", "%s::jsonb"
+        old_number = "CAST(NULLIF(e.data ->> 'old_id', 'null') AS BIGINT)"
+        new_number = "CAST(NULLIF(e.data ->> 'new_id', 'null') AS BIGINT)"
+    else:  # SQLite: a JSON null reads as SQL NULL
+        old, new, as_key = """JSON_EXTRACT(e.data, '$."old_id"')""", """JSON_EXTRACT(e.data, '$."new_id"')""", "%s"
+        old_number, new_number = f"CAST({old} AS INTEGER)", f"CAST({new} AS INTEGER)"
+    keys = ", ".join([as_key] * sprints)
+    return f"""
+        WITH ever_in AS (
+            SELECT t.id FROM {ticket} t WHERE t.sprint_id IN ({ids}) AND t.estimate > 0
+            UNION ALL
+            SELECT t.id FROM {ticket} t
+             WHERE t.estimate > 0 AND (t.sprint_id IS NULL OR t.sprint_id NOT IN ({ids}))
+               AND t.id IN (SELECT e.ticket_id FROM {event} e
+                             WHERE e.field = 'sprint' AND ({old} IN ({keys}) OR {new} IN ({keys})))
+        )
+        SELECT t.id, t.estimate, t.sprint_id, CAST(t.created_at AS TEXT), CAST(t.finished_at AS TEXT),
+               CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)
+          FROM {ticket} t WHERE t.id IN (SELECT id FROM ever_in)
+        UNION ALL
+        SELECT e.ticket_id, NULL, NULL, CAST(e.created_at AS TEXT), NULL, e.id, {old_number}, {new_number}
+          FROM {event} e WHERE e.field = 'sprint' AND e.ticket_id IN (SELECT id FROM ever_in)
+    """
 
 
-def _null(field) -> Cast:
-    return Cast(Value(None), output_field=field)
-
-
-def _as_text(field: str) -> Cast:
-    """A timestamp column read as its text, for `timestamp_from_text`: a sprint's history reads two
-    of them for each of its (up to thousands of) tickets, and the database driver's
-    timestamp loader that Django installs parses each in Python, several times slower."""
-    return Cast(field, output_field=CharField())
+def _read_history(ids: list[int]):
+    """One statement: the tickets ever in these sprints with points, and their sprint moves."""
+    keys = [json.dumps(pk) for pk in ids] if connection.vendor == "postgresql" else list(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(_history_sql(len(ids)), [*ids, *ids, *keys, *keys])
+        rows = cursor.fetchall()
+    return _history_from_rows(rows)
 
 
 def timestamp_from_text(text: str | None) -> datetime.datetime | None:
-    """The aware datetime of a timestamp read by `_as_text`: PostgreSQL's ISO text with its
-    offset ("2026-05-04 09:30:00.25+00"), or SQLite's UTC text without one."""
+    """The aware datetime of a timestamp read as text (`CAST(... AS TEXT)`): PostgreSQL's ISO
+    text with its offset ("2026-05-04 09:30:00.25+00"), or SQLite's UTC text without one. A
+    sprint's history reads two of them for each of its (up to thousands of) tickets, and the
+    database driver's timestamp loader that Django installs parses each in Python, several
+    times slower."""
     if text is None:
         return None
     moment = datetime.datetime.fromisoformat(text)
